@@ -1,0 +1,50 @@
+"""The `truceline` command.
+
+Each pipeline package contributes its commands through a `cli` module with a
+`register(app)` function, so this file only lists the packages.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+# Order is the pipeline's order, which is also the order of `truceline --help`.
+_COMMAND_MODULES = (
+    "truceline.mission.cli",
+    "truceline.ledger.cli",
+    "truceline.ledger.witness.cli",
+    "truceline.agreement.cli",
+    "truceline.registry.cli",
+    "truceline.ingest.cli",
+    "truceline.simulate.cli",
+    "truceline.fusion.cli",
+    "truceline.adjudication.cli",
+    "truceline.enforcement.cli",
+    "truceline.publication.cli",
+)
+
+
+def _register_all() -> None:
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue  # that package has no commands yet
+            raise
+        module.register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
