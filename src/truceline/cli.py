@@ -15,6 +15,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 # Order is the pipeline's order, which is also the order of `truceline --help`.
 _COMMAND_MODULES = (
     "truceline.mission.cli",
+    "truceline.mission.demo",
     "truceline.ledger.cli",
     "truceline.ledger.witness.cli",
     "truceline.agreement.cli",

@@ -1,0 +1,55 @@
+"""The incident transition: the record adjudication writes to the ledger.
+
+Enforcement and publication read only these records (and votes), never the
+fusion internals, so any party can recompute them from the log.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from truceline.agreement.rules import Grade
+from truceline.observation import LonLat, UtcTime, WeaponClass
+
+INCIDENT_TYPE = "application/vnd.truceline.incident+json"
+
+
+class State(StrEnum):
+    reported = "reported"
+    corroborated = "corroborated"
+    verified = "verified"
+    disputed = "disputed"
+    inspection = "inspection"
+    confirmed = "confirmed"
+    dismissed = "dismissed"
+
+
+class AgreementRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    version: int
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="of the agreement version entry")
+
+
+class IncidentTransition(BaseModel):
+    """One step of an incident's lifecycle, naming its evidence by leaf index."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    incident: str = Field(description="stable id derived from the first evidence")
+    state: State
+    at: UtcTime = Field(description="event time: the newest evidence's observed_at")
+    agreement: AgreementRef
+    evidence: list[int] = Field(min_length=1, description="ledger indices of the observations")
+    window: tuple[UtcTime, UtcTime]
+    location: LonLat
+    uncertainty_m: float = Field(ge=0)
+    kind: str = Field(description="impact, launch, thermal_anomaly, heavy_weapon_sighting, ...")
+    weapon_class: WeaponClass | None = None
+    origin: LonLat | None = None
+    accused: str | None = Field(default=None, description="the party attributed as firing")
+    attribution_confidence: float = Field(default=0.0, ge=0, le=1)
+    rules: list[str] = Field(default_factory=list, description="prohibited-act ids breached")
+    grade: Grade
+    reason: str = ""

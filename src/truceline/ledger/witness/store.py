@@ -1,0 +1,226 @@
+"""What a witness remembers: trusted log keys, the latest cosigned checkpoint per
+origin, and evidence of misbehaviour.
+
+Several witnesses may share one database, so every row names its witness.
+The one security-critical write, `advance`, is a compare-and-swap: it moves a
+log from the exact (size, root) the request was checked against to the new
+checkpoint in a single UPDATE, so two requests checked against the same old
+state can never both be cosigned (tlog-witness's rollback race).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from truceline.store.base import Base
+
+
+class WitnessLogRow(Base):
+    __tablename__ = "witness_logs"
+
+    witness: Mapped[str] = mapped_column(String(255), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # None until the first checkpoint is cosigned (the spec's "zero if never cosigned").
+    root: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    # The latest cosigned checkpoint note, with this witness's cosignature appended.
+    checkpoint: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    updated_at: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class WitnessLogKeyRow(Base):
+    __tablename__ = "witness_log_keys"
+
+    witness: Mapped[str] = mapped_column(String(255), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    vkey: Mapped[str] = mapped_column(String(4096), primary_key=True)
+
+
+class WitnessEvidenceRow(Base):
+    __tablename__ = "witness_evidence"
+    __table_args__ = (UniqueConstraint("witness", "origin", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    witness: Mapped[str] = mapped_column(String(255), nullable=False)
+    origin: Mapped[str] = mapped_column(String(1024), nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Both notes verbatim with their log signatures: the evidence stands on its own.
+    seen: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    offered: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    old_size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    proof: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    observed_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+@dataclass(frozen=True)
+class LogState:
+    origin: str
+    size: int
+    root: bytes | None
+    checkpoint: bytes | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int
+    origin: str
+    kind: str
+    seen: bytes
+    offered: bytes
+    old_size: int
+    proof: tuple[bytes, ...]
+    detail: str
+    observed_at: int
+
+
+class UnknownLog(LookupError):
+    pass
+
+
+class WitnessStore:
+    def __init__(self, engine: Engine, witness: str) -> None:
+        self.engine = engine
+        self.witness = witness
+
+    # --- configuration ---------------------------------------------------
+
+    def add_log(self, origin: str, vkey: str, now: int = 0) -> None:
+        """Trust `vkey` for `origin`; the first key for an origin starts it at size 0."""
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                select(WitnessLogRow.size).where(
+                    WitnessLogRow.witness == self.witness, WitnessLogRow.origin == origin
+                )
+            ).first()
+            if exists is None:
+                conn.execute(
+                    insert(WitnessLogRow).values(
+                        witness=self.witness, origin=origin, size=0, root=None,
+                        checkpoint=None, updated_at=now,
+                    )
+                )
+            have = conn.execute(
+                select(WitnessLogKeyRow.vkey).where(
+                    WitnessLogKeyRow.witness == self.witness,
+                    WitnessLogKeyRow.origin == origin,
+                    WitnessLogKeyRow.vkey == vkey,
+                )
+            ).first()
+            if have is None:
+                conn.execute(
+                    insert(WitnessLogKeyRow).values(witness=self.witness, origin=origin, vkey=vkey)
+                )
+
+    def keys(self, origin: str) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(WitnessLogKeyRow.vkey)
+                .where(WitnessLogKeyRow.witness == self.witness, WitnessLogKeyRow.origin == origin)
+                .order_by(WitnessLogKeyRow.vkey)
+            )
+            return [r[0] for r in rows]
+
+    def logs(self) -> list[LogState]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(WitnessLogRow)
+                .where(WitnessLogRow.witness == self.witness)
+                .order_by(WitnessLogRow.origin)
+            ).scalars()
+            return [LogState(r.origin, r.size, r.root, r.checkpoint) for r in rows]
+
+    # --- state -----------------------------------------------------------
+
+    def state(self, origin: str) -> LogState:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(WitnessLogRow.size, WitnessLogRow.root, WitnessLogRow.checkpoint).where(
+                    WitnessLogRow.witness == self.witness, WitnessLogRow.origin == origin
+                )
+            ).first()
+        if row is None:
+            raise UnknownLog(origin)
+        return LogState(origin, row.size, row.root, row.checkpoint)
+
+    def advance(
+        self, old: LogState, size: int, root: bytes, checkpoint: bytes, now: int
+    ) -> bool:
+        """Compare-and-swap the log from `old` to the new checkpoint; False if it moved meanwhile."""
+        where = [
+            WitnessLogRow.witness == self.witness,
+            WitnessLogRow.origin == old.origin,
+            WitnessLogRow.size == old.size,
+            WitnessLogRow.root.is_(None) if old.root is None else WitnessLogRow.root == old.root,
+        ]
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(WitnessLogRow)
+                .where(*where)
+                .values(size=size, root=root, checkpoint=checkpoint, updated_at=now)
+            )
+            return result.rowcount == 1
+
+    # --- evidence --------------------------------------------------------
+
+    def record_evidence(
+        self,
+        origin: str,
+        kind: str,
+        seen: bytes,
+        offered: bytes,
+        old_size: int,
+        proof: Sequence[bytes],
+        detail: str,
+        now: int,
+    ) -> bool:
+        """Keep two signed checkpoints that disagree; False if this pair was already kept."""
+        digest = hashlib.sha256(kind.encode() + b"\0" + seen + b"\0" + offered).hexdigest()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(WitnessEvidenceRow).values(
+                        witness=self.witness, origin=origin, kind=kind, seen=seen,
+                        offered=offered, old_size=old_size,
+                        proof="\n".join(base64.b64encode(h).decode() for h in proof),
+                        detail=detail, observed_at=now, digest=digest,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def evidence(self) -> list[Evidence]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(WitnessEvidenceRow)
+                .where(WitnessEvidenceRow.witness == self.witness)
+                .order_by(WitnessEvidenceRow.id)
+            ).scalars()
+            return [
+                Evidence(
+                    r.id, r.origin, r.kind, r.seen, r.offered, r.old_size,
+                    tuple(base64.b64decode(p) for p in r.proof.split("\n") if p),
+                    r.detail, r.observed_at,
+                )
+                for r in rows
+            ]
