@@ -75,7 +75,9 @@ def _path(m: int, lo: int, hi: int, hashes: Sequence[bytes]) -> list[bytes]:
 def inclusion_proof(index: int, size: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     """PATH(index, D[size]) of RFC 9162 §2.1.3.1, from the first `size` leaf hashes."""
     if not 0 <= index < size <= len(leaf_hashes):
-        raise ValueError(f"index {index} out of range for tree size {size} ({len(leaf_hashes)} leaves)")
+        raise ValueError(
+            f"index {index} out of range for tree size {size} ({len(leaf_hashes)} leaves)"
+        )
     return _path(index, 0, size, leaf_hashes)
 
 
@@ -184,7 +186,9 @@ def _nodes(index: int, level: int, size: int) -> ProofNodes:
     ids.extend(reversed(right))
     ids.extend(reversed(range_nodes(0, begin)))
     if len(right) > 1:
-        return ProofNodes(tuple(ids), right_start, right_start + len(right), (fork_level, fork_index ^ 1))
+        return ProofNodes(
+            tuple(ids), right_start, right_start + len(right), (fork_level, fork_index ^ 1)
+        )
     return ProofNodes(tuple(ids))
 
 
@@ -276,7 +280,9 @@ def _check_hash(what: str, h: bytes) -> None:
         raise ProofError(f"{what}: want {HASH_SIZE} bytes, got {len(h)}")
 
 
-def root_from_inclusion_proof(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes]) -> bytes:
+def root_from_inclusion_proof(
+    index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes]
+) -> bytes:
     """The root implied by an inclusion proof; raises ProofError if it cannot be computed."""
     if not 0 <= index < size:
         raise ProofError(f"index {index} out of range for tree size {size}")
@@ -301,7 +307,9 @@ def root_from_inclusion_proof(index: int, size: int, leaf_hash: bytes, proof: Se
     return r
 
 
-def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes) -> None:
+def verify_inclusion(
+    index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes
+) -> None:
     """Raise ProofError unless `proof` shows leaf `index` with `leaf_hash` is in the tree `root`."""
     _check_hash("root", root)
     got = root_from_inclusion_proof(index, size, leaf_hash, proof)
@@ -309,7 +317,9 @@ def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[by
         raise ProofError(f"inclusion proof gives root {got.hex()}, want {root.hex()}")
 
 
-def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]) -> None:
+def verify_consistency(
+    size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
+) -> None:
     """Raise ProofError unless `proof` shows the tree (size1, root1) is a prefix of (size2, root2).
 
     size1 == 0 is an error here, even when size2 == 0: an empty tree is trivially
