@@ -1,0 +1,109 @@
+"""The dedup index: SHA-256 of an entry → its first index, in the metadata store.
+
+The tiles are the source of truth; this index is a cache of them. It is
+written after the tree state (so it never names an index past durable data)
+and `indexed_size` records how far it covers: after a crash between the two,
+the log re-reads the missing tail of entry bundles and catches up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Engine, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from truceline.store.base import Base
+
+# SQLite allows 32766 bound variables per statement; stay well below on every backend.
+_LOOKUP_CHUNK = 900
+
+
+class LedgerEntryHash(Base):
+    __tablename__ = "ledger_entry_hash"
+
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
+    entry_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class LedgerDedupState(Base):
+    __tablename__ = "ledger_dedup_state"
+
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
+    indexed_size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+def entry_digest(entry: bytes) -> bytes:
+    return hashlib.sha256(entry).digest()
+
+
+class DedupIndex:
+    """Per-log (keyed by checkpoint origin) view of the dedup tables."""
+
+    def __init__(self, engine: Engine, origin: str) -> None:
+        self.engine = engine
+        self.origin = origin
+        Base.metadata.create_all(engine, tables=[LedgerEntryHash.__table__, LedgerDedupState.__table__])  # type: ignore[list-item]
+
+    def indexed_size(self) -> int:
+        with self.engine.connect() as conn:
+            got = conn.execute(
+                sa.select(LedgerDedupState.indexed_size).where(LedgerDedupState.origin == self.origin)
+            ).scalar_one_or_none()
+        return int(got or 0)
+
+    def lookup(self, digests: Iterable[bytes]) -> dict[bytes, int]:
+        """The indices of the digests already in the log (absent ones are left out)."""
+        wanted = list(dict.fromkeys(digests))
+        found: dict[bytes, int] = {}
+        t = LedgerEntryHash.__table__
+        with self.engine.connect() as conn:
+            for lo in range(0, len(wanted), _LOOKUP_CHUNK):
+                chunk = wanted[lo : lo + _LOOKUP_CHUNK]
+                rows = conn.execute(
+                    sa.select(t.c.entry_sha256, t.c.idx).where(
+                        t.c.origin == self.origin, t.c.entry_sha256.in_(chunk)
+                    )
+                )
+                found.update((bytes(d), int(i)) for d, i in rows)
+        return found
+
+    def record(self, rows: Sequence[tuple[bytes, int]], new_size: int) -> None:
+        """Add (digest, index) rows and move `indexed_size` to `new_size`, in one transaction."""
+        t = LedgerEntryHash.__table__
+        s = LedgerDedupState.__table__
+        with self.engine.begin() as conn:
+            if rows:
+                conn.execute(
+                    t.insert(),
+                    [{"origin": self.origin, "entry_sha256": d, "idx": i} for d, i in rows],
+                )
+            updated = conn.execute(
+                s.update().where(s.c.origin == self.origin).values(indexed_size=new_size)
+            ).rowcount
+            if not updated:
+                conn.execute(s.insert().values(origin=self.origin, indexed_size=new_size))
+
+    def truncate(self, size: int) -> None:
+        """Forget every index >= size (used when the index is ahead of the tiles)."""
+        t = LedgerEntryHash.__table__
+        s = LedgerDedupState.__table__
+        with self.engine.begin() as conn:
+            conn.execute(t.delete().where(t.c.origin == self.origin, t.c.idx >= size))
+            conn.execute(
+                s.update()
+                .where(s.c.origin == self.origin, s.c.indexed_size > size)
+                .values(indexed_size=size)
+            )
+
+    def catch_up(self, start: int, entries: Iterable[tuple[int, bytes]], new_size: int) -> None:
+        """Index the entries [start, new_size) read back from the bundles; first index wins."""
+        self.truncate(start)
+        pending: dict[bytes, int] = {}
+        for idx, entry in entries:
+            pending.setdefault(entry_digest(entry), idx)
+        known = self.lookup(pending)
+        self.record([(d, i) for d, i in pending.items() if d not in known], new_size)

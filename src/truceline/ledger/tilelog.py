@@ -1,0 +1,434 @@
+"""The durable tile-backed log: a `Ledger` stored as c2sp.org/tlog-tiles static files.
+
+Layout under `log_dir` (servable as-is by any static web server):
+
+    checkpoint                      the latest signed checkpoint note (+ cosignatures)
+    tile/<L>/<N>[.p/<W>]            hash tiles, every level, partial ones included
+    tile/entries/<N>[.p/<W>]        entry bundles
+    .state/treeState                {"size", "root"}: the integrated tree (the commit point)
+    .state/log.json                 {"origin"}
+    .state/lock                     flock held while integrating
+
+Write order of a batch (the model is Tessera's POSIX driver):
+
+1. entry bundles and hash tiles, each written to a temp file, fsynced and renamed,
+   then the directories fsynced. Nothing refers to them yet, so a crash here
+   leaves only files past the tree size, which the next open deletes;
+2. `.state/treeState` atomically (temp + fsync + rename + dir fsync). This is
+   the commit: from now on the batch is in the log;
+3. the checkpoint is signed (and cosigned, through the `cosigner` hook) and
+   written atomically. A crash between 2 and 3 is finished on the next open by
+   publishing the checkpoint of the tree state; Ed25519 is deterministic, so
+   re-signing the same size yields the same note;
+4. the dedup index (metadata store) records the batch. It is a cache of the
+   bundles: a crash before this is caught up from the bundles on the next batch;
+5. only then are the indices returned.
+
+A checkpoint therefore never names a size past the tree state, the tree state
+never names data that is not durable, and every checkpoint signed is the root
+of the one sequence of entries the bundles hold, so two are never inconsistent.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from truceline.ledger import merkle, tiles
+from truceline.ledger.base import Ledger
+from truceline.ledger.dedup import DedupIndex, entry_digest
+from truceline.ledger.durable import DurableWriter, file_lock, write_atomic
+from truceline.ledger.logsign import LogSigner, checkpoint_body, format_proof, parse_checkpoint
+from truceline.ledger.tilestore import TileStore
+
+Cosigner = Callable[[bytes, int], bytes]
+"""cosigner(signed checkpoint note, previously published size) -> the note with cosignatures."""
+
+STATE_DIR = ".state"
+TREE_STATE = "treeState"
+LOG_CONFIG = "log.json"
+LOCK = "lock"
+CHECKPOINT = "checkpoint"
+MAX_ENTRY_SIZE = tiles.MAX_ENTRY_SIZE
+_W = tiles.TILE_WIDTH
+
+
+class LogError(RuntimeError):
+    """The log directory is missing, inconsistent or cannot be written."""
+
+
+class EntryTooLarge(ValueError):
+    """An entry does not fit the uint16 length prefix of a tlog-tiles entry bundle."""
+
+
+@dataclass(frozen=True)
+class TreeState:
+    size: int
+    root: bytes
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"size": self.size, "root": base64.b64encode(self.root).decode()}).encode() + b"\n"
+
+    @classmethod
+    def parse(cls, data: bytes, where: str) -> TreeState:
+        try:
+            obj = json.loads(data)
+            root = base64.b64decode(obj["root"], validate=True)
+            size = int(obj["size"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise LogError(f"{where}: malformed tree state: {exc}") from exc
+        if size < 0 or len(root) != merkle.HASH_SIZE:
+            raise LogError(f"{where}: malformed tree state (size {size}, root of {len(root)} bytes)")
+        return cls(size, root)
+
+
+def check_entries(entries: Sequence[bytes]) -> None:
+    for i, e in enumerate(entries):
+        if not isinstance(e, bytes | bytearray | memoryview):
+            raise TypeError(f"entries[{i}]: want bytes, got {type(e).__name__}")
+        if len(e) > MAX_ENTRY_SIZE:
+            raise EntryTooLarge(
+                f"entries[{i}]: {len(e)} bytes, at most {MAX_ENTRY_SIZE} "
+                "(tlog-tiles entry bundles use a uint16 length prefix)"
+            )
+
+
+class TileLog(Ledger):
+    """A single-writer-at-a-time tlog-tiles log; several processes may append (flock serialises them)."""
+
+    def __init__(
+        self,
+        log_dir: Path,
+        origin: str,
+        signer: LogSigner,
+        store_engine: Engine,
+        *,
+        cosigner: Cosigner | None = None,
+        cache_tiles: int = 4096,
+    ) -> None:
+        self.log_dir = Path(log_dir)
+        self.origin = origin
+        self._signer = signer
+        self._cosigner = cosigner
+        self._state_dir = self.log_dir / STATE_DIR
+        self.tiles = TileStore(self.log_dir, cache_tiles)
+        self._writer = DurableWriter(self.log_dir)
+        self._dedup = DedupIndex(store_engine, origin)
+        self._mu = threading.Lock()
+        # Writer state, valid for tree size self._size (reloaded when another process moved it).
+        self._size = 0
+        self._root = merkle.EMPTY_ROOT
+        self._range = merkle.CompactRange()
+        self._tail_tiles: dict[int, list[bytes]] = {}
+        self._tail_bundle: list[bytes] = []
+        self._published = 0
+
+    # --- construction ------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        log_dir: Path | str,
+        origin: str,
+        signer: LogSigner,
+        store_engine: Engine,
+        *,
+        cosigner: Cosigner | None = None,
+        cache_tiles: int = 4096,
+    ) -> TileLog:
+        """Make a new empty log in `log_dir` (which must be absent or empty) and publish size 0."""
+        log_dir = Path(log_dir)
+        if not origin or "\n" in origin or origin != origin.strip():
+            raise ValueError(f"origin {origin!r}: must be one non-empty line without surrounding blanks")
+        if log_dir.exists() and any(log_dir.iterdir()):
+            raise LogError(f"{log_dir}: not empty; use TileLog.open")
+        (log_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        write_atomic(log_dir / STATE_DIR / LOG_CONFIG, json.dumps({"origin": origin}).encode() + b"\n")
+        write_atomic(log_dir / STATE_DIR / TREE_STATE, TreeState(0, merkle.EMPTY_ROOT).to_bytes())
+        return cls.open(log_dir, signer, store_engine, cosigner=cosigner, cache_tiles=cache_tiles)
+
+    @classmethod
+    def open(
+        cls,
+        log_dir: Path | str,
+        signer: LogSigner,
+        store_engine: Engine,
+        *,
+        cosigner: Cosigner | None = None,
+        cache_tiles: int = 4096,
+    ) -> TileLog:
+        """Open an existing log, recovering from any interrupted batch."""
+        log_dir = Path(log_dir)
+        cfg = log_dir / STATE_DIR / LOG_CONFIG
+        try:
+            origin = json.loads(cfg.read_text())["origin"]
+        except FileNotFoundError as exc:
+            raise LogError(f"{log_dir}: no log here ({cfg} missing); create it first") from exc
+        log = cls(log_dir, origin, signer, store_engine, cosigner=cosigner, cache_tiles=cache_tiles)
+        log.recover()
+        return log
+
+    def close(self) -> None:
+        self._writer.close()
+
+    # --- recovery ---------------------------------------------------------------------
+
+    def _read_tree_state(self) -> TreeState:
+        path = self._state_dir / TREE_STATE
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise LogError(f"{path}: missing") from exc
+        return TreeState.parse(data, str(path))
+
+    def _load(self, state: TreeState) -> None:
+        """Rebuild the writer's right border for `state` from the tiles."""
+        rng = self.tiles.compact_range(state.size)
+        if rng.root() != state.root:
+            raise LogError(
+                f"tiles give root {rng.root().hex()} for size {state.size}, tree state says {state.root.hex()}"
+            )
+        tail: dict[int, list[bytes]] = {}
+        for t in tiles.partial_tiles(state.size):
+            tail[t.level] = list(self.tiles.tile(t.level, t.index, state.size)[0])
+        self._tail_bundle = (
+            self.tiles.bundle(state.size // _W, state.size) if state.size % _W else []
+        )
+        self._size, self._root, self._range, self._tail_tiles = state.size, state.root, rng, tail
+
+    def _discard_beyond(self, size: int) -> None:
+        """Delete tiles and bundles a crashed batch wrote past `size` (nothing refers to them).
+
+        Per level, a batch renames its files in index order (`DurableWriter.write_all`),
+        so what a dead batch left is: wider partials of the tail tile, then a run of
+        full tiles from the tail index on, then possibly one partial after them.
+        """
+        levels = [-1]
+        while (self.log_dir / "tile" / str(len(levels) - 1)).is_dir():
+            levels.append(len(levels) - 1)
+        for level in levels:
+            count = size >> (tiles.TILE_HEIGHT * max(level, 0))
+            tail, width = divmod(count, _W)
+
+            def full(n: int, level: int = level) -> Path:
+                return self.log_dir / (tiles.entries_path(n) if level < 0 else tiles.tile_path(level, n))
+
+            pdir = full(tail).with_name(full(tail).name + ".p")
+            if pdir.is_dir():
+                for f in pdir.iterdir():
+                    if not f.name.isdigit() or int(f.name) > width:
+                        f.unlink()
+            n = tail
+            while True:
+                later = full(n).with_name(full(n).name + ".p")
+                has_later_partials = n > tail and later.is_dir()
+                if not full(n).exists() and not has_later_partials:
+                    break
+                full(n).unlink(missing_ok=True)
+                if has_later_partials:
+                    shutil.rmtree(later)
+                n += 1
+
+    def recover(self) -> None:
+        """Finish or discard a half-integrated batch, deterministically (called by `open`)."""
+        with self._mu, file_lock(self._state_dir / LOCK):
+            state = self._read_tree_state()
+            self._discard_beyond(state.size)
+            self._load(state)
+            published = self._read_published()
+            if published is not None and published[0] > state.size:
+                raise LogError(
+                    f"checkpoint size {published[0]} is past the tree state size {state.size}: "
+                    "the log directory was altered"
+                )
+            if published is not None and published[0] == state.size and published[1] != state.root:
+                raise LogError(f"checkpoint root for size {state.size} differs from the tree state")
+            self._published = published[0] if published else 0
+            if published is None or published[0] < state.size:
+                self._publish()  # the batch committed before the crash: finish it
+            self._sync_dedup()
+
+    def _read_published(self) -> tuple[int, bytes] | None:
+        try:
+            note = (self.log_dir / CHECKPOINT).read_bytes()
+        except FileNotFoundError:
+            return None
+        cp = parse_checkpoint(note)
+        if cp.origin != self.origin:
+            raise LogError(f"checkpoint origin {cp.origin!r} is not this log's {self.origin!r}")
+        return cp.size, cp.root
+
+    def _sync_dedup(self) -> None:
+        indexed = self._dedup.indexed_size()
+        if indexed > self._size:
+            self._dedup.truncate(self._size)
+        elif indexed < self._size:
+            self._dedup.catch_up(indexed, self._iter_entries(indexed, self._size), self._size)
+
+    def _iter_entries(self, start: int, stop: int) -> Iterable[tuple[int, bytes]]:
+        for b in range(start // _W, (stop + _W - 1) // _W):
+            for i, e in enumerate(self.tiles.bundle(b, stop)):
+                idx = b * _W + i
+                if start <= idx < stop:
+                    yield idx, e
+
+    # --- appending -------------------------------------------------------------------
+
+    def append(self, entries: Sequence[bytes]) -> list[int]:
+        check_entries(entries)
+        entries = [bytes(e) for e in entries]
+        if not entries:
+            return []
+        with self._mu, file_lock(self._state_dir / LOCK):
+            state = self._read_tree_state()
+            if state.size != self._size or state.root != self._root:
+                self._load(state)  # another process appended
+                self._published = max(self._published, self._read_published_size())
+            self._sync_dedup()
+            digests = [entry_digest(e) for e in entries]
+            known = self._dedup.lookup(digests)
+            indices: list[int] = []
+            fresh: list[bytes] = []
+            rows: list[tuple[bytes, int]] = []
+            for d, e in zip(digests, entries, strict=True):
+                idx = known.get(d)
+                if idx is None:
+                    idx = self._size + len(fresh)
+                    known[d] = idx
+                    fresh.append(e)
+                    rows.append((d, idx))
+                indices.append(idx)
+            if fresh:
+                completed = self._integrate(fresh)
+                self._publish()
+                self._dedup.record(rows, self._size)
+                self._drop_superseded_partials(completed)
+            elif self._published < self._size:
+                self._publish()
+            return indices
+
+    def _read_published_size(self) -> int:
+        got = self._read_published()
+        return got[0] if got else 0
+
+    def _integrate(self, fresh: list[bytes]) -> list[tuple[int, int]]:
+        """Write bundles and tiles for `fresh`, then commit the tree state. Returns completed tiles."""
+        old = self._size
+        new = old + len(fresh)
+        files: list[tuple[str, bytes]] = []
+        completed: list[tuple[int, int]] = []  # (level or -1 for bundles, index)
+
+        bundle = list(self._tail_bundle)
+        bidx = old // _W
+        for e in fresh:
+            bundle.append(e)
+            if len(bundle) == _W:
+                files.append((tiles.entries_path(bidx), tiles.encode_bundle(bundle)))
+                completed.append((-1, bidx))
+                bidx += 1
+                bundle = []
+        if bundle:
+            files.append((tiles.entries_path(bidx, len(bundle)), tiles.encode_bundle(bundle)))
+
+        rng = self._range.copy()
+        tail = {lvl: list(h) for lvl, h in self._tail_tiles.items()}
+        touched: set[int] = set()
+        full_tiles: list[tuple[int, int, list[bytes]]] = []
+
+        def visit(level: int, index: int, h: bytes) -> None:
+            if level & 7:
+                return
+            lvl = level >> 3
+            buf = tail.setdefault(lvl, [])
+            buf.append(h)
+            touched.add(lvl)
+            if len(buf) == _W:
+                n = index >> 8
+                files.append((tiles.tile_path(lvl, n), b"".join(buf)))
+                full_tiles.append((lvl, n, buf))
+                completed.append((lvl, n))
+                tail[lvl] = []
+
+        sha = hashlib.sha256
+        rng.extend([sha(b"\x00" + e).digest() for e in fresh], visit)
+        for lvl in sorted(touched):
+            if tail[lvl]:
+                n = (new >> (8 * lvl)) >> 8
+                files.append((tiles.tile_path(lvl, n, len(tail[lvl])), b"".join(tail[lvl])))
+        tail = {lvl: h for lvl, h in tail.items() if h}
+
+        root = rng.root()
+        self._writer.write_all(files)
+        write_atomic(self._state_dir / TREE_STATE, TreeState(new, root).to_bytes())
+        # Committed.
+        self._size, self._root, self._range, self._tail_tiles, self._tail_bundle = new, root, rng, tail, bundle
+        for lvl, n, hashes in full_tiles:
+            self.tiles.put_tile(lvl, n, hashes)
+        return completed
+
+    def _publish(self) -> None:
+        note = self._signer.sign(checkpoint_body(self.origin, self._size, self._root))
+        if self._cosigner is not None:
+            note = self._cosigner(note, self._published)
+        write_atomic(self.log_dir / CHECKPOINT, note)
+        self._published = self._size
+
+    def _drop_superseded_partials(self, completed: list[tuple[int, int]]) -> None:
+        """Partial tiles may go once the full tile exists (tlog-tiles); keeps the directory small."""
+        for level, n in completed:
+            rel = tiles.entries_path(n) if level < 0 else tiles.tile_path(level, n)
+            pdir = self.log_dir / (rel + ".p")
+            if pdir.is_dir():
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(pdir)
+                self._writer.forget(pdir)
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Entries covered by the latest published checkpoint (all durable)."""
+        return self._published
+
+    def refresh(self) -> int:
+        """Re-read the published size (another process may have appended)."""
+        self._published = max(self._published, self._read_published_size())
+        return self._published
+
+    def read(self, start: int, stop: int) -> list[bytes]:
+        size = self.size
+        if not 0 <= start <= stop <= size:
+            raise IndexError(f"read [{start}, {stop}): out of range for log size {size}")
+        return [e for _, e in self._iter_entries(start, stop)]
+
+    def checkpoint(self) -> bytes:
+        return (self.log_dir / CHECKPOINT).read_bytes()
+
+    def prove(self, index: int) -> bytes:
+        note = self.checkpoint()
+        cp = parse_checkpoint(note)
+        if not 0 <= index < cp.size:
+            raise IndexError(f"index {index}: out of range for checkpoint size {cp.size}")
+        return format_proof(index, self.tiles.inclusion_proof(index, cp.size), note)
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        """RFC 9162 consistency proof between two sizes this log has integrated, from the tiles."""
+        limit = max(self._size, self._published)
+        if not 0 <= old_size <= new_size <= limit:
+            raise ValueError(f"consistency proof {old_size} -> {new_size}: sizes must satisfy 0 <= old <= new <= {limit}")
+        return self.tiles.consistency_proof(old_size, new_size)
+
+    def root(self, size: int) -> bytes:
+        """The Merkle root of the first `size` entries, from the tiles."""
+        if not 0 <= size <= max(self._size, self._published):
+            raise ValueError(f"size {size} out of range")
+        return self.tiles.root(size)

@@ -1,0 +1,121 @@
+"""Read-side of the tile layout: node hashes, roots and proofs from the stored tiles.
+
+A proof needs O(log n) tree nodes. Each node is either a tile hash or the
+root of up to 128 consecutive hashes of one tile (tree levels between the
+stored ones). Tiles are read once and kept in an LRU cache together with
+the tree levels rebuilt inside them, so a warm proof costs a few dict
+lookups and a cold one one 8 KiB read plus at most 255 SHA-256 calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from truceline.ledger import merkle, tiles
+
+
+class TileStoreError(RuntimeError):
+    """A tile or bundle the tree size says must exist is missing or malformed."""
+
+
+def _tile_levels(hashes: list[bytes]) -> list[list[bytes]]:
+    """levels[r][j]: the root of hashes [j·2^r, (j+1)·2^r) — every perfect subtree of the tile."""
+    levels = [hashes]
+    cur = hashes
+    while len(cur) > 1:
+        nh = merkle.node_hash
+        cur = [nh(cur[i], cur[i + 1]) for i in range(0, len(cur) - 1, 2)]
+        levels.append(cur)
+    return levels
+
+
+class TileStore:
+    """Tiles and bundles under `root`, read for a given tree size (which fixes partial widths)."""
+
+    def __init__(self, root: Path, cache_tiles: int = 4096) -> None:
+        self.dir = root
+        self._cache: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()
+        self._cache_max = cache_tiles
+        self._mu = threading.Lock()
+
+    # --- raw files -----------------------------------------------------------
+
+    def read_file(self, rel: str) -> bytes:
+        try:
+            return (self.dir / rel).read_bytes()
+        except FileNotFoundError as exc:
+            raise TileStoreError(f"{rel}: missing") from exc
+
+    def tile(self, level: int, index: int, size: int) -> list[list[bytes]]:
+        """Tile (level, index) as it is in a tree of `size`, with its inner levels."""
+        width = tiles.tile_width(level, index, size)
+        if width == 0:
+            raise TileStoreError(f"tile {level}/{index} does not exist in a tree of size {size}")
+        key = (level, index, width)
+        with self._mu:
+            got = self._cache.get(key)
+            if got is not None:
+                self._cache.move_to_end(key)
+                return got
+        rel = tiles.tile_path(level, index, width)
+        data = self.read_file(rel)
+        if len(data) != width * tiles.HASH_SIZE:
+            raise TileStoreError(f"{rel}: {len(data)} bytes, want {width * tiles.HASH_SIZE}")
+        levels = _tile_levels(tiles.tile_hashes(data))
+        with self._mu:
+            self._cache[key] = levels
+            if len(self._cache) > self._cache_max:
+                self._cache.popitem(last=False)
+        return levels
+
+    def put_tile(self, level: int, index: int, hashes: list[bytes]) -> None:
+        """Seed the cache with a tile the writer just made (saves re-reading it)."""
+        levels = _tile_levels(hashes)
+        with self._mu:
+            self._cache[(level, index, len(hashes))] = levels
+            if len(self._cache) > self._cache_max:
+                self._cache.popitem(last=False)
+
+    def bundle(self, index: int, size: int) -> list[bytes]:
+        """Entry bundle `index` as it is in a tree of `size`."""
+        width = tiles.tile_width(0, index, size)
+        if width == 0:
+            raise TileStoreError(f"entry bundle {index} does not exist in a tree of size {size}")
+        rel = tiles.entries_path(index, width)
+        try:
+            entries = tiles.decode_bundle(self.read_file(rel))
+        except tiles.TileError as exc:
+            raise TileStoreError(f"{rel}: {exc}") from exc
+        if len(entries) != width:
+            raise TileStoreError(f"{rel}: {len(entries)} entries, want {width}")
+        return entries
+
+    # --- tree nodes ------------------------------------------------------------
+
+    def node(self, level: int, index: int, size: int) -> bytes:
+        """Hash of the perfect subtree (level, index), which must lie inside [0, size)."""
+        if (index + 1) << level > size:
+            raise TileStoreError(f"node ({level}, {index}) is not complete in a tree of size {size}")
+        tile_level, rel = divmod(level, tiles.TILE_HEIGHT)
+        first = index << rel
+        n, offset = divmod(first, tiles.TILE_WIDTH)
+        return self.tile(tile_level, n, size)[rel][offset >> rel]
+
+    def nodes(self, ids: tuple[merkle.NodeID, ...] | list[merkle.NodeID], size: int) -> list[bytes]:
+        return [self.node(level, index, size) for level, index in ids]
+
+    def root(self, size: int) -> bytes:
+        return merkle.root_from_range(self.nodes(merkle.range_nodes(0, size), size))
+
+    def compact_range(self, size: int) -> merkle.CompactRange:
+        return merkle.CompactRange(size, self.nodes(merkle.CompactRange.node_ids(size), size))
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        pn = merkle.inclusion_nodes(index, size)
+        return pn.rehash(self.nodes(pn.ids, size))
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        pn = merkle.consistency_nodes(size1, size2)
+        return pn.rehash(self.nodes(pn.ids, size2))
