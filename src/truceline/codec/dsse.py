@@ -1,0 +1,188 @@
+"""DSSE v1.0.2 (Dead Simple Signing Envelope) with Ed25519 signatures.
+
+The signature covers PAE(payloadType, payload), never the JSON around it,
+so the envelope's own encoding may vary; Truceline still writes it in one
+canonical form (RFC 8785, standard base64) so that the ledger entry bytes of
+a record are unique and hash-addressable. Readers accept either base64
+alphabet, as the spec requires, and ignore unknown fields.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from truceline.codec.errors import CodecError, SignatureError
+from truceline.codec.jcs import canonicalize
+
+_B64_STD = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
+_B64_URL = re.compile(rb"^[A-Za-z0-9_-]*={0,2}$")
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """Pre-Authentication Encoding: `DSSEv1 SP LEN(type) SP type SP LEN(body) SP body`.
+
+    LEN counts UTF-8 bytes (not characters) in ASCII decimal.
+    """
+    type_bytes = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %b %d %b" % (len(type_bytes), type_bytes, len(payload), payload)
+
+
+def b64decode(text: str, field_name: str) -> bytes:
+    """Standard or URL-safe base64, padded or not (DSSE: verifiers MUST accept either)."""
+    if not isinstance(text, str):
+        raise CodecError(
+            "bad_envelope", field_name, f"expected a base64 string, found {type(text).__name__}"
+        )
+    raw = text.encode("ascii", "replace")
+    alphabet_ok = _B64_STD.match(raw) or _B64_URL.match(raw)
+    if not alphabet_ok:
+        raise CodecError("bad_base64", field_name, "expected base64 (standard or URL-safe)")
+    raw = raw.rstrip(b"=")
+    raw += b"=" * (-len(raw) % 4)
+    try:
+        if b"-" in raw or b"_" in raw:
+            return base64.urlsafe_b64decode(raw)
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise CodecError("bad_base64", field_name, f"invalid base64: {exc}") from exc
+
+
+def b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Signature:
+    keyid: str
+    sig: bytes
+
+
+@dataclass(frozen=True)
+class Envelope:
+    payload_type: str
+    payload: bytes
+    signatures: tuple[Signature, ...] = field(default_factory=tuple)
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return {
+            "payload": b64encode(self.payload),
+            "payloadType": self.payload_type,
+            "signatures": [{"keyid": s.keyid, "sig": b64encode(s.sig)} for s in self.signatures],
+        }
+
+    def to_json(self) -> bytes:
+        """Canonical envelope bytes (RFC 8785, standard base64): the ledger entry form."""
+        return canonicalize(self.to_json_obj())
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Envelope:
+        """Parse an envelope; CodecError names the field that is missing or malformed."""
+        try:
+            obj = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise CodecError("bad_json", "$", f"not JSON: {exc}") from exc
+        return cls.from_json_obj(obj)
+
+    @classmethod
+    def from_json_obj(cls, obj: Any) -> Envelope:
+        if not isinstance(obj, dict):
+            raise CodecError(
+                "bad_envelope", "$", f"expected a JSON object, found {type(obj).__name__}"
+            )
+        for name in ("payload", "payloadType", "signatures"):
+            if name not in obj:
+                raise CodecError("bad_envelope", name, "required field is missing")
+        payload_type = obj["payloadType"]
+        if not isinstance(payload_type, str):
+            raise CodecError(
+                "bad_envelope",
+                "payloadType",
+                f"expected a string, found {type(payload_type).__name__}",
+            )
+        payload = b64decode(obj["payload"], "payload")
+        raw_sigs = obj["signatures"]
+        if not isinstance(raw_sigs, list):
+            raise CodecError(
+                "bad_envelope", "signatures", f"expected an array, found {type(raw_sigs).__name__}"
+            )
+        sigs = []
+        for i, item in enumerate(raw_sigs):
+            where = f"signatures[{i}]"
+            if not isinstance(item, dict):
+                raise CodecError(
+                    "bad_envelope", where, f"expected an object, found {type(item).__name__}"
+                )
+            if "sig" not in item:
+                raise CodecError("bad_envelope", f"{where}.sig", "required field is missing")
+            keyid = item.get("keyid", "")  # unset MUST be treated as set-but-empty
+            if not isinstance(keyid, str):
+                raise CodecError(
+                    "bad_envelope",
+                    f"{where}.keyid",
+                    f"expected a string, found {type(keyid).__name__}",
+                )
+            sigs.append(Signature(keyid, b64decode(item["sig"], f"{where}.sig")))
+        return cls(payload_type, payload, tuple(sigs))
+
+    def with_signature(self, private_key: Ed25519PrivateKey, keyid: str) -> Envelope:
+        """This envelope with one more signature (multi-party signing)."""
+        sig = private_key.sign(pae(self.payload_type, self.payload))
+        return Envelope(self.payload_type, self.payload, (*self.signatures, Signature(keyid, sig)))
+
+
+def sign(payload_type: str, payload: bytes, private_key: Ed25519PrivateKey, keyid: str) -> Envelope:
+    return Envelope(payload_type, payload).with_signature(private_key, keyid)
+
+
+def verify(
+    envelope: Envelope, keys: Mapping[str, Ed25519PublicKey], threshold: int = 1
+) -> list[str]:
+    """The keyids whose signatures verify; SignatureError if fewer than `threshold` distinct keys.
+
+    Failing signatures are skipped, not fatal ((t, n) multi-signature rule);
+    a signature with an unknown keyid is tried against no key.
+    """
+    message = pae(envelope.payload_type, envelope.payload)
+    verified: list[str] = []
+    problems: list[str] = []
+    for i, s in enumerate(envelope.signatures):
+        key = keys.get(s.keyid)
+        if key is None:
+            problems.append(f"signatures[{i}]: keyid {s.keyid!r} is not a trusted key")
+            continue
+        if s.keyid in verified:
+            continue  # one key counts once
+        try:
+            key.verify(s.sig, message)
+        except InvalidSignature:
+            problems.append(f"signatures[{i}]: signature does not verify under keyid {s.keyid!r}")
+            continue
+        verified.append(s.keyid)
+    if len(verified) < threshold:
+        if not envelope.signatures:
+            problems.append("no signatures")
+        code = (
+            "unknown_key"
+            if problems and all("not a trusted" in p for p in problems)
+            else "bad_signature"
+        )
+        raise SignatureError(code, "signatures", "; ".join(problems))
+    return verified
+
+
+def verify_with(envelope: Envelope, keyid: str, key: Ed25519PublicKey) -> None:
+    """Verify the signature(s) made by one specific key; SignatureError if none verifies."""
+    verify(envelope, {keyid: key})
+
+
+def encode_signatures(signatures: Sequence[Signature]) -> list[dict[str, str]]:
+    return [{"keyid": s.keyid, "sig": b64encode(s.sig)} for s in signatures]

@@ -1,0 +1,132 @@
+"""RFC 8785 JSON Canonicalization Scheme (JCS).
+
+`canonicalize` is the only way Truceline turns a JSON value into bytes that
+get signed or hashed. The reference implementation is the `rfc8785` package
+(ES6 number formatting, keys sorted by UTF-16 code units, minimal escaping);
+this module adds a validating walk that names the offending field, and a
+fast path through the C JSON encoder for the values where its output is
+provably the same bytes (ASCII keys, integers within 2^53, floats that print
+identically in Python and ES6). Ingest re-canonicalizes every payload, so the
+fast path is what lets it keep up; the tests check both paths agree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import rfc8785
+
+from truceline.codec.errors import CanonicalizationError
+
+MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON (RFC 7493): larger integers lose precision in ES6
+_MAX_DEPTH = 64
+
+_fast_encoder = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+)
+
+
+def _float_fast(value: float) -> bool:
+    """True when repr(value) is exactly the ES6 Number::toString form.
+
+    Both print the shortest round-tripping digits; they differ only in when
+    they switch to exponent notation (ES6: 1e21 and 1e-7; Python: 1e16 and
+    1e-4) and in integral values (Python '56.0', ES6 '56').
+    """
+    magnitude = abs(value)
+    return 1e-4 <= magnitude < 1e16 and not value.is_integer()
+
+
+def _walk(value: Any, path: str, depth: int) -> bool:
+    """Validate `value` as JSON; return whether the fast encoder gives JCS bytes for it."""
+    if depth > _MAX_DEPTH:
+        raise CanonicalizationError(path or "$", f"nested deeper than {_MAX_DEPTH} levels")
+    if value is None or value is True or value is False:
+        return True
+    kind = type(value)
+    if kind is str:
+        return True  # lone surrogates fail at UTF-8 encoding, checked by the caller
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return True
+        raise CanonicalizationError(
+            path or "$", f"integer {value} is outside ±(2^53-1) and has no exact JSON number form"
+        )
+    if kind is float:
+        if not math.isfinite(value):
+            raise CanonicalizationError(path or "$", f"{value!r} is not a JSON number")
+        return _float_fast(value)
+    if kind is dict:
+        fast = True
+        for key, item in value.items():
+            if type(key) is not str:
+                raise CanonicalizationError(
+                    path or "$", f"object key {key!r} is a {type(key).__name__}, expected a string"
+                )
+            if not key.isascii():
+                fast = False  # code-point order may differ from UTF-16 order
+            child = f"{path}.{key}" if path else key
+            fast = _walk(item, child, depth + 1) and fast
+        return fast
+    if kind is list or kind is tuple:
+        fast = True
+        for i, item in enumerate(value):
+            fast = _walk(item, f"{path}[{i}]", depth + 1) and fast
+        return fast
+    if isinstance(value, bool | int | float | str | dict | list | tuple):
+        return False  # subclasses (e.g. IntEnum, StrEnum): let the reference encoder decide
+    raise CanonicalizationError(
+        path or "$",
+        f"a {type(value).__name__} is not a JSON value (expected object, array, "
+        "string, number, true, false or null)",
+    )
+
+
+def canonicalize(obj: Any) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of the JSON value `obj`.
+
+    Raises CanonicalizationError (a ValueError) naming the field for NaN,
+    infinity, integers beyond 2^53, non-string keys, lone surrogates and any
+    non-JSON type.
+    """
+    fast = _walk(obj, "", 0)
+    try:
+        if fast:
+            return _fast_encoder.encode(obj).encode("utf-8")
+        return rfc8785.dumps(obj)
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError("$", f"string holds a lone surrogate: {exc.reason}") from exc
+    except rfc8785.CanonicalizationError as exc:
+        raise CanonicalizationError("$", str(exc)) from exc
+
+
+def reference_canonicalize(obj: Any) -> bytes:
+    """The `rfc8785` package's output, without the fast path (for tests and audits)."""
+    _walk(obj, "", 0)
+    return rfc8785.dumps(obj)
+
+
+def _parse_int(text: str) -> int | float:
+    # JSON numbers are IEEE doubles (RFC 8785 §3.2.2.3): an integer beyond 2^53 is
+    # the double nearest to it, as an ES6 parser would read it.
+    value = int(text)
+    return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else float(value)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON the way RFC 8785 reads it: big integers as doubles, no NaN/Infinity."""
+    return json.loads(data, parse_int=_parse_int, parse_constant=_no_constants)
+
+
+def is_canonical(data: bytes) -> bool:
+    """Whether `data` is exactly the canonical form of the JSON it holds."""
+    try:
+        return canonicalize(loads(data)) == data
+    except (ValueError, RecursionError):
+        return False
