@@ -1,0 +1,176 @@
+"""The sensor registry's records: who may sign observations, with which key, from when.
+
+A sensor (or observer team, or import gateway) is registered, has its key
+rotated, or is revoked by a `SensorEvent`: a ledger entry of payload type
+SENSOR_TYPE signed by the mission key. `effective_at` is event time: a
+revocation can be dated back to the moment a key was compromised, and every
+observation signed after it is rejected, whenever it arrives.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+
+from truceline.codec.keys import KeyFileError, key_id, public_key_from_b64
+from truceline.observation import LonLat, UtcTime
+
+SENSOR_TYPE = "application/vnd.truceline.sensor+json"
+SENSOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"  # as Observation.sensor
+
+
+class SensorKind(StrEnum):
+    satellite_thermal = "satellite_thermal"
+    weapon_locating_radar = "weapon_locating_radar"
+    acoustic_array = "acoustic_array"
+    seismic = "seismic"
+    camera = "camera"
+    uav = "uav"
+    observer_patrol = "observer_patrol"
+    third_party = "third_party"
+    import_gateway = "import_gateway"
+
+
+class Status(StrEnum):
+    active = "active"
+    revoked = "revoked"
+
+
+class Coverage(BaseModel):
+    """Where the sensor can detect: a GeoJSON area, or a range (and sector) around its location."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon etc.")
+    range_km: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    sector_deg: tuple[float, float] | None = Field(
+        default=None, description="[from, to] bearing in degrees clockwise from north"
+    )
+
+    @field_validator("geometry")
+    @classmethod
+    def _geojson(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            from truceline.agreement.geography import _valid_geojson
+
+            _valid_geojson(value)
+        return value
+
+    @field_validator("sector_deg")
+    @classmethod
+    def _sector(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not all(math.isfinite(v) and 0 <= v <= 360 for v in value):
+            raise ValueError("sector bearings must be within [0, 360] degrees")
+        return value
+
+
+class ErrorModel(BaseModel):
+    """Location error as a CEP that grows with range: cep = base_m + per_km_m * range_km."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    base_m: float = Field(default=50, ge=0, allow_inf_nan=False)
+    per_km_m: float = Field(default=0, ge=0, allow_inf_nan=False)
+    detection_probability: float = Field(default=0.9, gt=0, le=1, allow_inf_nan=False)
+
+    def cep_m(self, range_km: float = 0.0) -> float:
+        return self.base_m + self.per_km_m * max(range_km, 0.0)
+
+
+def _check_public_key(value: str) -> str:
+    try:
+        public_key_from_b64(value)
+    except KeyFileError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+class Sensor(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=SENSOR_ID_PATTERN)
+    kind: SensorKind
+    operator: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="the signatory (party, guarantor or mission) running the sensor",
+    )
+    public_key: str = Field(description="base64 raw Ed25519 public key")
+    keyid: str = Field(default="", description="derived from public_key when left empty")
+    location: LonLat | None = None
+    coverage: Coverage = Field(default_factory=Coverage)
+    error_model: ErrorModel = Field(default_factory=ErrorModel)
+    status: Status = Status.active
+    name: str = ""
+
+    _key = field_validator("public_key")(classmethod(lambda cls, v: _check_public_key(v)))
+
+    @model_validator(mode="after")
+    def _keyid(self) -> Sensor:
+        derived = key_id(public_key_from_b64(self.public_key))
+        if not self.keyid:
+            object.__setattr__(self, "keyid", derived)
+        elif self.keyid != derived:
+            raise ValueError(f"keyid: expected {derived} for this public_key, found {self.keyid!r}")
+        return self
+
+
+class Register(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    action: Literal["register"] = "register"
+    effective_at: UtcTime
+    sensor: Sensor
+
+
+class Rotate(BaseModel):
+    """A new key for the sensor from `effective_at`; the old key signs nothing dated after it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    action: Literal["rotate"] = "rotate"
+    effective_at: UtcTime
+    sensor_id: str = Field(pattern=SENSOR_ID_PATTERN)
+    public_key: str
+    keyid: str = ""
+    reason: str = ""
+
+    _key = field_validator("public_key")(classmethod(lambda cls, v: _check_public_key(v)))
+
+    @model_validator(mode="after")
+    def _keyid(self) -> Rotate:
+        derived = key_id(public_key_from_b64(self.public_key))
+        if not self.keyid:
+            object.__setattr__(self, "keyid", derived)
+        elif self.keyid != derived:
+            raise ValueError(f"keyid: expected {derived} for this public_key, found {self.keyid!r}")
+        return self
+
+
+class Revoke(BaseModel):
+    """The sensor (or only one of its keys, if `keyid` is set) signs nothing dated from `effective_at`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    action: Literal["revoke"] = "revoke"
+    effective_at: UtcTime
+    sensor_id: str = Field(pattern=SENSOR_ID_PATTERN)
+    keyid: str | None = None
+    reason: str = ""
+
+
+SensorEvent = Annotated[Register | Rotate | Revoke, Field(discriminator="action")]
+
+
+SENSOR_EVENT = TypeAdapter[Register | Rotate | Revoke](SensorEvent)
+
+
+def event_json(event: Register | Rotate | Revoke) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude_none=True)
+
+
+class SensorList(BaseModel):
+    """`sensors.json`: the plain file `truceline sensor add --from FILE` reads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sensors: list[Sensor]
+
+
+def sensor_json_schema() -> dict[str, Any]:
+    return SensorList.model_json_schema(mode="validation")
