@@ -52,24 +52,10 @@ class Agreement(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Agreement:
-        ids = [s.id for s in self.signatories]
-        if len(set(ids)) != len(ids):
-            raise ValueError("signatory ids must be unique")
-        parties = {s.id for s in self.signatories if s.role is Role.party}
-        if len(parties) < 2:
-            raise ValueError("an agreement needs at least two signatories with role party")
-        for territory in self.geography.territories:
-            if territory.party not in parties:
-                raise ValueError(f"territory names {territory.party!r}, which is not a party")
-        zone_ids = {z.id for z in self.geography.zones}
-        for act in self.prohibited_acts:
-            unknown = set(act.zones) - zone_ids
-            if unknown:
-                raise ValueError(f"prohibited act {act.id!r} names unknown zones {sorted(unknown)}")
-        voters = {v.id for rule in self.penalties.block_rules for v in rule.voters}
-        unknown_voters = voters - set(ids)
-        if unknown_voters:
-            raise ValueError(f"block rules name unknown voters {sorted(unknown_voters)}")
+        problems = cross_reference_errors(self)
+        if problems:
+            # One line per problem, each starting with its field path (see agreement.load).
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -81,3 +67,45 @@ class Agreement(BaseModel):
             if s.id == id_:
                 return s
         raise KeyError(id_)
+
+
+def cross_reference_errors(agreement: Agreement) -> list[str]:
+    """Ids that must name something else in the agreement: `path: expected …, found …` lines."""
+    problems: list[str] = []
+    ids = [sig.id for sig in agreement.signatories]
+    seen: set[str] = set()
+    for i, id_ in enumerate(ids):
+        if id_ in seen:
+            problems.append(f"signatories[{i}].id: expected a unique id, found duplicate {id_!r}")
+        seen.add(id_)
+    parties = {sig.id for sig in agreement.signatories if sig.role is Role.party}
+    if len(parties) < 2:
+        problems.append(
+            f"signatories: expected at least two signatories with role party, found {len(parties)}"
+        )
+    for i, territory in enumerate(agreement.geography.territories):
+        if territory.party not in parties:
+            problems.append(
+                f"geography.territories[{i}].party: expected a party id "
+                f"({', '.join(sorted(parties))}), found {territory.party!r}"
+            )
+    zone_ids = {z.id for z in agreement.geography.zones}
+    for i, act in enumerate(agreement.prohibited_acts):
+        for j, zone in enumerate(act.zones):
+            if zone not in zone_ids:
+                problems.append(
+                    f"prohibited_acts[{i}].zones[{j}]: expected a zone id from geography.zones, "
+                    f"found {zone!r}"
+                )
+    act_ids = [act.id for act in agreement.prohibited_acts]
+    if len(set(act_ids)) != len(act_ids):
+        problems.append("prohibited_acts: expected unique ids, found duplicates")
+    known = set(ids)
+    for i, rule in enumerate(agreement.penalties.block_rules):
+        for j, voter in enumerate(rule.voters):
+            if voter.id not in known:
+                problems.append(
+                    f"penalties.block_rules[{i}].voters[{j}].id: expected a signatory id, "
+                    f"found {voter.id!r}"
+                )
+    return problems

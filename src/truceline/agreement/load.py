@@ -1,0 +1,132 @@
+"""Loading an agreement from YAML, with errors that name the field, the expectation and the value.
+
+    geography.territories[1].party: expected a party id (party-a, party-b), found 'x'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from truceline.agreement.model import Agreement
+
+
+@dataclass(frozen=True)
+class FieldError:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class AgreementError(ValueError):
+    """The document is not a valid agreement; `errors` lists every problem found."""
+
+    def __init__(self, source: str, errors: list[FieldError]) -> None:
+        self.source = source
+        self.errors = errors
+        lines = "\n".join(f"  {e}" for e in errors)
+        super().__init__(f"{source}: {len(errors)} error(s)\n{lines}")
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _found(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    # Pydantic adds the union member's tag (e.g. 'function-after[...]') to locations; drop it.
+    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function"))))
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """One FieldError per pydantic error, with a JSON-path-like location."""
+    out: list[FieldError] = []
+    for err in exc.errors(include_url=False):
+        path = _path(_clean_loc(tuple(err["loc"])))
+        msg = str(err["msg"])
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        if not path and "\n" in msg or (not path and ": expected" in msg):
+            # cross-reference problems arrive as `path: message` lines from the model
+            for line in msg.splitlines():
+                head, _, tail = line.partition(": ")
+                out.append(FieldError(head, tail) if tail else FieldError("", line))
+            continue
+        if err["type"] == "missing":
+            out.append(FieldError(path, "expected a value, found nothing (required field)"))
+        elif err["type"] == "extra_forbidden":
+            out.append(FieldError(path, f"expected no such field, found {_found(err['input'])}"))
+        else:
+            out.append(FieldError(path, f"{_lower(msg)}, found {_found(err.get('input'))}"))
+    return out
+
+
+def _lower(msg: str) -> str:
+    msg = msg.rstrip(".")
+    if msg.startswith("Input should be "):
+        return "expected " + msg[len("Input should be ") :]
+    if msg.startswith("String should match pattern "):
+        return "expected a string matching " + msg[len("String should match pattern ") :]
+    return msg[:1].lower() + msg[1:]
+
+
+def parse_agreement(doc: Any, source: str = "agreement") -> Agreement:
+    if not isinstance(doc, dict):
+        raise AgreementError(
+            source, [FieldError("", f"expected a mapping at the top, found {type(doc).__name__}")]
+        )
+    try:
+        return Agreement.model_validate(doc)
+    except ValidationError as exc:
+        raise AgreementError(source, field_errors(exc)) from exc
+
+
+def load_agreement_text(text: str, source: str = "agreement") -> Agreement:
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise AgreementError(source, [FieldError("", f"not valid YAML: {exc}")]) from exc
+    return parse_agreement(doc, source)
+
+
+def load_agreement(path: Path | str) -> Agreement:
+    """An Agreement from a YAML (or JSON, which is YAML) file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AgreementError(str(path), [FieldError("", f"cannot read: {exc.strerror}")]) from exc
+    return load_agreement_text(text, str(path))
+
+
+def agreement_json(agreement: Agreement) -> dict[str, Any]:
+    """The JSON value of an agreement version (what is canonicalized and signed)."""
+    return agreement.model_dump(mode="json", exclude_none=True)
+
+
+def agreement_json_schema() -> dict[str, Any]:
+    schema = Agreement.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://truceline.org/schemas/agreement.schema.json"
+    return schema
+
+
+def dump_schema(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
