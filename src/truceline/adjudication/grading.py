@@ -1,0 +1,122 @@
+"""Grading: the Confirmed / Fair / Weak / Contested / Discounted ladder.
+
+Independence. Two reports are independent when their sensors differ in kind
+(radar, acoustic, seismic, ...) *and* in operator: two radars of one army
+share a failure mode, and two instruments of one operator share a chain of
+custody. The number of independent sources is therefore the size of a
+maximum matching between the kinds and operators present (each source uses
+up one kind and one operator), computed exactly.
+
+Standing. A party's own sensors alone never verify a breach by another party:
+a grade that verifies needs at least one source operated by someone other than
+an adversary of the accused (the mission, a guarantor, a third party, or the
+accused itself). With no accused, it needs a non-party source or two parties.
+
+Reliability. A sensor whose reports repeatedly contradict the consensus of
+other operators (its point more than `CONTRADICTION_Z` standard errors away)
+is flagged: it stops counting as a source and its weight in location drops to
+`FLAGGED_WEIGHT`. The counts are kept in ledger order, so the flag is a pure
+function of the log prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from truceline.agreement.rules import EvidenceStandard, Grade
+
+CONTRADICTION_Z = 4.0
+FLAG_MIN_CONTRADICTIONS = 3
+FLAG_MIN_SHARE = 0.25
+FLAGGED_WEIGHT = 0.05
+
+
+def independent_sources(pairs: Iterable[tuple[str, str]]) -> int:
+    """Maximum matching between sensor kinds and operators (Kuhn's algorithm; tiny graphs)."""
+    adj: dict[str, list[str]] = {}
+    for kind, op in sorted(set(pairs)):
+        adj.setdefault(kind, []).append(op)
+    owner: dict[str, str] = {}
+
+    def augment(kind: str, seen: set[str]) -> bool:
+        for op in adj[kind]:
+            if op in seen:
+                continue
+            seen.add(op)
+            if op not in owner or augment(owner[op], seen):
+                owner[op] = kind
+                return True
+        return False
+
+    return sum(1 for kind in sorted(adj) if augment(kind, set()))
+
+
+def has_standing(operators: Iterable[str], accused: str | None, parties: frozenset[str]) -> bool:
+    ops = set(operators)
+    if accused is None:
+        return bool(ops - parties) or len(ops & parties) >= 2
+    return any(op not in parties or op == accused for op in ops)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    grade: Grade
+    sources: int
+    reason: str
+
+
+def grade(
+    pairs: set[tuple[str, str]],
+    accused: str | None,
+    parties: frozenset[str],
+    standard: EvidenceStandard,
+    *,
+    contested: bool = False,
+) -> Assessment:
+    """The grade of an incident from its credible sources' (kind, operator) pairs."""
+    n = independent_sources(pairs)
+    names = ", ".join(f"{k}/{o}" for k, o in sorted(pairs))
+    if n == 0:
+        return Assessment(Grade.discounted, 0, "no credible source (only flagged sensors)")
+    if contested:
+        return Assessment(Grade.contested, n, f"sources disagree on the firing side: {names}")
+    standing = has_standing((o for _, o in pairs), accused, parties)
+    if n >= standard.confirmed_min_sources and standing:
+        g = Grade.confirmed
+    elif n >= standard.fair_min_sources and standing:
+        g = Grade.fair
+    else:
+        g = Grade.weak
+    why = f"{n} independent source(s): {names}"
+    if not standing and n >= standard.fair_min_sources:
+        why += "; only the accuser's own sensors, which cannot verify"
+    return Assessment(g, n, why)
+
+
+@dataclass
+class Reliability:
+    """Per sensor: incidents where its report was checked, and those where it contradicted."""
+
+    checked: dict[str, set[str]] = field(default_factory=dict)
+    contradicted: dict[str, set[str]] = field(default_factory=dict)
+
+    def record(self, sensor: str, incident: str, contradicts: bool) -> None:
+        self.checked.setdefault(sensor, set()).add(incident)
+        bucket = self.contradicted.setdefault(sensor, set())
+        if contradicts:
+            bucket.add(incident)
+        else:
+            bucket.discard(incident)
+
+    def flagged(self, sensor: str) -> bool:
+        bad = len(self.contradicted.get(sensor, ()))
+        return bad >= FLAG_MIN_CONTRADICTIONS and bad >= FLAG_MIN_SHARE * len(
+            self.checked.get(sensor, ())
+        )
+
+    def weight(self, sensor: str) -> float:
+        return FLAGGED_WEIGHT if self.flagged(sensor) else 1.0
+
+    def flagged_sensors(self) -> list[str]:
+        return sorted(s for s in self.contradicted if self.flagged(s))

@@ -1,0 +1,623 @@
+"""The incident lifecycle engine: observations in, ledger transitions out.
+
+    reported -> corroborated -> verified -> (disputed -> inspection ->) confirmed | dismissed
+
+The engine consumes rows in ledger order and is the only place verdicts are
+made; the batch (`adjudicate`), the stream (`stream.StreamAdjudicator`) and
+the replay all drive it, so they agree by construction. For each row:
+
+1. it is linked to earlier rows (association, `fusion.associate`) and the
+   incidents it touches are merged; the merged incident keeps the id of its
+   first evidence, and an absorbed incident that already had transitions is
+   closed as dismissed ("merged into ...");
+2. the incident is re-judged when its evidence gains a new (sensor kind,
+   operator) pair, a first point of origin, or a merge: locate, attribute,
+   classify against the prohibited acts, grade;
+3. a transition is emitted when the state, grade, accused party or rules
+   change. Incidents that breach no rule are never logged.
+
+Inspection reports (observations of kind inspection_report) and disputes move
+verified incidents on. Nothing here reads a clock: every time is event time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from truceline.adjudication.grading import CONTRADICTION_Z, Reliability, grade
+from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
+from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
+from truceline.agreement.model import Agreement
+from truceline.agreement.rules import Grade
+from truceline.fusion.associate import Gate, links_batch
+from truceline.fusion.attribute import Attributor, normal_cdf
+from truceline.fusion.base import KINDS, NO_WEAPON, WEAPONS, EvidenceTable, Frame, frame_for
+from truceline.fusion.locate import Fix, Normal
+from truceline.fusion.thermal import SeasonalBaseline, cell_of
+from truceline.observation import Kind
+
+_ORDER = {State.reported: 0, State.corroborated: 1, State.verified: 2}
+_SETTLED = frozenset({State.disputed, State.inspection, State.confirmed, State.dismissed})
+# Which kind names the incident when its reports differ (most specific first).
+_KIND_PRIORITY = [
+    Kind.projectile,
+    Kind.impact,
+    Kind.explosion,
+    Kind.small_arms,
+    Kind.launch,
+    Kind.heavy_weapon_sighting,
+    Kind.troop_movement,
+    Kind.uav_sighting,
+    Kind.thermal_anomaly,
+    Kind.third_party_report,
+]
+# Reports that are hearsay or context, never an independent detection.
+_NOT_A_SOURCE = frozenset({Kind.third_party_report, Kind.inspection_report})
+
+
+@dataclass(frozen=True)
+class Row:
+    """One observation as the engine sees it (plain floats; NaN = absent)."""
+
+    index: int
+    t: float
+    kind: Kind
+    sensor: str
+    skind: str
+    operator: str
+    x: float
+    y: float
+    sigma: float
+    ox: float
+    oy: float
+    osigma: float
+    sx: float
+    sy: float
+    bearing: float
+    lo: float
+    hi: float
+    weapon: int
+    lon: float
+    lat: float
+    ref: tuple[str, str] | None = None
+
+
+def rows_of(table: EvidenceTable, frame: Frame) -> list[Row]:
+    lon, lat = frame.to_lonlat(table.x, table.y)
+    cols = [
+        table.index.tolist(),
+        table.t.tolist(),
+        table.kind.tolist(),
+        table.sensor.tolist(),
+        table.x.tolist(),
+        table.y.tolist(),
+        table.sigma.tolist(),
+        table.ox.tolist(),
+        table.oy.tolist(),
+        table.osigma.tolist(),
+        table.sx.tolist(),
+        table.sy.tolist(),
+        table.bearing.tolist(),
+        table.band_lo.tolist(),
+        table.band_hi.tolist(),
+        table.weapon.tolist(),
+        lon.tolist(),
+        lat.tolist(),
+    ]
+    out = []
+    for r, (idx, t, k, s, x, y, sg, ox, oy, osg, sx, sy, b, lo, hi, w, ln, lt) in enumerate(
+        zip(*cols, strict=True)
+    ):
+        out.append(
+            Row(
+                idx,
+                t,
+                KINDS[k],
+                table.sensors[s],
+                table.sensor_kind[s],
+                table.sensor_operator[s],
+                x,
+                y,
+                sg,
+                ox,
+                oy,
+                osg,
+                sx,
+                sy,
+                b,
+                lo,
+                hi,
+                w,
+                ln,
+                lt,
+                table.incident_ref.get(r),
+            )
+        )
+    return out
+
+
+def incident_id(first_index: int) -> str:
+    return f"inc-{first_index}"
+
+
+def _time(t: float) -> datetime:
+    return datetime.fromtimestamp(round(t, 6), UTC)
+
+
+@dataclass
+class _Incident:
+    id: str
+    rows: list[int]  # engine row numbers, ascending
+    pairs: frozenset[tuple[str, str]] = frozenset()
+    has_origin: bool = False
+    last: tuple[object, ...] | None = None  # (state, grade, accused, rules) last emitted
+    state: State | None = None
+    record: IncidentTransition | None = None  # the last transition emitted
+
+
+class Engine:
+    """Feeds rows in ledger order; `emitted` collects transitions in emission order."""
+
+    def __init__(
+        self,
+        agreement: Agreement,
+        agreement_ref: AgreementRef,
+        frame: Frame | None = None,
+        gate: Gate | None = None,
+        baseline: SeasonalBaseline | None = None,
+    ) -> None:
+        self.agreement = agreement
+        self.ref = agreement_ref
+        self.frame = frame or frame_for(agreement.geography.contact_line)
+        ev = agreement.evidence
+        self.gate = gate or Gate(
+            window_s=ev.association_window_s,
+            radius_m=ev.association_radius_m,
+            max_radius_m=3 * ev.association_radius_m,
+        )
+        self.attributor = Attributor(agreement.geography, self.frame)
+        self.rulebook = RuleBook(agreement, self.frame, self.attributor)
+        self.parties = frozenset(p.id for p in agreement.parties)
+        self.baseline = baseline
+        self.reliability = Reliability()
+        self.rows: list[Row] = []
+        self._parent: list[int] = []
+        self._inc: dict[int, _Incident] = {}  # by root row
+        self._by_id: dict[str, int] = {}
+        self._thermal_day: dict[tuple[tuple[int, int], int], int] = {}
+        self.emitted: list[IncidentTransition] = []
+
+    # --- union-find ------------------------------------------------------------------
+
+    def _find(self, r: int) -> int:
+        parent = self._parent
+        root = r
+        while parent[root] != root:
+            root = parent[root]
+        while parent[r] != root:
+            parent[r], r = root, parent[r]
+        return root
+
+    # --- feeding ---------------------------------------------------------------------
+
+    def add(self, row: Row, links: Iterable[int]) -> list[IncidentTransition]:
+        """Take the next row (ledger order) and the earlier rows it links to."""
+        start = len(self.emitted)
+        r = len(self.rows)
+        self.rows.append(row)
+        self._parent.append(r)
+        if row.ref is not None:
+            self._inspection(row)
+            return self.emitted[start:]
+        if row.kind is Kind.thermal_anomaly:
+            key = (cell_of(row.lon, row.lat), int(row.t // 86_400))
+            self._thermal_day[key] = self._thermal_day.get(key, 0) + 1
+        roots = sorted({self._find(j) for j in links})
+        if not roots:
+            self._inc[r] = _Incident(incident_id(row.index), [r])
+            self._by_id[self._inc[r].id] = r
+            root, merged = r, False
+        else:
+            root = roots[0]
+            self._parent[r] = root
+            inc = self._inc[root]
+            inc.rows.append(r)
+            for other in roots[1:]:
+                self._absorb(root, other)
+            merged = len(roots) > 1
+        self._maybe_judge(root, row, merged)
+        return self.emitted[start:]
+
+    def _absorb(self, root: int, other: int) -> None:
+        keep, gone = self._inc[root], self._inc.pop(other)
+        self._parent[other] = root
+        keep.rows = sorted(keep.rows + gone.rows)
+        self._by_id[gone.id] = root
+        if gone.record is not None and gone.state is not State.dismissed:
+            self._emit(
+                gone,
+                gone.record.model_copy(
+                    update={
+                        "state": State.dismissed,
+                        "reason": f"merged into {keep.id}",
+                    }
+                ),
+            )
+
+    def _maybe_judge(self, root: int, row: Row, merged: bool) -> None:
+        inc = self._inc[root]
+        if inc.state in _SETTLED:
+            return
+        pairs = inc.pairs
+        if row.kind not in _NOT_A_SOURCE:
+            pairs = pairs | {(row.skind, row.operator)}
+        has_origin = inc.has_origin or not math.isnan(row.ox) or row.kind is Kind.launch
+        if merged or pairs != inc.pairs or has_origin != inc.has_origin or len(inc.rows) == 1:
+            inc.pairs = frozenset(pairs)
+            inc.has_origin = has_origin
+            self._judge(inc)
+
+    # --- judging ---------------------------------------------------------------------
+
+    def _judge(self, inc: _Incident) -> None:
+        rows = [self.rows[r] for r in inc.rows]
+        rel = self.reliability
+        impact_eq, origin_eq = Normal(), Normal()
+        n_impact = n_origin = 0
+        for row in rows:
+            if row.kind in _NOT_A_SOURCE or math.isnan(row.x):
+                continue
+            w = rel.weight(row.sensor)
+            if row.kind is Kind.launch:
+                _add(origin_eq, row.x, row.y, row.sigma, w, row)
+                n_origin += 1
+                continue
+            _add(impact_eq, row.x, row.y, row.sigma, w, row)
+            n_impact += 1
+            if not math.isnan(row.ox):
+                origin_eq.point(row.ox, row.oy, row.osigma, w)
+                n_origin += 1
+        impact = impact_eq.solve() if n_impact else None
+        origin = origin_eq.solve() if n_origin else None
+        kinds = {row.kind for row in rows}
+        kind = next(k for k in _KIND_PRIORITY + list(Kind) if k in kinds)
+        weapon = _weapon(rows)
+        self._check_contradictions(inc, rows, impact, origin)
+        credible = [
+            row for row in rows if row.kind not in _NOT_A_SOURCE and not rel.flagged(row.sensor)
+        ]
+        pairs = {(row.skind, row.operator) for row in credible}
+        # Attribution: strikes by their origin, presence by where the forces stand.
+        accused, confidence = None, 0.0
+        if kind in PRESENCE_KINDS and impact is not None:
+            accused, confidence = self.attributor.attribute(impact)
+        elif origin is not None:
+            accused, confidence = self.attributor.attribute(origin)
+        contested = self._origins_disagree(credible, accused)
+        facts = Facts(
+            kind=kind,
+            t=rows[0].t,
+            impact=(impact.x, impact.y) if impact else None,
+            origin=(origin.x, origin.y) if origin else None,
+            weapon=weapon,
+        )
+        rules = self.rulebook.breached(facts)
+        if (
+            rules
+            and kinds <= {Kind.thermal_anomaly, Kind.third_party_report}
+            and impact is not None
+        ):
+            rules = rules if self._thermal_excess(impact, rows[-1].t) else []
+        assessment = grade(
+            pairs, accused, self.parties, self.agreement.evidence, contested=contested
+        )
+        if not rules:
+            if inc.record is not None:
+                self._emit(
+                    inc,
+                    self._record(
+                        inc,
+                        rows,
+                        impact,
+                        origin,
+                        kind,
+                        weapon,
+                        accused,
+                        confidence,
+                        [],
+                        assessment.grade,
+                        State.dismissed,
+                        "no prohibited act on the fuller evidence",
+                    ),
+                )
+            return
+        g = assessment.grade
+        if g is Grade.discounted and inc.record is not None:
+            state = State.dismissed
+        elif g in self.agreement.evidence.verify_grades:
+            state = State.verified
+        elif len({row.sensor for row in credible}) >= 2:
+            state = State.corroborated
+        else:
+            state = State.reported
+        if inc.state in _ORDER and state in _ORDER and _ORDER[state] < _ORDER[inc.state]:
+            state = inc.state  # a verdict is not un-verified by more evidence, only regraded
+        key = (state, g, accused, tuple(rules))
+        if key == inc.last:
+            return
+        self._emit(
+            inc,
+            self._record(
+                inc,
+                rows,
+                impact,
+                origin,
+                kind,
+                weapon,
+                accused,
+                confidence,
+                rules,
+                g,
+                state,
+                assessment.reason,
+            ),
+        )
+
+    def _thermal_excess(self, impact: Fix, t: float) -> bool:
+        """A satellite-only incident breaches only if its cell burns beyond its season."""
+        if self.baseline is None or self.baseline.empty:
+            return False
+        lon, lat = (float(v) for v in self.frame.to_lonlat(impact.x, impact.y))
+        count = self._thermal_day.get((cell_of(lon, lat), int(t // 86_400)), 0)
+        return self.baseline.anomalous(lon, lat, t, count)
+
+    def _check_contradictions(
+        self, inc: _Incident, rows: list[Row], impact: Fix | None, origin: Fix | None
+    ) -> None:
+        """Each sensor's point against the other operators' consensus (leave-one-operator-out)."""
+        ops = {row.operator for row in rows if row.kind not in _NOT_A_SOURCE}
+        if len(ops) < 2:
+            return
+        for op in sorted(ops):
+            mine = [row for row in rows if row.operator == op and row.kind not in _NOT_A_SOURCE]
+            others = [row for row in rows if row.operator != op and row.kind not in _NOT_A_SOURCE]
+            imp, org = Normal(), Normal()
+            ni = no = 0
+            for row in others:
+                if math.isnan(row.x):
+                    continue
+                if row.kind is Kind.launch:
+                    _add(org, row.x, row.y, row.sigma, 1.0, row)
+                    no += 1
+                else:
+                    _add(imp, row.x, row.y, row.sigma, 1.0, row)
+                    ni += 1
+                    if not math.isnan(row.ox):
+                        org.point(row.ox, row.oy, row.osigma)
+                        no += 1
+            cons_i = imp.solve() if ni else None
+            cons_o = org.solve() if no else None
+            for row in mine:
+                if not math.isnan(row.bearing) or math.isnan(row.x):
+                    continue  # a bearing's point is a band, not a claim of position
+                bad = False
+                checked = False
+                if not math.isnan(row.ox) and cons_o is not None:
+                    checked = True
+                    bad |= _z(row.ox, row.oy, row.osigma, cons_o) > CONTRADICTION_Z
+                if row.kind is not Kind.launch and cons_i is not None:
+                    checked = True
+                    bad |= _z(row.x, row.y, row.sigma, cons_i) > CONTRADICTION_Z
+                if checked:
+                    self.reliability.record(row.sensor, inc.id, bad)
+
+    def _origins_disagree(self, credible: list[Row], accused: str | None) -> bool:
+        """Two operators each place the origin firmly in a different party's territory."""
+        sides: dict[str, set[str]] = {}
+        for row in credible:
+            if math.isnan(row.ox) or math.isnan(row.osigma):
+                continue
+            party = self.attributor.party_at(row.ox, row.oy)
+            if party is None:
+                continue
+            d = self.attributor.distance_to_line(row.ox, row.oy)
+            if normal_cdf(d / max(row.osigma, 1.0)) >= 0.95:
+                sides.setdefault(party, set()).add(row.operator)
+        return len(sides) >= 2
+
+    # --- inspections and disputes -----------------------------------------------------
+
+    def _inspection(self, row: Row) -> None:
+        assert row.ref is not None
+        incident, finding = row.ref
+        root = self._by_id.get(incident)
+        if root is None:
+            return
+        inc = self._inc.get(self._find(root))
+        if inc is None or inc.record is None or inc.id != incident:
+            return
+        if inc.state not in (
+            State.verified,
+            State.disputed,
+            State.inspection,
+            State.corroborated,
+            State.reported,
+        ):
+            return
+        target = {"confirmed": State.confirmed, "dismissed": State.dismissed}.get(finding)
+        if target is None:
+            target = State.inspection
+        grade_ = (
+            Grade.confirmed
+            if target is State.confirmed
+            else (Grade.discounted if target is State.dismissed else inc.record.grade)
+        )
+        evidence = sorted(set(inc.record.evidence) | {row.index})
+        self._emit(
+            inc,
+            inc.record.model_copy(
+                update={
+                    "state": target,
+                    "grade": grade_,
+                    "evidence": evidence,
+                    "at": max(inc.record.at, _time(row.t)),
+                    "reason": f"inspection by {row.sensor}: {finding}",
+                }
+            ),
+        )
+
+    def dispute(
+        self, index: int, incident: str, party: str, reason: str
+    ) -> list[IncidentTransition]:
+        """A party disputes a verified incident: it goes to inspection."""
+        start = len(self.emitted)
+        root = self._by_id.get(incident)
+        inc = self._inc.get(self._find(root)) if root is not None else None
+        if (
+            inc is None
+            or inc.record is None
+            or inc.id != incident
+            or inc.state is not State.verified
+        ):
+            return []
+        if party not in self.parties:
+            return []
+        for state in (State.disputed, State.inspection):
+            self._emit(
+                inc,
+                inc.record.model_copy(
+                    update={
+                        "state": state,
+                        "evidence": sorted(set(inc.record.evidence) | {index}),
+                        "reason": f"disputed by {party}: {reason}"[:500],
+                    }
+                ),
+            )
+        return self.emitted[start:]
+
+    # --- records ---------------------------------------------------------------------
+
+    def _record(
+        self,
+        inc: _Incident,
+        rows: list[Row],
+        impact: Fix | None,
+        origin: Fix | None,
+        kind: Kind,
+        weapon: object,
+        accused: str | None,
+        confidence: float,
+        rules: list[str],
+        g: Grade,
+        state: State,
+        reason: str,
+    ) -> IncidentTransition:
+        where = impact or origin
+        if where is not None:
+            lon, lat = (round(float(v), 6) for v in self.frame.to_lonlat(where.x, where.y))
+            unc = round(where.radius_m, 1)
+        else:
+            lon, lat, unc = round(rows[0].lon, 6), round(rows[0].lat, 6), round(rows[0].sigma, 1)
+        olonlat = None
+        if origin is not None and impact is not None:
+            olon, olat = (round(float(v), 6) for v in self.frame.to_lonlat(origin.x, origin.y))
+            olonlat = (olon, olat)
+        ts = [row.t for row in rows]
+        return IncidentTransition(
+            incident=inc.id,
+            state=state,
+            at=_time(max(ts)),
+            agreement=self.ref,
+            evidence=sorted(row.index for row in rows),
+            window=(_time(min(ts)), _time(max(ts))),
+            location=(lon, lat),
+            uncertainty_m=unc,
+            kind=kind.value,
+            weapon_class=weapon,
+            origin=olonlat,
+            accused=accused,
+            attribution_confidence=round(confidence, 4) if accused else 0.0,
+            rules=rules,
+            grade=g,
+            reason=reason[:500],
+        )
+
+    def _emit(self, inc: _Incident, record: IncidentTransition) -> None:
+        inc.record = record
+        inc.state = record.state
+        inc.last = (record.state, record.grade, record.accused, tuple(record.rules))
+        self.emitted.append(record)
+
+    # --- views -----------------------------------------------------------------------
+
+    def incidents(self) -> list[IncidentTransition]:
+        """The latest transition of every logged incident, by incident id order of first evidence."""
+        latest: dict[str, IncidentTransition] = {}
+        for rec in self.emitted:
+            latest[rec.incident] = rec
+        return sorted(latest.values(), key=lambda r: int(r.incident.split("-")[1]))
+
+
+def _add(eq: Normal, x: float, y: float, sigma: float, w: float, row: Row) -> None:
+    if not math.isnan(row.bearing):
+        eq.bearing(row.sx, row.sy, row.bearing, row.lo, row.hi, sigma, w)
+    else:
+        eq.point(x, y, sigma, w)
+
+
+def _z(x: float, y: float, sigma: float, fix: Fix) -> float:
+    return math.hypot(x - fix.x, y - fix.y) / math.hypot(max(sigma, 1.0), fix.radius_m)
+
+
+def _weapon(rows: list[Row]) -> object:
+    counts: dict[int, int] = {}
+    for row in rows:
+        if row.weapon != NO_WEAPON:
+            counts[row.weapon] = counts.get(row.weapon, 0) + 1
+    if not counts:
+        return None
+    best = min(counts, key=lambda w: (-counts[w], w))
+    return WEAPONS[best]
+
+
+def transition_digest(records: Iterable[IncidentTransition]) -> str:
+    """One hash over a verdict sequence (for comparing runs)."""
+    h = hashlib.sha256()
+    for rec in records:
+        h.update(json.dumps(rec.model_dump(mode="json"), sort_keys=True).encode() + b"\n")
+    return h.hexdigest()
+
+
+def adjudicate(
+    table: EvidenceTable,
+    agreement: Agreement,
+    agreement_ref: AgreementRef,
+    *,
+    disputes: Mapping[int, list[tuple[int, str, str, str]]] | None = None,
+    baseline: SeasonalBaseline | None = None,
+    gate: Gate | None = None,
+) -> Engine:
+    """The batch: associate every row at once (k-d tree), then drive the engine in ledger order.
+
+    `disputes[r]` lists (ledger index, incident, party, reason) logged just before row r
+    (r = len(table) for those after the last observation).
+    """
+    engine = Engine(agreement, agreement_ref, gate=gate, baseline=baseline)
+    li, lj = links_batch(table, engine.gate)
+    links: dict[int, list[int]] = {}
+    for i, j in zip(li.tolist(), lj.tolist(), strict=True):
+        links.setdefault(i, []).append(j)
+    disputes = disputes or {}
+    rows = rows_of(table, engine.frame)
+    for r, row in enumerate(rows):
+        for d in disputes.get(r, ()):
+            engine.dispute(*d)
+        engine.add(row, links.get(r, ()))
+    for d in disputes.get(len(rows), ()):
+        engine.dispute(*d)
+    return engine

@@ -1,0 +1,128 @@
+"""Classify an incident against the agreement's prohibited acts.
+
+Each act is a geometric test on the fused incident, in the agreement's frame:
+
+* fire_across_line: the point of origin is in one party's territory and the
+  impact in another's;
+* impact_in_zone: an impact inside a listed zone (all zones if none listed);
+* corridor_attack: an impact within half the corridor's width of it, during
+  one of its windows;
+* protected_site_attack: an impact within a site's protection radius;
+* weapon_in_withdrawal_zone: a heavy weapon sighted closer to the contact line
+  than its class's withdrawal distance;
+* buffer_entry: armed forces (troops or heavy weapons) inside a buffer zone.
+
+`weapon_classes` on an act restricts it to those classes; an unknown weapon
+class matches only acts that list no class (no breach is read into a gap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from truceline.agreement.geography import ZoneKind
+from truceline.agreement.model import Agreement
+from truceline.agreement.rules import Act, ProhibitedAct
+from truceline.fusion.attribute import Attributor, project
+from truceline.fusion.base import Frame
+from truceline.observation import Kind, WeaponClass
+
+IMPACT_KINDS = frozenset(
+    {Kind.impact, Kind.explosion, Kind.projectile, Kind.thermal_anomaly, Kind.small_arms}
+)
+PRESENCE_KINDS = frozenset({Kind.heavy_weapon_sighting, Kind.troop_movement})
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What fusion established about one incident, in frame metres."""
+
+    kind: Kind
+    t: float  # unix seconds of the first evidence
+    impact: tuple[float, float] | None
+    origin: tuple[float, float] | None
+    weapon: WeaponClass | None
+
+
+class RuleBook:
+    def __init__(self, agreement: Agreement, frame: Frame, attributor: Attributor) -> None:
+        self.acts = agreement.prohibited_acts
+        self.attributor = attributor
+        geo = agreement.geography
+        self.zones: dict[str, tuple[ZoneKind, BaseGeometry]] = {
+            z.id: (z.kind, project(z.shape, frame)) for z in geo.zones
+        }
+        self.corridors = [
+            (project(c.shape, frame).buffer(c.width_m / 2), c.windows) for c in geo.corridors
+        ]
+        self.sites = [
+            (project(s.shape, frame).buffer(s.radius_m) if s.radius_m else project(s.shape, frame))
+            for s in geo.protected_sites
+        ]
+        self.withdrawal = {w.weapon_class: w.distance_km * 1000.0 for w in geo.withdrawal}
+        for geom in (
+            [g for _, g in self.zones.values()] + [g for g, _ in self.corridors] + self.sites
+        ):
+            shapely.prepare(geom)
+
+    def breached(self, facts: Facts) -> list[str]:
+        """Ids of the prohibited acts the incident breaches, in the agreement's order."""
+        return [
+            act.id for act in self.acts if self._weapon_ok(act, facts) and self._test(act, facts)
+        ]
+
+    @staticmethod
+    def _weapon_ok(act: ProhibitedAct, facts: Facts) -> bool:
+        if not act.weapon_classes:
+            return True
+        return facts.weapon is not None and facts.weapon in act.weapon_classes
+
+    def _in_zones(self, act: ProhibitedAct, x: float, y: float, only: ZoneKind | None) -> bool:
+        ids = act.zones or list(self.zones)
+        for zid in ids:
+            kind, geom = self.zones[zid]
+            if (only is None or kind is only) and shapely.contains_xy(geom, x, y):
+                return True
+        return False
+
+    def _test(self, act: ProhibitedAct, f: Facts) -> bool:
+        impact = f.impact if f.kind in IMPACT_KINDS or f.origin is not None else None
+        match act.act:
+            case Act.fire_across_line:
+                if impact is None or f.origin is None:
+                    return False
+                src = self.attributor.party_at(*f.origin)
+                dst = self.attributor.party_at(*impact)
+                return src is not None and dst is not None and src != dst
+            case Act.impact_in_zone:
+                return impact is not None and self._in_zones(act, *impact, None)
+            case Act.corridor_attack:
+                if impact is None:
+                    return False
+                when = datetime.fromtimestamp(f.t, UTC)
+                return any(
+                    shapely.contains_xy(geom, *impact) and any(w.contains(when) for w in windows)
+                    for geom, windows in self.corridors
+                )
+            case Act.protected_site_attack:
+                return impact is not None and any(
+                    shapely.contains_xy(g, *impact) or g.distance(Point(*impact)) == 0
+                    for g in self.sites
+                )
+            case Act.weapon_in_withdrawal_zone:
+                if f.kind is not Kind.heavy_weapon_sighting or f.impact is None:
+                    return False
+                limit = self.withdrawal.get(f.weapon) if f.weapon else None
+                return limit is not None and self.attributor.distance_to_line(*f.impact) < limit
+            case Act.buffer_entry:
+                return (
+                    f.kind in PRESENCE_KINDS
+                    and f.impact is not None
+                    and self._in_zones(act, *f.impact, ZoneKind.buffer)
+                )
+        return False
