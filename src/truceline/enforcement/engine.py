@@ -1,0 +1,179 @@
+"""derive(records, agreement, now) -> EnforcementState: one pure fold over the log.
+
+Nothing here reads a clock or a database: the same records, agreement and
+event-time `now` give the same state and the same list of transitions, which is
+what lets any party recompute the enforcement state from the log alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
+from truceline.agreement.enforcement import BlockRule
+from truceline.agreement.model import Agreement
+from truceline.enforcement import inspections as insp
+from truceline.enforcement.envelope import Record
+from truceline.enforcement.incidents import IncidentHistory, histories
+from truceline.enforcement.keys import KeyBook
+from truceline.enforcement.penalties import CaseState, Status, case_timeline, evaluate, open_cases
+from truceline.enforcement.playbooks import StepState, steps
+from truceline.enforcement.records import (
+    ACK_TYPE,
+    ENFORCEMENT_TYPE,
+    INSPECTION_REQUEST_TYPE,
+    NOTIFICATION_TYPE,
+    VOTE_TYPE,
+    Ack,
+    EnforcementEvent,
+    InspectionRequest,
+    Notification,
+)
+from truceline.enforcement.votes import Ignored, fold, signer
+from truceline.observation import OBSERVATION_TYPE, Kind, Observation
+
+
+@dataclass
+class EnforcementState:
+    now: datetime
+    cases: list[CaseState] = field(default_factory=list)
+    inspections: list[insp.InspectionState] = field(default_factory=list)
+    coverage: dict[str, dict[str, float]] = field(default_factory=dict)
+    steps: list[StepState] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    logged: set[str] = field(default_factory=set)  # keys of transitions already on the log
+    incidents: dict[str, IncidentHistory] = field(default_factory=dict)
+
+    def penalties_in_force(self) -> list[CaseState]:
+        return [c for c in self.cases if c.status is Status.in_force]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _signed(
+    record: Record, model: type[M], book: KeyBook, who: str, when: str
+) -> tuple[M | None, str | None]:
+    """The payload if valid and signed by the signatory in field `who`; else the reason."""
+    try:
+        obj = model.model_validate(record.payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return (
+            None,
+            f"malformed {model.__name__}: {'.'.join(map(str, first['loc']))}: {first['msg']}",
+        )
+    try:
+        signer(record, book, getattr(obj, who), getattr(obj, when))
+    except ValueError as exc:
+        return None, f"{model.__name__} by {getattr(obj, who)!r} refused: {exc}"
+    return obj, None
+
+
+def derive(
+    records: Iterable[Record],
+    agreement: Agreement,
+    now: datetime,
+    book: KeyBook | None = None,
+    mission_keys: frozenset[str] = frozenset(),
+) -> EnforcementState:
+    """The enforcement state at event time `now`.
+
+    `mission_keys` are the keyids whose ENFORCEMENT_TYPE records count as already
+    logged transitions (the appender's own key).
+    """
+    book = book or KeyBook.from_agreement(agreement)
+    state = EnforcementState(now=now)
+    transitions: list[tuple[int, IncidentTransition]] = []
+    votes: list[Record] = []
+    notes: list[tuple[int, Notification]] = []
+    requests: list[tuple[int, InspectionRequest]] = []
+    acks: list[Ack] = []
+    reports: list[insp.Report] = []
+    for r in records:
+        if r.payload_type == INCIDENT_TYPE:
+            try:
+                t = IncidentTransition.model_validate(r.payload)
+            except ValidationError:
+                state.ignored.append(Ignored(r.index, "malformed incident transition"))
+                continue
+            if t.agreement.id == agreement.id:
+                transitions.append((r.index, t))
+        elif r.payload_type == VOTE_TYPE:
+            votes.append(r)
+        elif r.payload_type == NOTIFICATION_TYPE:
+            note, why = _signed(r, Notification, book, "notifier", "at")
+            if note is None:
+                state.ignored.append(Ignored(r.index, why or ""))
+            elif note.at <= now:
+                notes.append((r.index, note))
+        elif r.payload_type == INSPECTION_REQUEST_TYPE:
+            req, why = _signed(r, InspectionRequest, book, "requester", "at")
+            if req is None:
+                state.ignored.append(Ignored(r.index, why or ""))
+            else:
+                requests.append((r.index, req))
+        elif r.payload_type == ACK_TYPE:
+            ack, why = _signed(r, Ack, book, "by", "at")
+            if ack is None:
+                state.ignored.append(Ignored(r.index, why or ""))
+            else:
+                acks.append(ack)
+        elif r.payload_type == OBSERVATION_TYPE:
+            try:
+                obs = Observation.model_validate(r.payload)
+            except ValidationError:
+                continue  # ingest validated it; a newer schema is not ours to judge
+            if obs.kind is Kind.inspection_report:
+                rep = insp.report_of(r.index, obs)
+                if rep is not None:
+                    reports.append(rep)
+        elif r.payload_type == ENFORCEMENT_TYPE and any(k in mission_keys for k, _ in r.signatures):
+            try:
+                state.logged.add(EnforcementEvent.model_validate(r.payload).key)
+            except ValidationError:
+                continue
+
+    hist = histories(transitions)
+    state.incidents = hist
+    cases, refusals = open_cases(agreement, hist, notes, now)
+    state.ignored.extend(Ignored(f.index, f.reason) for f in refusals)
+    rules: dict[str, BlockRule] = {b.id: b for b in agreement.penalties.block_rules}
+    frames = {}
+    for case in cases:
+        rule = rules.get(case.rung.block_rule) if case.rung.block_rule else None
+        # The deadlines do not depend on the votes, so they can filter them.
+        frames[case.id] = (case, case_timeline(case, hist, rule, now), rule)
+    ballots = fold(votes, book, frames, now)
+    state.ignored.extend(ballots.ignored)
+    for case, _tl, rule in frames.values():
+        state.cases.append(evaluate(case, hist, rule, ballots.counted.get(case.id, {}), now))
+
+    state.steps = steps(agreement, hist, acks, now)
+    items = insp.routine(agreement, now) + insp.on_demand(agreement, requests, hist, now)
+    for s in state.steps:
+        if s.step.action.value == "open_inspection":
+            t = hist[s.incident].latest(now)
+            if t is not None:
+                items.append(
+                    insp.Inspection(
+                        f"incident:{s.incident}",
+                        insp.Origin.automatic,
+                        t.location,
+                        s.issued_at,
+                        s.due_by,
+                        incident=s.incident,
+                    )
+                )
+    unique: dict[str, insp.Inspection] = {}
+    for item in items:
+        if item.id not in unique or item.opened_at < unique[item.id].opened_at:
+            unique[item.id] = item
+    state.inspections = insp.status(agreement, list(unique.values()), reports, now)
+    state.coverage = insp.coverage(agreement, state.inspections)
+    return state

@@ -1,0 +1,292 @@
+"""The penalty ladder: verified breaches per party -> cases -> countdowns -> penalties.
+
+Each rung is evaluated on its own. For every party, breaches that meet the rung's
+trigger are taken in event-time order; when `count` of them fall within
+`within_days`, a case opens (automatically, or on a notification by a signatory
+with standing) and those breaches are consumed, so the next case needs fresh ones.
+
+A case's timeline is Notification -> ConsultationWindow -> Countdown, with the
+deadline at 00:00 UTC when the block rule says so, and DefaultOutcome = apply.
+Time spent while one of the case's incidents is disputed or under inspection does
+not run (no suspension of concessions during arbitration, WTO DSU 22.6): it
+extends the deadlines. A case whose incidents are dismissed or re-attributed
+below the trigger count is void, whatever stage it had reached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from truceline.adjudication.verdict import State
+from truceline.agreement.enforcement import BlockRule, Rung, Trigger
+from truceline.agreement.model import Agreement
+from truceline.agreement.rules import Act
+from truceline.enforcement.blockrules import Tally, decide
+from truceline.enforcement.incidents import BREACH_STATES, DISPUTE_STATES, IncidentHistory
+from truceline.enforcement.records import Choice, Notification
+from truceline.enforcement.timing import cutoff_midnight_utc, days
+
+
+@dataclass(frozen=True)
+class Breach:
+    incident: str
+    party: str
+    at: datetime
+
+
+def first_breach(
+    history: IncidentHistory, trigger: Trigger, acts: Mapping[str, Act], now: datetime
+) -> Breach | None:
+    """The first verified transition of the incident that meets `trigger`, if any."""
+    for t in history.seen(now):
+        if t.state not in BREACH_STATES or t.accused is None or t.grade not in trigger.grades:
+            continue
+        if trigger.rules and not set(trigger.rules) & set(t.rules):
+            continue
+        if trigger.acts and not {acts.get(r) for r in t.rules} & set(trigger.acts):
+            continue
+        return Breach(t.incident, t.accused, t.at)
+    return None
+
+
+def case_id(rung: str, accused: str, incidents: Iterable[str]) -> str:
+    digest = hashlib.sha256("\n".join([rung, accused, *sorted(incidents)]).encode()).hexdigest()
+    return f"{rung}-{accused}-{digest[:12]}"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    rung: Rung
+    accused: str
+    opened_at: datetime
+    incidents: tuple[str, ...]
+    notifier: str | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    index: int
+    reason: str
+
+
+def open_cases(
+    agreement: Agreement,
+    histories: Mapping[str, IncidentHistory],
+    notifications: Iterable[tuple[int, Notification]],
+    now: datetime,
+) -> tuple[list[Case], list[Refusal]]:
+    """Every case of every rung as of `now`, and the notifications refused (with why)."""
+    acts = {a.id: a.act for a in agreement.prohibited_acts}
+    notes = sorted(((i, n) for i, n in notifications if n.at <= now), key=lambda x: (x[1].at, x[0]))
+    cases: list[Case] = []
+    refusals: list[Refusal] = []
+    for rung in agreement.penalties.rungs:
+        per_party: dict[str, list[Breach]] = {}
+        for h in histories.values():
+            b = first_breach(h, rung.trigger, acts, now)
+            if b is not None:
+                per_party.setdefault(b.party, []).append(b)
+        for party_breaches in per_party.values():
+            party_breaches.sort(key=lambda b: (b.at, b.incident))
+        window = days(rung.trigger.within_days)
+        if not rung.standing:
+            for party, found in sorted(per_party.items()):
+                cases.extend(_automatic(rung, party, found, window))
+            continue
+        consumed: set[str] = set()
+        for index, note in notes:
+            if note.rung != rung.id:
+                continue
+            if note.notifier not in rung.standing:
+                refusals.append(
+                    Refusal(index, f"{note.notifier!r} has no standing for rung {rung.id!r}")
+                )
+                continue
+            fresh = [
+                b
+                for b in per_party.get(note.accused, [])
+                if b.incident not in consumed and note.at - window <= b.at <= note.at
+            ]
+            if len(fresh) < rung.trigger.count:
+                refusals.append(
+                    Refusal(
+                        index,
+                        f"{note.accused!r} has {len(fresh)} verified breaches meeting rung "
+                        f"{rung.id!r} in the window, {rung.trigger.count} needed",
+                    )
+                )
+                continue
+            used = fresh[-rung.trigger.count :]
+            consumed.update(b.incident for b in used)
+            ids = tuple(b.incident for b in used)
+            cases.append(
+                Case(
+                    case_id(rung.id, note.accused, ids),
+                    rung,
+                    note.accused,
+                    note.at,
+                    ids,
+                    note.notifier,
+                )
+            )
+    return cases, refusals
+
+
+def _automatic(rung: Rung, party: str, found: list[Breach], window: timedelta) -> list[Case]:
+    out: list[Case] = []
+    pending: list[Breach] = []
+    for b in found:
+        pending = [p for p in pending if p.at >= b.at - window] + [b]
+        if len(pending) >= rung.trigger.count:
+            ids = tuple(p.incident for p in pending[-rung.trigger.count :])
+            out.append(Case(case_id(rung.id, party, ids), rung, party, b.at, ids))
+            pending = []
+    return out
+
+
+class Status(StrEnum):
+    consultation = "consultation"
+    countdown = "countdown"
+    suspended = "suspended"
+    blocked = "blocked"
+    in_force = "in_force"
+    lapsed = "lapsed"
+    void = "void"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    countdown_from: datetime  # end of the consultation window
+    vote_deadline: datetime | None  # votes cast after it do not count
+    effective_at: datetime  # when the penalty applies unless blocked
+    lapses_at: datetime | None  # sunset
+    suspended_s: float  # dispute time that has extended the deadlines
+
+
+def _overlap(intervals: list[tuple[datetime, datetime]], lo: datetime, hi: datetime) -> timedelta:
+    total = timedelta(0)
+    for a, b in intervals:
+        a, b = max(a, lo), min(b, hi)
+        if b > a:
+            total += b - a
+    return total
+
+
+def _merge(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    out: list[tuple[datetime, datetime]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _extended(
+    base: timedelta, start: datetime, intervals: list[tuple[datetime, datetime]]
+) -> datetime:
+    """start + base + the dispute time that falls before the (extended) end: a fixed point."""
+    end = start + base
+    for _ in range(len(intervals) + 2):
+        nxt = start + base + _overlap(intervals, start, end)
+        if nxt == end:
+            break
+        end = nxt
+    return end
+
+
+def timeline(
+    case: Case, rule: BlockRule | None, disputes: list[tuple[datetime, datetime]]
+) -> Timeline:
+    rung = case.rung
+    intervals = _merge(disputes) if rung.suspend_during_dispute else []
+    start = case.opened_at
+    countdown_from = _extended(days(rung.consultation_days), start, intervals)
+    apply_at = _extended(days(rung.consultation_days + rung.countdown_days), start, intervals)
+    vote_deadline: datetime | None = None
+    if rule is not None:
+        vote_deadline = _extended(days(rule.window_days), start, intervals)
+        if rule.cutoff_midnight_utc:
+            vote_deadline = cutoff_midnight_utc(vote_deadline)
+            apply_at = cutoff_midnight_utc(apply_at)
+        apply_at = max(apply_at, vote_deadline)
+    lapses = apply_at + days(rung.sunset_days) if rung.sunset_days is not None else None
+    suspended = _overlap(intervals, start, apply_at).total_seconds()
+    return Timeline(countdown_from, vote_deadline, apply_at, lapses, suspended)
+
+
+@dataclass(frozen=True)
+class CaseState:
+    case: Case
+    status: Status
+    timeline: Timeline
+    valid_incidents: tuple[str, ...]
+    disputed_incidents: tuple[str, ...]
+    votes: Mapping[str, Choice] = field(default_factory=dict)
+    tally: Tally | None = None
+    reason: str = ""
+
+
+def disputes_of(
+    case: Case, histories: Mapping[str, IncidentHistory], now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Dispute periods of the case's incidents still attributed to the accused, after it opened."""
+    out: list[tuple[datetime, datetime]] = []
+    for incident in case.incidents:
+        latest = histories[incident].latest(now)
+        if latest is None or latest.state is State.dismissed or latest.accused != case.accused:
+            continue
+        out.extend(i for i in histories[incident].dispute_intervals(now) if i[1] > case.opened_at)
+    return out
+
+
+def case_timeline(
+    case: Case, histories: Mapping[str, IncidentHistory], rule: BlockRule | None, now: datetime
+) -> Timeline:
+    return timeline(case, rule, disputes_of(case, histories, now))
+
+
+def evaluate(
+    case: Case,
+    histories: Mapping[str, IncidentHistory],
+    rule: BlockRule | None,
+    votes: Mapping[str, Choice],
+    now: datetime,
+) -> CaseState:
+    """The case's status at `now`, given the votes counted for it (see votes.py)."""
+    valid: list[str] = []
+    disputed: list[str] = []
+    for incident in case.incidents:
+        latest = histories[incident].latest(now)
+        if latest is None or latest.state is State.dismissed or latest.accused != case.accused:
+            continue
+        if latest.state in BREACH_STATES:
+            valid.append(incident)
+        elif latest.state in DISPUTE_STATES:
+            disputed.append(incident)
+    tl = case_timeline(case, histories, rule, now)
+
+    def state(status: Status, tally: Tally | None = None, reason: str = "") -> CaseState:
+        return CaseState(case, status, tl, tuple(valid), tuple(disputed), votes, tally, reason)
+
+    if len(valid) + len(disputed) < case.rung.trigger.count:
+        return state(
+            Status.void, reason="breaches dismissed or re-attributed below the trigger count"
+        )
+    if disputed and case.rung.suspend_during_dispute:
+        return state(Status.suspended, reason=f"inspection dispute on {', '.join(disputed)}")
+    if now < tl.countdown_from:
+        return state(Status.consultation)
+    if now < tl.effective_at:
+        return state(Status.countdown)
+    tally = decide(rule, votes, case.accused) if rule is not None else None
+    if tally is not None and tally.blocked:
+        return state(Status.blocked, tally, tally.reason)
+    if tl.lapses_at is not None and now >= tl.lapses_at:
+        return state(Status.lapsed, tally, "sunset")
+    return state(Status.in_force, tally, tally.reason if tally else "no block rule")

@@ -1,0 +1,87 @@
+"""Incident playbooks: pre-written steps triggered by an incident's kind and grade.
+
+A playbook fires once per incident, at the first transition (event time, log
+order) that matches its acts and grades and is past `reported`. Each step gets
+a stable key `playbook:step:incident`, so replaying the log never issues a step
+twice. A step not acknowledged (signed Ack by one of its recipients) by its
+deadline escalates to `escalate_to`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from truceline.adjudication.verdict import IncidentTransition, State
+from truceline.agreement.enforcement import Playbook, PlaybookStep
+from truceline.agreement.model import Agreement
+from truceline.enforcement.incidents import IncidentHistory
+from truceline.enforcement.records import Ack
+
+SKIP_STATES = frozenset({State.reported, State.dismissed})
+
+
+@dataclass(frozen=True)
+class StepState:
+    key: str
+    playbook: str
+    step: PlaybookStep
+    incident: str
+    issued_at: datetime
+    due_by: datetime
+    status: str  # open | done | done_late | escalated
+    acked_by: str | None = None
+    acked_at: datetime | None = None
+
+
+def matches(playbook: Playbook, t: IncidentTransition, acts: Mapping[str, str]) -> bool:
+    if t.state in SKIP_STATES:
+        return False
+    if playbook.grades and t.grade not in playbook.grades:
+        return False
+    return not playbook.acts or bool({acts.get(r) for r in t.rules} & set(playbook.acts))
+
+
+def steps(
+    agreement: Agreement,
+    histories: Mapping[str, IncidentHistory],
+    acks: Iterable[Ack],
+    now: datetime,
+) -> list[StepState]:
+    acts = {a.id: a.act.value for a in agreement.prohibited_acts}
+    first_ack: dict[str, Ack] = {}
+    for ack in sorted(acks, key=lambda a: a.at):
+        if ack.at <= now:
+            first_ack.setdefault(ack.step, ack)
+    out: list[StepState] = []
+    for incident in sorted(histories):
+        seen = histories[incident].seen(now)
+        for book in agreement.playbooks:
+            trigger = next((t for t in seen if matches(book, t, acts)), None)
+            if trigger is None:
+                continue
+            for step in book.steps:
+                key = f"{book.id}:{step.id}:{incident}"
+                due = trigger.at + timedelta(hours=step.deadline_hours)
+                ack = first_ack.get(key)
+                if ack is not None and step.to and ack.by not in step.to:
+                    ack = None  # only a recipient can acknowledge
+                if ack is not None:
+                    status = "done" if ack.at <= due else "done_late"
+                else:
+                    status = "escalated" if now > due else "open"
+                out.append(
+                    StepState(
+                        key,
+                        book.id,
+                        step,
+                        incident,
+                        trigger.at,
+                        due,
+                        status,
+                        ack.by if ack else None,
+                        ack.at if ack else None,
+                    )
+                )
+    return out

@@ -1,0 +1,174 @@
+"""The transitions an enforcement state implies, each with a unique key.
+
+The appender writes those not yet on the log; because each key names one
+transition (a case id plus what happened, a step key, an inspection id), a
+replay of the same log writes nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from truceline.enforcement.engine import EnforcementState
+from truceline.enforcement.penalties import CaseState, Status, disputes_of
+from truceline.enforcement.records import EnforcementEvent, EventKind
+from truceline.observation import format_time
+
+
+def _t(moment: datetime | None) -> str | None:
+    return format_time(moment) if moment is not None else None
+
+
+def _case_detail(cs: CaseState) -> dict[str, Any]:
+    tl = cs.timeline
+    return {
+        "rung": cs.case.rung.id,
+        "penalty": cs.case.rung.penalty,
+        "incidents": list(cs.case.incidents),
+        "notifier": cs.case.notifier,
+        "countdown_from": _t(tl.countdown_from),
+        "vote_deadline": _t(tl.vote_deadline),
+        "effective_at": _t(tl.effective_at),
+        "lapses_at": _t(tl.lapses_at),
+    }
+
+
+def case_events(state: EnforcementState, cs: CaseState) -> list[EnforcementEvent]:
+    case, tl = cs.case, cs.timeline
+    out = [
+        EnforcementEvent(
+            event=EventKind.countdown_started,
+            key=f"{case.id}:countdown_started",
+            at=case.opened_at,
+            subject=case.id,
+            party=case.accused,
+            detail=_case_detail(cs),
+        )
+    ]
+    for start, _end in disputes_of(case, state.incidents, state.now):
+        out.append(
+            EnforcementEvent(
+                event=EventKind.suspended,
+                key=f"{case.id}:suspended:{format_time(start)}",
+                at=max(start, case.opened_at),
+                subject=case.id,
+                party=case.accused,
+                detail={"incidents": list(cs.disputed_incidents)},
+            )
+        )
+    tally = (
+        {
+            "reason": cs.tally.reason,
+            "block": cs.tally.block,
+            "allow": cs.tally.allow,
+            "abstain": cs.tally.abstain,
+            "eligible": cs.tally.eligible,
+            "votes": {k: v.value for k, v in sorted(cs.votes.items())},
+        }
+        if cs.tally
+        else {}
+    )
+
+    def ev(kind: EventKind, at: datetime, detail: dict[str, Any]) -> EnforcementEvent:
+        return EnforcementEvent(
+            event=kind,
+            key=f"{case.id}:{kind.value}",
+            at=at,
+            subject=case.id,
+            party=case.accused,
+            detail=detail,
+        )
+
+    if cs.status is Status.void:
+        moments = [t.at for i in case.incidents for t in state.incidents[i].seen(state.now)]
+        out.append(ev(EventKind.case_void, max(moments), {"reason": cs.reason}))
+    elif cs.status is Status.blocked:
+        out.append(ev(EventKind.blocked, tl.effective_at, tally))
+    elif cs.status in (Status.in_force, Status.lapsed):
+        if cs.tally is not None:
+            out.append(ev(EventKind.block_attempt_failed, tl.effective_at, tally))
+        out.append(ev(EventKind.penalty_in_force, tl.effective_at, {"penalty": case.rung.penalty}))
+        if cs.status is Status.lapsed and tl.lapses_at is not None:
+            out.append(ev(EventKind.penalty_lapsed, tl.lapses_at, {"reason": "sunset"}))
+    return out
+
+
+def events(state: EnforcementState) -> list[EnforcementEvent]:
+    """Every transition that has happened by `state.now`, in event-time order."""
+    out: list[EnforcementEvent] = []
+    for cs in state.cases:
+        out.extend(case_events(state, cs))
+    for ig in state.ignored:
+        out.append(
+            EnforcementEvent(
+                event=EventKind.record_ignored,
+                key=f"ignored:{ig.index}",
+                at=state.now,
+                subject=str(ig.index),
+                detail={"reason": ig.reason},
+            )
+        )
+    for s in state.steps:
+        detail = {
+            "playbook": s.playbook,
+            "step": s.step.id,
+            "action": s.step.action.value,
+            "to": list(s.step.to),
+            "incident": s.incident,
+            "due_by": format_time(s.due_by),
+        }
+        out.append(
+            EnforcementEvent(
+                event=EventKind.playbook_step,
+                key=s.key,
+                at=s.issued_at,
+                subject=s.key,
+                detail=detail,
+            )
+        )
+        if s.status in ("escalated", "done_late"):
+            out.append(
+                EnforcementEvent(
+                    event=EventKind.playbook_escalated,
+                    key=f"{s.key}:escalated",
+                    at=s.due_by,
+                    subject=s.key,
+                    detail={"escalate_to": list(s.step.escalate_to), **detail},
+                )
+            )
+    for st in state.inspections:
+        item = st.inspection
+        out.append(
+            EnforcementEvent(
+                event=EventKind.inspection_scheduled,
+                key=f"inspection:{item.id}:scheduled",
+                at=item.opened_at,
+                subject=item.id,
+                detail={
+                    "origin": item.origin.value,
+                    "due_by": format_time(item.due_by),
+                    "location": list(item.location),
+                    "zone": item.zone,
+                    "incident": item.incident,
+                    "team": st.team,
+                },
+            )
+        )
+        if st.report is not None:
+            out.append(
+                EnforcementEvent(
+                    event=EventKind.inspection_reported,
+                    key=f"inspection:{item.id}:reported",
+                    at=st.report.at,
+                    subject=item.id,
+                    detail={
+                        "finding": st.report.finding,
+                        "report": st.report.index,
+                        "team": st.report.sensor,
+                    },
+                )
+            )
+    out = [e for e in out if e.at <= state.now]
+    out.sort(key=lambda e: (e.at, e.key))
+    return out
