@@ -143,10 +143,10 @@ class WitnessStore:
     def logs(self) -> list[LogState]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(WitnessLogRow)
+                select(WitnessLogRow.__table__)
                 .where(WitnessLogRow.witness == self.witness)
                 .order_by(WitnessLogRow.origin)
-            ).scalars()
+            )
             return [LogState(r.origin, r.size, r.root, r.checkpoint) for r in rows]
 
     # --- state -----------------------------------------------------------
@@ -212,10 +212,10 @@ class WitnessStore:
     def evidence(self) -> list[Evidence]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(WitnessEvidenceRow)
+                select(WitnessEvidenceRow.__table__)
                 .where(WitnessEvidenceRow.witness == self.witness)
                 .order_by(WitnessEvidenceRow.id)
-            ).scalars()
+            )
             return [
                 Evidence(
                     r.id, r.origin, r.kind, r.seen, r.offered, r.old_size,

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from truceline.clock import FixedClock
+from truceline.ledger.witness.core import Witness
+from truceline.ledger.witness.server import create_app
+from truceline.ledger.witness.store import WitnessStore
+from truceline.store.base import open_store
+
+from .helpers import TestLog, cosigner
+
+T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    engine = open_store(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    engine = open_store(f"sqlite:///{tmp_path / 'witness.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def log() -> TestLog:
+    return TestLog()
+
+
+def make_witness(engine: Engine, name: str, clock: FixedClock, *logs: TestLog) -> Witness:
+    w = Witness(WitnessStore(engine, name), cosigner(name), clock)
+    for lg in logs:
+        w.store.add_log(lg.origin, lg.vkey)
+    return w
+
+
+@pytest.fixture
+def witness(sqlite_engine: Engine, clock: FixedClock, log: TestLog) -> Witness:
+    return make_witness(sqlite_engine, "witness.example.org/w1", clock, log)
+
+
+@pytest.fixture
+def http(witness: Witness) -> Iterator[TestClient]:
+    with TestClient(create_app(witness)) as client:
+        yield client
