@@ -174,8 +174,9 @@ def test_tiles_match_spec_formula_and_locate_nodes() -> None:
     for level in range(0, 17):
         count = size >> level
         for index in {0, 1, count // 2, count - 1} & set(range(count)):
-            loc = tiles.node_location(level, index)
-            body = bodies[(loc.tile_level, loc.tile_index)]
+            tile, loc = tiles.tile_for_node(level, index, size)
+            body = bodies[(tile.level, tile.index)]
+            assert len(body) == tile.width * 32 and tile.width >= loc.min_width
             want = merkle.root(leaves[index << level : (index + 1) << level])
             assert tiles.node_hash_from_tile(body, loc) == want
             assert loc.stored == (level % 8 == 0)
@@ -203,3 +204,10 @@ def test_new_tiles_cover_growth(old: int, grow: int) -> None:
     for (lvl, n), w in changed.items():
         assert tiles.tile_width(lvl, n, new) == w
         assert tiles.tile_width(lvl, n, old) < w
+
+
+def test_tile_for_node_rejects_incomplete_nodes() -> None:
+    with pytest.raises(ValueError, match="not complete"):
+        tiles.tile_for_node(1, 2, 5)
+    tile, loc = tiles.tile_for_node(1, 1, 5)
+    assert tile == Tile(0, 0, 5) and (loc.offset, loc.count) == (2, 2)

@@ -246,6 +246,18 @@ def node_location(level: int, index: int, height: int = TILE_HEIGHT) -> NodeLoca
     return NodeLocation(tile_level, n, offset, 1 << rel)
 
 
+def tile_for_node(level: int, index: int, size: int) -> tuple[Tile, NodeLocation]:
+    """The tile, at its width in a tree of `size`, that holds node (level, index), and where.
+
+    Raises ValueError if the node is not a complete subtree of that tree.
+    """
+    if (index + 1) << level > size:
+        raise ValueError(f"node ({level}, {index}) is not complete in a tree of size {size}")
+    loc = node_location(level, index)
+    width = tile_width(loc.tile_level, loc.tile_index, size)
+    return Tile(loc.tile_level, loc.tile_index, width), loc
+
+
 def stored_position(level: int, index: int) -> tuple[int, int, int] | None:
     """(tile level, tile index, offset) if node (level, index) is a tile hash, else None.
 
