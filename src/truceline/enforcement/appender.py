@@ -7,9 +7,10 @@ pure `derive`; the appender's cache only saves decoding.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from truceline.adjudication.verdict import INCIDENT_TYPE
 from truceline.agreement.model import Agreement
@@ -50,12 +51,15 @@ class Appender:
         key: Ed25519PrivateKey,
         keyid: str,
         book: KeyBook | None = None,
+        trusted: Mapping[str, Ed25519PublicKey] | None = None,
     ) -> None:
         self.ledger = ledger
         self.agreement = agreement
         self.key = key
         self.keyid = keyid
         self.book = book or KeyBook.from_agreement(agreement)
+        # Incident transitions count only if the mission signed them; our own key is one.
+        self.trusted = {**(trusted or {}), keyid: key.public_key()} if trusted is not None else None
         self.records: list[Record] = []
         self.cursor = 0
 
@@ -70,7 +74,7 @@ class Appender:
 
     def state(self, now: datetime) -> EnforcementState:
         self.catch_up()
-        return derive(self.records, self.agreement, now, self.book, frozenset({self.keyid}))
+        return derive(self.records, self.agreement, now, self.book, self.trusted)
 
     def pending(self, now: datetime) -> list[EnforcementEvent]:
         state = self.state(now)

@@ -7,16 +7,19 @@ what lets any party recompute the enforcement state from the log alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ValidationError
 
 from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
 from truceline.agreement.enforcement import BlockRule
 from truceline.agreement.model import Agreement
+from truceline.codec import dsse
+from truceline.codec.errors import CodecError
 from truceline.enforcement import inspections as insp
 from truceline.enforcement.envelope import Record
 from truceline.enforcement.incidents import IncidentHistory, histories
@@ -56,6 +59,16 @@ class EnforcementState:
 M = TypeVar("M", bound=BaseModel)
 
 
+def _trusted(record: Record, trusted: Mapping[str, Ed25519PublicKey] | None) -> bool:
+    if trusted is None:
+        return True
+    try:
+        dsse.verify(record.envelope, trusted)
+    except CodecError:
+        return False
+    return True
+
+
 def _signed(
     record: Record, model: type[M], book: KeyBook, who: str, when: str
 ) -> tuple[M | None, str | None]:
@@ -80,12 +93,13 @@ def derive(
     agreement: Agreement,
     now: datetime,
     book: KeyBook | None = None,
-    mission_keys: frozenset[str] = frozenset(),
+    trusted: Mapping[str, Ed25519PublicKey] | None = None,
 ) -> EnforcementState:
     """The enforcement state at event time `now`.
 
-    `mission_keys` are the keyids whose ENFORCEMENT_TYPE records count as already
-    logged transitions (the appender's own key).
+    `trusted`: the mission's keys (adjudicator, enforcement appender). When given,
+    incident transitions and enforcement transitions count only if one of them
+    signed the record; signatories' records are checked against `book` instead.
     """
     book = book or KeyBook.from_agreement(agreement)
     state = EnforcementState(now=now)
@@ -96,6 +110,9 @@ def derive(
     acks: list[Ack] = []
     reports: list[insp.Report] = []
     for r in records:
+        if r.payload_type in (INCIDENT_TYPE, ENFORCEMENT_TYPE) and not _trusted(r, trusted):
+            state.ignored.append(Ignored(r.index, "not signed by a mission key"))
+            continue
         if r.payload_type == INCIDENT_TYPE:
             try:
                 t = IncidentTransition.model_validate(r.payload)
@@ -133,7 +150,7 @@ def derive(
                 rep = insp.report_of(r.index, obs)
                 if rep is not None:
                     reports.append(rep)
-        elif r.payload_type == ENFORCEMENT_TYPE and any(k in mission_keys for k, _ in r.signatures):
+        elif r.payload_type == ENFORCEMENT_TYPE:
             try:
                 state.logged.add(EnforcementEvent.model_validate(r.payload).key)
             except ValidationError:
