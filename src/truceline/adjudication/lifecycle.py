@@ -601,11 +601,12 @@ def adjudicate(
     disputes: Mapping[int, list[tuple[int, str, str, str]]] | None = None,
     baseline: SeasonalBaseline | None = None,
     gate: Gate | None = None,
-) -> Engine:
+) -> tuple[Engine, list[int]]:
     """The batch: associate every row at once (k-d tree), then drive the engine in ledger order.
 
     `disputes[r]` lists (ledger index, incident, party, reason) logged just before row r
-    (r = len(table) for those after the last observation).
+    (r = len(table) for those after the last observation). Returns the engine and, per
+    emitted transition, the ledger index of the entry that caused it.
     """
     engine = Engine(agreement, agreement_ref, gate=gate, baseline=baseline)
     li, lj = links_batch(table, engine.gate)
@@ -614,10 +615,11 @@ def adjudicate(
         links.setdefault(i, []).append(j)
     disputes = disputes or {}
     rows = rows_of(table, engine.frame)
+    triggers: list[int] = []
     for r, row in enumerate(rows):
         for d in disputes.get(r, ()):
-            engine.dispute(*d)
-        engine.add(row, links.get(r, ()))
+            triggers.extend([d[0]] * len(engine.dispute(*d)))
+        triggers.extend([row.index] * len(engine.add(row, links.get(r, ()))))
     for d in disputes.get(len(rows), ()):
-        engine.dispute(*d)
-    return engine
+        triggers.extend([d[0]] * len(engine.dispute(*d)))
+    return engine, triggers

@@ -53,3 +53,20 @@ class IncidentTransition(BaseModel):
     rules: list[str] = Field(default_factory=list, description="prohibited-act ids breached")
     grade: Grade
     reason: str = ""
+
+
+DISPUTE_TYPE = "application/vnd.truceline.dispute+json"
+
+
+class Dispute(BaseModel):
+    """A party contests a verified incident; signed with one of that party's agreement keys.
+
+    The incident goes to `disputed`, then `inspection`, and an inspection report
+    (an observation of kind inspection_report) settles it: confirmed or dismissed.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    incident: str
+    party: str
+    at: UtcTime
+    reason: str = Field(default="", max_length=2000)

@@ -1,0 +1,167 @@
+"""Evaluation against the simulator's ground truth (truth.jsonl).
+
+The truth file says, for every observation (sensor, seq), which event it saw
+(or "false_alarm"), and for every event whether it was a breach and who fired.
+An incident's true event is the one most of its evidence saw (ties: the
+lowest event id); that mapping is exact, so no spatial matching is guessed.
+
+Metrics: breach detection precision / recall / F1 (an incident counts as
+detected when its latest state verifies: verified, disputed, inspection,
+confirmed); attribution accuracy on detected breaches; localization error of
+detected incidents (median and p90), overall and for events a radar saw; the
+event time from an event's first observation to its verification; and false
+accusations: incidents whose accused party did not fire that event, by grade.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from truceline.adjudication.verdict import IncidentTransition, State
+from truceline.observation import Observation
+
+DETECTED = frozenset({State.verified, State.disputed, State.inspection, State.confirmed})
+RADAR_KINDS = frozenset({"weapon_locating_radar", "radar"})
+
+
+def load_truth(
+    path: Path,
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, int], dict[str, Any]]]:
+    events: dict[str, dict[str, Any]] = {}
+    observations: dict[tuple[str, int], dict[str, Any]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                raise ValueError(f"{path}:{n}: not JSON: {exc}") from exc
+            if obj.get("type") == "event":
+                events[obj["id"]] = obj
+            elif obj.get("type") == "observation":
+                observations[(obj["sensor"], int(obj["seq"]))] = obj
+    return events, observations
+
+
+def _haversine_m(a: Iterable[float], b: Iterable[float]) -> float:
+    lon1, lat1 = (math.radians(v) for v in a)
+    lon2, lat2 = (math.radians(v) for v in b)
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def evaluate(
+    transitions: list[IncidentTransition],
+    observations: Mapping[int, Observation],
+    sensor_kinds: Mapping[str, str],
+    truth_events: Mapping[str, dict[str, Any]],
+    truth_obs: Mapping[tuple[str, int], dict[str, Any]],
+) -> dict[str, Any]:
+    latest: dict[str, IncidentTransition] = {}
+    verified_at: dict[str, IncidentTransition] = {}
+    for rec in transitions:
+        latest[rec.incident] = rec
+        if rec.state is State.verified and rec.incident not in verified_at:
+            verified_at[rec.incident] = rec
+    # Which event each observation saw, when, and whether a radar saw each event.
+    event_first: dict[str, float] = {}
+    radar_saw: set[str] = set()
+    obs_event: dict[int, str] = {}
+    for idx, o in observations.items():
+        t = truth_obs.get((o.sensor, o.seq))
+        if t is None:
+            continue
+        ev = str(t["event"])
+        obs_event[idx] = ev
+        ts = o.observed_at.timestamp()
+        event_first[ev] = min(event_first.get(ev, ts), ts)
+        if sensor_kinds.get(o.sensor) in RADAR_KINDS:
+            radar_saw.add(ev)
+
+    def true_event(rec: IncidentTransition) -> str:
+        votes = Counter(obs_event[i] for i in rec.evidence if i in obs_event)
+        if not votes:
+            return "unknown"
+        return min(votes, key=lambda e: (-votes[e], e))
+
+    breaches = {eid for eid, e in truth_events.items() if e.get("breach")}
+    seen_breaches = breaches & set(event_first)
+    detected = [rec for rec in latest.values() if rec.state in DETECTED and rec.rules]
+    tp_incidents = 0
+    found: set[str] = set()
+    attrib_ok = attrib_n = 0
+    loc_all: list[float] = []
+    loc_radar: list[float] = []
+    delays: list[float] = []
+    for rec in detected:
+        ev = true_event(rec)
+        truth = truth_events.get(ev)
+        if truth is None or not truth.get("breach"):
+            continue
+        tp_incidents += 1
+        found.add(ev)
+        if truth.get("party") is not None:
+            attrib_n += 1
+            attrib_ok += rec.accused == truth["party"]
+        where = truth.get("impact") or truth.get("origin")
+        if where is not None:
+            err = _haversine_m(rec.location, where)
+            loc_all.append(err)
+            if ev in radar_saw:
+                loc_radar.append(err)
+        first_verified = verified_at.get(rec.incident)
+        if first_verified is not None and ev in event_first:
+            delays.append(first_verified.at.timestamp() - event_first[ev])
+    precision = tp_incidents / len(detected) if detected else 1.0
+    recall = len(found) / len(breaches) if breaches else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    false_acc: Counter[str] = Counter()
+    for rec in latest.values():
+        if not rec.rules or rec.accused is None:
+            continue
+        truth = truth_events.get(true_event(rec))
+        if truth is None or truth.get("party") != rec.accused:
+            false_acc[rec.grade.value] += 1
+    return {
+        "incidents_logged": len(latest),
+        "incidents_detected": len(detected),
+        "breach_events": len(breaches),
+        "breach_events_observed": len(seen_breaches),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "recall_of_observed": round(len(found) / len(seen_breaches), 4) if seen_breaches else 1.0,
+        "f1": round(f1, 4),
+        "attribution_accuracy": round(attrib_ok / attrib_n, 4) if attrib_n else None,
+        "attributed": attrib_n,
+        "localization_error_m": {
+            "median": _pct(loc_all, 50),
+            "p90": _pct(loc_all, 90),
+            "n": len(loc_all),
+        },
+        "localization_error_radar_m": {
+            "median": _pct(loc_radar, 50),
+            "p90": _pct(loc_radar, 90),
+            "n": len(loc_radar),
+        },
+        "time_to_verification_s": {
+            "median": _pct(delays, 50),
+            "p90": _pct(delays, 90),
+            "n": len(delays),
+        },
+        "false_accusations_by_grade": dict(sorted(false_acc.items())),
+    }

@@ -1,0 +1,108 @@
+"""Replay: recompute every verdict from the ledger alone and compare with the log.
+
+The engine is driven through the log in order. Each logged transition must be
+the next transition the engine emitted, and must have been caused by an entry
+*before* it in the log (a verdict cannot cite its future). Transitions the
+engine emitted whose cause lies before the last logged transition but which
+are absent from the log are `missing`; those caused after it are `pending`
+(not yet fused), which is not a difference.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from truceline.adjudication.batch import Verdicts
+
+
+@dataclass
+class Difference:
+    ledger_index: int | None
+    kind: str  # "mismatch", "extra", "missing", "premature"
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"ledger_index": self.ledger_index, "kind": self.kind, "detail": self.detail}
+
+
+@dataclass
+class ReplayReport:
+    logged: int = 0
+    recomputed: int = 0
+    matched: int = 0
+    pending: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "logged": self.logged,
+            "recomputed": self.recomputed,
+            "matched": self.matched,
+            "pending": self.pending,
+            "differences": [d.to_json() for d in self.differences[:100]],
+        }
+
+
+def _canon(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def compare(verdicts: Verdicts) -> ReplayReport:
+    """Logged transitions (in log order) against the recomputed ones (in emission order)."""
+    # The ledger deduplicates identical entries, so an identical re-emission is logged once.
+    seen: set[str] = set()
+    expected: list[tuple[str, int, str]] = []  # (canonical json, trigger index, incident)
+    for rec, trigger in zip(verdicts.emitted, verdicts.triggers, strict=True):
+        text = _canon(rec.model_dump(mode="json"))
+        if text not in seen:
+            seen.add(text)
+            expected.append((text, trigger, rec.incident))
+    logged = [
+        (i, _canon(rec.model_dump(mode="json")), rec.incident)
+        for i, rec, _ in verdicts.view.transitions
+    ]
+    report = ReplayReport(logged=len(logged), recomputed=len(expected))
+    for m, (index, text, incident) in enumerate(logged):
+        if m >= len(expected):
+            report.differences.append(
+                Difference(
+                    index, "extra", f"logged transition of {incident} that no evidence supports"
+                )
+            )
+            continue
+        want, trigger, want_incident = expected[m]
+        if text != want:
+            report.differences.append(
+                Difference(
+                    index,
+                    "mismatch",
+                    f"logged {incident}, recomputed {want_incident}: {_diff(text, want)}",
+                )
+            )
+        elif trigger >= index:
+            report.differences.append(
+                Difference(index, "premature", f"{incident} cites entry {trigger}, logged after it")
+            )
+        else:
+            report.matched += 1
+    last = logged[-1][0] if logged else -1
+    for _text, trigger, incident in expected[len(logged) :]:
+        if trigger < last:
+            report.differences.append(
+                Difference(None, "missing", f"{incident}: caused by entry {trigger}, never logged")
+            )
+        else:
+            report.pending += 1
+    return report
+
+
+def _diff(a: str, b: str) -> str:
+    x, y = json.loads(a), json.loads(b)
+    keys = sorted(k for k in set(x) | set(y) if x.get(k) != y.get(k))
+    return ", ".join(f"{k}: {x.get(k)!r} != {y.get(k)!r}" for k in keys)[:400]

@@ -1,0 +1,72 @@
+"""A real mission home in a temp dir: tile log, keys, registry entries, agreement file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from truceline.adjudication.home import ADJUDICATOR_KEY
+from truceline.codec import records
+from truceline.codec.keys import key_id, public_key_b64, save_private_key
+from truceline.fusion.base import SensorInfo
+from truceline.ledger.base import Ledger
+from truceline.ledger.logsign import Ed25519NoteSigner
+from truceline.ledger.tilelog import TileLog
+from truceline.mission.home import Home
+from truceline.observation import OBSERVATION_TYPE, Observation
+from truceline.registry.model import Register, Sensor
+from truceline.registry.state import seal_event
+from truceline.store.base import open_store
+
+from .helpers import REPO, T0
+
+
+def _seed(n: int) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(n.to_bytes(32, "big"))
+
+
+class TestHome:
+    def __init__(self, root: Path, sensors: Mapping[str, SensorInfo]) -> None:
+        self.home = Home(root)
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "examples" / "agreement.yaml", self.home.agreement)
+        log_key = _seed(1)
+        save_private_key(self.home.log_skey, log_key)
+        self.mission = _seed(2)
+        save_private_key(self.home.keys_dir / "mission.key", self.mission)
+        save_private_key(self.home.keys_dir / ADJUDICATOR_KEY, _seed(3))
+        self.log = TileLog.create(
+            self.home.log_dir,
+            "test.truceline/log",
+            Ed25519NoteSigner("test.truceline/log", log_key),
+            open_store(self.home.store_url),
+        )
+        self.sensor_keys: dict[str, Ed25519PrivateKey] = {}
+        entries = []
+        for n, (sid, info) in enumerate(sorted(sensors.items())):
+            key = _seed(100 + n)
+            self.sensor_keys[sid] = key
+            sensor = Sensor(id=sid, kind=info.kind, operator=info.operator,
+                            public_key=public_key_b64(key.public_key()))
+            entries.append(seal_event(Register(effective_at=T0.replace(day=1), sensor=sensor),
+                                      self.mission, key_id(self.mission.public_key())))
+        self.log.append(entries)
+
+    def seal(self, obs: Observation) -> bytes:
+        key = self.sensor_keys[obs.sensor]
+        return records.seal(OBSERVATION_TYPE, obs.to_json_obj(), key, key_id(key.public_key()))
+
+    def append(self, observations: Iterable[Observation]) -> list[int]:
+        return self.log.append([self.seal(o) for o in observations])
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.log
+
+
+def dump(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True)
