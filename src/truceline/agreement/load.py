@@ -1,6 +1,6 @@
 """Loading an agreement from YAML, with errors that name the field, the expectation and the value.
 
-    geography.territories[1].party: expected a party id (party-a, party-b), found 'x'
+geography.territories[1].party: expected a party id (party-a, party-b), found 'x'
 """
 
 from __future__ import annotations
@@ -52,7 +52,11 @@ def _found(value: Any) -> str:
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     # Pydantic adds the union member's tag (e.g. 'function-after[...]') to locations; drop it.
-    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function"))))
+    return tuple(
+        p
+        for p in loc
+        if not (isinstance(p, str) and ("[" in p or p.startswith("function") or p[:1].isupper()))
+    )
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:

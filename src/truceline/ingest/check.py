@@ -1,0 +1,181 @@
+"""The stateless half of ingest: everything that depends only on the bytes and the keys.
+
+`check_envelope` runs in worker processes (it is pure and picklable-in,
+picklable-out); the stateful checks (key status at event time, replay, skew,
+provenance) run afterwards in one place, in log order.
+
+Order follows the DSSE spec: decode the envelope, verify the signature over
+PAE with the key its keyid names, and only then look at the payload type and
+parse the payload. The entry appended is the canonical re-encoding of the
+envelope with only its verified signatures, so ledger entries are unique per
+observation and signer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
+
+from truceline.codec import dsse
+from truceline.codec.errors import CodecError
+from truceline.codec.jcs import canonicalize, loads
+from truceline.ingest.reasons import Reason, Rejection
+from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE, Observation
+
+KeyTable = Mapping[str, tuple[str, bytes]]
+"""keyid -> (sensor id, raw 32-byte Ed25519 public key), every key the registry ever held."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An envelope that passed the stateless checks."""
+
+    entry: bytes  # canonical envelope JSON, verified signatures only: the ledger entry
+    sensor: str
+    keyid: str
+    seq: int
+    observed_at: datetime
+    provenance: tuple[str, int] | None  # (file sha256, row) for imported rows
+
+
+_key_cache: dict[bytes, Ed25519PublicKey] = {}
+
+
+def _public(raw: bytes) -> Ed25519PublicKey:
+    key = _key_cache.get(raw)
+    if key is None:
+        key = Ed25519PublicKey.from_public_bytes(raw)
+        _key_cache[raw] = key
+    return key
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = "payload"
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and (
+            "[" in part or part.startswith("function") or part[:1].isupper()
+        ):
+            continue  # pydantic's union-member tags ('Point', 'function-after[...]'), not fields
+        else:
+            out += f".{part}"
+    return out
+
+
+def _found(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def schema_rejection(exc: ValidationError, obj: Any) -> Rejection:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    parts = []
+    for err in errors[:5]:
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"{_loc(tuple(err['loc']))}: {msg} (found {_found(err.get('input'))})")
+    if len(errors) > 5:
+        parts.append(f"and {len(errors) - 5} more")
+    sensor = (
+        obj.get("sensor") if isinstance(obj, dict) and isinstance(obj.get("sensor"), str) else None
+    )
+    return Rejection(
+        Reason.invalid_observation, _loc(tuple(first["loc"])), "; ".join(parts), sensor
+    )
+
+
+def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
+    """Size, envelope shape, signature, payload type, canonical form and schema, in that order."""
+    if len(raw) > MAX_ENVELOPE_BYTES:
+        return Rejection(
+            Reason.too_large, "$", f"{len(raw)} bytes, at most {MAX_ENVELOPE_BYTES} are accepted"
+        )
+    try:
+        envelope = dsse.Envelope.from_json(raw)
+    except CodecError as exc:
+        return Rejection(Reason(exc.code), exc.field, exc.message)
+    if not envelope.signatures:
+        return Rejection(
+            Reason.bad_envelope, "signatures", "expected at least one signature, found none"
+        )
+
+    message = dsse.pae(envelope.payload_type, envelope.payload)
+    verified: list[dsse.Signature] = []
+    sensor: str | None = None
+    failures: list[str] = []
+    unknown = 0
+    for i, sig in enumerate(envelope.signatures):
+        hit = keys.get(sig.keyid)
+        if hit is None:
+            unknown += 1
+            failures.append(f"signatures[{i}].keyid {sig.keyid!r} is not a registered sensor key")
+            continue
+        try:
+            _public(hit[1]).verify(sig.sig, message)
+        except InvalidSignature:
+            failures.append(f"signatures[{i}] does not verify under key {sig.keyid}")
+            continue
+        if sensor is not None and hit[0] != sensor:
+            failures.append(f"signatures[{i}] is by sensor {hit[0]!r}, not {sensor!r}")
+            continue
+        sensor = hit[0]
+        verified.append(sig)
+    if sensor is None:
+        reason = Reason.unknown_key if unknown == len(envelope.signatures) else Reason.bad_signature
+        return Rejection(reason, "signatures", "; ".join(failures))
+
+    if envelope.payload_type != OBSERVATION_TYPE:
+        return Rejection(
+            Reason.wrong_payload_type,
+            "payloadType",
+            f"expected {OBSERVATION_TYPE!r}, found {envelope.payload_type[:100]!r}",
+            sensor,
+        )
+    try:
+        obj = loads(envelope.payload)
+    except (ValueError, RecursionError) as exc:
+        return Rejection(Reason.bad_payload_json, "payload", f"payload is not JSON: {exc}", sensor)
+    try:
+        canonical = canonicalize(obj) == envelope.payload
+    except CodecError:
+        canonical = False
+    if not canonical:
+        return Rejection(
+            Reason.not_canonical,
+            "payload",
+            "payload is not RFC 8785 canonical JSON (sorted keys, no whitespace, ES6 numbers)",
+            sensor,
+        )
+    try:
+        observation = Observation.model_validate(obj)
+    except ValidationError as exc:
+        return schema_rejection(exc, obj)
+    if observation.sensor != sensor:
+        return Rejection(
+            Reason.wrong_sensor,
+            "payload.sensor",
+            f"signed with a key of sensor {sensor!r}, but the payload names {observation.sensor!r}",
+            sensor,
+            observation.seq,
+        )
+    prov = observation.attributes.provenance
+    entry = dsse.Envelope(envelope.payload_type, envelope.payload, tuple(verified)).to_json()
+    return Checked(
+        entry=entry,
+        sensor=sensor,
+        keyid=verified[0].keyid,
+        seq=observation.seq,
+        observed_at=observation.observed_at,
+        provenance=(prov.sha256, prov.row) if prov is not None else None,
+    )
+
+
+def check_many(raws: list[bytes], keys: KeyTable) -> list[Checked | Rejection]:
+    return [check_envelope(raw, keys) for raw in raws]

@@ -1,0 +1,296 @@
+"""Ingest as a library call: a batch of envelopes in, one result per envelope out.
+
+    ingestor = Ingestor(ledger, engine, mission_keys, clock)
+    results = ingestor.ingest([envelope_bytes, ...])
+
+Stateless checks (size, DSSE shape, signature, payload type, RFC 8785 form,
+schema) run inline or in a process pool; stateful ones (key status at
+observed_at, clock skew, replay, imported-row duplicates) then run in input
+order under a lock, and every accepted entry of the batch is appended to the
+ledger in one durable append. Rejections go to the quarantine with their raw
+bytes. An accepted envelope is acknowledged only after the append returned,
+so nothing acknowledged is ever lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import multiprocessing
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Engine
+
+from truceline.clock import Clock, SystemClock
+from truceline.codec.keys import raw_public
+from truceline.ingest.check import Checked, KeyTable, check_envelope, check_many
+from truceline.ingest.quarantine import Quarantine
+from truceline.ingest.reasons import Reason, Rejection
+from truceline.ingest.state import IngestState
+from truceline.ledger.base import Ledger
+from truceline.registry.state import KeyState, Registry
+
+DEFAULT_SKEW_S = 300.0
+
+_STATUS_REASON = {
+    KeyState.unknown: Reason.unknown_key,
+    KeyState.revoked: Reason.revoked,
+    KeyState.rotated_out: Reason.rotated_out,
+    KeyState.not_yet_valid: Reason.key_not_yet_valid,
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    accepted: bool
+    index: int | None = None  # ledger index, when accepted
+    entry_sha256: str | None = None
+    reason: str | None = None  # a Reason code, when rejected
+    field: str | None = None
+    message: str | None = None
+    sensor: str | None = None
+    seq: int | None = None
+    quarantine_id: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class Ingestor:
+    def __init__(
+        self,
+        ledger: Ledger,
+        engine: Engine,
+        mission_keys: Mapping[str, Ed25519PublicKey],
+        clock: Clock | None = None,
+        *,
+        skew_s: float = DEFAULT_SKEW_S,
+        workers: int = 0,
+        lock_path: Path | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.clock = clock or SystemClock()
+        self.skew = timedelta(seconds=skew_s)
+        self.registry = Registry(mission_keys)
+        self.quarantine = Quarantine(engine)
+        self.state = IngestState(engine, getattr(ledger, "origin", "ledger"))
+        self.lock_path = lock_path
+        self._mu = threading.Lock()
+        self._keys: dict[str, tuple[str, bytes]] = {}
+        # forkserver: never fork a process that holds the ledger's fsync threads and DB pools
+        self._pool = (
+            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+            if workers > 0
+            else None
+        )
+        self._workers = workers
+        with self._mu, _file_lock(self.lock_path):
+            self._catch_up()
+            self.state.flush()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def __enter__(self) -> Ingestor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- folding the log -----------------------------------------------------------
+
+    def _catch_up(self) -> None:
+        refresh = getattr(self.ledger, "refresh", None)
+        if refresh is not None:
+            refresh()
+        start = min(self.registry.size, self.state.size)
+        changed = False
+        for index, entry in self.ledger.scan(start):
+            if index >= self.registry.size:
+                changed = self.registry.apply(index, entry) or changed
+            if index >= self.state.size:
+                self.state.fold(index, entry)
+        if changed:
+            self._rebuild_keys()
+
+    def _rebuild_keys(self) -> None:
+        keys: dict[str, tuple[str, bytes]] = {}
+        for sid, st in self.registry.sensors.items():
+            for period in st.keys:
+                keys[period.keyid] = (sid, raw_public(period.public_key))
+        self._keys = keys
+
+    def key_table(self) -> KeyTable:
+        return dict(self._keys)
+
+    # --- ingest ----------------------------------------------------------------------
+
+    def _stateless(self, envelopes: Sequence[bytes]) -> list[Checked | Rejection]:
+        keys = self._keys
+        if self._pool is None or len(envelopes) < 256:
+            return [check_envelope(raw, keys) for raw in envelopes]
+        n = max(1, len(envelopes) // (self._workers * 4))
+        chunks = [list(envelopes[i : i + n]) for i in range(0, len(envelopes), n)]
+        out: list[Checked | Rejection] = []
+        for part in self._pool.map(check_many, chunks, [keys] * len(chunks)):
+            out.extend(part)
+        return out
+
+    def ingest(self, envelopes: Sequence[bytes], source: str = "") -> list[Result]:
+        """One result per envelope, in order. Accepted ones are durable when this returns."""
+        envelopes = [bytes(e) for e in envelopes]
+        with self._mu:
+            # Registry changes (new sensors, rotations) must be visible to the signature check.
+            with _file_lock(self.lock_path):
+                self._catch_up()
+            checked = self._stateless(envelopes)
+            with _file_lock(self.lock_path):
+                self._catch_up()
+                return self._stateful(envelopes, checked, source)
+
+    def _stateful(
+        self, envelopes: list[bytes], checked: list[Checked | Rejection], source: str
+    ) -> list[Result]:
+        now = self.clock.now()
+        horizon = now + self.skew
+        results: list[Result | None] = [None] * len(envelopes)
+        accepted: list[tuple[int, Checked]] = []
+        rejected: list[tuple[int, Rejection]] = []
+        last_seq = dict(self.state.last_seq)  # tentative view including this batch
+        batch_rows: set[tuple[str, int]] = set()
+        for i, c in enumerate(checked):
+            if isinstance(c, Rejection):
+                rejected.append((i, c))
+                continue
+            rej = self._stateful_one(c, horizon, last_seq, batch_rows)
+            if rej is not None:
+                rejected.append((i, rej))
+                continue
+            last_seq[c.sensor] = c.seq
+            if c.provenance is not None:
+                batch_rows.add(c.provenance)
+            accepted.append((i, c))
+
+        if accepted:
+            indices = self.ledger.append([c.entry for _, c in accepted])
+            contiguous = indices == list(range(self.state.size, self.state.size + len(indices)))
+            for (i, c), index in zip(accepted, indices, strict=True):
+                self.state.accept(index, c.sensor, c.seq, c.provenance)
+                results[i] = Result(
+                    accepted=True,
+                    index=index,
+                    entry_sha256=hashlib.sha256(c.entry).hexdigest(),
+                    sensor=c.sensor,
+                    seq=c.seq,
+                )
+            if contiguous:
+                self.state.size += len(indices)
+                self.registry.size = max(self.registry.size, self.state.size)
+            self.state.flush()
+
+        if rejected:
+            ids = self.quarantine.add([(envelopes[i], r) for i, r in rejected], now, source)
+            for (i, r), qid in zip(rejected, ids, strict=True):
+                results[i] = Result(
+                    accepted=False,
+                    reason=str(r.reason),
+                    field=r.field,
+                    message=r.message,
+                    sensor=r.sensor,
+                    seq=r.seq,
+                    quarantine_id=qid,
+                )
+        return [r for r in results if r is not None]
+
+    def _stateful_one(
+        self,
+        c: Checked,
+        horizon: object,
+        last_seq: dict[str, int],
+        batch_rows: set[tuple[str, int]],
+    ) -> Rejection | None:
+        status = self.registry.key_status(c.sensor, c.keyid, c.observed_at)
+        if not status.ok:
+            field = "signatures" if status.state is KeyState.unknown else "payload.observed_at"
+            return Rejection(_STATUS_REASON[status.state], field, status.reason, c.sensor, c.seq)
+        if c.observed_at > horizon:  # type: ignore[operator]
+            return Rejection(
+                Reason.clock_skew,
+                "payload.observed_at",
+                f"{c.observed_at.isoformat()} is more than {self.skew.total_seconds():g} s "
+                "ahead of the ingest clock",
+                c.sensor,
+                c.seq,
+            )
+        last = last_seq.get(c.sensor, -1)
+        if c.seq <= last:
+            return Rejection(
+                Reason.replay,
+                "payload.seq",
+                f"seq {c.seq} is not above sensor {c.sensor!r}'s last accepted seq {last}",
+                c.sensor,
+                c.seq,
+            )
+        if c.provenance is not None:
+            earlier = self.state.imported.get(c.provenance)
+            if earlier is not None or c.provenance in batch_rows:
+                where = f"at index {earlier}" if earlier is not None else "earlier in this batch"
+                return Rejection(
+                    Reason.duplicate_provenance,
+                    "payload.attributes.provenance",
+                    f"row {c.provenance[1]} of file {c.provenance[0][:16]}… was already imported "
+                    f"({where})",
+                    c.sensor,
+                    c.seq,
+                )
+        return None
+
+    # --- receipts ----------------------------------------------------------------------
+
+    def receipt(self, index: int) -> dict[str, object]:
+        """The entry's index and hash, and its tlog-proof once a checkpoint covers it."""
+        refresh = getattr(self.ledger, "refresh", None)
+        if refresh is not None:
+            refresh()
+        size = self.ledger.size
+        if not 0 <= index < size:
+            raise IndexError(f"index {index}: no such entry (log size {size})")
+        entry = read_entry(self.ledger, index)
+        out: dict[str, object] = {
+            "index": index,
+            "entry_sha256": hashlib.sha256(entry).hexdigest(),
+        }
+        try:
+            out["proof"] = self.ledger.prove(index).decode()
+        except IndexError:
+            out["proof"] = None  # not yet in a checkpoint: ask again later
+        return out
+
+
+def read_entry(ledger: Ledger, index: int) -> bytes:
+    """One entry. Reads up to the end of its 256-entry bundle (or the log), the unit the
+    tile log stores, so the read never asks for a partial bundle narrower than the stored one."""
+    stop = min(ledger.size, (index // 256 + 1) * 256)
+    return ledger.read(index, stop)[0]
