@@ -1,0 +1,163 @@
+"""The import gateway: signs parsed rows as the registered `import_gateway` sensor.
+
+A third party (NASA FIRMS, a TAK feeder, CIR) holds no key in the mission's registry;
+the gateway does. Each envelope therefore says: gateway G attests that it imported
+row R of file F whose SHA-256 is H (attributes.provenance), at sequence number seq.
+The observation's `sensor` becomes G; the source's own instrument, satellite or
+callsign stay in the attributes.
+
+seq = (the gateway's next_seq when the file starts) + row. It rises strictly with the
+row; a row that is a RowError leaves a gap, which is harmless (a reuse would be a
+replay). Because seq is a function of the row, several processes can sign one file
+(`import_file(..., workers=2)`) and give the same bytes as one: Ed25519 is
+deterministic and the payload is RFC 8785 canonical JSON (`codec.records.seal`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import multiprocessing
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from truceline.adapters.base import Adapter, Counts, Parsed, RowError
+from truceline.codec.keys import parse_private_key, private_key_b64
+from truceline.codec.records import seal
+from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE, Observation
+from truceline.registry.model import SENSOR_ID_PATTERN
+
+_SENSOR_ID = re.compile(SENSOR_ID_PATTERN)
+CHUNK = 500  # items per message from a signing process
+QUEUE_DEPTH = 8  # chunks in flight per process: bounds memory
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    row: int
+    seq: int
+    envelope: bytes
+
+
+class Gateway:
+    def __init__(
+        self, sensor_id: str, private_key: Ed25519PrivateKey, keyid: str, start_seq: int = 0
+    ) -> None:
+        if not _SENSOR_ID.match(sensor_id):
+            raise ValueError(f"sensor_id: {sensor_id!r} is not a registry id")
+        if start_seq < 0:
+            raise ValueError(f"start_seq: {start_seq} is negative")
+        self.sensor_id = sensor_id
+        self.private_key = private_key
+        self.keyid = keyid
+        self.next_seq = start_seq
+
+    def seal_row(self, observation: Observation, seq: int) -> bytes:
+        """Envelope bytes of the observation as the gateway's, at `seq`."""
+        obj = observation.to_json_obj()
+        obj["sensor"] = self.sensor_id
+        obj["seq"] = seq
+        return seal(OBSERVATION_TYPE, obj, self.private_key, self.keyid)
+
+    def sign(self, observation: Observation) -> bytes:
+        """One observation at the next seq; ValueError above the ledger entry limit."""
+        envelope = self.seal_row(observation, self.next_seq)
+        self.next_seq += 1
+        if len(envelope) > MAX_ENVELOPE_BYTES:
+            raise ValueError(f"envelope: {len(envelope)} bytes, above {MAX_ENVELOPE_BYTES}")
+        return envelope
+
+    def envelopes(self, parsed: Iterable[Parsed]) -> Iterator[Signed | RowError]:
+        """Sign the Rows of one file in order; RowErrors pass through (and take no seq)."""
+        base = self.next_seq
+        for item in parsed:
+            seq = base + item.row
+            self.next_seq = max(self.next_seq, seq + 1)
+            if isinstance(item, RowError):
+                yield item
+            else:
+                yield _sized(item.row, seq, self.seal_row(item.observation, seq))
+
+    def import_file(
+        self, adapter: Adapter, path: Path, workers: int = 1
+    ) -> Iterator[Signed | RowError]:
+        """Parse and sign one file, on `workers` processes; `adapter.counts` is the total."""
+        if workers <= 1:
+            yield from self.envelopes(adapter.parse(path))
+            return
+        base = self.next_seq
+        ctx = multiprocessing.get_context("fork")
+        queues = [ctx.Queue(QUEUE_DEPTH) for _ in range(workers)]
+        seed = private_key_b64(self.private_key)
+        args = (type(adapter), Path(path), workers, seed, self.keyid, self.sensor_id, base)
+        procs = [
+            ctx.Process(target=_work, args=(*args, k, queues[k]), daemon=True)
+            for k in range(workers)
+        ]
+        for proc in procs:
+            proc.start()
+        totals = Counts()
+        try:
+            streams = [_drain(q, totals) for q in queues]
+            for item in heapq.merge(*streams, key=lambda it: it.row):
+                self.next_seq = max(self.next_seq, base + item.row + 1)
+                yield item
+        finally:
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+                proc.join()
+        adapter.counts = totals
+
+
+def _sized(row: int, seq: int, envelope: bytes) -> Signed | RowError:
+    if len(envelope) > MAX_ENVELOPE_BYTES:
+        return RowError(row, "envelope", f"{len(envelope)} bytes, above {MAX_ENVELOPE_BYTES}", "")
+    return Signed(row, seq, envelope)
+
+
+def _work(
+    adapter_cls: type[Adapter],
+    path: Path,
+    workers: int,
+    seed: str,
+    keyid: str,
+    sensor_id: str,
+    base: int,
+    share: int,
+    queue: Any,
+) -> None:
+    """One signing process: its share of the rows, sent back in chunks, then its counts."""
+    try:
+        gateway = Gateway(sensor_id, parse_private_key(seed.encode("ascii")), keyid, base)
+        adapter = adapter_cls()
+        chunk: list[Signed | RowError] = []
+        for item in gateway.envelopes(adapter.parse(path, share=(share, workers))):
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                queue.put(("items", chunk))
+                chunk = []
+        queue.put(("items", chunk))
+        queue.put(("done", adapter.counts))
+    except BaseException as exc:  # handed to the parent, which raises it
+        queue.put(("failed", exc))
+
+
+def _drain(queue: Any, totals: Counts) -> Iterator[Signed | RowError]:
+    while True:
+        tag, body = queue.get()
+        if tag == "items":
+            yield from body
+        elif tag == "done":
+            totals.read += body.read
+            totals.parsed += body.parsed
+            totals.errors += body.errors
+            totals.repaired += body.repaired
+            totals.noise = max(totals.noise, body.noise)  # every process sees all the noise
+            return
+        else:
+            raise body
