@@ -21,8 +21,13 @@ from truceline.store.base import Base
 _LOOKUP_CHUNK = 900
 
 
+_HASHES = "ledger_entry_hash"
+
+
 class LedgerEntryHash(Base):
-    __tablename__ = "ledger_entry_hash"
+    __tablename__ = _HASHES
+    # One B-tree keyed by (origin, digest) instead of a rowid table plus an index.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     origin: Mapped[str] = mapped_column(String(255), primary_key=True)
     entry_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
@@ -55,31 +60,38 @@ class DedupIndex:
             ).scalar_one_or_none()
         return int(got or 0)
 
+    def _placeholder(self) -> str:
+        return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+
     def lookup(self, digests: Iterable[bytes]) -> dict[bytes, int]:
-        """The indices of the digests already in the log (absent ones are left out)."""
+        """The indices of the digests already in the log (absent ones are left out).
+
+        Plain driver SQL: SQLAlchemy's per-statement compilation of large IN lists
+        and executemany costs more than the database itself at batch sizes of thousands.
+        """
         wanted = list(dict.fromkeys(digests))
         found: dict[bytes, int] = {}
-        t = LedgerEntryHash.__table__
+        ph = self._placeholder()
         with self.engine.connect() as conn:
             for lo in range(0, len(wanted), _LOOKUP_CHUNK):
                 chunk = wanted[lo : lo + _LOOKUP_CHUNK]
-                rows = conn.execute(
-                    sa.select(t.c.entry_sha256, t.c.idx).where(
-                        t.c.origin == self.origin, t.c.entry_sha256.in_(chunk)
-                    )
+                sql = (
+                    f"SELECT entry_sha256, idx FROM {_HASHES} WHERE origin = {ph} "
+                    f"AND entry_sha256 IN ({', '.join([ph] * len(chunk))})"
                 )
+                rows = conn.exec_driver_sql(sql, (self.origin, *chunk))
                 found.update((bytes(d), int(i)) for d, i in rows)
         return found
 
     def record(self, rows: Sequence[tuple[bytes, int]], new_size: int) -> None:
         """Add (digest, index) rows and move `indexed_size` to `new_size`, in one transaction."""
-        t = LedgerEntryHash.__table__
         s = LedgerDedupState.__table__
+        ph = self._placeholder()
         with self.engine.begin() as conn:
             if rows:
-                conn.execute(
-                    t.insert(),
-                    [{"origin": self.origin, "entry_sha256": d, "idx": i} for d, i in rows],
+                conn.exec_driver_sql(
+                    f"INSERT INTO {_HASHES} (origin, entry_sha256, idx) VALUES ({ph}, {ph}, {ph})",
+                    [(self.origin, d, i) for d, i in rows],
                 )
             updated = conn.execute(
                 s.update().where(s.c.origin == self.origin).values(indexed_size=new_size)

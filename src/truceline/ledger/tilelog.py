@@ -38,6 +38,7 @@ import json
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from truceline.ledger import merkle, tiles
 from truceline.ledger.base import Ledger
 from truceline.ledger.dedup import DedupIndex, entry_digest
 from truceline.ledger.durable import DurableWriter, file_lock, write_atomic
+from truceline.ledger.integrate import grow, root_from_tails
 from truceline.ledger.logsign import LogSigner, checkpoint_body, format_proof, parse_checkpoint
 from truceline.ledger.tilestore import TileStore
 
@@ -122,12 +124,12 @@ class TileLog(Ledger):
         self._state_dir = self.log_dir / STATE_DIR
         self.tiles = TileStore(self.log_dir, cache_tiles)
         self._writer = DurableWriter(self.log_dir)
+        self._bg = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tlog-dedup")
         self._dedup = DedupIndex(store_engine, origin)
         self._mu = threading.Lock()
         # Writer state, valid for tree size self._size (reloaded when another process moved it).
         self._size = 0
         self._root = merkle.EMPTY_ROOT
-        self._range = merkle.CompactRange()
         self._tail_tiles: dict[int, list[bytes]] = {}
         self._tail_bundle: list[bytes] = []
         self._published = 0
@@ -179,6 +181,7 @@ class TileLog(Ledger):
 
     def close(self) -> None:
         self._writer.close()
+        self._bg.shutdown(wait=True)
 
     # --- recovery ---------------------------------------------------------------------
 
@@ -192,18 +195,18 @@ class TileLog(Ledger):
 
     def _load(self, state: TreeState) -> None:
         """Rebuild the writer's right border for `state` from the tiles."""
-        rng = self.tiles.compact_range(state.size)
-        if rng.root() != state.root:
-            raise LogError(
-                f"tiles give root {rng.root().hex()} for size {state.size}, tree state says {state.root.hex()}"
-            )
         tail: dict[int, list[bytes]] = {}
         for t in tiles.partial_tiles(state.size):
             tail[t.level] = list(self.tiles.tile(t.level, t.index, state.size)[0])
+        got = root_from_tails(tail)
+        if got != state.root:
+            raise LogError(
+                f"tiles give root {got.hex()} for size {state.size}, tree state says {state.root.hex()}"
+            )
         self._tail_bundle = (
             self.tiles.bundle(state.size // _W, state.size) if state.size % _W else []
         )
-        self._size, self._root, self._range, self._tail_tiles = state.size, state.root, rng, tail
+        self._size, self._root, self._tail_tiles = state.size, state.root, tail
 
     def _discard_beyond(self, size: int) -> None:
         """Delete tiles and bundles a crashed batch wrote past `size` (nothing refers to them).
@@ -265,7 +268,7 @@ class TileLog(Ledger):
         cp = parse_checkpoint(note)
         if cp.origin != self.origin:
             raise LogError(f"checkpoint origin {cp.origin!r} is not this log's {self.origin!r}")
-        return cp.size, cp.root
+        return cp.size, cp.root_hash
 
     def _sync_dedup(self) -> None:
         indexed = self._dedup.indexed_size()
@@ -308,9 +311,13 @@ class TileLog(Ledger):
                     rows.append((d, idx))
                 indices.append(idx)
             if fresh:
-                completed = self._integrate(fresh)
+                # The metadata commit overlaps hashing and fsyncs (both release the GIL).
+                record = self._bg.submit(self._dedup.record, rows, self._size + len(fresh))
+                try:
+                    completed = self._integrate(fresh, record)
+                finally:
+                    record.exception()  # never leave it running into the next batch
                 self._publish()
-                self._dedup.record(rows, self._size)
                 self._drop_superseded_partials(completed)
             elif self._published < self._size:
                 self._publish()
@@ -320,7 +327,9 @@ class TileLog(Ledger):
         got = self._read_published()
         return got[0] if got else 0
 
-    def _integrate(self, fresh: list[bytes]) -> list[tuple[int, int]]:
+    def _integrate(
+        self, fresh: list[bytes], record: Future[None] | None = None
+    ) -> list[tuple[int, int]]:
         """Write bundles and tiles for `fresh`, then commit the tree state. Returns completed tiles."""
         old = self._size
         new = old + len(fresh)
@@ -339,40 +348,16 @@ class TileLog(Ledger):
         if bundle:
             files.append((tiles.entries_path(bidx, len(bundle)), tiles.encode_bundle(bundle)))
 
-        rng = self._range.copy()
-        tail = {lvl: list(h) for lvl, h in self._tail_tiles.items()}
-        touched: set[int] = set()
-        full_tiles: list[tuple[int, int, list[bytes]]] = []
-
-        def visit(level: int, index: int, h: bytes) -> None:
-            if level & 7:
-                return
-            lvl = level >> 3
-            buf = tail.setdefault(lvl, [])
-            buf.append(h)
-            touched.add(lvl)
-            if len(buf) == _W:
-                n = index >> 8
-                files.append((tiles.tile_path(lvl, n), b"".join(buf)))
-                full_tiles.append((lvl, n, buf))
-                completed.append((lvl, n))
-                tail[lvl] = []
-
-        sha = hashlib.sha256
-        rng.extend([sha(b"\x00" + e).digest() for e in fresh], visit)
-        for lvl in sorted(touched):
-            if tail[lvl]:
-                n = (new >> (8 * lvl)) >> 8
-                files.append((tiles.tile_path(lvl, n, len(tail[lvl])), b"".join(tail[lvl])))
-        tail = {lvl: h for lvl, h in tail.items() if h}
-
-        root = rng.root()
+        growth = grow(self._tail_tiles, old, [hashlib.sha256(b"\x00" + e).digest() for e in fresh])
+        files.extend(growth.files)
+        completed.extend(growth.completed)
+        root = root_from_tails(growth.tails)
         self._writer.write_all(files)
+        if record is not None:
+            record.result()  # the dedup rows may run ahead of the tree state; recovery truncates them
         write_atomic(self._state_dir / TREE_STATE, TreeState(new, root).to_bytes())
         # Committed.
-        self._size, self._root, self._range, self._tail_tiles, self._tail_bundle = new, root, rng, tail, bundle
-        for lvl, n, hashes in full_tiles:
-            self.tiles.put_tile(lvl, n, hashes)
+        self._size, self._root, self._tail_tiles, self._tail_bundle = new, root, growth.tails, bundle
         return completed
 
     def _publish(self) -> None:
