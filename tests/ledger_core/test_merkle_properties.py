@@ -147,3 +147,37 @@ def test_bad_arguments() -> None:
         merkle.inclusion_nodes(0, 4).rehash([merkle.EMPTY_ROOT])
     with pytest.raises(ProofError, match="root: want 32 bytes"):
         merkle.verify_inclusion(0, 1, merkle.EMPTY_ROOT, [], b"short")
+
+
+@given(st.data())
+def test_subtree_proofs_roundtrip_and_tamper(data: st.DataObject) -> None:
+    leaves = _leaves()
+    size = data.draw(st.integers(1, MAX))
+    width = data.draw(st.integers(1, size))
+    start = data.draw(st.integers(0, (size - width) // merkle._bit_ceil(width))) * merkle._bit_ceil(
+        width
+    )
+    end = start + width
+    assert merkle.is_valid_subtree(start, end)
+    sub, tree = merkle.subtree_root(leaves, start, end), merkle.root(leaves[:size])
+    proof = merkle.subtree_consistency_proof(start, end, size, leaves)
+    merkle.verify_subtree_consistency(start, end, size, sub, tree, proof)
+    index = data.draw(st.integers(start, end - 1))
+    merkle.verify_subtree_inclusion(
+        index,
+        start,
+        end,
+        leaves[index],
+        merkle.subtree_inclusion_proof(index, start, end, leaves),
+        sub,
+    )
+    pos, bit = data.draw(st.integers(0, 31)), data.draw(st.integers(0, 7))
+    with pytest.raises(ProofError):
+        merkle.verify_subtree_consistency(start, end, size, _flip(sub, pos, bit), tree, proof)
+    with pytest.raises(ProofError):
+        merkle.verify_subtree_consistency(start, end, size, sub, _flip(tree, pos, bit), proof)
+    if proof:
+        i = data.draw(st.integers(0, len(proof) - 1))
+        bad = [*proof[:i], _flip(proof[i], pos, bit), *proof[i + 1 :]]
+        with pytest.raises(ProofError):
+            merkle.verify_subtree_consistency(start, end, size, sub, tree, bad)

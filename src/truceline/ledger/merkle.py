@@ -370,3 +370,144 @@ def verify_consistency(
         raise ProofError(f"consistency proof gives old root {fr.hex()}, want {root1.hex()}")
     if sr != root2:
         raise ProofError(f"consistency proof gives new root {sr.hex()}, want {root2.hex()}")
+
+
+# --- Subtrees (draft-ietf-plants-merkle-tree-certs) -------------------------
+#
+# A subtree [start, end) is valid when start is a multiple of bit_ceil(end - start):
+# it is then the left part of one perfect node, and its hash MTH(D[start:end]) is
+# what an ML-DSA-44 subtree cosignature signs.
+
+
+def _bit_ceil(n: int) -> int:
+    return 1 << (n - 1).bit_length() if n > 1 else 1
+
+
+def is_valid_subtree(start: int, end: int) -> bool:
+    return 0 <= start <= end and (start == end or start % _bit_ceil(end - start) == 0)
+
+
+def _check_subtree(start: int, end: int, size: int | None = None) -> None:
+    if not is_valid_subtree(start, end):
+        raise ProofError(f"[{start}, {end}) is not a valid subtree")
+    if size is not None and end > size:
+        raise ProofError(f"subtree [{start}, {end}) is beyond tree size {size}")
+
+
+def subtree_root(leaf_hashes: Sequence[bytes], start: int, end: int) -> bytes:
+    _check_subtree(start, end, len(leaf_hashes))
+    return root(leaf_hashes[start:end])
+
+
+def subtree_inclusion_proof(
+    index: int, start: int, end: int, leaf_hashes: Sequence[bytes]
+) -> list[bytes]:
+    """Inclusion of leaf `index` in subtree [start, end): PATH within D[start:end]."""
+    _check_subtree(start, end, len(leaf_hashes))
+    if not start <= index < end:
+        raise ValueError(f"index {index} not in subtree [{start}, {end})")
+    return inclusion_proof(index - start, end - start, leaf_hashes[start:end])
+
+
+def verify_subtree_inclusion(
+    index: int, start: int, end: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes
+) -> None:
+    _check_subtree(start, end)
+    if not start <= index < end:
+        raise ProofError(f"index {index} not in subtree [{start}, {end})")
+    verify_inclusion(index - start, end - start, leaf_hash, proof, root)
+
+
+def _subtree_subproof(
+    start: int, end: int, lo: int, hi: int, hashes: Sequence[bytes], known: bool
+) -> list[bytes]:
+    n = hi - lo
+    if start == 0 and end == n:
+        return [] if known else [_subtree_root(hashes, lo, hi)]
+    k = _split(n)
+    if end <= k:
+        return _subtree_subproof(start, end, lo, lo + k, hashes, known) + [
+            _subtree_root(hashes, lo + k, hi)
+        ]
+    if start >= k:
+        return _subtree_subproof(start - k, end - k, lo + k, hi, hashes, known) + [
+            _subtree_root(hashes, lo, lo + k)
+        ]
+    # start < k < end: a valid subtree straddles k only if it starts at 0.
+    return _subtree_subproof(0, end - k, lo + k, hi, hashes, False) + [
+        _subtree_root(hashes, lo, lo + k)
+    ]
+
+
+def subtree_consistency_proof(
+    start: int, end: int, size: int, leaf_hashes: Sequence[bytes]
+) -> list[bytes]:
+    """Proof that subtree [start, end) is part of the tree of `size` (empty for an empty subtree)."""
+    _check_subtree(start, end, size)
+    if size > len(leaf_hashes):
+        raise ValueError(f"tree size {size} > {len(leaf_hashes)} leaves")
+    if start == end:
+        return []
+    return _subtree_subproof(start, end, 0, size, leaf_hashes, True)
+
+
+def verify_subtree_consistency(
+    start: int, end: int, size: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
+) -> None:
+    """Raise ProofError unless `proof` shows subtree [start, end) with hash root1 is in (size, root2).
+
+    Mirrors the transparency-dev/merkle vectors: an empty subtree needs an empty
+    proof and root1 = SHA-256(""), whatever root2 is; the whole tree needs an
+    empty proof and equal roots, compared as opaque bytes.
+    """
+    _check_subtree(start, end, size)
+    if start == end:
+        if proof:
+            raise ProofError("an empty subtree needs an empty proof")
+        if root1 != EMPTY_ROOT:
+            raise ProofError('an empty subtree\'s hash must be SHA-256("")')
+        return
+    if start == 0 and end == size:
+        if proof:
+            raise ProofError(f"subtree is the whole tree but the proof has {len(proof)} hashes")
+        if root1 != root2:
+            raise ProofError("subtree is the whole tree but the roots differ")
+        return
+    _check_hash("root1", root1)
+    _check_hash("root2", root2)
+    for i, p in enumerate(proof):
+        _check_hash(f"proof[{i}]", p)
+    if not proof:
+        raise ProofError("empty subtree consistency proof")
+    # Walk the generation recursion top-down; it appended the top sibling last.
+    remaining = list(proof)
+
+    def walk(start: int, end: int, n: int, known: bool) -> tuple[bytes, bytes]:
+        """(implied subtree hash, implied hash of this n-leaf tree)."""
+        if start == 0 and end == n:
+            if known:
+                return root1, root1
+            if not remaining:
+                raise ProofError(f"subtree consistency proof too short: {len(proof)} hashes")
+            h = remaining.pop()
+            return h, h
+        if not remaining:
+            raise ProofError(f"subtree consistency proof too short: {len(proof)} hashes")
+        sibling = remaining.pop()
+        k = _split(n)
+        if end <= k:
+            s, t = walk(start, end, k, known)
+            return s, node_hash(t, sibling)
+        if start >= k:
+            s, t = walk(start - k, end - k, n - k, known)
+            return s, node_hash(sibling, t)
+        s, t = walk(0, end - k, n - k, False)
+        return node_hash(sibling, s), node_hash(sibling, t)
+
+    sub, tree = walk(start, end, size, True)
+    if remaining:
+        raise ProofError(f"subtree consistency proof too long: {len(proof)} hashes")
+    if sub != root1:
+        raise ProofError(f"proof gives subtree hash {sub.hex()}, want {root1.hex()}")
+    if tree != root2:
+        raise ProofError(f"proof gives tree root {tree.hex()}, want {root2.hex()}")
