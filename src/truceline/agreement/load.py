@@ -5,7 +5,6 @@ geography.territories[1].party: expected a party id (party-a, party-b), found 'x
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,7 +129,3 @@ def agreement_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://truceline.org/schemas/agreement.schema.json"
     return schema
-
-
-def dump_schema(schema: dict[str, Any]) -> str:
-    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -24,6 +24,7 @@ class Reason(StrEnum):
     replay = "replay"  # seq not above the sensor's last accepted seq
     clock_skew = "clock_skew"  # observed_at too far ahead of the ingest clock
     duplicate_provenance = "duplicate_provenance"  # the same file row imported before
+    bad_row = "bad_row"  # an adapter could not turn a source row into an observation
 
 
 @dataclass(frozen=True)

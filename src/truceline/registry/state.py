@@ -123,13 +123,13 @@ class Registry:
         except (CodecError, ValidationError) as exc:
             self.problems.append((index, f"sensor event ignored: {exc}"))
             return False
-        problem = self._apply_event(index, event)
+        problem = self.apply_event(index, event)
         if problem:
             self.problems.append((index, problem))
             return False
         return True
 
-    def _apply_event(self, index: int, event: Register | Rotate | Revoke) -> str | None:
+    def apply_event(self, index: int, event: Register | Rotate | Revoke) -> str | None:
         if isinstance(event, Register):
             s = event.sensor
             if s.id in self.sensors:

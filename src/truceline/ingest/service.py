@@ -1,0 +1,178 @@
+"""The ingest service of a mission home: ledger + store + registry + ingestor, opened together,
+and file imports through the adapters and the mission's import gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from truceline.clock import Clock, SystemClock
+from truceline.ingest import home as mh
+from truceline.ingest.formats import split_envelopes
+from truceline.ingest.ingestor import DEFAULT_SKEW_S, Ingestor, Result
+from truceline.ingest.reasons import Reason, Rejection
+from truceline.ledger.base import Ledger
+from truceline.mission.home import Home
+
+DEFAULT_BATCH = 4096
+
+
+@dataclass
+class Tally:
+    accepted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    first_index: int | None = None
+    last_index: int | None = None
+
+    def add(self, results: Iterable[Result]) -> None:
+        for r in results:
+            if r.accepted:
+                self.accepted += 1
+                if self.first_index is None:
+                    self.first_index = r.index
+                self.last_index = r.index
+            else:
+                key = r.reason or "unknown"
+                self.rejected[key] = self.rejected.get(key, 0) + 1
+
+    def count(self, reason: str, n: int = 1) -> None:
+        self.rejected[reason] = self.rejected.get(reason, 0) + n
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "accepted": self.accepted,
+            "rejected": sum(self.rejected.values()),
+            "rejected_by_reason": dict(sorted(self.rejected.items())),
+            "first_index": self.first_index,
+            "last_index": self.last_index,
+        }
+
+
+class Mission:
+    """What a CLI command or the API needs of a home: open once, close once."""
+
+    def __init__(
+        self,
+        home: Home,
+        clock: Clock | None = None,
+        *,
+        skew_s: float = DEFAULT_SKEW_S,
+        workers: int = 0,
+    ) -> None:
+        self.home = home
+        self.clock = clock or SystemClock()
+        self.engine = mh.engine(home)
+        self.ledger: Ledger = mh.open_ledger(home, self.engine)
+        self.ingestor = Ingestor(
+            self.ledger,
+            self.engine,
+            mh.mission_public_keys(home),
+            self.clock,
+            skew_s=skew_s,
+            workers=workers,
+            lock_path=home.root / "ingest.lock",
+        )
+
+    def close(self) -> None:
+        self.ingestor.close()
+        self.ledger.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Mission:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- submissions ---------------------------------------------------------------
+
+    def ingest_envelopes(
+        self,
+        envelopes: Iterable[bytes],
+        source: str = "",
+        batch: int = DEFAULT_BATCH,
+        progress: Callable[[int], None] | None = None,
+    ) -> Tally:
+        tally = Tally()
+        for chunk in _chunks(envelopes, batch):
+            tally.add(self.ingestor.ingest(chunk, source))
+            if progress:
+                progress(len(chunk))
+        return tally
+
+    def ingest_dsse_file(
+        self, path: Path, batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None
+    ) -> Tally:
+        return self.ingest_envelopes(
+            split_envelopes(Path(path).read_bytes()), str(path), batch, progress
+        )
+
+    def import_file(
+        self,
+        fmt: str,
+        path: Path,
+        batch: int = DEFAULT_BATCH,
+        progress: Callable[[int], None] | None = None,
+        workers: int = 1,
+    ) -> Tally:
+        """Parse with the adapter for `fmt`, sign as the mission's import gateway, ingest.
+
+        Rows the adapter cannot read go to the quarantine too (reason bad_row), with
+        the row's text, so every row of the file is accounted for.
+        """
+        from truceline.adapters import ADAPTERS
+        from truceline.adapters.base import RowError
+        from truceline.adapters.gateway import Gateway
+
+        adapter_cls = ADAPTERS.get(fmt)
+        if adapter_cls is None:
+            raise ValueError(
+                f"--format: expected one of {sorted([*ADAPTERS, 'dsse'])}, found {fmt!r}"
+            )
+        key, kid = mh.gateway_key(self.home)
+        start = self.ingestor.state.last_seq.get(mh.GATEWAY_SENSOR, -1) + 1
+        gateway = Gateway(mh.GATEWAY_SENSOR, key, kid, start)
+        tally = Tally()
+        envelopes: list[bytes] = []
+        row_errors: list[tuple[bytes, Rejection]] = []
+        source = str(path)
+
+        def flush() -> None:
+            if envelopes:
+                tally.add(self.ingestor.ingest(envelopes, source))
+                if progress:
+                    progress(len(envelopes))
+                envelopes.clear()
+            if row_errors:
+                self.ingestor.quarantine.add(row_errors, self.clock.now(), source)
+                tally.count(Reason.bad_row, len(row_errors))
+                if progress:
+                    progress(len(row_errors))
+                row_errors.clear()
+
+        for item in gateway.import_file(adapter_cls(), Path(path), workers=workers):
+            if isinstance(item, RowError):
+                row_errors.append(
+                    (
+                        item.raw.encode("utf-8"),
+                        Rejection(Reason.bad_row, item.field, f"row {item.row}: {item.reason}"),
+                    )
+                )
+            else:
+                envelopes.append(item.envelope)
+            if len(envelopes) + len(row_errors) >= batch:
+                flush()
+        flush()
+        return tally
+
+
+def _chunks(items: Iterable[bytes], n: int) -> Iterator[list[bytes]]:
+    chunk: list[bytes] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
