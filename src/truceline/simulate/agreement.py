@@ -1,0 +1,247 @@
+"""The agreement the simulated parties signed, as the YAML document `Agreement` validates.
+
+Minsk-II-style: a contact line, each party's territory, a buffer zone and
+disengagement areas, withdrawal distances per weapon class, humanitarian
+corridors with daily windows, protected sites (a nuclear plant, hospitals),
+six prohibited acts, a penalty ladder with a reverse-veto block rule,
+playbooks, and an inspection regime whose teams are the observer patrols.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from truceline.agreement.model import Agreement
+from truceline.codec.jcs import canonicalize
+from truceline.codec.keys import key_id, public_key_b64
+from truceline.observation import format_time
+from truceline.simulate.config import Scenario
+from truceline.simulate.keys import derive
+from truceline.simulate.sensors.base import Sensor
+from truceline.simulate.sensors.layout import GUARANTORS, MISSION
+from truceline.simulate.world import World
+
+# A version is one DSSE envelope (base64 payload, x4/3) in a ledger entry of at most 64 KiB.
+MAX_CANONICAL_BYTES = 42_000
+
+
+def signatory_ids(scenario: Scenario) -> list[str]:
+    return [p.id for p in scenario.parties] + list(GUARANTORS) + [MISSION]
+
+
+def _poly(ring: list[tuple[float, float]]) -> dict[str, Any]:
+    return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
+
+
+def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) -> dict[str, Any]:
+    roles = {p.id: ("party", p.name) for p in scenario.parties}
+    roles.update({g: ("guarantor", f"Guarantor {g[-1].upper()}") for g in GUARANTORS})
+    roles[MISSION] = ("mission", "Monitoring Mission")
+    signatories = []
+    for sid in signatory_ids(scenario):
+        pub = derive(seed, f"signatory:{sid}").public_key()
+        role, name = roles[sid]
+        signatories.append(
+            {
+                "id": sid,
+                "name": name,
+                "role": role,
+                "keys": [{"keyid": key_id(pub), "public_key": public_key_b64(pub)}],
+            }
+        )
+    start = scenario.start
+    from datetime import timedelta
+
+    def at(seconds: float) -> str:
+        return format_time(start + timedelta(seconds=seconds))
+
+    party_ids = [p.id for p in scenario.parties]
+    geography = {
+        "contact_line": {"type": "LineString", "coordinates": world.line_ll.tolist()},
+        "territories": [
+            {"party": party_ids[i], "geometry": _poly(ring)}
+            for i, ring in enumerate(world.territories_ll)
+        ],
+        "zones": [
+            {"id": z.id, "kind": z.kind, "name": z.name, "geometry": _poly(z.ring_ll)}
+            for z in world.zones
+        ],
+        "corridors": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "width_m": c.width_m,
+                "windows": [{"start": at(a), "end": at(b)} for a, b in c.windows],
+                "geometry": {"type": "LineString", "coordinates": [list(p) for p in c.line_ll]},
+            }
+            for c in world.corridors
+        ],
+        "protected_sites": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "category": s.category,
+                "radius_m": s.radius_m,
+                "geometry": {"type": "Point", "coordinates": list(s.lonlat)},
+            }
+            for s in world.sites
+        ],
+        "withdrawal": [
+            {"weapon_class": str(w), "distance_km": km}
+            for w, km in scenario.world.withdrawal_km.items()
+        ],
+    }
+    disengagement = [z.id for z in world.zones if z.kind == "security"]
+    buffer = [z.id for z in world.zones if z.kind == "buffer"]
+    heavy = [str(w) for w in scenario.world.withdrawal_km]
+    acts = [
+        {
+            "id": "art-1",
+            "act": "fire_across_line",
+            "severity": 3,
+            "description": "Firing across the contact line",
+        },
+        {
+            "id": "art-2",
+            "act": "weapon_in_withdrawal_zone",
+            "severity": 3,
+            "weapon_classes": heavy,
+            "description": "Heavy weapons closer to the line than the withdrawal distance",
+        },
+        {
+            "id": "art-3",
+            "act": "buffer_entry",
+            "severity": 2,
+            "zones": buffer,
+            "description": "Armed forces inside the buffer zone",
+        },
+        {
+            "id": "art-5",
+            "act": "corridor_attack",
+            "severity": 5,
+            "description": "Attack on an open humanitarian corridor",
+        },
+        {
+            "id": "art-6",
+            "act": "protected_site_attack",
+            "severity": 5,
+            "description": "Attack on a protected site",
+        },
+    ]
+    if disengagement:
+        acts.insert(
+            3,
+            {
+                "id": "art-4",
+                "act": "impact_in_zone",
+                "severity": 4,
+                "zones": disengagement,
+                "description": "Impacts inside a disengagement area",
+            },
+        )
+    voters = [{"id": g, "veto": True} for g in GUARANTORS] + [{"id": p} for p in party_ids]
+    teams = [
+        {"id": s.id, "base": _lonlat(world, s), "speed_kmh": 40}
+        for s in sensors
+        if s.family == "patrol"
+    ]
+    doc: dict[str, Any] = {
+        "id": f"sim-{scenario.name}-{seed}".lower().replace("_", "-")[:120],
+        "title": f"Simulated ceasefire agreement ({scenario.name}, seed {seed})",
+        "version": 1,
+        "effective_from": format_time(start),
+        "signatories": signatories,
+        "geography": geography,
+        "prohibited_acts": acts,
+        "evidence": {
+            "confirmed_min_sources": 3,
+            "fair_min_sources": 2,
+            "association_window_s": 300,
+            "association_radius_m": 2000,
+        },
+        "penalties": {
+            "block_rules": [
+                {
+                    "id": "council",
+                    "kind": "reverse_veto",
+                    "voters": voters,
+                    "window_days": 30,
+                    "majority": 3,
+                }
+            ],
+            "rungs": [
+                {
+                    "id": "warning",
+                    "penalty": "formal_warning",
+                    "trigger": {"grades": ["confirmed"], "count": 1, "within_days": 30},
+                },
+                {
+                    "id": "sanctions",
+                    "penalty": "sanctions_package_1",
+                    "block_rule": "council",
+                    "consultation_days": 15,
+                    "countdown_days": 30,
+                    "trigger": {"grades": ["confirmed"], "count": 5, "within_days": 30},
+                },
+            ],
+        },
+        "playbooks": [
+            {
+                "id": "protect-civilians",
+                "acts": ["corridor_attack", "protected_site_attack"],
+                "steps": [
+                    {
+                        "id": "alert",
+                        "action": "publish_alert",
+                        "to": [MISSION],
+                        "deadline_hours": 1,
+                    },
+                    {
+                        "id": "air-defence",
+                        "action": "request_air_defence",
+                        "to": list(GUARANTORS),
+                        "deadline_hours": 2,
+                    },
+                    {
+                        "id": "inspect",
+                        "action": "open_inspection",
+                        "to": [MISSION],
+                        "deadline_hours": 24,
+                    },
+                ],
+            },
+            {
+                "id": "notify",
+                "acts": [],
+                "steps": [
+                    {
+                        "id": "notify-parties",
+                        "action": "notify",
+                        "to": party_ids,
+                        "deadline_hours": 24,
+                        "escalate_to": list(GUARANTORS),
+                    },
+                ],
+            },
+        ],
+        "inspections": {
+            "routine_per_zone_per_month": 2,
+            "on_demand_within_hours": 48,
+            "teams": teams,
+        },
+    }
+    Agreement.model_validate(
+        doc
+    )  # fail here, not in the consumer, if the world made something invalid
+    size = len(canonicalize(doc))
+    if size > MAX_CANONICAL_BYTES:
+        raise ValueError(
+            f"the agreement is {size} bytes of JSON, more than a ledger entry holds "
+            f"({MAX_CANONICAL_BYTES}); raise world.vertex_km or shorten world.front_km or days"
+        )
+    return doc
+
+
+def _lonlat(world: World, s: Sensor) -> list[float]:
+    lon, lat = world.lonlat(s.x, s.y)
+    return [round(float(lon), 5), round(float(lat), 5)]

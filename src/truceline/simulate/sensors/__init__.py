@@ -1,0 +1,1 @@
+"""Sensor families, one module each: how each instrument or team sees the true events."""

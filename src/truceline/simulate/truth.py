@@ -1,0 +1,150 @@
+"""The ground truth: which prohibited acts each true event breaks, and the truth lines.
+
+Rules are evaluated against the agreement the simulator writes, with the
+geometry exactly as written there (WGS84, 5 decimals) and distances in the
+world's local metric frame:
+
+- fire_across_line: the origin lies in one party's territory, the impact in another's;
+- impact_in_zone: the impact lies inside one of the act's zones (all zones if none listed);
+- weapon_in_withdrawal_zone: a heavy weapon (its position, or the origin of its fire)
+  lies closer to the contact line than its class's withdrawal distance;
+- buffer_entry: an armed group or heavy weapon stands inside one of the act's zones;
+- corridor_attack: an impact within half the corridor's width of it, while a window is open;
+- protected_site_attack: an impact within the site's radius.
+
+Acts limited to weapon classes apply only to events of those classes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+import numpy as np
+import shapely
+
+from truceline.agreement.model import Agreement
+from truceline.agreement.rules import Act
+from truceline.observation import format_time
+from truceline.simulate import events as ev
+from truceline.simulate.world import World
+
+FIRE = (ev.K_IMPACT, ev.K_SMALL)
+
+
+def evaluate(agreement: Agreement, world: World, events: ev.Events) -> list[tuple[str, ...]]:
+    n = len(events)
+    hits: dict[str, np.ndarray] = {}
+    olon, olat = world.lonlat(events.ox, events.oy)
+    ilon, ilat = world.lonlat(events.ix, events.iy)
+    fire = np.isin(events.kind, FIRE)
+    landing = fire & np.isfinite(events.ix)
+    standing = np.isin(events.kind, (ev.K_HEAVY, ev.K_TROOP))
+    zones = {z.id: z for z in agreement.geography.zones}
+    impact_t = events.impact_t
+    start = agreement.effective_from
+    for act in agreement.prohibited_acts:
+        if act.weapon_classes:
+            codes = [ev.W[w] for w in act.weapon_classes]
+            applies = np.isin(events.weapon, codes)
+        else:
+            applies = np.ones(n, bool)
+        mask = np.zeros(n, bool)
+        if act.act is Act.fire_across_line:
+            o = world.territory_of(olon, olat)
+            i = world.territory_of(ilon, ilat)
+            mask = landing & (o >= 0) & (i >= 0) & (o != i)
+        elif act.act in (Act.impact_in_zone, Act.buffer_entry):
+            chosen = [zones[z] for z in act.zones] if act.zones else list(zones.values())
+            who = landing if act.act is Act.impact_in_zone else standing
+            lon, lat = (ilon, ilat) if act.act is Act.impact_in_zone else (olon, olat)
+            for zone in chosen:
+                inside = np.zeros(n, bool)
+                inside[who] = shapely.contains_xy(zone.shape, lon[who], lat[who])
+                mask |= inside
+        elif act.act is Act.weapon_in_withdrawal_zone:
+            limit = np.full(len(ev.WEAPONS), -np.inf)
+            for w in agreement.geography.withdrawal:
+                limit[ev.W[w.weapon_class]] = w.distance_km * 1000
+            who = (fire | (events.kind == ev.K_HEAVY)) & (events.weapon >= 0)
+            who &= np.isfinite(limit[np.maximum(events.weapon, 0)])
+            d = np.full(n, np.inf)
+            d[who] = world.distance_to_line(events.ox[who], events.oy[who])
+            mask = who & (d < limit[np.maximum(events.weapon, 0)])
+        elif act.act is Act.corridor_attack:
+            for cor in agreement.geography.corridors:
+                geom = world.xy_shape(cor.shape)
+                near = np.zeros(n, bool)
+                near[landing] = (
+                    np.asarray(
+                        shapely.distance(
+                            geom, shapely.points(events.ix[landing], events.iy[landing])
+                        )
+                    )
+                    <= cor.width_m / 2
+                )
+                open_ = np.zeros(n, bool)
+                for win in cor.windows:
+                    a = (win.start - start).total_seconds()
+                    b = (win.end - start).total_seconds()
+                    open_ |= (impact_t >= a) & (impact_t < b)
+                mask |= near & open_
+        elif act.act is Act.protected_site_attack:
+            for site in agreement.geography.protected_sites:
+                geom = world.xy_shape(site.shape)
+                near = np.zeros(n, bool)
+                near[landing] = (
+                    np.asarray(
+                        shapely.distance(
+                            geom, shapely.points(events.ix[landing], events.iy[landing])
+                        )
+                    )
+                    <= site.radius_m
+                )
+                mask |= near
+        hits[act.id] = mask & applies
+    ids = [a.id for a in agreement.prohibited_acts]
+    table = np.column_stack([hits[i] for i in ids]) if ids else np.zeros((n, 0), bool)
+    return [tuple(ids[j] for j in np.flatnonzero(row)) for row in table]
+
+
+def event_id(i: int) -> str:
+    return f"ev-{i + 1:06d}"
+
+
+def _point(lon: float, lat: float) -> list[float] | None:
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        return None
+    return [round(float(lon), 6), round(float(lat), 6)]
+
+
+def event_lines(
+    events: ev.Events, world: World, start: datetime, party_ids: list[str]
+) -> Iterator[str]:
+    assert events.rules is not None
+    olon, olat = world.lonlat(events.ox, events.oy)
+    ilon, ilat = world.lonlat(events.ix, events.iy)
+    for i in range(len(events)):
+        w = int(events.weapon[i])
+        p = int(events.party[i])
+        rules = list(events.rules[i])
+        line = {
+            "type": "event",
+            "id": event_id(i),
+            "time": format_time(_at(start, float(events.t[i]))),
+            "kind": ev.KINDS[int(events.kind[i])],
+            "party": party_ids[p] if p >= 0 else None,
+            "weapon_class": str(ev.WEAPONS[w]) if w >= 0 else None,
+            "origin": _point(olon[i], olat[i]),
+            "impact": _point(ilon[i], ilat[i]),
+            "breach": bool(rules),
+            "rules": rules,
+        }
+        yield json.dumps(line, separators=(",", ":"))
+
+
+def _at(start: datetime, seconds: float) -> datetime:
+    from datetime import timedelta
+
+    return start + timedelta(milliseconds=round(seconds * 1000))

@@ -1,0 +1,390 @@
+"""Run a scenario and write its files: agreement, registry, keys, signed observations, truth.
+
+    out/agreement.yaml      the agreement (valid per truceline.agreement.Agreement)
+    out/sensors.json        the registry file `truceline sensor add --from` reads
+    out/keys/<sensor>.key   each sensor's private key, PKCS#8 PEM (so tests can forge and lie)
+    out/keys/signatories/<id>.key   each signatory's key (`truceline init --signers`)
+    out/observations.jsonl  one DSSE envelope per line, ordered by observed_at
+    out/truth.jsonl         event lines, then one line per observation, same order
+    out/scenario.json       counts per kind, sensor, operator and party
+
+Output is a function of (scenario, seed) only: keys come from the seed,
+Ed25519 signatures are deterministic, and nothing reads the wall clock.
+Rendering and signing run in worker processes (fork), chunk by chunk, and
+the chunks are written back in order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from truceline.agreement.model import Agreement
+from truceline.codec import keys as keyfiles
+from truceline.codec.records import seal
+from truceline.observation import OBSERVATION_TYPE, format_time
+from truceline.registry.model import Sensor as RegistrySensor
+from truceline.registry.model import SensorKind, SensorList
+from truceline.simulate import agreement as agreement_doc
+from truceline.simulate import behaviour, truth
+from truceline.simulate import events as ev
+from truceline.simulate import world as world_mod
+from truceline.simulate.config import Scenario
+from truceline.simulate.keys import derive
+from truceline.simulate.observe import Observed, observe_all
+from truceline.simulate.sensors.base import KINDS, PERCEPTIONS, Sensor
+from truceline.simulate.sensors.layout import layout
+
+CHUNK = 20_000
+
+REGISTRY_KIND = {
+    "radar": SensorKind.weapon_locating_radar,
+    "satellite": SensorKind.satellite_thermal,
+    "acoustic": SensorKind.acoustic_array,
+    "seismic": SensorKind.seismic,
+    "camera": SensorKind.camera,
+    "uav": SensorKind.uav,
+    "patrol": SensorKind.observer_patrol,
+    "report": SensorKind.third_party,
+}
+
+
+@dataclass
+class Run:
+    """Everything a scenario produced, in memory (what the files are written from)."""
+
+    scenario: Scenario
+    seed: int
+    world: world_mod.World
+    events: ev.Events
+    sensors: list[Sensor]
+    agreement: dict[str, Any]
+    observed: Observed
+
+
+def run(scenario: Scenario, seed: int) -> Run:
+    world = world_mod.build(scenario, seed)
+    events = behaviour.generate(scenario, world, seed)
+    sensors = layout(scenario, world, seed)
+    doc = agreement_doc.build(scenario, world, sensors, seed)
+    events.rules = truth.evaluate(Agreement.model_validate(doc), world, events)
+    observed = observe_all(scenario, world, events, sensors, seed)
+    return Run(scenario, seed, world, events, sensors, doc, observed)
+
+
+# --- rendering (runs in workers) -----------------------------------------------
+
+
+def _num(value: float, digits: int) -> float | int:
+    """Rounded, and integral values as int: their RFC 8785 form is the same, and faster."""
+    r = round(float(value), digits)
+    return int(r) if r == int(r) else r
+
+
+@dataclass
+class _Columns:
+    start: datetime
+    sensor_ids: list[str]
+    key_ids: list[str]
+    keys: list[Any]
+    sensor: np.ndarray
+    seq: np.ndarray
+    ms: np.ndarray
+    kind: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    unc: np.ndarray
+    perception: np.ndarray
+    weapon: np.ndarray
+    calibre: np.ndarray
+    conf: np.ndarray
+    olon: np.ndarray
+    olat: np.ndarray
+    ocep: np.ndarray
+    bearing: np.ndarray
+    band_lo: np.ndarray
+    band_hi: np.ndarray
+    frp: np.ndarray
+    count: np.ndarray
+    event: np.ndarray
+    lie: np.ndarray
+
+
+_JOB: _Columns | None = None  # set before forking; workers read it
+
+
+def payload(c: _Columns, i: int) -> dict[str, Any]:
+    """Row i as an Observation JSON object (what `Observation.to_json_obj` would give)."""
+    attrs: dict[str, Any] = {"perception": PERCEPTIONS[c.perception[i]].value}
+    if c.weapon[i] >= 0:
+        attrs["weapon_class"] = ev.WEAPONS[c.weapon[i]].value
+    if math.isfinite(c.calibre[i]):
+        attrs["calibre_mm"] = _num(c.calibre[i], 2)
+    if math.isfinite(c.olon[i]):
+        attrs["origin"] = {
+            "coordinates": [_num(c.olon[i], 6), _num(c.olat[i], 6)],
+            "cep_m": _num(c.ocep[i], 1),
+        }
+    if math.isfinite(c.bearing[i]):
+        attrs["bearing_deg"] = _num(round(float(c.bearing[i]), 1) % 360.0, 1)
+    if math.isfinite(c.band_lo[i]):
+        attrs["distance_band_m"] = [_num(c.band_lo[i], 0), _num(c.band_hi[i], 0)]
+    if c.count[i] > 0:
+        attrs["count"] = int(c.count[i])
+    if math.isfinite(c.frp[i]):
+        attrs["frp_mw"] = _num(c.frp[i], 2)
+    if math.isfinite(c.conf[i]):
+        attrs["confidence"] = _num(c.conf[i], 2)
+    at = c.start + timedelta(milliseconds=int(c.ms[i]))
+    return {
+        "sensor": c.sensor_ids[c.sensor[i]],
+        "seq": int(c.seq[i]),
+        "observed_at": format_time(at),
+        "kind": KINDS[c.kind[i]].value,
+        "geometry": {"type": "Point", "coordinates": [_num(c.lon[i], 6), _num(c.lat[i], 6)]},
+        "uncertainty_m": _num(max(c.unc[i], 1.0), 1),
+        "attributes": attrs,
+    }
+
+
+def _truth_line(c: _Columns, i: int) -> str:
+    e = int(c.event[i])
+    line = {
+        "type": "observation",
+        "sensor": c.sensor_ids[c.sensor[i]],
+        "seq": int(c.seq[i]),
+        "event": truth.event_id(e) if e >= 0 else "false_alarm",
+        "lie": bool(c.lie[i]),
+    }
+    return json.dumps(line, separators=(",", ":"))
+
+
+def _render(bounds: tuple[int, int]) -> tuple[bytes, bytes]:
+    c = _JOB
+    assert c is not None
+    envelopes, lines = [], []
+    for i in range(*bounds):
+        s = int(c.sensor[i])
+        envelopes.append(seal(OBSERVATION_TYPE, payload(c, i), c.keys[s], c.key_ids[s]))
+        lines.append(_truth_line(c, i))
+    return b"\n".join(envelopes) + b"\n", ("\n".join(lines) + "\n").encode()
+
+
+def columns(r: Run) -> _Columns:
+    o, w = r.observed.obs, r.world
+    lon, lat = w.lonlat(o.x, o.y)
+    olon, olat = w.lonlat(o.ox, o.oy)
+    keys = [derive(r.seed, f"sensor:{s.id}") for s in r.sensors]
+    return _Columns(
+        start=r.scenario.start,
+        sensor_ids=[s.id for s in r.sensors],
+        key_ids=[keyfiles.key_id(k.public_key()) for k in keys],
+        keys=keys,
+        sensor=o.sensor,
+        seq=r.observed.seq,
+        ms=np.round(o.t * 1000).astype(np.int64),
+        kind=o.kind,
+        lon=lon,
+        lat=lat,
+        unc=o.unc,
+        perception=o.perception,
+        weapon=o.weapon,
+        calibre=o.calibre,
+        conf=o.conf,
+        olon=olon,
+        olat=olat,
+        ocep=o.ocep,
+        bearing=o.bearing,
+        band_lo=o.band_lo,
+        band_hi=o.band_hi,
+        frp=o.frp,
+        count=o.count,
+        event=o.event,
+        lie=o.lie,
+    )
+
+
+def rendered(c: _Columns, workers: int) -> Iterator[tuple[bytes, bytes]]:
+    """(envelope lines, truth lines) chunk by chunk, in order."""
+    global _JOB
+    n = len(c.seq)
+    bounds = [(a, min(a + CHUNK, n)) for a in range(0, n, CHUNK)]
+    _JOB = c
+    try:
+        if workers <= 1 or n < 2 * CHUNK:
+            for b in bounds:
+                yield _render(b)
+            return
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            yield from pool.imap(_render, bounds)
+    finally:
+        _JOB = None
+
+
+# --- files ----------------------------------------------------------------------
+
+
+def registry(r: Run) -> SensorList:
+    cfg = r.scenario.sensors
+    out = []
+    for s in r.sensors:
+        pub = derive(r.seed, f"sensor:{s.id}").public_key()
+        location = None
+        if math.isfinite(s.x):
+            lon, lat = r.world.lonlat(s.x, s.y)
+            location = (round(float(lon), 5), round(float(lat), 5))
+        coverage: dict[str, Any] = {}
+        error: dict[str, Any] = {}
+        if s.family == "radar":
+            sector = float(s.params.get("sector_deg", cfg.radar.sector_deg))
+            coverage["range_km"] = max(cfg.radar.range_km.values())
+            if sector < 360 and s.facing_deg is not None:
+                coverage["sector_deg"] = (
+                    round((s.facing_deg - sector / 2) % 360, 1),
+                    round((s.facing_deg + sector / 2) % 360, 1),
+                )
+            error = {
+                "base_m": cfg.radar.cep_min_m,
+                "per_km_m": cfg.radar.cep_fraction * 1000,
+                "detection_probability": cfg.radar.p_detect,
+            }
+        elif s.family == "acoustic":
+            coverage["range_km"] = max(cfg.acoustic.reach_km.values())
+            error = {
+                "base_m": cfg.acoustic.sigma_m * 1.1774,
+                "per_km_m": cfg.acoustic.sigma_fraction * 1177.4,
+                "detection_probability": cfg.acoustic.p_detect,
+            }
+        elif s.family == "seismic":
+            coverage["range_km"] = max(cfg.seismic.reach_km.values())
+            error = {"base_m": cfg.seismic.sigma_m, "detection_probability": cfg.seismic.p_detect}
+        elif s.family == "camera":
+            coverage["range_km"] = cfg.camera.reach_night_km
+            error = {"base_m": 1000, "per_km_m": 300, "detection_probability": cfg.camera.p_detect}
+        elif s.family == "patrol":
+            coverage["range_km"] = max(cfg.patrol.hear_km.values())
+            error = {"base_m": 1000, "per_km_m": 300, "detection_probability": cfg.patrol.p_hear}
+        elif s.family == "satellite":
+            error = {
+                "base_m": cfg.satellite.pixel_m / math.sqrt(2),
+                "detection_probability": cfg.satellite.p_detect_clear,
+            }
+        elif s.family == "uav":
+            error = {"base_m": cfg.uav.sigma_m * 1.1774, "detection_probability": cfg.uav.p_detect}
+        elif s.family == "report":
+            km = (
+                cfg.report.osint_error_km
+                if s.params["feed"] == "osint"
+                else cfg.report.party_error_km
+            )
+            error = {"base_m": km * 1000, "detection_probability": 0.1}
+        out.append(
+            RegistrySensor(
+                id=s.id,
+                kind=REGISTRY_KIND[s.family],
+                operator=s.operator,
+                public_key=keyfiles.public_key_b64(pub),
+                location=location,
+                coverage=coverage,
+                error_model=error,
+                name=f"{s.family} run by {s.operator}",
+            )
+        )
+    return SensorList(sensors=out)
+
+
+def summary(r: Run) -> dict[str, Any]:
+    o, e = r.observed.obs, r.events
+    sensors = r.sensors
+    party_ids = [p.id for p in r.scenario.parties]
+    assert e.rules is not None
+    breach = np.array([bool(x) for x in e.rules], bool)
+    rules = Counter(rule for rs in e.rules for rule in rs)
+
+    def count(labels: Any) -> dict[str, int]:
+        return dict(sorted(Counter(labels).items()))
+
+    return {
+        "scenario": r.scenario.name,
+        "seed": r.seed,
+        "start": format_time(r.scenario.start),
+        "days": r.scenario.days,
+        "front_km": r.scenario.world.front_km,
+        "local_crs": r.world.crs,
+        "events": {
+            "total": len(e),
+            "by_kind": count(ev.KINDS[k] for k in e.kind),
+            "by_party": count(party_ids[p] if p >= 0 else "none" for p in e.party),
+            "breaches": int(breach.sum()),
+            "breaches_by_party": count(
+                party_ids[p] for p, b in zip(e.party, breach, strict=True) if b and p >= 0
+            ),
+            "by_rule": dict(sorted(rules.items())),
+        },
+        "observations": {
+            "total": len(o),
+            "by_kind": count(KINDS[k].value for k in o.kind),
+            "by_family": count(sensors[s].family for s in o.sensor),
+            "by_operator": count(sensors[s].operator for s in o.sensor),
+            "by_sensor": count(sensors[s].id for s in o.sensor),
+            "false_alarms": int((o.event < 0).sum()),
+            "lies": int(o.lie.sum()),
+        },
+        "sensors": {
+            "total": len(sensors),
+            "by_family": count(s.family for s in sensors),
+            "malfunctioning": sensors[r.observed.malfunctioning].id
+            if r.observed.malfunctioning is not None
+            else None,
+            "liar": sensors[r.observed.liar].id if r.observed.liar is not None else None,
+        },
+    }
+
+
+def write(r: Run, out: Path, workers: int | None = None) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    (out / "agreement.yaml").write_text(
+        yaml.safe_dump(r.agreement, sort_keys=False, allow_unicode=True)
+    )
+    reg = registry(r)
+    (out / "sensors.json").write_text(
+        json.dumps(reg.model_dump(mode="json", exclude_none=True), indent=2) + "\n"
+    )
+    for s in r.sensors:
+        keyfiles.save_private_key(out / "keys" / f"{s.id}.key", derive(r.seed, f"sensor:{s.id}"))
+    for sid in agreement_doc.signatory_ids(r.scenario):
+        keyfiles.save_private_key(
+            out / "keys" / "signatories" / f"{sid}.key", derive(r.seed, f"signatory:{sid}")
+        )
+    party_ids = [p.id for p in r.scenario.parties]
+    with (
+        open(out / "observations.jsonl", "wb") as obs_fh,
+        open(out / "truth.jsonl", "wb") as truth_fh,
+    ):
+        for line in truth.event_lines(r.events, r.world, r.scenario.start, party_ids):
+            truth_fh.write(line.encode() + b"\n")
+        for envelopes, lines in rendered(columns(r), workers):
+            obs_fh.write(envelopes)
+            truth_fh.write(lines)
+    info = summary(r)
+    (out / "scenario.json").write_text(json.dumps(info, indent=2) + "\n")
+    return info
+
+
+def simulate(
+    scenario: Scenario, seed: int, out: Path, workers: int | None = None
+) -> dict[str, Any]:
+    return write(run(scenario, seed), out, workers)
