@@ -1,0 +1,208 @@
+"""HTTP API of ingest: submit envelopes or source files, fetch receipts, review the quarantine.
+
+    POST /observations          body: one envelope, a JSON array, or JSON Lines
+    POST /ingest/{format}       body: a source file (firms, cot, geojson, observer, radar, ...)
+    GET  /receipts/{index}      index, entry hash and c2sp.org/tlog-proof
+    GET  /quarantine            ?reason=&sensor=&limit=&offset=
+    GET  /quarantine/{id}       one item with its raw bytes (base64)
+    GET  /sensors               the registry
+
+The mission (ledger, store, ingestor) is opened on the first request, so the
+app can be assembled for a home before it is initialised (e.g. for /openapi.json).
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from truceline.ingest.formats import SubmissionError, split_envelopes
+from truceline.ingest.ingestor import read_entry
+from truceline.ingest.service import Mission
+from truceline.mission.home import Home
+
+MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
+
+
+class ResultOut(BaseModel):
+    accepted: bool
+    index: int | None = None
+    entry_sha256: str | None = None
+    reason: str | None = None
+    field: str | None = None
+    message: str | None = None
+    sensor: str | None = None
+    seq: int | None = None
+    quarantine_id: int | None = None
+
+
+class SubmissionOut(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[ResultOut]
+
+
+class ImportOut(BaseModel):
+    accepted: int
+    rejected: int
+    rejected_by_reason: dict[str, int]
+    first_index: int | None = None
+    last_index: int | None = None
+
+
+class ReceiptOut(BaseModel):
+    index: int
+    entry_sha256: str
+    proof: str | None = None
+
+
+class QuarantinedOut(BaseModel):
+    id: int
+    received_at: str
+    reason: str
+    field: str
+    message: str
+    sensor: str | None = None
+    seq: int | None = None
+    sha256: str
+    size: int
+    source: str
+    raw_base64: str | None = None
+
+
+def router(home: Home) -> APIRouter:
+    r = APIRouter(tags=["ingest"])
+    lock = threading.Lock()
+    opened: list[Mission] = []
+
+    def mission() -> Mission:
+        with lock:
+            if not opened:
+                try:
+                    opened.append(Mission(home))
+                except RuntimeError as exc:
+                    raise HTTPException(503, f"mission home not ready: {exc}") from exc
+            return opened[0]
+
+    async def body(request: Request, limit: int) -> bytes:
+        data = await request.body()
+        if len(data) > limit:
+            raise HTTPException(413, f"body: {len(data)} bytes, at most {limit}")
+        return data
+
+    @r.post("/observations", response_model=SubmissionOut)
+    async def submit(request: Request) -> dict[str, Any]:
+        """Ingest signed DSSE envelopes; each gets a ledger index or a reason code and field."""
+        data = await body(request, MAX_SUBMISSION_BYTES)
+        try:
+            envelopes = split_envelopes(data)
+        except SubmissionError as exc:
+            raise HTTPException(400, f"body: {exc}") from exc
+        if not envelopes:
+            raise HTTPException(400, "body: expected at least one envelope, found none")
+        m = mission()
+        results = await run_in_threadpool(m.ingestor.ingest, envelopes, "http")
+        out = [ResultOut(**res.__dict__) for res in results]
+        n = sum(1 for x in out if x.accepted)
+        return {"accepted": n, "rejected": len(out) - n, "results": out}
+
+    @r.post("/ingest/{fmt}", response_model=ImportOut)
+    async def import_source(fmt: str, request: Request) -> dict[str, Any]:
+        """Import a source file with an adapter, signed by the mission's import gateway."""
+        from truceline.adapters import ADAPTERS
+
+        if fmt == "dsse":
+            raise HTTPException(400, "format: use POST /observations for DSSE envelopes")
+        if fmt not in ADAPTERS:
+            raise HTTPException(404, f"format: expected one of {sorted(ADAPTERS)}, found {fmt!r}")
+        data = await body(request, MAX_SUBMISSION_BYTES)
+        name = request.headers.get("x-filename", f"upload.{fmt}")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(name).name
+            path.write_bytes(data)
+            try:
+                tally = await run_in_threadpool(mission().import_file, fmt, path)
+            except ValueError as exc:
+                raise HTTPException(400, str(exc)) from exc
+        return tally.to_json()
+
+    @r.get("/receipts/{index}", response_model=ReceiptOut)
+    def get_receipt(index: int) -> dict[str, Any]:
+        """The entry's hash and an inclusion proof against the latest checkpoint."""
+        try:
+            return mission().ingestor.receipt(index)
+        except IndexError as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    @r.get("/entries/{index}")
+    def get_entry(index: int) -> dict[str, Any]:
+        """The raw ledger entry (a canonical DSSE envelope), base64."""
+        m = mission()
+        if not 0 <= index < m.ledger.size:
+            raise HTTPException(404, f"index {index}: no such entry")
+        return {
+            "index": index,
+            "entry_base64": base64.b64encode(read_entry(m.ledger, index)).decode(),
+        }
+
+    @r.get("/quarantine", response_model=list[QuarantinedOut])
+    def list_quarantine(
+        reason: str | None = None,
+        sensor: str | None = None,
+        limit: int = Query(100, ge=1, le=10_000),
+        offset: int = Query(0, ge=0),
+    ) -> list[dict[str, Any]]:
+        rows = mission().ingestor.quarantine.list(
+            reason=reason, sensor=sensor, limit=limit, offset=offset
+        )
+        return [_q(row) for row in rows]
+
+    @r.get("/quarantine/{id_}", response_model=QuarantinedOut)
+    def get_quarantined(id_: int) -> dict[str, Any]:
+        row = mission().ingestor.quarantine.get(id_)
+        if row is None:
+            raise HTTPException(404, f"no quarantined item {id_}")
+        return _q(row)
+
+    @r.get("/sensors")
+    def sensors() -> list[dict[str, Any]]:
+        m = mission()
+        m.ingestor.ingest([])  # catch up with the log
+        out = []
+        for sid in sorted(m.ingestor.registry.sensors):
+            st = m.ingestor.registry.sensors[sid]
+            out.append(
+                {
+                    **st.sensor.model_dump(mode="json", exclude_none=True),
+                    "keyid": st.current_keyid,
+                    "status": "revoked" if st.revoked_at else "active",
+                    "revoked_at": st.revoked_at.isoformat() if st.revoked_at else None,
+                }
+            )
+        return out
+
+    r.add_event_handler("shutdown", lambda: [m.close() for m in opened])
+    return r
+
+
+def _q(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "received_at": row.received_at.isoformat(),
+        "reason": row.reason,
+        "field": row.field,
+        "message": row.message,
+        "sensor": row.sensor,
+        "seq": row.seq,
+        "sha256": row.sha256,
+        "size": row.size,
+        "source": row.source,
+        "raw_base64": base64.b64encode(row.raw).decode() if row.raw is not None else None,
+    }
