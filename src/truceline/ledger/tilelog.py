@@ -133,8 +133,18 @@ class TileLog(Ledger):
         self._tail_tiles: dict[int, list[bytes]] = {}
         self._tail_bundle: list[bytes] = []
         self._published = 0
+        self._recovered = False
 
     # --- construction ------------------------------------------------------------
+
+    @staticmethod
+    def origin_of(log_dir: Path | str) -> str:
+        """The origin recorded when the log in `log_dir` was created."""
+        cfg = Path(log_dir) / STATE_DIR / LOG_CONFIG
+        try:
+            return str(json.loads(cfg.read_text())["origin"])
+        except FileNotFoundError as exc:
+            raise LogError(f"{log_dir}: no log here ({cfg} missing); create it first") from exc
 
     @classmethod
     def create(
@@ -146,6 +156,7 @@ class TileLog(Ledger):
         *,
         cosigner: Cosigner | None = None,
         cache_tiles: int = 4096,
+        recover: bool = True,
     ) -> TileLog:
         """Make a new empty log in `log_dir` (which must be absent or empty) and publish size 0."""
         log_dir = Path(log_dir)
@@ -156,7 +167,9 @@ class TileLog(Ledger):
         (log_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
         write_atomic(log_dir / STATE_DIR / LOG_CONFIG, json.dumps({"origin": origin}).encode() + b"\n")
         write_atomic(log_dir / STATE_DIR / TREE_STATE, TreeState(0, merkle.EMPTY_ROOT).to_bytes())
-        return cls.open(log_dir, signer, store_engine, cosigner=cosigner, cache_tiles=cache_tiles)
+        return cls.open(
+            log_dir, signer, store_engine, cosigner=cosigner, cache_tiles=cache_tiles, recover=recover
+        )
 
     @classmethod
     def open(
@@ -167,16 +180,19 @@ class TileLog(Ledger):
         *,
         cosigner: Cosigner | None = None,
         cache_tiles: int = 4096,
+        recover: bool = True,
     ) -> TileLog:
-        """Open an existing log, recovering from any interrupted batch."""
+        """Open an existing log, recovering from any interrupted batch.
+
+        With `recover=False` the caller wires things that need the log object
+        (e.g. a cosigner's consistency-proof source) and then calls `recover()`,
+        which may publish a checkpoint and so call the cosigner.
+        """
         log_dir = Path(log_dir)
-        cfg = log_dir / STATE_DIR / LOG_CONFIG
-        try:
-            origin = json.loads(cfg.read_text())["origin"]
-        except FileNotFoundError as exc:
-            raise LogError(f"{log_dir}: no log here ({cfg} missing); create it first") from exc
+        origin = cls.origin_of(log_dir)
         log = cls(log_dir, origin, signer, store_engine, cosigner=cosigner, cache_tiles=cache_tiles)
-        log.recover()
+        if recover:
+            log.recover()
         return log
 
     def close(self) -> None:
@@ -259,6 +275,7 @@ class TileLog(Ledger):
             if published is None or published[0] < state.size:
                 self._publish()  # the batch committed before the crash: finish it
             self._sync_dedup()
+            self._recovered = True
 
     def _read_published(self) -> tuple[int, bytes] | None:
         try:
@@ -291,6 +308,8 @@ class TileLog(Ledger):
         entries = [bytes(e) for e in entries]
         if not entries:
             return []
+        if not self._recovered:
+            raise LogError("the log was opened with recover=False; call recover() first")
         with self._mu, file_lock(self._state_dir / LOCK):
             state = self._read_tree_state()
             if state.size != self._size or state.root != self._root:

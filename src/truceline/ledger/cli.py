@@ -1,0 +1,128 @@
+"""`truceline log ...`: create, append to, prove from and audit a mission's transparency log."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from truceline.mission.home import Home
+
+log_app = typer.Typer(no_args_is_help=True, help="The mission's C2SP tiled transparency log.")
+
+HOME_OPT = typer.Option(..., "--home", help="Mission home directory.")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@log_app.command("init")
+def init_cmd(
+    home: Path = HOME_OPT,
+    origin: str = typer.Option(..., "--origin", help="Checkpoint origin, e.g. example.org/mission/log."),
+) -> None:
+    """Create the log key (HOME/log.key, HOME/log.vkey), the empty log (HOME/log/) and the store."""
+    from truceline.ledger.home import create_log
+    from truceline.ledger.keys import KeyFileError
+    from truceline.ledger.tilelog import LogError
+
+    h = Home(home)
+    try:
+        log = create_log(h, origin)
+    except (KeyFileError, LogError, ValueError) as exc:
+        _fail(str(exc))
+    log.close()
+    typer.echo(h.log_vkey.read_text().strip())
+
+
+@log_app.command("append")
+def append_cmd(
+    files: list[Path] = typer.Argument(..., help="Each file's bytes become one entry."),
+    home: Path = HOME_OPT,
+) -> None:
+    """Append files as entries; prints `FILE INDEX` per file once the batch is durable."""
+    from truceline.ledger.home import open_log
+    from truceline.ledger.tilelog import MAX_ENTRY_SIZE
+
+    entries = []
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            _fail(f"{f}: {exc.strerror}")
+        if len(data) > MAX_ENTRY_SIZE:
+            _fail(
+                f"{f}: {len(data)} bytes, at most {MAX_ENTRY_SIZE} per entry "
+                "(tlog-tiles entry bundles use a uint16 length prefix)"
+            )
+        entries.append(data)
+    log = open_log(Home(home))
+    try:
+        indices = log.append(entries)
+    finally:
+        log.close()
+    for f, idx in zip(files, indices, strict=True):
+        typer.echo(f"{f} {idx}")
+
+
+@log_app.command("prove")
+def prove_cmd(
+    index: int = typer.Argument(..., help="Entry index."),
+    home: Path = HOME_OPT,
+) -> None:
+    """Print the c2sp.org/tlog-proof@v1 of entry INDEX against the latest checkpoint."""
+    from truceline.ledger.home import open_log
+
+    log = open_log(Home(home), witnesses=False)
+    try:
+        proof = log.prove(index)
+    except IndexError as exc:
+        _fail(str(exc))
+    finally:
+        log.close()
+    sys.stdout.buffer.write(proof)
+    sys.stdout.flush()
+
+
+@log_app.command("audit")
+def audit_cmd(home: Path = HOME_OPT) -> None:
+    """Recompute every tile and the root from the entry bundles; check the checkpoint signatures.
+
+    Exit status 0 when everything verifies, 1 when anything differs (each difference is printed
+    with its file and offset).
+    """
+    from truceline.ledger.audit import audit_log
+    from truceline.ledger.keys import KeyFileError, load_log_verifier
+    from truceline.ledger.policy import Policy, PolicyError
+
+    h = Home(home)
+    try:
+        verifier = load_log_verifier(h)
+    except KeyFileError as exc:
+        _fail(str(exc))
+    policy = None
+    if h.policy.exists():
+        try:
+            policy = Policy.parse(h.policy.read_bytes())
+        except PolicyError as exc:
+            _fail(f"{h.policy}: {exc}")
+    report = audit_log(h.log_dir, verifier, policy)
+    for finding in report.findings:
+        typer.echo(f"FAIL {finding}")
+    summary = (
+        f"size {report.size}, root {report.root.hex()}, "
+        f"{report.bundles} bundles and {report.tiles} tiles checked"
+        + (", witness policy satisfied" if policy is not None and report.ok else "")
+    )
+    if report.ok:
+        typer.echo(f"OK {summary}")
+        return
+    typer.echo(f"FAILED {len(report.findings)} finding(s); {summary}")
+    raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(log_app, name="log")

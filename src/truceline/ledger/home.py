@@ -1,0 +1,53 @@
+"""The log of a mission home: `create_log(home, origin)` and `open_log(home)`.
+
+Keys are `home.log_skey` / `home.log_vkey`, tiles under `home.log_dir`, the
+dedup index in `home.store_url`. When `home.policy` names witnesses with URLs,
+`open_log` wires a `truceline.ledger.witnessing.Cosigner` as the checkpoint hook.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from truceline.ledger.keys import generate_log_key, load_log_signer
+from truceline.ledger.policy import Policy
+from truceline.ledger.tilelog import Cosigner, TileLog
+from truceline.mission.home import Home
+from truceline.store.base import open_store
+
+
+def create_log(home: Home, origin: str, store: Engine | None = None) -> TileLog:
+    """New keys, an empty log (checkpoint of size 0) and the store tables."""
+    home.root.mkdir(parents=True, exist_ok=True)
+    generate_log_key(home, origin)
+    signer = load_log_signer(home)
+    return TileLog.create(home.log_dir, origin, signer, store or open_store(home.store_url))
+
+
+def _policy_cosigner(home: Home, engine: Engine) -> Cosigner | None:
+    if not home.policy.exists():
+        return None
+    policy = Policy.parse(home.policy.read_bytes())
+    if not any(w.url for w in policy.witnesses.values()):
+        return None
+    from truceline.ledger.witnessing import Cosigner as WitnessCosigner
+
+    return WitnessCosigner(policy, engine)
+
+
+def open_log(
+    home: Home,
+    store: Engine | None = None,
+    *,
+    cosigner: Cosigner | None = None,
+    witnesses: bool = True,
+) -> TileLog:
+    """Open the home's log; with `witnesses`, cosign through the home's policy (if it has URLs)."""
+    engine = store or open_store(home.store_url)
+    signer = load_log_signer(home)
+    auto = _policy_cosigner(home, engine) if cosigner is None and witnesses else None
+    log = TileLog.open(home.log_dir, signer, engine, cosigner=cosigner or auto, recover=False)
+    if auto is not None:
+        auto.consistency_proof = log.consistency_proof
+    log.recover()
+    return log
