@@ -64,8 +64,16 @@ def obs(
     )
 
 
-def radar(sensor: str, seq: int, seconds: float, impact=IMPACT, origin=ORIGIN, cep=80.0) -> Observation:
+def radar(
+    sensor: str, seq: int, seconds: float, impact=IMPACT, origin=ORIGIN, cep=80.0
+) -> Observation:
     return obs(
-        sensor, seq, seconds, "projectile", impact, 60.0,
-        weapon_class="artillery", origin={"coordinates": origin, "cep_m": cep},
+        sensor,
+        seq,
+        seconds,
+        "projectile",
+        impact,
+        60.0,
+        weapon_class="artillery",
+        origin={"coordinates": origin, "cep_m": cep},
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truceline.adjudication.home import ADJUDICATOR_KEY
+from truceline.adjudication.verdict import DISPUTE_TYPE, Dispute
 from truceline.codec import records
 from truceline.codec.keys import key_id, public_key_b64, save_private_key
 from truceline.fusion.base import SensorInfo
@@ -29,11 +30,18 @@ def _seed(n: int) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(n.to_bytes(32, "big"))
 
 
-class TestHome:
+class MissionHome:
     def __init__(self, root: Path, sensors: Mapping[str, SensorInfo]) -> None:
         self.home = Home(root)
         root.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / "examples" / "agreement.yaml", self.home.agreement)
+        # The example agreement, with an Ed25519 key for each party (to sign disputes).
+        doc = yaml.safe_load((REPO / "examples" / "agreement.yaml").read_text())
+        self.party_keys = {"party-a": _seed(10), "party-b": _seed(11)}
+        for sig in doc["signatories"]:
+            if sig["id"] in self.party_keys:
+                pub = self.party_keys[sig["id"]].public_key()
+                sig["keys"] = [{"keyid": key_id(pub), "public_key": public_key_b64(pub)}]
+        self.home.agreement.write_text(yaml.safe_dump(doc))
         log_key = _seed(1)
         save_private_key(self.home.log_skey, log_key)
         self.mission = _seed(2)
@@ -50,11 +58,30 @@ class TestHome:
         for n, (sid, info) in enumerate(sorted(sensors.items())):
             key = _seed(100 + n)
             self.sensor_keys[sid] = key
-            sensor = Sensor(id=sid, kind=info.kind, operator=info.operator,
-                            public_key=public_key_b64(key.public_key()))
-            entries.append(seal_event(Register(effective_at=T0.replace(day=1), sensor=sensor),
-                                      self.mission, key_id(self.mission.public_key())))
+            sensor = Sensor(
+                id=sid,
+                kind=info.kind,
+                operator=info.operator,
+                public_key=public_key_b64(key.public_key()),
+            )
+            entries.append(
+                seal_event(
+                    Register(effective_at=T0.replace(day=1), sensor=sensor),
+                    self.mission,
+                    key_id(self.mission.public_key()),
+                )
+            )
         self.log.append(entries)
+
+    def dispute(
+        self, incident: str, party: str, reason: str = "not us", signer: str | None = None
+    ) -> int:
+        key = self.party_keys[signer or party]
+        body = Dispute(incident=incident, party=party, at=T0, reason=reason)
+        entry = records.seal(
+            DISPUTE_TYPE, body.model_dump(mode="json"), key, key_id(key.public_key())
+        )
+        return self.log.append([entry])[0]
 
     def seal(self, obs: Observation) -> bytes:
         key = self.sensor_keys[obs.sensor]

@@ -379,34 +379,41 @@ class Engine:
     def _check_contradictions(
         self, inc: _Incident, rows: list[Row], impact: Fix | None, origin: Fix | None
     ) -> None:
-        """Each sensor's point against the other operators' consensus (leave-one-operator-out)."""
-        ops = {row.operator for row in rows if row.kind not in _NOT_A_SOURCE}
+        """Each operator's points against the other operators' consensus.
+
+        The consensus must be able to outvote: a report is counted as contradicted only
+        when the others span at least two operators, or when it comes from a party and
+        the others include a neutral (mission, guarantor) sensor. Two lone witnesses who
+        disagree are contested, not both liars.
+        """
+        detections = [
+            row for row in rows if row.kind not in _NOT_A_SOURCE and not math.isnan(row.x)
+        ]
+        ops = {row.operator for row in detections}
         if len(ops) < 2:
             return
         for op in sorted(ops):
-            mine = [row for row in rows if row.operator == op and row.kind not in _NOT_A_SOURCE]
-            others = [row for row in rows if row.operator != op and row.kind not in _NOT_A_SOURCE]
             imp, org = Normal(), Normal()
-            ni = no = 0
-            for row in others:
-                if math.isnan(row.x):
+            imp_ops: set[str] = set()
+            org_ops: set[str] = set()
+            for row in detections:
+                if row.operator == op:
                     continue
                 if row.kind is Kind.launch:
                     _add(org, row.x, row.y, row.sigma, 1.0, row)
-                    no += 1
-                else:
-                    _add(imp, row.x, row.y, row.sigma, 1.0, row)
-                    ni += 1
-                    if not math.isnan(row.ox):
-                        org.point(row.ox, row.oy, row.osigma)
-                        no += 1
-            cons_i = imp.solve() if ni else None
-            cons_o = org.solve() if no else None
-            for row in mine:
-                if not math.isnan(row.bearing) or math.isnan(row.x):
+                    org_ops.add(row.operator)
+                    continue
+                _add(imp, row.x, row.y, row.sigma, 1.0, row)
+                imp_ops.add(row.operator)
+                if not math.isnan(row.ox):
+                    org.point(row.ox, row.oy, row.osigma)
+                    org_ops.add(row.operator)
+            cons_i = imp.solve() if self._outvotes(op, imp_ops) else None
+            cons_o = org.solve() if self._outvotes(op, org_ops) else None
+            for row in detections:
+                if row.operator != op or not math.isnan(row.bearing):
                     continue  # a bearing's point is a band, not a claim of position
-                bad = False
-                checked = False
+                bad = checked = False
                 if not math.isnan(row.ox) and cons_o is not None:
                     checked = True
                     bad |= _z(row.ox, row.oy, row.osigma, cons_o) > CONTRADICTION_Z
@@ -415,6 +422,11 @@ class Engine:
                     bad |= _z(row.x, row.y, row.sigma, cons_i) > CONTRADICTION_Z
                 if checked:
                     self.reliability.record(row.sensor, inc.id, bad)
+
+    def _outvotes(self, op: str, others: set[str]) -> bool:
+        if len(others) >= 2:
+            return True
+        return op in self.parties and any(o not in self.parties for o in others)
 
     def _origins_disagree(self, credible: list[Row], accused: str | None) -> bool:
         """Two operators each place the origin firmly in a different party's territory."""
@@ -474,7 +486,7 @@ class Engine:
     def dispute(
         self, index: int, incident: str, party: str, reason: str
     ) -> list[IncidentTransition]:
-        """A party disputes a verified incident: it goes to inspection."""
+        """The accused party disputes a verified incident: it goes to inspection."""
         start = len(self.emitted)
         root = self._by_id.get(incident)
         inc = self._inc.get(self._find(root)) if root is not None else None
@@ -485,7 +497,7 @@ class Engine:
             or inc.state is not State.verified
         ):
             return []
-        if party not in self.parties:
+        if party not in self.parties or party != inc.record.accused:
             return []
         for state in (State.disputed, State.inspection):
             self._emit(

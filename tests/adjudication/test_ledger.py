@@ -1,0 +1,151 @@
+"""Through a real tile log: fuse writes transitions idempotently, replay recomputes them,
+the stream gives the batch's verdicts, disputes go to inspection, exports are complete."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from truceline.adjudication.home import adjudicator_key, mission_keys, seal_transition
+from truceline.adjudication.service import fuse, recompute, replay
+from truceline.adjudication.stream import StreamAdjudicator
+from truceline.adjudication.verdict import State
+from truceline.agreement.load import load_agreement
+from truceline.cli import app
+
+from .helpers import SENSORS, obs, radar
+from .homes import MissionHome
+
+
+def scenario(h: MissionHome) -> None:
+    h.append(
+        [
+            radar("radar-m1", 1, 0),
+            obs(
+                "acoustic-g1",
+                1,
+                20,
+                "explosion",
+                (36.55, 47.78),
+                50,
+                bearing_deg=110.0,
+                distance_band_m=(3000, 6000),
+            ),
+        ]
+    )
+    h.append([obs("seismic-a1", 1, 5, "explosion", (36.621, 47.751), 300)])
+    # A second event, later, seen by one radar only; and an unrelated explosion.
+    h.append([radar("radar-m2", 1, 3600, impact=(36.30, 47.80), origin=(36.31, 47.60))])
+    h.append([obs("seismic-b1", 1, 3700, "explosion", (35.0, 47.0), 300)])
+
+
+def test_fuse_is_idempotent_and_replay_agrees(tmp_path: Path) -> None:
+    h = MissionHome(tmp_path / "home", SENSORS)
+    scenario(h)
+    first = fuse(h.home)
+    assert first["appended"] == first["transitions"] > 0
+    assert first["by_grade"] == {"confirmed": 1, "weak": 1}
+    again = fuse(h.home)
+    assert again["appended"] == 0
+    report = replay(h.home)
+    assert report.ok and report.matched == first["transitions"] and report.pending == 0
+    # New evidence after the fuse is pending, not a difference.
+    h.log.append([h.seal(radar("radar-a1", 5, 3605, impact=(36.30, 47.80), origin=(36.31, 47.60)))])
+    report = replay(h.home)
+    assert report.ok and report.pending >= 1
+
+
+def test_replay_detects_a_forged_transition(tmp_path: Path) -> None:
+    h = MissionHome(tmp_path / "home", SENSORS)
+    scenario(h)
+    fuse(h.home)
+    verdicts = recompute(h.home)
+    forged = verdicts.emitted[0].model_copy(update={"accused": "party-a", "reason": "forged"})
+    key, keyid = adjudicator_key(h.home)
+    h.log.append([seal_transition(forged, key, keyid)])
+    report = replay(h.home)
+    assert not report.ok and report.differences[0].kind == "extra"
+    result = CliRunner().invoke(app, ["replay", "--home", str(h.home.root)])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["differences"][0]["kind"] == "extra"
+
+
+def test_stream_gives_the_batch_verdicts(tmp_path: Path) -> None:
+    h = MissionHome(tmp_path / "home", SENSORS)
+    scenario(h)
+    agreement = load_agreement(h.home.agreement)
+    batch = recompute(h.home)
+    _, ref = batch.view.agreement(agreement)
+    stream = StreamAdjudicator(agreement, ref, mission_keys(h.home, agreement))
+    key, keyid = adjudicator_key(h.home)
+    appended = stream.follow(h.log, lambda rec: seal_transition(rec, key, keyid))
+    assert [r.model_dump() for r in stream.engine.emitted] == [
+        r.model_dump() for r in batch.emitted
+    ]
+    assert stream.triggers == batch.triggers and appended == len(batch.emitted)
+    # What the stream logged is exactly what a replay recomputes.
+    assert replay(h.home).ok
+    # And the stream's own transitions, read back, change nothing.
+    assert stream.follow(h.log, lambda rec: seal_transition(rec, key, keyid)) == 0
+
+
+def test_dispute_then_inspection(tmp_path: Path) -> None:
+    h = MissionHome(tmp_path / "home", SENSORS)
+    scenario(h)
+    fuse(h.home)
+    incident = recompute(h.home).engine.incidents()[0]
+    assert incident.state is State.verified and incident.accused == "party-b"
+    # Only the accused may dispute, with its own key.
+    h.dispute(incident.incident, "party-a")
+    h.dispute(incident.incident, "party-b", signer="party-a")
+    assert recompute(h.home).engine.incidents()[0].state is State.verified
+    h.dispute(incident.incident, "party-b", "our guns were silent")
+    states = [r.state for r in recompute(h.home).emitted if r.incident == incident.incident]
+    assert states[-2:] == [State.disputed, State.inspection]
+    h.append(
+        [
+            obs(
+                "patrol-m1",
+                1,
+                86400,
+                "inspection_report",
+                (36.62, 47.75),
+                50,
+                incident=incident.incident,
+                finding="confirmed",
+            )
+        ]
+    )
+    fuse(h.home)
+    final = recompute(h.home).engine.incidents()[0]
+    assert final.state is State.confirmed
+    assert replay(h.home).ok
+
+
+def test_incidents_export(tmp_path: Path) -> None:
+    h = MissionHome(tmp_path / "home", SENSORS)
+    scenario(h)
+    fuse(h.home)
+    runner = CliRunner()
+    out = runner.invoke(app, ["incidents", "--home", str(h.home.root), "--format", "geojson"])
+    assert out.exit_code == 0, out.output
+    features = json.loads(out.stdout)["features"]
+    assert [f["id"] for f in features] == ["inc-11", "inc-14"]  # entries 0-10 register the sensors
+    props = features[0]["properties"]
+    assert props["accused"] == "party-b" and props["grade"] == "confirmed"
+    assert props["evidence"] == [11, 12, 13] and props["rules"] == ["art-1.1"]
+    out = runner.invoke(app, ["incidents", "--home", str(h.home.root), "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert rows[0]["incident"] == "inc-11" and float(rows[0]["uncertainty_m"]) > 0
+    assert rows[1]["grade"] == "weak" and rows[1]["accused"] == "party-b"
+
+
+def test_missing_home_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["fuse", "--home", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "adjudicator key is missing" in result.output
+    result = CliRunner().invoke(app, ["replay", "--home", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "no log" in result.output

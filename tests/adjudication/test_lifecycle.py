@@ -1,0 +1,146 @@
+"""The lifecycle engine on hand-made evidence: grades, standing, spoofing, disputes."""
+
+from __future__ import annotations
+
+from truceline.adjudication.lifecycle import adjudicate, transition_digest
+from truceline.adjudication.verdict import State
+from truceline.agreement.rules import Grade
+from truceline.fusion.base import build_table, frame_for
+from truceline.observation import Observation
+
+from .helpers import IMPACT, SENSORS, agreement, obs, radar, ref
+
+
+def run(items: list[tuple[int, Observation]]):
+    agr = agreement()
+    table = build_table(items, SENSORS, frame_for(agr.geography.contact_line))
+    engine, triggers = adjudicate(table, agr, ref(agr))
+    return engine, triggers
+
+
+def three_sources(base: int = 10, t: float = 0.0) -> list[tuple[int, Observation]]:
+    return [
+        (base, radar("radar-m1", base, t)),
+        (
+            base + 1,
+            obs(
+                "acoustic-g1",
+                base,
+                t + 20,
+                "explosion",
+                (36.55, 47.78),
+                50,
+                bearing_deg=110.0,
+                distance_band_m=(3000, 6000),
+            ),
+        ),
+        (base + 2, obs("seismic-a1", base, t + 5, "explosion", (36.621, 47.751), 300)),
+    ]
+
+
+def test_three_independent_sources_confirm_and_attribute() -> None:
+    engine, triggers = run(three_sources())
+    states = [(r.state, r.grade) for r in engine.emitted]
+    assert states == [
+        (State.reported, Grade.weak),
+        (State.verified, Grade.fair),
+        (State.verified, Grade.confirmed),
+    ]
+    assert triggers == [10, 11, 12]
+    last = engine.emitted[-1]
+    assert last.incident == "inc-10" and last.evidence == [10, 11, 12]
+    assert last.accused == "party-b" and last.attribution_confidence > 0.99
+    assert last.rules == ["art-1.1"]
+    assert abs(last.location[0] - IMPACT[0]) < 0.002 and abs(last.location[1] - IMPACT[1]) < 0.002
+    assert last.origin is not None and last.uncertainty_m < 100
+
+
+def test_repeated_reports_merge_into_one_incident_and_one_source() -> None:
+    items = [(20 + n, radar("radar-m1", n, n * 2.0)) for n in range(5)]
+    engine, _ = run(items)
+    assert {r.incident for r in engine.emitted} == {"inc-20"}
+    assert engine.emitted[-1].grade is Grade.weak  # one radar, however often it speaks
+    assert (
+        engine.emitted[-1].state is State.corroborated or engine.emitted[-1].state is State.reported
+    )
+
+
+def test_the_accusers_own_sensors_alone_do_not_verify() -> None:
+    items = [
+        (10, radar("radar-a1", 1, 0)),
+        (11, obs("seismic-a1", 1, 5, "explosion", (36.621, 47.751), 300)),
+        (12, obs("camera-a1", 1, 8, "explosion", (36.619, 47.749), 200)),
+    ]
+    engine, _ = run(items)
+    last = engine.emitted[-1]
+    assert last.accused == "party-b" and last.grade is Grade.weak
+    assert last.state is State.corroborated
+
+
+def test_no_origin_no_fire_across_line() -> None:
+    engine, _ = run([(10, obs("seismic-a1", 1, 0, "explosion", IMPACT, 300))])
+    assert engine.emitted == []
+
+
+def test_a_lying_radar_is_flagged_and_cannot_frame_the_other_party() -> None:
+    # Party A fires south from its own side; party A's radar claims the origin is south
+    # of the line (framing party B); the mission radar and a guarantor's array disagree.
+    true_origin, fake_origin, impact = (36.60, 47.85), (36.60, 47.55), (36.62, 47.62)
+    items: list[tuple[int, Observation]] = []
+    for n in range(8):
+        dt = n * 1000.0
+        dx = n * 0.05
+        io = (impact[0] - dx, impact[1])
+        base = 100 + 10 * n
+        items += [
+            (
+                base,
+                radar("radar-a1", n, dt, impact=io, origin=(fake_origin[0] - dx, fake_origin[1])),
+            ),
+            (
+                base + 1,
+                radar(
+                    "radar-m1", n, dt + 1, impact=io, origin=(true_origin[0] - dx, true_origin[1])
+                ),
+            ),
+            (base + 2, obs("acoustic-g1", n, dt + 3, "explosion", io, 150)),
+        ]
+    engine, _ = run(items)
+    assert "radar-a1" in engine.reliability.flagged_sensors()
+    assert "radar-m1" not in engine.reliability.flagged_sensors()
+    final = engine.incidents()
+    assert len(final) == 8
+    assert not [r for r in final if r.accused == "party-b" and r.grade is Grade.confirmed]
+    # Once the liar is flagged, later incidents are clean and blame the real firer.
+    assert final[-1].accused == "party-a" and final[-1].grade in (Grade.fair, Grade.confirmed)
+
+
+def test_inspection_report_settles_a_verified_incident() -> None:
+    items = three_sources()
+    items.append(
+        (
+            30,
+            Observation.model_validate(
+                {
+                    "sensor": "patrol-m1",
+                    "seq": 1,
+                    "observed_at": "2026-03-06T10:00:00Z",
+                    "kind": "inspection_report",
+                    "geometry": {"type": "Point", "coordinates": IMPACT},
+                    "uncertainty_m": 50,
+                    "attributes": {"incident": "inc-10", "finding": "dismissed"},
+                }
+            ),
+        )
+    )
+    engine, triggers = run(items)
+    last = engine.emitted[-1]
+    assert last.state is State.dismissed and 30 in last.evidence and triggers[-1] == 30
+
+
+def test_verdicts_are_a_pure_function_of_the_log() -> None:
+    items = three_sources() + three_sources(40, 7200.0)
+    a, _ = run(items)
+    b, _ = run(items)
+    assert transition_digest(a.emitted) == transition_digest(b.emitted)
+    assert [r.incident for r in a.incidents()] == ["inc-10", "inc-40"]

@@ -1,0 +1,102 @@
+"""Association: batch (k-d tree) and stream (grid) find the same links, in ledger order."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from truceline.fusion.associate import Gate, StreamIndex, links_batch, row_points
+from truceline.fusion.base import KIND_CODE, EvidenceTable
+from truceline.observation import Kind
+
+
+def table_of(t, x, y, sigma, kinds, ox=None, oy=None) -> EvidenceTable:
+    n = len(t)
+    nan = np.full(n, np.nan)
+    return EvidenceTable(
+        index=np.arange(n, dtype=np.int64) * 3 + 7,
+        t=np.asarray(t, float),
+        kind=np.array([KIND_CODE[k] for k in kinds], np.int16),
+        sensor=np.arange(n, dtype=np.int32) % 3,
+        x=np.asarray(x, float),
+        y=np.asarray(y, float),
+        sigma=np.asarray(sigma, float),
+        ox=nan.copy() if ox is None else np.asarray(ox, float),
+        oy=nan.copy() if oy is None else np.asarray(oy, float),
+        osigma=np.full(n, 80.0),
+        sx=nan.copy(),
+        sy=nan.copy(),
+        bearing=nan.copy(),
+        band_lo=nan.copy(),
+        band_hi=nan.copy(),
+        weapon=np.full(n, -1, np.int16),
+        frp=nan.copy(),
+        sensors=["a", "b", "c"],
+        sensor_kind=["radar", "acoustic", "seismic"],
+        sensor_operator=["mission", "g1", "party-a"],
+    )
+
+
+def stream_links(table: EvidenceTable, gate: Gate) -> set[tuple[int, int]]:
+    index = StreamIndex(gate)
+    out = set()
+    for r in range(len(table)):
+        for j in index.add(r, float(table.t[r]), row_points(table, r)):
+            out.add((r, j))
+    return out
+
+
+def batch_links(table: EvidenceTable, gate: Gate) -> set[tuple[int, int]]:
+    li, lj = links_batch(table, gate)
+    return set(zip(li.tolist(), lj.tolist(), strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 150))
+def test_batch_and_stream_links_agree(seed: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    # Dense enough that gates overlap, with some late (out-of-order) rows.
+    t = np.sort(rng.uniform(0, 3000, n)) + rng.choice([0, 0, 0, -4000], n)
+    kinds = rng.choice([Kind.impact, Kind.explosion, Kind.launch, Kind.projectile], n)
+    ox = np.where(kinds == Kind.projectile, rng.uniform(-8000, 8000, n), np.nan)
+    oy = np.where(kinds == Kind.projectile, rng.uniform(-8000, 8000, n), np.nan)
+    table = table_of(
+        t,
+        rng.uniform(-8000, 8000, n),
+        rng.uniform(-8000, 8000, n),
+        rng.uniform(10, 2500, n),
+        list(kinds),
+        ox,
+        oy,
+    )
+    gate = Gate(window_s=300, radius_m=2000, max_radius_m=6000, lateness_s=1800)
+    assert batch_links(table, gate) == stream_links(table, gate)
+
+
+def test_links_point_backwards_once_per_side() -> None:
+    # Three reports of one impact, a fourth far away, a fifth long after.
+    table = table_of(
+        [0, 5, 9, 10, 4000], [0, 50, -40, 30000, 0], [0, 30, 20, 0, 0], [100] * 5, [Kind.impact] * 5
+    )
+    links = batch_links(table, Gate())
+    assert links == {(1, 0), (2, 0)}  # row 2 is nearer row 0 (45 m) than row 1 (94 m)
+
+
+def test_launch_and_impact_never_link_except_through_a_radar_track() -> None:
+    table = table_of(
+        [0, 1, 2],
+        [0, 0, 100],  # launch at (0, 0), impact at (0, 15000), radar track (origin ~ launch)
+        [0, 15000, 15000],
+        [100, 100, 100],
+        [Kind.launch, Kind.impact, Kind.projectile],
+        ox=[np.nan, np.nan, 30.0],
+        oy=[np.nan, np.nan, 20.0],
+    )
+    assert batch_links(table, Gate()) == {(2, 1), (2, 0)}
+
+
+def test_late_rows_do_not_associate() -> None:
+    table = table_of([5000, 0, 4], [0, 0, 10], [0, 0, 10], [100] * 3, [Kind.impact] * 3)
+    gate = Gate(lateness_s=1000)
+    assert batch_links(table, gate) == set() == stream_links(table, gate)
