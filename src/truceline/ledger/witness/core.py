@@ -31,7 +31,7 @@ from truceline.ledger.checkpoint import CheckpointError, open_checkpoint
 from truceline.ledger.cosignature import CosignatureSigner
 from truceline.ledger.merkle import EMPTY_ROOT, ProofError, verify_consistency
 from truceline.ledger.witness.request import MalformedRequest, parse_request
-from truceline.ledger.witness.store import LogState, UnknownLog, WitnessStore
+from truceline.ledger.witness.store import LogState, WitnessStore
 
 log = logging.getLogger("truceline.witness")
 
@@ -127,8 +127,8 @@ class Witness:
         except MalformedRequest as exc:
             raise BadRequest(str(exc)) from exc
         origin = req.origin
-        keys = self.store.keys(origin)
-        if not keys:
+        keys, state = self.store.lookup(origin)
+        if not keys or state is None:
             raise NotFound(f"unknown log origin {origin!r}")
         try:
             cp, opened = open_checkpoint(req.checkpoint, log_verifiers(keys), origin)
@@ -140,10 +140,6 @@ class Witness:
         text = opened.text
         if req.old > cp.size:
             raise BadRequest(f"old size {req.old} is larger than the checkpoint size {cp.size}")
-        try:
-            state = self.store.state(origin)
-        except UnknownLog as exc:
-            raise NotFound(f"unknown log origin {origin!r}") from exc
 
         now = unix_seconds(self.clock)
         if state.root is not None and cp.size == state.size and cp.root_hash != state.root:

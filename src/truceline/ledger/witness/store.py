@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     insert,
     select,
     update,
@@ -70,6 +71,46 @@ class WitnessEvidenceRow(Base):
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
     observed_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     digest: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+# Built once: add-checkpoint is the hot path, and building SQLAlchemy
+# expressions per request costs more than running them.
+_LOGS = WitnessLogRow.__table__
+_KEYS = WitnessLogKeyRow.__table__
+_SELECT_KEYS = (
+    select(_KEYS.c.vkey)
+    .where(_KEYS.c.witness == bindparam("w"), _KEYS.c.origin == bindparam("o"))
+    .order_by(_KEYS.c.vkey)
+)
+_SELECT_STATE = select(_LOGS.c.size, _LOGS.c.root, _LOGS.c.checkpoint).where(
+    _LOGS.c.witness == bindparam("w"), _LOGS.c.origin == bindparam("o")
+)
+_SET_NEW = {
+    "size": bindparam("new_size"),
+    "root": bindparam("new_root"),
+    "checkpoint": bindparam("new_checkpoint"),
+    "updated_at": bindparam("now"),
+}
+_ADVANCE = (
+    update(_LOGS)
+    .where(
+        _LOGS.c.witness == bindparam("w"),
+        _LOGS.c.origin == bindparam("o"),
+        _LOGS.c.size == bindparam("old_size"),
+        _LOGS.c.root == bindparam("old_root"),
+    )
+    .values(**_SET_NEW)
+)
+_ADVANCE_FIRST = (
+    update(_LOGS)
+    .where(
+        _LOGS.c.witness == bindparam("w"),
+        _LOGS.c.origin == bindparam("o"),
+        _LOGS.c.size == bindparam("old_size"),
+        _LOGS.c.root.is_(None),
+    )
+    .values(**_SET_NEW)
+)
 
 
 @dataclass(frozen=True)
@@ -133,12 +174,15 @@ class WitnessStore:
 
     def keys(self, origin: str) -> list[str]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(WitnessLogKeyRow.vkey)
-                .where(WitnessLogKeyRow.witness == self.witness, WitnessLogKeyRow.origin == origin)
-                .order_by(WitnessLogKeyRow.vkey)
-            )
-            return [r[0] for r in rows]
+            return [r[0] for r in conn.execute(_SELECT_KEYS, {"w": self.witness, "o": origin})]
+
+    def lookup(self, origin: str) -> tuple[list[str], LogState | None]:
+        """The trusted keys and the state of `origin`, in one round trip to the pool."""
+        with self.engine.connect() as conn:
+            keys = [r[0] for r in conn.execute(_SELECT_KEYS, {"w": self.witness, "o": origin})]
+            row = conn.execute(_SELECT_STATE, {"w": self.witness, "o": origin}).first()
+        state = None if row is None else LogState(origin, row.size, row.root, row.checkpoint)
+        return keys, state
 
     def logs(self) -> list[LogState]:
         with self.engine.connect() as conn:
@@ -153,11 +197,7 @@ class WitnessStore:
 
     def state(self, origin: str) -> LogState:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(WitnessLogRow.size, WitnessLogRow.root, WitnessLogRow.checkpoint).where(
-                    WitnessLogRow.witness == self.witness, WitnessLogRow.origin == origin
-                )
-            ).first()
+            row = conn.execute(_SELECT_STATE, {"w": self.witness, "o": origin}).first()
         if row is None:
             raise UnknownLog(origin)
         return LogState(origin, row.size, row.root, row.checkpoint)
@@ -166,19 +206,13 @@ class WitnessStore:
         self, old: LogState, size: int, root: bytes, checkpoint: bytes, now: int
     ) -> bool:
         """Compare-and-swap the log from `old` to the new checkpoint; False if it moved meanwhile."""
-        where = [
-            WitnessLogRow.witness == self.witness,
-            WitnessLogRow.origin == old.origin,
-            WitnessLogRow.size == old.size,
-            WitnessLogRow.root.is_(None) if old.root is None else WitnessLogRow.root == old.root,
-        ]
+        params = {
+            "w": self.witness, "o": old.origin, "old_size": old.size, "old_root": old.root,
+            "new_size": size, "new_root": root, "new_checkpoint": checkpoint, "now": now,
+        }
+        stmt = _ADVANCE_FIRST if old.root is None else _ADVANCE
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(WitnessLogRow)
-                .where(*where)
-                .values(size=size, root=root, checkpoint=checkpoint, updated_at=now)
-            )
-            return result.rowcount == 1
+            return conn.execute(stmt, params).rowcount == 1
 
     # --- evidence --------------------------------------------------------
 
