@@ -72,7 +72,7 @@ class CirEventsAdapter(Adapter):
         return csv_records(path)
 
     def convert(self, value: dict[str, Any], ctx: RowContext) -> Observation:
-        entry = text(value, "entry")
+        entry = text(value, "entry", required=False)
         coords = lonlat(value, "lat", "lon")
         day = iso_date(text(value, "date") or "", "date")
         observed_at = utc_midnight(day)

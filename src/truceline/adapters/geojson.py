@@ -142,12 +142,15 @@ class GeoJsonAdapter(Adapter):
         if not isinstance(props, dict):
             raise FieldError("properties", "not an object")
         geom = geometry(value.get("geometry"), ctx)
-        kind = enum_value(Kind, text(props, "kind") or "", "properties.kind")
-        time_key = next((k for k in TIME_KEYS if props.get(k) not in (None, "")), "time")
-        observed_at = rfc3339(text(props, time_key) or "", f"properties.{time_key}")
-        uncertainty = need(
-            number(props, "uncertainty_m", low=0.0, high=1_000_000.0), "properties.uncertainty_m"
-        )
+        try:
+            kind = enum_value(Kind, text(props, "kind") or "", "kind")
+            time_key = next((k for k in TIME_KEYS if props.get(k) not in (None, "")), "time")
+            observed_at = rfc3339(text(props, time_key) or "", time_key)
+            uncertainty = need(
+                number(props, "uncertainty_m", low=0.0, high=1_000_000.0), "uncertainty_m"
+            )
+        except FieldError as exc:  # name the field where it sits in the feature
+            raise FieldError(f"properties.{exc.field}", exc.reason) from None
         for key in RESERVED:
             if key in props:
                 raise FieldError(f"properties.{key}", "reserved: set by the adapter")
