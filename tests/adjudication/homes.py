@@ -15,13 +15,11 @@ from truceline.codec import records
 from truceline.codec.keys import key_id, public_key_b64, save_private_key
 from truceline.fusion.base import SensorInfo
 from truceline.ledger.base import Ledger
-from truceline.ledger.logsign import Ed25519NoteSigner
-from truceline.ledger.tilelog import TileLog
+from truceline.ledger.home import create_log
 from truceline.mission.home import Home
 from truceline.observation import OBSERVATION_TYPE, Observation
 from truceline.registry.model import Register, Sensor
 from truceline.registry.state import seal_event
-from truceline.store.base import open_store
 
 from .helpers import REPO, T0
 
@@ -42,17 +40,10 @@ class MissionHome:
                 pub = self.party_keys[sig["id"]].public_key()
                 sig["keys"] = [{"keyid": key_id(pub), "public_key": public_key_b64(pub)}]
         self.home.agreement.write_text(yaml.safe_dump(doc))
-        log_key = _seed(1)
-        save_private_key(self.home.log_skey, log_key)
         self.mission = _seed(2)
         save_private_key(self.home.keys_dir / "mission.key", self.mission)
         save_private_key(self.home.keys_dir / ADJUDICATOR_KEY, _seed(3))
-        self.log = TileLog.create(
-            self.home.log_dir,
-            "test.truceline/log",
-            Ed25519NoteSigner("test.truceline/log", log_key),
-            open_store(self.home.store_url),
-        )
+        self.log = create_log(self.home, "test.truceline/log")
         self.sensor_keys: dict[str, Ed25519PrivateKey] = {}
         entries = []
         for n, (sid, info) in enumerate(sorted(sensors.items())):

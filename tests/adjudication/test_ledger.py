@@ -146,6 +146,6 @@ def test_incidents_export(tmp_path: Path) -> None:
 
 def test_missing_home_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["fuse", "--home", str(tmp_path / "nowhere")])
-    assert result.exit_code == 2 and "adjudicator key is missing" in result.output
+    assert result.exit_code == 2 and "no log" in result.output
     result = CliRunner().invoke(app, ["replay", "--home", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "no log" in result.output

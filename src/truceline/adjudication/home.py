@@ -1,6 +1,7 @@
 """Adjudication inside a mission home: open the log, find the keys, seal transitions.
 
-Keys: the adjudicator signs transitions with `HOME/keys/adjudicator.key`.
+Keys: the adjudicator signs transitions with `HOME/keys/adjudicator.key` (made
+on first use).
 Registry events are trusted when signed by a key of the agreement's mission
 signatory or by any key in `HOME/keys/` (the mission's own signers).
 """
@@ -15,7 +16,14 @@ from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
 from truceline.agreement.load import load_agreement
 from truceline.agreement.model import Agreement, Role
 from truceline.codec import records
-from truceline.codec.keys import KeyFileError, key_id, load_private_key, public_key_from_b64
+from truceline.codec.keys import (
+    KeyFileError,
+    generate,
+    key_id,
+    load_private_key,
+    public_key_from_b64,
+    save_private_key,
+)
 from truceline.ledger.base import Ledger
 from truceline.mission.home import Home
 
@@ -23,20 +31,12 @@ ADJUDICATOR_KEY = "adjudicator.key"
 
 
 def open_ledger(home: Home) -> Ledger:
-    import json
+    from truceline.ledger.home import open_log
+    from truceline.ledger.tilelog import LOG_CONFIG, STATE_DIR
 
-    from truceline.ledger.logsign import Ed25519NoteSigner
-    from truceline.ledger.tilelog import LOG_CONFIG, STATE_DIR, TileLog
-    from truceline.store.base import open_store
-
-    cfg = home.log_dir / STATE_DIR / LOG_CONFIG
-    if not cfg.exists():
-        raise FileNotFoundError(
-            f"--home {home.root}: no log at {home.log_dir} (run `truceline init`)"
-        )
-    origin = json.loads(cfg.read_text())["origin"]
-    signer = Ed25519NoteSigner(origin, load_private_key(home.log_skey))
-    return TileLog.open(home.log_dir, signer, open_store(home.store_url))
+    if not (home.log_dir / STATE_DIR / LOG_CONFIG).exists():
+        raise FileNotFoundError(f"--home {home.root}: no log at {home.log_dir} (run `truceline init`)")
+    return open_log(home)
 
 
 def fallback_agreement(home: Home) -> Agreement | None:
@@ -61,12 +61,12 @@ def mission_keys(home: Home, agreement: Agreement | None) -> dict[str, Ed25519Pu
 
 
 def adjudicator_key(home: Home) -> tuple[Ed25519PrivateKey, str]:
+    """The adjudicator's signing key, made on first use (mode 0600), as enforcement's."""
     path: Path = home.keys_dir / ADJUDICATOR_KEY
+    if not home.log_dir.exists():
+        raise FileNotFoundError(f"--home {home.root}: no log at {home.log_dir} (run `truceline init`)")
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path}: the adjudicator key is missing (`truceline init` makes it, or "
-            "save an Ed25519 key there)"
-        )
+        save_private_key(path, generate())
     key = load_private_key(path)
     return key, key_id(key.public_key())
 
