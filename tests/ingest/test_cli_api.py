@@ -1,0 +1,130 @@
+"""`truceline init` + sensor registration + ingest via the CLI, and the HTTP API on the same home."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from truceline.api import create_app
+from truceline.cli import app
+from truceline.codec import keys, records
+from truceline.ledger import proof as tlog_proof
+from truceline.mission.home import Home
+from truceline.observation import OBSERVATION_TYPE
+
+from .conftest import obs
+
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, keys.Ed25519PrivateKey]:
+    tmp = tmp_path_factory.mktemp("mission")
+    _run(
+        "agreement", "keygen", str(REPO / "examples/agreement.yaml"), "--out", str(tmp / "signers")
+    )
+    out = _run(
+        "init",
+        "--home",
+        str(tmp / "home"),
+        "--agreement",
+        str(tmp / "signers/agreement.yaml"),
+        "--signers",
+        str(tmp / "signers"),
+    )
+    assert "(in force)" in out
+    sensor_key = keys.generate()
+    (tmp / "sensors.json").write_text(
+        json.dumps(
+            {
+                "sensors": [
+                    {
+                        "id": "radar-1",
+                        "kind": "weapon_locating_radar",
+                        "operator": "party-a",
+                        "public_key": keys.public_key_b64(sensor_key.public_key()),
+                        "location": [35.2, 47.8],
+                        "error_model": {"base_m": 30, "per_km_m": 4},
+                    }
+                ]
+            }
+        )
+    )
+    assert "registered radar-1" in _run(
+        "sensor", "add", "--home", str(tmp / "home"), "--from", str(tmp / "sensors.json")
+    )
+    return tmp / "home", sensor_key
+
+
+def _seal(key: keys.Ed25519PrivateKey, seq: int) -> bytes:
+    now = datetime.now(UTC).replace(microsecond=0)
+    return records.seal(OBSERVATION_TYPE, obs(seq=seq, at=now), key, keys.key_id(key.public_key()))
+
+
+def test_cli_ingest_quarantine_receipt(
+    home: tuple[Path, keys.Ed25519PrivateKey], tmp_path: Path
+) -> None:
+    root, key = home
+    f = tmp_path / "batch.jsonl"
+    f.write_bytes(b"\n".join([_seal(key, 1), _seal(key, 2), _seal(key, 2), b"{broken"]) + b"\n")
+    out = _run("ingest", "--home", str(root), "--format", "dsse", "--json", str(f))
+    counts = json.loads(out)[str(f)]
+    assert counts["accepted"] == 2 and counts["rejected_by_reason"] == {"bad_json": 1, "replay": 1}
+    listed = _run("quarantine", "list", "--home", str(root), "--reason", "replay")
+    assert "payload.seq" in listed
+    qid = listed.splitlines()[1].split()[0]
+    shown = json.loads(_run("quarantine", "show", qid, "--home", str(root)))
+    assert shown["reason"] == "replay" and shown["field"] == "payload.seq"
+    receipt = _run("receipt", str(counts["first_index"]), "--home", str(root))
+    assert "c2sp.org/tlog-proof@v1" in receipt
+    assert "radar-1" in _run("sensor", "list", "--home", str(root))
+    assert "in force" in _run("agreement", "show", "--home", str(root))
+
+
+def test_cli_errors_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (REPO / "examples/agreement.yaml").read_text().replace("party: party-b", "party: x")
+    )
+    result = runner.invoke(app, ["agreement", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert "geography.territories[1].party: expected a party id" in result.output
+    result = runner.invoke(app, ["ingest", "--home", str(tmp_path / "nohome"), str(bad)])
+    assert result.exit_code == 1
+
+
+def test_http_api(home: tuple[Path, keys.Ed25519PrivateKey]) -> None:
+    root, key = home
+    with TestClient(create_app(Home(root))) as client:
+        spec = client.get("/openapi.json").json()
+        assert "/observations" in spec["paths"] and "/receipts/{index}" in spec["paths"]
+        first = _seal(key, 100)
+        body = b"[" + first + b",\n " + _seal(key, 100) + b"]"
+        r = client.post("/observations", content=body)
+        assert r.status_code == 200
+        data = r.json()
+        assert (data["accepted"], data["rejected"]) == (1, 1)
+        assert data["results"][1]["reason"] == "replay"
+        index = data["results"][0]["index"]
+        receipt = client.get(f"/receipts/{index}").json()
+        vkey = (root / "log.vkey").read_text().strip()
+        # the submitted envelope was canonical, so it is the ledger entry byte for byte
+        tlog_proof.verify(receipt["proof"].encode(), first, vkey)
+        assert receipt["entry_sha256"] == data["results"][0]["entry_sha256"]
+        q = client.get(f"/quarantine/{data['results'][1]['quarantine_id']}").json()
+        assert q["field"] == "payload.seq"
+        assert client.get("/receipts/999999").status_code == 404
+        assert client.post("/observations", content=b"[1,").status_code == 400
+        assert [s["id"] for s in client.get("/sensors").json()] == ["mission-gateway", "radar-1"]
