@@ -294,9 +294,14 @@ class TileLog(Ledger):
         elif indexed < self._size:
             self._dedup.catch_up(indexed, self._iter_entries(indexed, self._size), self._size)
 
-    def _iter_entries(self, start: int, stop: int) -> Iterable[tuple[int, bytes]]:
+    def _iter_entries(self, start: int, stop: int, size: int | None = None) -> Iterable[tuple[int, bytes]]:
+        """Entries [start, stop) read from the bundles of a tree of `size` (default `stop`).
+
+        Bundle widths follow the tree size: a partial bundle of an older size may be gone.
+        """
+        size = stop if size is None else size
         for b in range(start // _W, (stop + _W - 1) // _W):
-            for i, e in enumerate(self.tiles.bundle(b, stop)):
+            for i, e in enumerate(self.tiles.bundle(b, size)):
                 idx = b * _W + i
                 if start <= idx < stop:
                     yield idx, e
@@ -412,7 +417,7 @@ class TileLog(Ledger):
         size = self.size
         if not 0 <= start <= stop <= size:
             raise IndexError(f"read [{start}, {stop}): out of range for log size {size}")
-        return [e for _, e in self._iter_entries(start, stop)]
+        return [e for _, e in self._iter_entries(start, stop, size)]
 
     def checkpoint(self) -> bytes:
         return (self.log_dir / CHECKPOINT).read_bytes()
