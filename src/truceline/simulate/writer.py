@@ -353,22 +353,38 @@ def summary(r: Run) -> dict[str, Any]:
     }
 
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _save_key(path: Path, key: Any) -> None:
+    """PKCS#8 PEM, owner-only. No fsync: these keys are re-derivable from the seed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(keyfiles.private_key_pem(key))
+
+
 def write(r: Run, out: Path, workers: int | None = None) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    (out / "agreement.yaml").write_text(
-        yaml.safe_dump(r.agreement, sort_keys=False, allow_unicode=True)
+    # flow style for leaf lists keeps coordinate pairs on one line: [34.44, 48.03]
+    text = yaml.dump(
+        r.agreement,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+        width=100,
     )
+    (out / "agreement.yaml").write_text(text)
     reg = registry(r)
     (out / "sensors.json").write_text(
         json.dumps(reg.model_dump(mode="json", exclude_none=True), indent=2) + "\n"
     )
     for s in r.sensors:
-        keyfiles.save_private_key(out / "keys" / f"{s.id}.key", derive(r.seed, f"sensor:{s.id}"))
+        _save_key(out / "keys" / f"{s.id}.key", derive(r.seed, f"sensor:{s.id}"))
     for sid in agreement_doc.signatory_ids(r.scenario):
-        keyfiles.save_private_key(
-            out / "keys" / "signatories" / f"{sid}.key", derive(r.seed, f"signatory:{sid}")
-        )
+        _save_key(out / "keys" / "signatories" / f"{sid}.key", derive(r.seed, f"signatory:{sid}"))
     party_ids = [p.id for p in r.scenario.parties]
     with (
         open(out / "observations.jsonl", "wb") as obs_fh,

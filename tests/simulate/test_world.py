@@ -1,0 +1,57 @@
+"""The world: a realistic, valid map whose agreement validates, for any seed."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from truceline.agreement.model import Agreement
+from truceline.simulate import agreement, config, world
+from truceline.simulate.sensors.layout import layout
+
+
+def test_default_front_is_1000_km_and_not_straight() -> None:
+    w = world.build(config.Scenario(), 3)
+    assert abs(w.line_m.length / 1000 - 1000) < 5
+    ends = np.hypot(*(np.array(w.line_m.coords[-1]) - np.array(w.line_m.coords[0])))
+    assert ends < 0.99 * w.line_m.length  # it wiggles
+    lon, lat = w.line_ll[:, 0], w.line_ll[:, 1]
+    assert 25 < lon.min() and lon.max() < 45 and 43 < lat.min() and lat.max() < 54  # eastern Europe
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**31), front=st.floats(60, 1500))
+def test_any_seed_gives_a_valid_map(seed: int, front: float) -> None:
+    sc = config.Scenario(days=1, world={"front_km": front})
+    w = world.build(sc, seed)
+    assert abs(w.line_m.length / 1000 - front) / front < 0.02
+    a, b = w.territory_geoms
+    assert a.is_valid and b.is_valid
+    assert a.intersection(b).area < 1e-9  # they share only the contact line
+    line = shapely.LineString(w.line_ll)
+    assert a.boundary.buffer(1e-6).contains(line) and b.boundary.buffer(1e-6).contains(line)
+    for site in w.sites:
+        assert (
+            w.territory_of(np.array([site.lonlat[0]]), np.array([site.lonlat[1]]))[0] == site.side
+        )
+    doc = agreement.build(sc, w, layout(sc, w, seed), seed)
+    model = Agreement.model_validate(doc)
+    assert {t.party for t in model.geography.territories} == {"west", "east"}
+    assert len(model.geography.corridors) == sc.world.corridors
+
+
+def test_withdrawal_distances_are_minsk_ii() -> None:
+    km = {str(k): v for k, v in config.WorldConfig().withdrawal_km.items()}
+    assert km == {"mortar": 15, "tank": 15, "artillery": 25, "mlrs": 35, "missile": 70}
+
+
+def test_daylight_follows_the_sun() -> None:
+    sc = config.Scenario()
+    w = world.build(sc, 1)
+    hours = np.arange(0, 24) * 3600.0
+    day = w.daylight(hours, sc.start)
+    # June at 48 N: about 16 hours of daylight, around local noon (~09:40 UTC at 35 E)
+    assert 15 <= day.sum() <= 17
+    assert day[9] and day[10] and not day[0] and not day[22]
