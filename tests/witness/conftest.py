@@ -50,8 +50,9 @@ def make_witness(engine: Engine, name: str, clock: FixedClock, *logs: TestLog) -
 
 
 @pytest.fixture
-def witness(sqlite_engine: Engine, clock: FixedClock, log: TestLog) -> Witness:
-    return make_witness(sqlite_engine, "witness.example.org/w1", clock, log)
+def witness(engine: Engine, clock: FixedClock, log: TestLog) -> Witness:
+    """One witness trusting `log`, on SQLite and on PostgreSQL."""
+    return make_witness(engine, "witness.example.org/w1", clock, log)
 
 
 @pytest.fixture

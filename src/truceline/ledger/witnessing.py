@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, Engine, String, Text, select, update
+from sqlalchemy import BigInteger, Engine, String, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -97,7 +97,7 @@ class WitnessSizes:
         try:
             with self.engine.begin() as conn:
                 conn.execute(
-                    WitnessSizeRow.__table__.insert().values(
+                    insert(WitnessSizeRow).values(
                         origin=self.origin, witness_vkey=vkey, **values
                     )
                 )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from truceline.ledger.witness.home import WitnessHome
+
+if TYPE_CHECKING:
+    from truceline.ledger.witness.core import Witness
 
 HOME_OPT = typer.Option(..., "--home", help="The witness's home directory.")
 
@@ -124,7 +128,7 @@ def evidence(
         typer.echo("no evidence of log misbehaviour", err=True)
 
 
-def _open_witness(wh: WitnessHome):  # type: ignore[no-untyped-def]
+def _open_witness(wh: WitnessHome) -> Witness:
     from truceline.ledger.witness.core import Witness, load_cosigner
     from truceline.ledger.witness.store import WitnessStore
     from truceline.store.base import open_store

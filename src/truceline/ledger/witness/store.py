@@ -14,6 +14,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     bindparam,
@@ -75,8 +77,8 @@ class WitnessEvidenceRow(Base):
 
 # Built once: add-checkpoint is the hot path, and building SQLAlchemy
 # expressions per request costs more than running them.
-_LOGS = WitnessLogRow.__table__
-_KEYS = WitnessLogKeyRow.__table__
+_LOGS: Table = WitnessLogRow.__table__  # type: ignore[assignment]
+_KEYS: Table = WitnessLogKeyRow.__table__  # type: ignore[assignment]
 _SELECT_KEYS = (
     select(_KEYS.c.vkey)
     .where(_KEYS.c.witness == bindparam("w"), _KEYS.c.origin == bindparam("o"))
@@ -85,7 +87,7 @@ _SELECT_KEYS = (
 _SELECT_STATE = select(_LOGS.c.size, _LOGS.c.root, _LOGS.c.checkpoint).where(
     _LOGS.c.witness == bindparam("w"), _LOGS.c.origin == bindparam("o")
 )
-_SET_NEW = {
+_SET_NEW: dict[str, Any] = {
     "size": bindparam("new_size"),
     "root": bindparam("new_root"),
     "checkpoint": bindparam("new_checkpoint"),
