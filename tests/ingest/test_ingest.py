@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 from truceline.codec import dsse, keys, records
 from truceline.codec.jcs import canonicalize
@@ -14,7 +15,7 @@ from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE
 from truceline.registry.model import Revoke, Rotate
 from truceline.registry.state import seal_event
 
-from .conftest import T0, World, obs
+from .conftest import T0, World, make_world, obs
 
 
 def test_happy_path_appends_and_proves(world: World) -> None:
@@ -241,3 +242,22 @@ def test_state_survives_restart_and_catches_up(world: World, tmp_path: object) -
     assert again.ingest([world.seal(obs(seq=11))])[0].reason == Reason.replay
     assert again.ingest([world.seal(obs(seq=12))])[0].accepted
     again.close()
+
+
+def test_process_pool_gives_the_same_results(tmp_path: Path) -> None:
+    """Checks in a 2-process pool, pipelined over batches: same verdicts as inline, in order."""
+    w = make_world(tmp_path, f"sqlite:///{tmp_path}/s.db", workers=2)
+    try:
+        good = [w.seal(obs(seq=i)) for i in range(1, 601)]
+        mixed = list(good)
+        mixed[100] = b"{junk"
+        mixed[400] = w.seal(obs(seq=5))  # a replay of an earlier seq in the same stream
+        batches = [mixed[:300], mixed[300:]]
+        results = [r for batch in w.ingestor.ingest_batches(batches) for r in batch]
+        assert len(results) == 600
+        assert [i for i, r in enumerate(results) if not r.accepted] == [100, 400]
+        assert (results[100].reason, results[400].reason) == (Reason.bad_json, Reason.replay)
+        assert w.ledger.size == 2 + 598
+    finally:
+        w.ingestor.close()
+        w.ledger.close()

@@ -19,7 +19,7 @@ import fcntl
 import hashlib
 import multiprocessing
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -147,28 +147,65 @@ class Ingestor:
 
     # --- ingest ----------------------------------------------------------------------
 
-    def _stateless(self, envelopes: Sequence[bytes]) -> list[Checked | Rejection]:
+    def _submit(self, envelopes: list[bytes]) -> Callable[[], list[Checked | Rejection]]:
+        """Start the stateless checks; the returned function waits for their results."""
         keys = self._keys
         if self._pool is None or len(envelopes) < 256:
-            return [check_envelope(raw, keys) for raw in envelopes]
-        n = max(1, len(envelopes) // (self._workers * 4))
-        chunks = [list(envelopes[i : i + n]) for i in range(0, len(envelopes), n)]
-        out: list[Checked | Rejection] = []
-        for part in self._pool.map(check_many, chunks, [keys] * len(chunks)):
-            out.extend(part)
+            return lambda: [check_envelope(raw, keys) for raw in envelopes]
+        n = max(1, -(-len(envelopes) // (self._workers * 2)))
+        futures = [
+            self._pool.submit(check_many, envelopes[i : i + n], keys)
+            for i in range(0, len(envelopes), n)
+        ]
+        return lambda: [c for f in futures for c in f.result()]
+
+    def _recheck_unknown(
+        self, envelopes: list[bytes], checked: list[Checked | Rejection]
+    ) -> list[Checked | Rejection]:
+        """A key registered after the checks started: check those envelopes again."""
+        out = list(checked)
+        for i, c in enumerate(checked):
+            if isinstance(c, Rejection) and c.reason is Reason.unknown_key:
+                out[i] = check_envelope(envelopes[i], self._keys)
         return out
 
     def ingest(self, envelopes: Sequence[bytes], source: str = "") -> list[Result]:
         """One result per envelope, in order. Accepted ones are durable when this returns."""
-        envelopes = [bytes(e) for e in envelopes]
+        batches = self.ingest_batches([envelopes], source)
+        try:
+            return next(batches)
+        finally:
+            batches.close()  # releases the lock now, not when the generator is collected
+
+    def ingest_batches(
+        self, batches: Iterable[Sequence[bytes]], source: str = ""
+    ) -> Iterator[list[Result]]:
+        """Results per batch, in order; the checks of batch k+1 run while batch k is appended."""
         with self._mu:
-            # Registry changes (new sensors, rotations) must be visible to the signature check.
             with _file_lock(self.lock_path):
-                self._catch_up()
-            checked = self._stateless(envelopes)
-            with _file_lock(self.lock_path):
-                self._catch_up()
-                return self._stateful(envelopes, checked, source)
+                self._catch_up()  # registry changes must be visible to the signature check
+            it = iter(batches)
+            first = next(it, None)
+            if first is None:
+                return
+            current = [bytes(e) for e in first]
+            pending = self._submit(current)
+            while True:
+                following = next(it, None)
+                upcoming = [bytes(e) for e in following] if following is not None else None
+                checked = pending()
+                if upcoming is not None:
+                    pending = self._submit(upcoming)
+                with _file_lock(self.lock_path):
+                    known = len(self._keys)
+                    self._catch_up()
+                    if len(self._keys) != known:
+                        checked = self._recheck_unknown(current, checked)
+                    results = self._stateful(current, checked, source)
+                yield results
+                if upcoming is None:
+                    return
+                current = upcoming
 
     def _stateful(
         self, envelopes: list[bytes], checked: list[Checked | Rejection], source: str

@@ -95,10 +95,10 @@ class Mission:
         progress: Callable[[int], None] | None = None,
     ) -> Tally:
         tally = Tally()
-        for chunk in _chunks(envelopes, batch):
-            tally.add(self.ingestor.ingest(chunk, source))
+        for results in self.ingestor.ingest_batches(_chunks(envelopes, batch), source):
+            tally.add(results)
             if progress:
-                progress(len(chunk))
+                progress(len(results))
         return tally
 
     def ingest_dsse_file(
