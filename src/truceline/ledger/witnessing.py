@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -175,10 +176,14 @@ class Cosigner:
             lambda url: WitnessClient(url, timeout=request_timeout, retries=retries)
         )
         self.clients = {w.name: make(w.url or "") for w in self.targets}
-        # Requests may outlive one call (a straggler is not waited for), so the pool is shared.
+        # Requests may outlive one call (a straggler is not waited for), so the pool is
+        # shared; at most one request per witness is ever in flight (see `_inflight`), so
+        # a hanging witness holds one worker, never the pool.
         self._pool = cf.ThreadPoolExecutor(
-            max_workers=max(1, 2 * len(self.targets)), thread_name_prefix="cosign"
+            max_workers=max(1, len(self.targets)), thread_name_prefix="cosign"
         )
+        self._inflight: dict[str, cf.Future[bytes]] = {}
+        self._mu = threading.Lock()
         self.last: CosignResult | None = None
 
     def close(self) -> None:
@@ -212,8 +217,17 @@ class Cosigner:
             sizes.put(w.verifier.vkey, cp.size, unix_seconds(self.clock))
             return lines[w.name]
 
-        futures = {self._pool.submit(one, w): w.name for w in self.targets}
         result = CosignResult(note=note, missing=dict(self.unreachable))
+        futures: dict[cf.Future[bytes], str] = {}
+        with self._mu:
+            for w in self.targets:
+                previous = self._inflight.get(w.name)
+                if previous is not None and not previous.done():
+                    result.missing[w.name] = "unavailable: previous request still unanswered"
+                    continue
+                f = self._pool.submit(one, w)
+                self._inflight[w.name] = f
+                futures[f] = w.name
         pending = set(futures)
         quorum_at: float | None = None
         while pending:
