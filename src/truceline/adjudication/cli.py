@@ -67,8 +67,17 @@ def evaluate_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     logged = [rec for _, rec, _ in verdicts.view.transitions] or verdicts.emitted
-    kinds = {sid: info.kind for sid, info in verdicts.view.sensors().items()}
-    result = evaluate(logged, dict(verdicts.view.observations), kinds, events, obs)
+    agreement = verdicts.engine.agreement
+    result = evaluate(
+        logged,
+        dict(verdicts.view.observations),
+        verdicts.view.sensors(),
+        events,
+        obs,
+        frozenset(p.id for p in agreement.parties),
+        agreement.evidence.fair_min_sources,
+        verdicts.engine.members(),
+    )
     typer.echo(json.dumps(result, indent=2))
 
 

@@ -5,9 +5,15 @@ The truth file says, for every observation (sensor, seq), which event it saw
 An incident's true event is the one most of its evidence saw (ties: the
 lowest event id); that mapping is exact, so no spatial matching is guessed.
 
-Metrics: breach detection precision / recall / F1 (an incident counts as
-detected when its latest state verifies: verified, disputed, inspection,
-confirmed); attribution accuracy on detected breaches; localization error of
+Metrics: breach detection precision / recall / F1. An incident is *detected*
+when its latest state verifies (verified, disputed, inspection, confirmed); it
+is a true positive when its true event is a breach, and every breach event any
+of its evidence saw counts as found (a burst of rounds is one incident).
+Recall is given over all breach events, over those any sensor saw, and over
+the *verifiable* ones: seen truthfully by at least `fair_min_sources`
+independent instruments with standing against the true firer (what the
+agreement's evidence standard can verify at all); `f1` uses the latter.
+Then attribution accuracy on detected breaches; localization error of
 detected incidents (median and p90), overall and for events a radar saw; the
 event time from an event's first observation to its verification; and false
 accusations: incidents whose accused party did not fire that event, by grade.
@@ -24,7 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from truceline.adjudication.grading import has_standing, independent_sources
+from truceline.adjudication.lifecycle import HEARSAY_SENSOR_KINDS
 from truceline.adjudication.verdict import IncidentTransition, State
+from truceline.fusion.base import SensorInfo
 from truceline.observation import Observation
 
 DETECTED = frozenset({State.verified, State.disputed, State.inspection, State.confirmed})
@@ -65,13 +74,46 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
 
+def verifiable_events(
+    observations: Mapping[int, Observation],
+    sensors: Mapping[str, SensorInfo],
+    truth_events: Mapping[str, dict[str, Any]],
+    truth_obs: Mapping[tuple[str, int], dict[str, Any]],
+    parties: frozenset[str],
+    min_sources: int,
+) -> set[str]:
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    for o in observations.values():
+        t = truth_obs.get((o.sensor, o.seq))
+        info = sensors.get(o.sensor)
+        if t is None or t.get("lie") or info is None or info.kind in HEARSAY_SENSOR_KINDS:
+            continue
+        pairs.setdefault(str(t["event"]), set()).add((info.kind, info.operator))
+    out = set()
+    for ev, found in pairs.items():
+        truth = truth_events.get(ev)
+        if truth is None or not truth.get("breach"):
+            continue
+        if independent_sources(found) >= min_sources and has_standing(
+            (op for _, op in found), truth.get("party"), parties
+        ):
+            out.add(ev)
+    return out
+
+
 def evaluate(
     transitions: list[IncidentTransition],
     observations: Mapping[int, Observation],
-    sensor_kinds: Mapping[str, str],
+    sensors: Mapping[str, SensorInfo],
     truth_events: Mapping[str, dict[str, Any]],
     truth_obs: Mapping[tuple[str, int], dict[str, Any]],
+    parties: frozenset[str] = frozenset(),
+    min_sources: int = 2,
+    members: Mapping[str, list[int]] | None = None,
 ) -> dict[str, Any]:
+    """`members`: the recomputed full evidence of each incident (else the logged evidence)."""
+    members = members or {}
+    sensor_kinds = {sid: info.kind for sid, info in sensors.items()}
     latest: dict[str, IncidentTransition] = {}
     verified_at: dict[str, IncidentTransition] = {}
     for rec in transitions:
@@ -93,8 +135,11 @@ def evaluate(
         if sensor_kinds.get(o.sensor) in RADAR_KINDS:
             radar_saw.add(ev)
 
+    def evidence(rec: IncidentTransition) -> list[int]:
+        return list(members.get(rec.incident, rec.evidence))
+
     def true_event(rec: IncidentTransition) -> str:
-        votes = Counter(obs_event[i] for i in rec.evidence if i in obs_event)
+        votes = Counter(obs_event[i] for i in evidence(rec) if i in obs_event)
         if not votes:
             return "unknown"
         return min(votes, key=lambda e: (-votes[e], e))
@@ -115,6 +160,11 @@ def evaluate(
             continue
         tp_incidents += 1
         found.add(ev)
+        found.update(
+            obs_event[i]
+            for i in evidence(rec)
+            if truth_events.get(obs_event.get(i, ""), {}).get("breach")
+        )
         if truth.get("party") is not None:
             attrib_n += 1
             attrib_ok += rec.accused == truth["party"]
@@ -127,9 +177,14 @@ def evaluate(
         first_verified = verified_at.get(rec.incident)
         if first_verified is not None and ev in event_first:
             delays.append(first_verified.at.timestamp() - event_first[ev])
+    verifiable = verifiable_events(
+        observations, sensors, truth_events, truth_obs, parties, min_sources
+    )
     precision = tp_incidents / len(detected) if detected else 1.0
     recall = len(found) / len(breaches) if breaches else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    recall_v = len(found & verifiable) / len(verifiable) if verifiable else 1.0
+    f1 = 2 * precision * recall_v / (precision + recall_v) if precision + recall_v else 0.0
+    f1_all = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     false_acc: Counter[str] = Counter()
     for rec in latest.values():
         if not rec.rules or rec.accused is None:
@@ -145,7 +200,10 @@ def evaluate(
         "precision": round(precision, 4),
         "recall": round(recall, 4),
         "recall_of_observed": round(len(found) / len(seen_breaches), 4) if seen_breaches else 1.0,
+        "breach_events_verifiable": len(verifiable),
+        "recall_of_verifiable": round(recall_v, 4),
         "f1": round(f1, 4),
+        "f1_all_events": round(f1_all, 4),
         "attribution_accuracy": round(attrib_ok / attrib_n, 4) if attrib_n else None,
         "attributed": attrib_n,
         "localization_error_m": {

@@ -1,11 +1,11 @@
 """Grading: the Confirmed / Fair / Weak / Contested / Discounted ladder.
 
 Independence. Two reports are independent when their sensors differ in kind
-(radar, acoustic, seismic, ...) *and* in operator: two radars of one army
-share a failure mode, and two instruments of one operator share a chain of
-custody. The number of independent sources is therefore the size of a
-maximum matching between the kinds and operators present (each source uses
-up one kind and one operator), computed exactly.
+(radar, acoustic, seismic, ...) or in operator: two radars of one operator
+share a failure mode (same model, same calibration, same crew), while a
+mission camera and a mission acoustic array fail independently, as do two
+operators' radars. The number of independent sources is the number of
+distinct (kind, operator) pairs; partisan pairs are then limited by standing.
 
 Standing. A party's own sensors alone never verify a breach by another party:
 a grade that verifies needs at least one source operated by someone other than
@@ -33,23 +33,8 @@ FLAGGED_WEIGHT = 0.05
 
 
 def independent_sources(pairs: Iterable[tuple[str, str]]) -> int:
-    """Maximum matching between sensor kinds and operators (Kuhn's algorithm; tiny graphs)."""
-    adj: dict[str, list[str]] = {}
-    for kind, op in sorted(set(pairs)):
-        adj.setdefault(kind, []).append(op)
-    owner: dict[str, str] = {}
-
-    def augment(kind: str, seen: set[str]) -> bool:
-        for op in adj[kind]:
-            if op in seen:
-                continue
-            seen.add(op)
-            if op not in owner or augment(owner[op], seen):
-                owner[op] = kind
-                return True
-        return False
-
-    return sum(1 for kind in sorted(adj) if augment(kind, set()))
+    """Distinct (sensor kind, operator) pairs."""
+    return len(set(pairs))
 
 
 def has_standing(operators: Iterable[str], accused: str | None, parties: frozenset[str]) -> bool:

@@ -35,7 +35,9 @@ def open_ledger(home: Home) -> Ledger:
     from truceline.ledger.tilelog import LOG_CONFIG, STATE_DIR
 
     if not (home.log_dir / STATE_DIR / LOG_CONFIG).exists():
-        raise FileNotFoundError(f"--home {home.root}: no log at {home.log_dir} (run `truceline init`)")
+        raise FileNotFoundError(
+            f"--home {home.root}: no log at {home.log_dir} (run `truceline init`)"
+        )
     return open_log(home)
 
 
@@ -64,7 +66,9 @@ def adjudicator_key(home: Home) -> tuple[Ed25519PrivateKey, str]:
     """The adjudicator's signing key, made on first use (mode 0600), as enforcement's."""
     path: Path = home.keys_dir / ADJUDICATOR_KEY
     if not home.log_dir.exists():
-        raise FileNotFoundError(f"--home {home.root}: no log at {home.log_dir} (run `truceline init`)")
+        raise FileNotFoundError(
+            f"--home {home.root}: no log at {home.log_dir} (run `truceline init`)"
+        )
     if not path.exists():
         save_private_key(path, generate())
     key = load_private_key(path)

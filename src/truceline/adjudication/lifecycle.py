@@ -58,6 +58,13 @@ _KIND_PRIORITY = [
 ]
 # Reports that are hearsay or context, never an independent detection.
 _NOT_A_SOURCE = frozenset({Kind.third_party_report, Kind.inspection_report})
+# Sensors that relay what others say (press, OSINT feeds): kept as evidence and for
+# location (with their large uncertainty), never counted as an independent source.
+HEARSAY_SENSOR_KINDS = frozenset({"third_party"})
+
+
+def is_source(row: Row) -> bool:
+    return row.kind not in _NOT_A_SOURCE and row.skind not in HEARSAY_SENSOR_KINDS
 
 
 @dataclass(frozen=True)
@@ -254,7 +261,7 @@ class Engine:
         if inc.state in _SETTLED:
             return
         pairs = inc.pairs
-        if row.kind not in _NOT_A_SOURCE:
+        if is_source(row):
             pairs = pairs | {(row.skind, row.operator)}
         has_origin = inc.has_origin or not math.isnan(row.ox) or row.kind is Kind.launch
         if merged or pairs != inc.pairs or has_origin != inc.has_origin or len(inc.rows) == 1:
@@ -288,9 +295,7 @@ class Engine:
         kind = next(k for k in _KIND_PRIORITY + list(Kind) if k in kinds)
         weapon = _weapon(rows)
         self._check_contradictions(inc, rows, impact, origin)
-        credible = [
-            row for row in rows if row.kind not in _NOT_A_SOURCE and not rel.flagged(row.sensor)
-        ]
+        credible = [row for row in rows if is_source(row) and not rel.flagged(row.sensor)]
         pairs = {(row.skind, row.operator) for row in credible}
         # Attribution: strikes by their origin, presence by where the forces stand.
         accused, confidence = None, 0.0
@@ -386,9 +391,7 @@ class Engine:
         the others include a neutral (mission, guarantor) sensor. Two lone witnesses who
         disagree are contested, not both liars.
         """
-        detections = [
-            row for row in rows if row.kind not in _NOT_A_SOURCE and not math.isnan(row.x)
-        ]
+        detections = [row for row in rows if is_source(row) and not math.isnan(row.x)]
         ops = {row.operator for row in detections}
         if len(ops) < 2:
             return
@@ -566,6 +569,11 @@ class Engine:
         self.emitted.append(record)
 
     # --- views -----------------------------------------------------------------------
+
+    def members(self) -> dict[str, list[int]]:
+        """Every incident's full evidence so far (ledger indices), including reports that
+        joined after its last transition (they changed nothing worth logging)."""
+        return {inc.id: sorted(self.rows[r].index for r in inc.rows) for inc in self._inc.values()}
 
     def incidents(self) -> list[IncidentTransition]:
         """The latest transition of every logged incident, by incident id order of first evidence."""
