@@ -19,7 +19,7 @@ from truceline.observation import Kind, Perception
 from truceline.simulate import events as ev
 from truceline.simulate.config import Scenario
 from truceline.simulate.sensors import report
-from truceline.simulate.sensors.base import CEP_PER_SIGMA, K, Obs, P, Sensor
+from truceline.simulate.sensors.base import CEP_PER_SIGMA, K, Obs, P, Sensor, circular_error, make
 from truceline.simulate.world import World
 
 
@@ -88,11 +88,65 @@ def lie(
     if liar.shift == "mirror" and len(own):
         obs.ox[own], obs.oy[own] = world.mirror(obs.ox[own], obs.oy[own])
         obs.lie[own] = True
+    parts = [obs]
+    if liar.shift == "mirror" and sensors[idx].family == "radar":
+        parts.append(_turned_tracks(rng, scenario, world, events, sensors[idx], idx, party))
     s = sensors[idx]
     near = (s.x, s.y, 30000.0) if np.isfinite(s.x) else None
     kind = K[Kind.projectile] if s.family == "radar" else K[Kind.impact]
     perception = P[Perception.recorded] if s.family == "radar" else P[Perception.reported]
-    fake = report.fabricate(
-        rng, scenario, world, idx, party, liar.fabricated_per_day, kind, perception, near
+    parts.append(
+        report.fabricate(
+            rng, scenario, world, idx, party, liar.fabricated_per_day, kind, perception, near
+        )
     )
-    return Obs.concat([obs, fake])
+    return Obs.concat(parts)
+
+
+def _turned_tracks(
+    rng: np.random.Generator,
+    scenario: Scenario,
+    world: World,
+    events: ev.Events,
+    s: Sensor,
+    idx: int,
+    party: int,
+) -> Obs:
+    """The operator's own rounds near its radar, reported as the other side's fire.
+
+    A counter-battery radar faces the enemy and never tracks its own side's guns,
+    but its operator knows where they fired. It reports those rounds as tracks
+    with the origin mirrored across the line, and, where the round landed on
+    the other side, the impact mirrored too: "they shelled us". A round that
+    landed on its own side (a false flag) keeps its true impact.
+    """
+    cfg = scenario.sensors.radar
+    reach = max(cfg.range_km.values()) * 1000
+    fire = (events.kind == ev.K_IMPACT) & (events.party == party)
+    near = np.hypot(events.ox - s.x, events.oy - s.y) <= reach
+    e = np.flatnonzero(fire & near & (rng.random(len(events)) < cfg.p_detect))
+    n = len(e)
+    d = np.hypot(events.ox[e] - s.x, events.oy[e] - s.y)
+    cep = np.maximum(cfg.cep_min_m, cfg.cep_fraction * d)
+    ox, oy = world.mirror(events.ox[e], events.oy[e])
+    across = world.side(events.ix[e], events.iy[e]) != party
+    mx, my = world.mirror(events.ix[e], events.iy[e])
+    ix, iy = np.where(across, mx, events.ix[e]), np.where(across, my, events.iy[e])
+    ex, ey = circular_error(rng, cep)
+    return make(
+        n,
+        sensor=idx,
+        t=events.t[e] + np.abs(rng.normal(0, 0.5, n)),
+        event=e,
+        lie=True,
+        kind=K[Kind.projectile],
+        x=ix + ex,
+        y=iy + ey,
+        unc=cep,
+        weapon=events.weapon[e],
+        calibre=events.calibre[e],
+        conf=rng.uniform(0.7, 0.95, n),
+        ox=ox + ex,
+        oy=oy + ey,
+        ocep=cep,
+    )

@@ -41,7 +41,7 @@ def _track(
     for day in range(int(np.ceil(scenario.days))):
         for _ in range(int(rng.poisson(cfg.sorties_per_day))):
             t0 = day * 86400 + rng.uniform(0, 86400 - cfg.sortie_hours * 3600)
-            n_legs = max(2, int(cfg.sortie_hours * speed / 15000))
+            n_legs = max(2, int(cfg.sortie_hours * 3600 * speed / 15000) + 1)
             wu = rng.uniform(ua, ub, n_legs + 1)
             wv = world.line_v_at(wu) + rng.uniform(-25000, 25000, n_legs + 1)
             wx, wy = world.uv_to_xy(wu, wv)
