@@ -256,12 +256,25 @@ class TileLog(Ledger):
                 if has_later_partials:
                     shutil.rmtree(later)
                 n += 1
+            # Temp files of writes that never got renamed (the writes run in parallel, so
+            # they may lie a little past the run above): they sit in these directories.
+            for directory in {full(tail).parent, full(n).parent, full(n + 1000).parent}:
+                if not directory.is_dir():
+                    continue
+                for tmp in directory.glob("*.tmp"):
+                    tmp.unlink()
+                for pd in directory.glob("*.p"):
+                    rel = pd.with_name(pd.name[:-2]).relative_to(self.log_dir).as_posix()
+                    if tiles.parse_tile_path(rel).index > tail:
+                        shutil.rmtree(pd)
 
     def recover(self) -> None:
         """Finish or discard a half-integrated batch, deterministically (called by `open`)."""
         with self._mu, file_lock(self._state_dir / LOCK):
             state = self._read_tree_state()
             self._discard_beyond(state.size)
+            for tmp in [*self._state_dir.glob("*.tmp"), *self.log_dir.glob("*.tmp")]:
+                tmp.unlink()
             self._load(state)
             published = self._read_published()
             if published is not None and published[0] > state.size:
