@@ -19,14 +19,16 @@ Mapping (docs/adapters.md has the full table):
   set to the 1,000,000 m ceiling, recorded as a repair.
 - how `m-r` (relayed) and `h-*` from a third-party feed are `reported`; `m-*` machine
   sources `recorded`; `h-*` human entries `seen`.
-- A timestamp before 1971 that becomes plausible when read as milliseconds-for-seconds
-  (x1000, landing within a day before the event time or earlier but after 2000) is
-  corrected and the correction recorded, e.g. the deepstate feeder's
-  link@production_time="1970-01-20T11:55:31.924Z".
+- A timestamp in 1970 that becomes plausible when its epoch value is multiplied by 1000
+  (seconds that were read as milliseconds) is corrected and the correction recorded:
+  plausible means from 2000 up to a day after a reference, which is the event's time for
+  link@production_time (e.g. the deepstate feeder's "1970-01-20T11:55:31.924Z") and the
+  event's stale time for event@time. No wall clock is involved.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,7 +38,15 @@ from typing import Any
 from lxml import etree
 
 from truceline.adapters.base import Adapter, FieldError, Record, RowContext, RowError, clip
-from truceline.observation import Attributes, Kind, Observation, Perception, Point, WeaponClass
+from truceline.observation import (
+    Attributes,
+    Kind,
+    Observation,
+    Perception,
+    Point,
+    WeaponClass,
+    format_time,
+)
 
 UNKNOWN_ERROR = 9_999_999.0
 CEILING_M = 1_000_000.0
@@ -44,6 +54,7 @@ MAX_EVENT_CHARS = 1 << 20  # an event longer than this is refused, keeping memor
 REMARKS_LIMIT = 2_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PLAUSIBLE_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 AFFILIATIONS = {
     "p": "pending",
@@ -155,8 +166,6 @@ def _attr_float(elem: Any, name: str, label: str) -> float | None:
 
 
 def _fmt(value: datetime) -> str:
-    from truceline.observation import format_time
-
     return format_time(value)
 
 
@@ -259,7 +268,13 @@ class CotAdapter(Adapter):
             )
         affiliation, kind, weapon = map_type(cot_type)
         time = cot_time(event.get("time"), "time")
-        fixed = seconds_as_milliseconds(time, datetime.now(UTC))
+        # the event's own stale time bounds a repaired event time (never the wall clock)
+        stale_raw = event.get("stale")
+        bound = _LATEST
+        if stale_raw:
+            with contextlib.suppress(FieldError):
+                bound = max(cot_time(stale_raw, "stale"), _PLAUSIBLE_FROM)
+        fixed = seconds_as_milliseconds(time, bound)
         if fixed is not None:
             ctx.repair(
                 f"time: {event.get('time')} read seconds as milliseconds, corrected to {_fmt(fixed)}"

@@ -90,7 +90,9 @@ class Gateway:
             yield from self.envelopes(adapter.parse(path))
             return
         base = self.next_seq
-        ctx = multiprocessing.get_context("fork")
+        # forkserver, not fork: the caller may hold threads (ledger fsync, DB pools) that a
+        # forked child would inherit mid-operation
+        ctx = multiprocessing.get_context("forkserver")
         queues = [ctx.Queue(QUEUE_DEPTH) for _ in range(workers)]
         seed = private_key_b64(self.private_key)
         args = (type(adapter), Path(path), workers, seed, self.keyid, self.sensor_id, base)

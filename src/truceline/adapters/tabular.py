@@ -45,8 +45,8 @@ def csv_records(path: Path) -> Iterator[Record | RowError]:
                 current, row = row, row + 1
                 yield RowError(current, "row", f"not valid CSV: {exc}", "")
                 continue
-            if not cells or all(not c.strip() for c in cells):
-                continue
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # a blank line is not a row
             current, row = row, row + 1
             # the raw text is only for error messages, so a plain join is enough
             raw = ",".join(cells)

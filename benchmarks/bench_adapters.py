@@ -1,0 +1,108 @@
+"""Adapter throughput on the real files: parse, parse + sign, and the full import.
+
+    .venv/bin/python benchmarks/bench_adapters.py [--data DIR] [--skip-ingest]
+
+Prints rows/s for parsing each source, then the FIRMS 2022 yearly file (133,979 rows)
+parsed and signed by the import gateway on 1 and 2 processes, then imported end to end
+(adapter -> gateway -> Ingestor -> ledger) into a fresh mission home.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from truceline.adapters import ADAPTERS
+from truceline.adapters.gateway import Gateway, Signed
+from truceline.codec import keys
+
+REPO = Path(__file__).resolve().parents[1]
+FIRMS_2022 = "gianman89-war-fire-model/ukr_fire_data_2022.csv"
+PARSE = [
+    ("firms", FIRMS_2022),
+    ("firms", "economist-war-fire-model/J1_VIIRS_C2_Global_VJ114IMGTDL_NRT_2025223.txt.csv"),
+    ("cot", "tak-feeder-deepstate-cot/output.txt"),
+    ("cir", "cir-eyes-on-russia-events/events.csv"),
+    ("osce", "osce-smm-headline-extract/osce_smm_daily_headline_counts_EXTRACTED.csv"),
+]
+
+
+def bench_parse(data: Path) -> None:
+    print("parse only (rows/s)")
+    for fmt, rel in PARSE:
+        adapter = ADAPTERS[fmt]()
+        t = time.perf_counter()
+        for _ in adapter.parse(data / rel):
+            pass
+        dt = time.perf_counter() - t
+        c = adapter.counts
+        print(
+            f"  {fmt:6} {Path(rel).name[:44]:44} {c.read:7d} rows "
+            f"({c.parsed} parsed, {c.errors} errors) {dt:6.2f} s  {c.read / dt:8.0f} rows/s"
+        )
+
+
+def bench_sign(data: Path, workers: int) -> float:
+    key = keys.generate()
+    gateway = Gateway("bench-gateway", key, keys.key_id(key.public_key()))
+    adapter = ADAPTERS["firms"]()
+    t = time.perf_counter()
+    signed = total_bytes = 0
+    for item in gateway.import_file(adapter, data / FIRMS_2022, workers=workers):
+        if isinstance(item, Signed):
+            signed += 1
+            total_bytes += len(item.envelope)
+    dt = time.perf_counter() - t
+    print(
+        f"  parse + sign, {workers} process(es): {signed} envelopes "
+        f"({total_bytes / signed:.0f} B each) in {dt:.2f} s  {signed / dt:.0f} rows/s"
+    )
+    return dt
+
+
+def bench_ingest(data: Path, workers: int) -> None:
+    from truceline.agreement.load import load_agreement_text
+    from truceline.clock import FixedClock
+    from truceline.ingest.bootstrap import init_home
+    from truceline.ingest.service import Mission
+    from truceline.mission.home import Home
+
+    text = (REPO / "examples/agreement.yaml").read_text()
+    now = FixedClock(datetime(2026, 3, 1, tzinfo=UTC))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "home"
+        init_home(root, load_agreement_text(text), text, None, None, None, now)
+        with Mission(Home(root), now, workers=workers if workers > 1 else 0) as mission:
+            t = time.perf_counter()
+            tally = mission.import_file("firms", data / FIRMS_2022, workers=workers)
+            dt = time.perf_counter() - t
+            size = mission.ledger.size
+        total = tally.accepted + sum(tally.rejected.values())
+        print(
+            f"  end to end, {workers} process(es): {tally.accepted} accepted, "
+            f"{sum(tally.rejected.values())} rejected of {total} rows in {dt:.2f} s "
+            f"({total / dt:.0f} rows/s); ledger size {size}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--skip-ingest", action="store_true")
+    args = parser.parse_args()
+    print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
+    bench_parse(args.data)
+    print(f"FIRMS 2022 yearly file ({FIRMS_2022})")
+    bench_sign(args.data, 1)
+    bench_sign(args.data, 2)
+    if not args.skip_ingest:
+        bench_ingest(args.data, 2)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
