@@ -82,6 +82,10 @@ def test_not_canonical_inputs() -> None:
     assert not is_canonical(b'{"a":NaN}')
     assert not is_canonical(b"9007199254740993")  # an ES6 reader sees 9007199254740992
     assert is_canonical(b"9007199254740992")
+    assert not is_canonical(b'{"a":5.0}') and is_canonical(b'{"a":5}')
+    assert not is_canonical(b'{"a":1e-05}') and is_canonical(b'{"a":0.00001}')
+    assert not is_canonical(b'{"a":1e+16}') and is_canonical(b'{"a":10000000000000000}')
+    assert is_canonical(b'{"a":1e+21}') and is_canonical(b'{"s":"x.0]"}')
     assert is_canonical(b'{"a":1,"b":[true,null,"\\u000f"]}')
 
 
@@ -109,3 +113,18 @@ def test_fast_path_equals_reference(value: object) -> None:
     got = canonicalize(value)
     assert got == want
     assert canonicalize(loads(got)) == got
+
+
+@given(json_values)
+def test_is_canonical_agrees_with_canonicalize(value: object) -> None:
+    try:
+        canonical = reference_canonicalize(value)
+    except CanonicalizationError:
+        return
+    assert is_canonical(canonical)
+    pretty = json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+    assert is_canonical(pretty) == (pretty == canonical)
+    python_style = json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    assert is_canonical(python_style) == (python_style == canonical)

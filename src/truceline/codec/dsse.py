@@ -25,7 +25,7 @@ from truceline.codec.jcs import canonicalize
 
 _B64_STD = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
 _B64_URL = re.compile(rb"^[A-Za-z0-9_-]*={0,2}$")
-_PLAIN = re.compile(r"^[\x20\x21\x23-\x5b\x5d-\x7e]*$")  # printable ASCII but '"' and '\\'
+_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")  # printable ASCII but '"' and '\\'
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -83,7 +83,7 @@ class Envelope:
     def to_json(self) -> bytes:
         """Canonical envelope bytes (RFC 8785, standard base64): the ledger entry form."""
         strings = [self.payload_type, *(s.keyid for s in self.signatures)]
-        if all(_PLAIN.match(x) for x in strings):
+        if all(_PLAIN.fullmatch(x) for x in strings):
             # Every string is printable ASCII without quote or backslash and the keys are
             # already in RFC 8785 order, so this template is the canonical form byte for byte
             # (tests compare it with canonicalize); ingest writes one per accepted envelope.

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import rfc8785
 
 from truceline.codec.errors import CanonicalizationError
 
+_MISSING: Any = object()
 MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON (RFC 7493): larger integers lose precision in ES6
 _MAX_DEPTH = 64
 
@@ -124,9 +126,25 @@ def loads(data: bytes | str) -> Any:
     return json.loads(data, parse_int=_parse_int, parse_constant=_no_constants)
 
 
-def is_canonical(data: bytes) -> bool:
-    """Whether `data` is exactly the canonical form of the JSON it holds."""
+# Number tokens where Python's repr and ES6 may differ: an integral float ('5.0') or an
+# exponent ('1e-05', '1e+16'). A string containing such text only sends us the slow way.
+_SUSPECT = re.compile(rb"\.0(?=[,\]}\s]|\Z)|[0-9][eE][-+]?[0-9]")
+
+
+def is_canonical(data: bytes, value: Any = _MISSING) -> bool:
+    """Whether `data` is exactly the canonical form of the JSON it holds (`value`, if parsed).
+
+    Fast when `data` is ASCII and has no suspect number token: then the C encoder's output
+    is the RFC 8785 form, and equality with it decides. Otherwise the full canonicalization.
+    """
     try:
-        return canonicalize(loads(data)) == data
+        if value is _MISSING:
+            value = loads(data)
+        if data.isascii() and not _SUSPECT.search(data):
+            fast = _fast_encoder.encode(value)
+            if fast.isascii() and fast.encode("ascii") == data:
+                return True
+            # otherwise decide the slow way (e.g. 0.00001, which Python prints as 1e-05)
+        return canonicalize(value) == data
     except (ValueError, RecursionError):
         return False

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from truceline.codec import dsse
 from truceline.codec.errors import CodecError
-from truceline.codec.jcs import canonicalize, loads
+from truceline.codec.jcs import is_canonical, loads
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE, Observation
 
@@ -142,11 +142,7 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
         obj = loads(envelope.payload)
     except (ValueError, RecursionError) as exc:
         return Rejection(Reason.bad_payload_json, "payload", f"payload is not JSON: {exc}", sensor)
-    try:
-        canonical = canonicalize(obj) == envelope.payload
-    except CodecError:
-        canonical = False
-    if not canonical:
+    if not is_canonical(envelope.payload, obj):
         return Rejection(
             Reason.not_canonical,
             "payload",
