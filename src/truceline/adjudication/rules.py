@@ -8,8 +8,8 @@ Each act is a geometric test on the fused incident, in the agreement's frame:
 * corridor_attack: an impact within half the corridor's width of it, during
   one of its windows;
 * protected_site_attack: an impact within a site's protection radius;
-* weapon_in_withdrawal_zone: a heavy weapon sighted closer to the contact line
-  than its class's withdrawal distance;
+* weapon_in_withdrawal_zone: a heavy weapon sighted, or firing (its point of
+  origin), closer to the contact line than its class's withdrawal distance;
 * buffer_entry: armed forces (troops or heavy weapons) inside a buffer zone.
 
 `weapon_classes` on an act restricts it to those classes; an unknown weapon
@@ -115,10 +115,14 @@ class RuleBook:
                     for g in self.sites
                 )
             case Act.weapon_in_withdrawal_zone:
-                if f.kind is not Kind.heavy_weapon_sighting or f.impact is None:
-                    return False
+                # A heavy weapon seen parked, or located by its own fire (the origin).
+                where = f.impact if f.kind is Kind.heavy_weapon_sighting else f.origin
                 limit = self.withdrawal.get(f.weapon) if f.weapon else None
-                return limit is not None and self.attributor.distance_to_line(*f.impact) < limit
+                return (
+                    where is not None
+                    and limit is not None
+                    and self.attributor.distance_to_line(*where) < limit
+                )
             case Act.buffer_entry:
                 return (
                     f.kind in PRESENCE_KINDS

@@ -7,9 +7,14 @@ stream fed one entry at a time give the same incidents, by construction:
   lands: impacts, explosions, radar impact points, thermal pixels, ...) or the
   origin side (launches and radar points of origin). A radar track sits on
   both sides and so joins the two ends of an event;
-* on each side, observation `i` links to the single nearest *earlier*
-  observation `j < i` within the gate: |t_i - t_j| <= window and distance <=
-  gate(sigma_i, sigma_j) (score = distance / gate, ties to the lower index);
+* on each side, observation `i` links to the single best-scoring *earlier*
+  observation `j < i` with |t_i - t_j| <= window and score <= 1 (ties to the
+  lower index). For two point reports the score is distance / gate, the gate
+  growing with their uncertainties (k sigma, between `radius_m` and
+  `max_radius_m`). A bearing report ("1-4 km south-south-east") is a wedge,
+  not a disc: the other report must lie within k sigma of the bearing line
+  (sigma = range x bearing error) and of the distance band, so an observer's
+  vague report cannot join the wrong battery just because it is near;
 * an incident is a connected component of these links, named after its first
   (lowest-index) observation.
 
@@ -19,6 +24,7 @@ keeps the last `window + lateness` of event time in memory.
 
 The batch finds candidate pairs with a k-d tree over (x, y, scaled time)
 (scipy cKDTree, O(n log n)); the stream uses a grid of cells of the maximal gate.
+Both score candidates with the same vectorised function.
 """
 
 from __future__ import annotations
@@ -30,10 +36,19 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from truceline.fusion.base import F64, I64, KIND_CODE, NON_DETECTION_KINDS, EvidenceTable
+from truceline.fusion.base import (
+    BEARING_SIGMA_RAD,
+    F64,
+    I64,
+    KIND_CODE,
+    NON_DETECTION_KINDS,
+    EvidenceTable,
+)
 
 IMPACT, ORIGIN = 0, 1
 _NON_DETECTION = np.array([KIND_CODE[k] for k in NON_DETECTION_KINDS], dtype=np.int16)
+# Point columns: x, y, sigma, then for bearing reports sx, sy, bearing, lo, hi (NaN otherwise).
+NCOL = 8
 
 
 @dataclass(frozen=True)
@@ -44,21 +59,50 @@ class Gate:
     k_sigma: float = 3.0
     lateness_s: float = 3600.0
 
-    def score(self, dx: F64, dy: F64, sig_i: F64, sig_j: F64) -> F64:
-        """distance / gate; <= 1 means "may be the same event". One formula for both modes."""
+    def score(self, a: F64, b: F64) -> F64:
+        """Score of pairs (rows of `a` against rows of `b`, shape (n, NCOL)); <= 1 may match."""
+        dx = a[:, 0] - b[:, 0]
+        dy = a[:, 1] - b[:, 1]
         gate = np.minimum(
-            self.max_radius_m, np.maximum(self.radius_m, self.k_sigma * np.hypot(sig_i, sig_j))
+            self.max_radius_m,
+            np.maximum(self.radius_m, self.k_sigma * np.hypot(a[:, 2], b[:, 2])),
         )
-        return np.hypot(dx, dy) / gate
+        s = np.hypot(dx, dy) / gate
+        return np.maximum(s, np.maximum(self._wedge(a, b), self._wedge(b, a)))
+
+    def _wedge(self, w: F64, p: F64) -> F64:
+        """How far p's point lies outside w's bearing wedge, in gate units (0 if w is a point)."""
+        bearing = w[:, 5]
+        is_b = ~np.isnan(bearing)
+        out = np.zeros(len(w))
+        if not is_b.any():
+            return out
+        vx = p[is_b, 0] - w[is_b, 3]
+        vy = p[is_b, 1] - w[is_b, 4]
+        dxb, dyb = np.sin(bearing[is_b]), np.cos(bearing[is_b])
+        along = vx * dxb + vy * dyb
+        across = vx * dyb - vy * dxb
+        lo, hi = w[is_b, 6], w[is_b, 7]
+        sig_p = p[is_b, 2]
+        # A point report's own error, but not a whole second wedge's, widens the test.
+        sig_p = np.where(np.isnan(p[is_b, 5]), sig_p, 0.0)
+        s_across = np.hypot(np.maximum(along, lo) * BEARING_SIGMA_RAD, np.maximum(sig_p, 50.0))
+        outside = np.maximum(lo - along, 0.0) + np.maximum(along - hi, 0.0)
+        s_along = np.hypot(0.25 * (hi - lo), np.maximum(sig_p, 50.0))
+        z = np.maximum(np.abs(across) / s_across, outside / s_along) / self.k_sigma
+        out[is_b] = np.where(along > 0, z, np.inf)
+        return out
 
 
-def side_points(table: EvidenceTable, side: int) -> tuple[I64, F64, F64, F64]:
-    """Rows on a side and their (x, y, sigma) there."""
+def side_points(table: EvidenceTable, side: int) -> tuple[I64, F64]:
+    """Rows on a side and their point columns there (see NCOL)."""
     detection = ~np.isin(table.kind, _NON_DETECTION)
     launch = table.origin_side
+    bear = np.column_stack((table.sx, table.sy, table.bearing, table.band_lo, table.band_hi))
     if side == IMPACT:
         rows = np.flatnonzero(detection & ~launch & ~np.isnan(table.x))
-        return rows, table.x[rows], table.y[rows], table.sigma[rows]
+        pts = np.column_stack((table.x[rows], table.y[rows], table.sigma[rows], bear[rows]))
+        return rows, pts
     from_launch = detection & launch & ~np.isnan(table.x)
     from_radar = detection & ~launch & ~np.isnan(table.ox)
     rows = np.flatnonzero(from_launch | from_radar)
@@ -66,7 +110,8 @@ def side_points(table: EvidenceTable, side: int) -> tuple[I64, F64, F64, F64]:
     x = np.where(is_launch, table.x[rows], table.ox[rows])
     y = np.where(is_launch, table.y[rows], table.oy[rows])
     sig = np.where(is_launch, table.sigma[rows], table.osigma[rows])
-    return rows, x, y, sig
+    b = np.where(is_launch[:, None], bear[rows], np.nan)  # a radar origin is a point
+    return rows, np.column_stack((x, y, sig, b))
 
 
 def late_rows(t: F64, lateness_s: float) -> NDArray[np.bool_]:
@@ -83,24 +128,23 @@ def links_batch(table: EvidenceTable, gate: Gate) -> tuple[I64, I64]:
     out_i: list[I64] = []
     out_j: list[I64] = []
     for side in (IMPACT, ORIGIN):
-        rows, x, y, sig = side_points(table, side)
+        rows, pts = side_points(table, side)
         keep = ~late[rows]
-        rows, x, y, sig = rows[keep], x[keep], y[keep], sig[keep]
+        rows, pts = rows[keep], pts[keep]
         if rows.size < 2:
             continue
         t = table.t[rows]
         scale = gate.max_radius_m / gate.window_s
-        tree = cKDTree(np.column_stack((x, y, t * scale)))
+        tree = cKDTree(np.column_stack((pts[:, 0], pts[:, 1], t * scale)))
         pairs = tree.query_pairs(gate.max_radius_m * (1 + 1e-9), p=np.inf, output_type="ndarray")
         if pairs.size == 0:
             continue
-        a, b = pairs[:, 0], pairs[:, 1]
         # Orient each pair as (later, earlier) in ledger order (rows are ascending).
-        i = np.maximum(a, b)
-        j = np.minimum(a, b)
+        i = np.maximum(pairs[:, 0], pairs[:, 1])
+        j = np.minimum(pairs[:, 0], pairs[:, 1])
         ok = np.abs(t[i] - t[j]) <= gate.window_s
         i, j = i[ok], j[ok]
-        s = gate.score(x[i] - x[j], y[i] - y[j], sig[i], sig[j])
+        s = gate.score(pts[i], pts[j])
         ok = s <= 1.0
         i, j, s = i[ok], j[ok], s[ok]
         if i.size == 0:
@@ -122,14 +166,14 @@ class StreamIndex:
         self.gate = gate
         self.cell = gate.max_radius_m
         self.newest = -np.inf
-        self._grid: list[dict[tuple[int, int], list[tuple[int, float, float, float, float]]]] = [
+        self._grid: list[dict[tuple[int, int], list[tuple[int, float, tuple[float, ...]]]]] = [
             defaultdict(list),
             defaultdict(list),
         ]
         self._added = 0
 
-    def add(self, row: int, t: float, points: list[tuple[int, float, float, float]]) -> list[int]:
-        """Register row `row` (event time t) with its (side, x, y, sigma) points; return the
+    def add(self, row: int, t: float, points: list[tuple[int, tuple[float, ...]]]) -> list[int]:
+        """Register row `row` (event time t) with its (side, point columns); return the
         earlier rows it links to (at most one per side)."""
         gate = self.gate
         late = t < self.newest - gate.lateness_s
@@ -137,8 +181,10 @@ class StreamIndex:
         if late:
             return []
         found: list[int] = []
-        for side, x, y, sig in points:
+        box = gate.max_radius_m * (1 + 1e-9)
+        for side, pt in points:
             grid = self._grid[side]
+            x, y = pt[0], pt[1]
             cx, cy = int(np.floor(x / self.cell)), int(np.floor(y / self.cell))
             cands = [
                 c
@@ -146,22 +192,19 @@ class StreamIndex:
                 for gy in (cy - 1, cy, cy + 1)
                 for c in grid.get((gx, gy), ())
                 if abs(t - c[1]) <= gate.window_s
-                and abs(x - c[2]) <= gate.max_radius_m * (1 + 1e-9)
-                and abs(y - c[3]) <= gate.max_radius_m * (1 + 1e-9)
+                and abs(x - c[2][0]) <= box
+                and abs(y - c[2][1]) <= box
             ]
             if cands:
-                arr = np.array(cands)
-                s = gate.score(
-                    np.full(len(cands), x) - arr[:, 2],
-                    np.full(len(cands), y) - arr[:, 3],
-                    np.full(len(cands), sig),
-                    arr[:, 4],
-                )
+                mine = np.tile(np.asarray(pt, dtype=float), (len(cands), 1))
+                theirs = np.array([c[2] for c in cands], dtype=float)
+                s = gate.score(mine, theirs)
                 ok = np.flatnonzero(s <= 1.0)
                 if ok.size:
-                    order = np.lexsort((arr[ok, 0], s[ok]))
-                    found.append(int(arr[ok[order[0]], 0]))
-            grid[(cx, cy)].append((row, t, x, y, sig))
+                    idx = np.array([c[0] for c in cands])
+                    order = np.lexsort((idx[ok], s[ok]))
+                    found.append(int(idx[ok[order[0]]]))
+            grid[(cx, cy)].append((row, t, pt))
         self._added += 1
         if self._added % 4096 == 0:
             self._evict()
@@ -178,16 +221,11 @@ class StreamIndex:
                     del grid[key]
 
 
-def row_points(table: EvidenceTable, row: int) -> list[tuple[int, float, float, float]]:
-    """The (side, x, y, sigma) points a row contributes, as `side_points` defines them."""
-    from truceline.fusion.base import KIND_CODE as _K  # noqa: N811 - local alias
-
-    kind = int(table.kind[row])
-    if kind in {_K[k] for k in NON_DETECTION_KINDS} or np.isnan(table.x[row]):
-        return []
-    if table.origin_side[row]:
-        return [(ORIGIN, float(table.x[row]), float(table.y[row]), float(table.sigma[row]))]
-    pts = [(IMPACT, float(table.x[row]), float(table.y[row]), float(table.sigma[row]))]
-    if not np.isnan(table.ox[row]):
-        pts.append((ORIGIN, float(table.ox[row]), float(table.oy[row]), float(table.osigma[row])))
-    return pts
+def row_points(table: EvidenceTable, row: int) -> list[tuple[int, tuple[float, ...]]]:
+    """The (side, point columns) a row contributes, exactly as `side_points` defines them."""
+    out = []
+    for side in (IMPACT, ORIGIN):
+        rows, pts = side_points(table.take(np.array([row])), side)
+        if rows.size:
+            out.append((side, tuple(float(v) for v in pts[0])))
+    return out
