@@ -32,17 +32,20 @@ PARSE = [
 
 
 def bench_parse(data: Path) -> None:
-    print("parse only (rows/s)")
+    print("parse only (rows/s; CPU us/row)")
     for fmt, rel in PARSE:
         adapter = ADAPTERS[fmt]()
         t = time.perf_counter()
+        cpu = time.process_time()
         for _ in adapter.parse(data / rel):
             pass
         dt = time.perf_counter() - t
+        cpu = time.process_time() - cpu
         c = adapter.counts
         print(
             f"  {fmt:6} {Path(rel).name[:44]:44} {c.read:7d} rows "
             f"({c.parsed} parsed, {c.errors} errors) {dt:6.2f} s  {c.read / dt:8.0f} rows/s"
+            f"  {cpu / c.read * 1e6:5.0f} us/row"
         )
 
 
@@ -51,15 +54,19 @@ def bench_sign(data: Path, workers: int) -> float:
     gateway = Gateway("bench-gateway", key, keys.key_id(key.public_key()))
     adapter = ADAPTERS["firms"]()
     t = time.perf_counter()
+    cpu = time.process_time()
     signed = total_bytes = 0
     for item in gateway.import_file(adapter, data / FIRMS_2022, workers=workers):
         if isinstance(item, Signed):
             signed += 1
             total_bytes += len(item.envelope)
     dt = time.perf_counter() - t
+    cpu = time.process_time() - cpu
+    where = "this process" if workers == 1 else "the merging parent only"
     print(
         f"  parse + sign, {workers} process(es): {signed} envelopes "
-        f"({total_bytes / signed:.0f} B each) in {dt:.2f} s  {signed / dt:.0f} rows/s"
+        f"({total_bytes / signed:.0f} B each) in {dt:.2f} s  {signed / dt:.0f} rows/s "
+        f"(CPU of {where}: {cpu:.2f} s, {cpu / signed * 1e6:.0f} us/row)"
     )
     return dt
 

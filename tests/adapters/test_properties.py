@@ -205,6 +205,56 @@ def test_cot_fragments(bits: list[str]) -> None:
     _run(CotAdapter(), ".txt", "".join(bits))
 
 
+TIMES = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "2024-05-01T10:00:00Z",
+            "1970-01-20T11:55:31.924Z",
+            "1970-12-31T23:59:59Z",
+            "0001-01-01T00:00:00+05:00",
+            "9999-12-31T23:59:59-05:00",
+            "9999-12-31T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+            "2024-05-01T10:00:00",
+        ]
+    ),
+)
+NUMS = st.one_of(
+    st.text(max_size=6), st.sampled_from(["47.5", "-91", "9999999.0", "1e999", "nan", "15"])
+)
+
+
+@SETTINGS
+@given(
+    st.fixed_dictionaries(
+        {
+            "type": st.one_of(
+                st.text(max_size=10),
+                st.sampled_from(["a-h-G-U-C-F", "a-f-G", "a-x-A-M-F-Q", "b-m-p"]),
+            ),
+            "time": TIMES,
+            "stale": TIMES,
+            "lat": NUMS,
+            "lon": NUMS,
+            "ce": NUMS,
+            "how": st.sampled_from(["m-r", "h-e", ""]),
+        }
+    ),
+    TIMES,
+)
+def test_cot_attribute_values(attrs: dict[str, str], produced: str) -> None:
+    from xml.sax.saxutils import quoteattr
+
+    point = " ".join(f"{k}={quoteattr(attrs[k])}" for k in ("lat", "lon", "ce"))
+    head = " ".join(f"{k}={quoteattr(attrs[k])}" for k in ("type", "time", "stale", "how"))
+    xml = (
+        f'<event version="2.0" uid="u" {head}><point {point} le="1"/>'
+        f"<detail><link production_time={quoteattr(produced)}/></detail></event>"
+    )
+    _run(CotAdapter(), ".cot", xml)
+
+
 def test_registry_names() -> None:
     assert set(ADAPTERS) == {"firms", "cot", "geojson", "observer", "radar", "cir", "osce"}
     assert all(cls.format == name for name, cls in ADAPTERS.items())

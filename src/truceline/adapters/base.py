@@ -86,9 +86,7 @@ class RowContext:
         self.repairs.append(note)
 
     def provenance(self) -> Provenance:
-        # Every field comes from this module (file name, hashlib hex digest, a counter, the
-        # adapter's format), so validating it per row would only cost time on large files.
-        return Provenance.model_construct(
+        return Provenance(
             source=self.source,
             sha256=self.sha256,
             row=self.row,
@@ -169,6 +167,13 @@ class Adapter(ABC):
                 loc, msg = describe_validation(exc)
                 counts.errors += 1
                 yield RowError(item.row, loc, msg, clip(item.raw))
+                continue
+            except OverflowError as exc:
+                # date arithmetic past year 1 or 9999 (e.g. 9999-12-31 plus a time of day)
+                counts.errors += 1
+                yield RowError(
+                    item.row, "row", f"a date or time out of range: {exc}", clip(item.raw)
+                )
                 continue
             counts.parsed += 1
             if ctx.repairs:

@@ -134,20 +134,20 @@ def cot_time(raw: str | None, name: str) -> datetime:
         raise FieldError(name, "missing")
     try:
         value = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise FieldError(name, f"{raw!r:.60} is not an xs:dateTime") from None
-    if value.tzinfo is None:
-        # CoT times are UTC by definition (the schema examples all end in Z)
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+        if value.tzinfo is None:
+            # CoT times are UTC by definition (the schema examples all end in Z)
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise FieldError(name, f"{raw!r:.60} is not an xs:dateTime in range") from None
 
 
 def seconds_as_milliseconds(value: datetime, reference: datetime) -> datetime | None:
     """The corrected time if `value` is an epoch-seconds count that was read as milliseconds."""
-    if value.year > 1970:
+    if value.year != 1970:
         return None
     fixed = _EPOCH + (value - _EPOCH) * 1000
-    if _PLAUSIBLE_FROM <= fixed <= reference + timedelta(days=1):
+    if _PLAUSIBLE_FROM <= fixed <= min(reference, _LATEST) + timedelta(days=1):
         return fixed
     return None
 

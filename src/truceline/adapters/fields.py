@@ -92,7 +92,10 @@ def rfc3339(raw: str, name: str) -> datetime:
         raise FieldError(name, f"not an RFC 3339 time: {raw!r:.60}") from None
     if value.tzinfo is None:
         raise FieldError(name, f"time has no UTC offset: {raw!r:.60} (add Z or ±hh:mm)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise FieldError(name, f"{raw!r:.60} is out of range in UTC") from None
 
 
 def enum_value(enum: type[E], raw: str, name: str) -> E:
