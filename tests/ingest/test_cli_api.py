@@ -128,3 +128,116 @@ def test_http_api(home: tuple[Path, keys.Ed25519PrivateKey]) -> None:
         assert client.get("/receipts/999999").status_code == 404
         assert client.post("/observations", content=b"[1,").status_code == 400
         assert [s["id"] for s in client.get("/sensors").json()] == ["mission-gateway", "radar-1"]
+
+
+def test_import_firms_file_cli_and_http(
+    home: tuple[Path, keys.Ed25519PrivateKey], data: Path
+) -> None:
+    """A real FIRMS file through the adapter and the import gateway; a second import is all duplicates."""
+    root, _ = home
+    firms = next((data / "economist-war-fire-model").glob("*.csv"))
+    counts = json.loads(
+        _run("ingest", "--home", str(root), "--format", "firms", "--json", str(firms))
+    )[str(firms)]
+    assert counts["accepted"] > 100
+    rows = counts["accepted"] + counts["rejected"]
+    with TestClient(create_app(Home(root))) as client:
+        again = client.post(
+            "/ingest/firms", content=firms.read_bytes(), headers={"x-filename": firms.name}
+        ).json()
+        assert again["accepted"] == 0
+        assert again["rejected_by_reason"].get("duplicate_provenance") == counts["accepted"]
+        assert again["accepted"] + again["rejected"] == rows
+        assert client.post("/ingest/nonsense", content=b"x").status_code == 404
+
+
+def test_sensor_rotate_and_revoke_cli(
+    home: tuple[Path, keys.Ed25519PrivateKey], tmp_path: Path
+) -> None:
+    root, _ = home
+    k1, k2 = keys.generate(), keys.generate()
+    h = str(root)
+    _run(
+        "sensor",
+        "add",
+        "--home",
+        h,
+        "--id",
+        "cam-9",
+        "--kind",
+        "camera",
+        "--operator",
+        "party-b",
+        "--public-key",
+        keys.public_key_b64(k1.public_key()),
+        "--effective-at",
+        "2026-03-01T00:00:00Z",
+    )
+    out = _run(
+        "sensor",
+        "rotate",
+        "cam-9",
+        "--home",
+        h,
+        "--public-key",
+        keys.public_key_b64(k2.public_key()),
+        "--effective-at",
+        "2026-03-05T00:00:00Z",
+    )
+    assert keys.key_id(k2.public_key()) in out
+    _run(
+        "sensor",
+        "revoke",
+        "cam-9",
+        "--home",
+        h,
+        "--effective-at",
+        "2026-03-06T00:00:00Z",
+        "--reason",
+        "lost",
+    )
+    listed = json.loads(_run("sensor", "list", "--home", h, "--json"))
+    cam = next(s for s in listed if s["id"] == "cam-9")
+    assert (
+        cam["status"] == "revoked"
+        and cam["keys"] == 2
+        and cam["keyid"] == keys.key_id(k2.public_key())
+    )
+    # refused before anything is written: unknown sensor, duplicate registration
+    assert runner.invoke(app, ["sensor", "revoke", "ghost", "--home", h]).exit_code == 1
+    dup = runner.invoke(
+        app,
+        [
+            "sensor",
+            "add",
+            "--home",
+            h,
+            "--id",
+            "cam-9",
+            "--kind",
+            "camera",
+            "--operator",
+            "party-b",
+            "--public-key",
+            keys.public_key_b64(keys.generate().public_key()),
+        ],
+    )
+    assert dup.exit_code == 1 and "already registered" in dup.output
+    bad = runner.invoke(
+        app,
+        [
+            "sensor",
+            "add",
+            "--home",
+            h,
+            "--id",
+            "x",
+            "--kind",
+            "radar",
+            "--operator",
+            "p",
+            "--public-key",
+            "AAAA",
+        ],
+    )
+    assert bad.exit_code == 1 and "kind" in bad.output and "public_key" in bad.output
