@@ -210,3 +210,18 @@ def test_prefix_is_honoured(witness: Witness, log: TestLog) -> None:
         assert c.post("/w1/add-checkpoint", content=log.request(0)).status_code == 200
         assert c.post("/add-checkpoint", content=log.request(1)).status_code == 404
         assert c.get("/w1/add-checkpoint").status_code == 405
+
+
+def test_latest_cosigned_checkpoint_is_served_by_origin_hash(
+    http: TestClient, witness: Witness, log: TestLog
+) -> None:
+    import hashlib
+
+    path = f"/{hashlib.sha256(log.origin.encode()).hexdigest()}/checkpoint"
+    assert http.get(path).status_code == 404  # known, but nothing cosigned yet
+    log.grow(5)
+    lines = post(http, log.request(0)).content
+    resp = http.get(path)
+    assert resp.status_code == 200 and resp.content == log.checkpoint() + lines
+    notes.open(resp.content, [witness.signer.verifier()])
+    assert http.get(f"/{'0' * 64}/checkpoint").status_code == 404

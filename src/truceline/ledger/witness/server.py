@@ -6,6 +6,8 @@ decision (and its status code) is made in `truceline.ledger.witness.core`.
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -39,6 +41,20 @@ def create_app(witness: Witness, prefix: str = "") -> FastAPI:
         except WitnessError as exc:
             return Response(f"{exc}\n", status_code=exc.status, media_type="text/plain")
         return Response(cosignatures, status_code=200, media_type="text/plain; charset=utf-8")
+
+    @app.get(prefix + "/{origin_hash}/checkpoint")
+    async def latest_checkpoint(origin_hash: str) -> Response:
+        """The latest checkpoint cosigned for a log, with this witness's cosignature.
+
+        Not part of tlog-witness (its monitoring API is still TBD); the path is the
+        layout Sunlight's skylight uses: the origin as lowercase hex SHA-256.
+        """
+        logs = await run_in_threadpool(witness.store.logs)
+        for st in logs:
+            if st.checkpoint and hashlib.sha256(st.origin.encode()).hexdigest() == origin_hash:
+                return Response(st.checkpoint, media_type="text/plain; charset=utf-8")
+        return Response("no cosigned checkpoint for that origin hash\n", status_code=404,
+                        media_type="text/plain")
 
     return app
 
