@@ -101,3 +101,58 @@ def test_bad_parameters() -> None:
         Sequencer(Broken(), max_batch=0)
     with pytest.raises(ValueError, match="max_pending"):
         Sequencer(Broken(), max_batch=10, max_pending=5)
+
+
+def test_futures_behave_like_stock_futures(make_log: LogFactory, sqlite_engine: Engine) -> None:
+    import asyncio
+    import concurrent.futures as cf
+
+    log = make_log(sqlite_engine)
+    seen: list[int] = []
+    with Sequencer(log, max_batch=8, max_interval=0.2) as seq:
+        futs = [seq.submit(f"{i}".encode()) for i in range(20)]
+        futs[0].add_done_callback(lambda f: seen.append(f.result()))
+        done, pending = cf.wait(futs, timeout=30)
+        assert not pending and len(done) == 20
+        assert seen == [0]
+        assert futs[5].exception() is None
+
+        async def awaited() -> int:
+            return await asyncio.wrap_future(seq.submit(b"async"))
+
+        assert asyncio.run(awaited()) == 20
+        # A future cancelled while still queued is skipped, the others go on.
+        blocker = threading.Event()
+        slow = Sequencer(Blocking(log, blocker), max_batch=1, max_interval=0)
+        first = slow.submit(b"first")
+        second = slow.submit(b"second")
+        assert second.cancel()
+        blocker.set()
+        assert first.result(timeout=30) == 21
+        assert second.cancelled()
+        slow.close()
+        assert log.size == 22  # 20 + "async" + "first"; "second" never went in
+
+
+def test_result_timeout_on_a_pending_future() -> None:
+    blocker = threading.Event()
+    with Sequencer(Blocking(None, blocker), max_batch=1, max_interval=0) as seq:
+        fut = seq.submit(b"x")
+        with pytest.raises(TimeoutError):
+            fut.result(timeout=0.05)
+        blocker.set()
+        assert fut.result(timeout=30) == 0
+
+
+class Blocking(Broken):
+    """Waits for an event, then appends to `inner` (or numbers from 0)."""
+
+    def __init__(self, inner: Ledger | None, event: threading.Event) -> None:
+        self.inner, self.event, self.n = inner, event, 0
+
+    def append(self, entries: Sequence[bytes]) -> list[int]:
+        self.event.wait(30)
+        if self.inner is not None:
+            return self.inner.append(entries)
+        self.n += len(entries)
+        return list(range(self.n - len(entries), self.n))
