@@ -121,9 +121,23 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_decoder = json.JSONDecoder(parse_int=_parse_int, parse_constant=_no_constants)
+
+
 def loads(data: bytes | str) -> Any:
     """Parse JSON the way RFC 8785 reads it: big integers as doubles, no NaN/Infinity."""
-    return json.loads(data, parse_int=_parse_int, parse_constant=_no_constants)
+    text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+    value, end = _decoder.raw_decode(text, _skip_ws(text, 0))
+    if _skip_ws(text, end) != len(text):
+        raise ValueError(f"extra data after the JSON value at character {end}")
+    return value
+
+
+def _skip_ws(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i] in " \t\n\r":
+        i += 1
+    return i
 
 
 # Number tokens where Python's repr and ES6 may differ: an integral float ('5.0') or an
