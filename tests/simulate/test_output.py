@@ -144,3 +144,18 @@ def test_parallel_signing_matches_inline(tmp_path: Path, monkeypatch: pytest.Mon
     inline = b"".join(e for e, _ in writer.rendered(cols, 1))
     pooled = b"".join(e for e, _ in writer.rendered(cols, 2))
     assert inline == pooled
+
+
+def test_fast_signing_path_is_byte_identical_to_the_codec() -> None:
+    from truceline.codec.records import seal
+
+    r = writer.run(config.load("spoofing", days=0.3), 4)
+    c = writer.columns(r)
+    n = min(len(c.seq), 400)
+    envelopes, _ = writer.render(c, (0, n))
+    for i, (obj, raw) in enumerate(
+        zip(writer._payloads(c, 0, n), envelopes.splitlines(), strict=True)
+    ):
+        assert obj == writer.payload(c, i)
+        k = c.key_by_id[obj["sensor"]]
+        assert raw == seal(OBSERVATION_TYPE, obj, c.keys[k], c.key_ids[k])

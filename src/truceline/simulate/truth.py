@@ -68,21 +68,13 @@ def evaluate(agreement: Agreement, world: World, events: ev.Events) -> list[tupl
             for w in agreement.geography.withdrawal:
                 limit[ev.W[w.weapon_class]] = w.distance_km * 1000
             who = (fire | (events.kind == ev.K_HEAVY)) & (events.weapon >= 0)
-            who &= np.isfinite(limit[np.maximum(events.weapon, 0)])
-            d = np.full(n, np.inf)
-            d[who] = world.distance_to_line(events.ox[who], events.oy[who])
-            mask = who & (d < limit[np.maximum(events.weapon, 0)])
+            lim = limit[np.maximum(events.weapon, 0)]
+            who &= np.isfinite(lim)
+            mask = who & (_line_distance(world, events.ox, events.oy, who, lim) < lim)
         elif act.act is Act.corridor_attack:
             for cor in agreement.geography.corridors:
-                geom = world.xy_shape(cor.shape)
-                near = np.zeros(n, bool)
-                near[landing] = (
-                    np.asarray(
-                        shapely.distance(
-                            geom, shapely.points(events.ix[landing], events.iy[landing])
-                        )
-                    )
-                    <= cor.width_m / 2
+                near = _near_line(
+                    world.xy_shape(cor.shape), events.ix, events.iy, landing, cor.width_m / 2
                 )
                 open_ = np.zeros(n, bool)
                 for win in cor.windows:
@@ -93,20 +85,57 @@ def evaluate(agreement: Agreement, world: World, events: ev.Events) -> list[tupl
         elif act.act is Act.protected_site_attack:
             for site in agreement.geography.protected_sites:
                 geom = world.xy_shape(site.shape)
-                near = np.zeros(n, bool)
-                near[landing] = (
-                    np.asarray(
-                        shapely.distance(
-                            geom, shapely.points(events.ix[landing], events.iy[landing])
-                        )
-                    )
-                    <= site.radius_m
-                )
-                mask |= near
+                mask |= _near_line(geom, events.ix, events.iy, landing, site.radius_m)
         hits[act.id] = mask & applies
     ids = [a.id for a in agreement.prohibited_acts]
-    table = np.column_stack([hits[i] for i in ids]) if ids else np.zeros((n, 0), bool)
-    return [tuple(ids[j] for j in np.flatnonzero(row)) for row in table]
+    if not ids or n == 0:
+        return [()] * n
+    # rows as bit masks: a handful of distinct combinations, each turned into a tuple once
+    bits = np.zeros(n, np.int64)
+    for j, i in enumerate(ids):
+        bits |= hits[i].astype(np.int64) << j
+    combos, inverse = np.unique(bits, return_inverse=True)
+    tuples = [tuple(ids[j] for j in range(len(ids)) if int(c) >> j & 1) for c in combos]
+    return [tuples[k] for k in inverse.tolist()]
+
+
+def _line_distance(
+    world: World, x: np.ndarray, y: np.ndarray, who: np.ndarray, limit: np.ndarray
+) -> np.ndarray:
+    """Distance to the contact line for `who` (inf elsewhere), exact where it matters.
+
+    The point on the line at the same u is |dv| away, so |dv| < limit already
+    settles "closer than the limit"; only the rest need the exact distance.
+    """
+    d = np.full(len(x), np.inf)
+    idx = np.flatnonzero(who)
+    u, v = world.xy_to_uv(x[idx], y[idx])
+    dv = np.abs(v - world.line_v_at(u))
+    inside = dv < limit[idx]
+    d[idx[inside]] = dv[inside]  # an upper bound, below the limit: enough to decide
+    rest = idx[~inside]
+    if len(rest):
+        d[rest] = world.distance_to_line(x[rest], y[rest])
+    return d
+
+
+def _near_line(
+    geom: shapely.Geometry, x: np.ndarray, y: np.ndarray, who: np.ndarray, radius: float
+) -> np.ndarray:
+    """Points of `who` within `radius` metres of `geom` (bounding box first, then exact)."""
+    out = np.zeros(len(x), bool)
+    minx, miny, maxx, maxy = geom.bounds
+    box = (
+        who
+        & (x >= minx - radius)
+        & (x <= maxx + radius)
+        & (y >= miny - radius)
+        & (y <= maxy + radius)
+    )
+    idx = np.flatnonzero(box)
+    if len(idx):
+        out[idx] = np.asarray(shapely.distance(geom, shapely.points(x[idx], y[idx]))) <= radius
+    return out
 
 
 def event_id(i: int) -> str:

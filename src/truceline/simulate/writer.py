@@ -16,6 +16,7 @@ the chunks are written back in order.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import multiprocessing
@@ -32,7 +33,7 @@ import yaml
 
 from truceline.agreement.model import Agreement
 from truceline.codec import keys as keyfiles
-from truceline.codec.records import seal
+from truceline.codec.dsse import pae
 from truceline.observation import OBSERVATION_TYPE, format_time
 from truceline.registry.model import Sensor as RegistrySensor
 from truceline.registry.model import SensorKind, SensorList
@@ -98,6 +99,7 @@ class _Columns:
     sensor_ids: list[str]
     key_ids: list[str]
     keys: list[Any]
+    key_by_id: dict[str, int]
     sensor: np.ndarray
     seq: np.ndarray
     ms: np.ndarray
@@ -158,26 +160,127 @@ def payload(c: _Columns, i: int) -> dict[str, Any]:
     }
 
 
-def _truth_line(c: _Columns, i: int) -> str:
-    e = int(c.event[i])
-    line = {
-        "type": "observation",
-        "sensor": c.sensor_ids[c.sensor[i]],
-        "seq": int(c.seq[i]),
-        "event": truth.event_id(e) if e >= 0 else "false_alarm",
-        "lie": bool(c.lie[i]),
+def _times(c: _Columns, a: int, b: int) -> list[str]:
+    """RFC 3339 UTC strings (as `format_time` writes them) for rows a..b, vectorised."""
+    start = np.datetime64(c.start.replace(tzinfo=None), "ms")
+    text = np.datetime_as_string(start + c.ms[a:b].astype("timedelta64[ms]"), unit="ms")
+    return [t[:-4] + "Z" if t.endswith(".000") else t.rstrip("0") + "Z" for t in text.tolist()]
+
+
+def _payloads(c: _Columns, a: int, b: int) -> Iterator[dict[str, Any]]:
+    """`payload(c, i)` for rows a..b, reading plain Python lists (much faster than numpy scalars)."""
+    cols = {
+        name: getattr(c, name)[a:b].tolist()
+        for name in (
+            "sensor",
+            "seq",
+            "kind",
+            "lon",
+            "lat",
+            "unc",
+            "perception",
+            "weapon",
+            "calibre",
+            "conf",
+            "olon",
+            "olat",
+            "ocep",
+            "bearing",
+            "band_lo",
+            "band_hi",
+            "frp",
+            "count",
+        )
     }
-    return json.dumps(line, separators=(",", ":"))
+    times = _times(c, a, b)
+    perceptions = [p.value for p in PERCEPTIONS]
+    weapons = [w.value for w in ev.WEAPONS]
+    kinds = [k.value for k in KINDS]
+    isfinite = math.isfinite
+    for j in range(b - a):
+        attrs: dict[str, Any] = {"perception": perceptions[cols["perception"][j]]}
+        w = cols["weapon"][j]
+        if w >= 0:
+            attrs["weapon_class"] = weapons[w]
+        v = cols["calibre"][j]
+        if isfinite(v):
+            attrs["calibre_mm"] = _num(v, 2)
+        v = cols["olon"][j]
+        if isfinite(v):
+            attrs["origin"] = {
+                "coordinates": [_num(v, 6), _num(cols["olat"][j], 6)],
+                "cep_m": _num(cols["ocep"][j], 1),
+            }
+        v = cols["bearing"][j]
+        if isfinite(v):
+            attrs["bearing_deg"] = _num(round(v, 1) % 360.0, 1)
+        v = cols["band_lo"][j]
+        if isfinite(v):
+            attrs["distance_band_m"] = [_num(v, 0), _num(cols["band_hi"][j], 0)]
+        if cols["count"][j] > 0:
+            attrs["count"] = cols["count"][j]
+        v = cols["frp"][j]
+        if isfinite(v):
+            attrs["frp_mw"] = _num(v, 2)
+        v = cols["conf"][j]
+        if isfinite(v):
+            attrs["confidence"] = _num(v, 2)
+        yield {
+            "sensor": c.sensor_ids[cols["sensor"][j]],
+            "seq": cols["seq"][j],
+            "observed_at": times[j],
+            "kind": kinds[cols["kind"][j]],
+            "geometry": {
+                "type": "Point",
+                "coordinates": [_num(cols["lon"][j], 6), _num(cols["lat"][j], 6)],
+            },
+            "uncertainty_m": _num(max(cols["unc"][j], 1.0), 1),
+            "attributes": attrs,
+        }
+
+
+# RFC 8785 for these payloads is exactly the standard encoder with sorted keys: every
+# key is ASCII, every float is rounded to a non-integral value in [1e-4, 1e16) or made
+# an int (see _num), which is where `truceline.codec.jcs` takes its own fast path.
+# The envelope is likewise the canonical form `records.seal` writes. Both are checked
+# byte for byte against the codec in tests/simulate/test_output.py.
+_encode = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+).encode
+_TYPE = OBSERVATION_TYPE.encode()
+
+
+def _envelope(obj: dict[str, Any], key: Any, keyid: str) -> bytes:
+    body = _encode(obj).encode()
+    sig = key.sign(pae(OBSERVATION_TYPE, body))
+    return b'{"payload":"%s","payloadType":"%s","signatures":[{"keyid":"%s","sig":"%s"}]}' % (
+        base64.b64encode(body),
+        _TYPE,
+        keyid.encode(),
+        base64.b64encode(sig),
+    )
 
 
 def _render(bounds: tuple[int, int]) -> tuple[bytes, bytes]:
-    c = _JOB
-    assert c is not None
+    assert _JOB is not None
+    return render(_JOB, bounds)
+
+
+def render(c: _Columns, bounds: tuple[int, int]) -> tuple[bytes, bytes]:
+    """(envelope lines, truth lines) for rows bounds[0]..bounds[1]."""
+    a, b = bounds
     envelopes, lines = [], []
-    for i in range(*bounds):
-        s = int(c.sensor[i])
-        envelopes.append(seal(OBSERVATION_TYPE, payload(c, i), c.keys[s], c.key_ids[s]))
-        lines.append(_truth_line(c, i))
+    events = c.event[a:b].tolist()
+    lies = c.lie[a:b].tolist()
+    for obj, e, lie in zip(_payloads(c, a, b), events, lies, strict=True):
+        sensor = obj["sensor"]
+        k = c.key_by_id[sensor]
+        envelopes.append(_envelope(obj, c.keys[k], c.key_ids[k]))
+        event = truth.event_id(e) if e >= 0 else "false_alarm"
+        lines.append(
+            f'{{"type":"observation","sensor":"{sensor}","seq":{obj["seq"]},'
+            f'"event":"{event}","lie":{"true" if lie else "false"}}}'
+        )
     return b"\n".join(envelopes) + b"\n", ("\n".join(lines) + "\n").encode()
 
 
@@ -191,6 +294,7 @@ def columns(r: Run) -> _Columns:
         sensor_ids=[s.id for s in r.sensors],
         key_ids=[keyfiles.key_id(k.public_key()) for k in keys],
         keys=keys,
+        key_by_id={s.id: i for i, s in enumerate(r.sensors)},
         sensor=o.sensor,
         seq=r.observed.seq,
         ms=np.round(o.t * 1000).astype(np.int64),

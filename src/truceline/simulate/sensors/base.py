@@ -132,7 +132,9 @@ class Phenomena:
     def near(self, x: float, y: float, radius_m: float) -> np.ndarray:
         if not len(self.t):
             return np.empty(0, np.int64)
-        return np.asarray(sorted(self.tree.query_ball_point([x, y], radius_m)), dtype=np.int64)
+        found = np.asarray(self.tree.query_ball_point([x, y], radius_m), dtype=np.int64)
+        found.sort()
+        return found
 
 
 def circular_error(rng: np.random.Generator, cep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,11 +44,10 @@ def observe(
     max_reach = float(reach.max()) if len(reach) else 0.0
     parts = []
     for idx, s in sensors:
-        cand = (
-            np.asarray(sorted(tree.query_ball_point([s.x, s.y], max_reach)), dtype=np.int64)
-            if len(fire)
-            else np.empty(0, np.int64)
+        cand = np.asarray(
+            tree.query_ball_point([s.x, s.y], max_reach) if len(fire) else [], dtype=np.int64
         )
+        cand.sort()
         if not len(cand):
             continue
         d = np.hypot(ox[cand] - s.x, oy[cand] - s.y)
