@@ -199,3 +199,23 @@ def test_a_cosignature_from_the_wrong_key_is_not_counted(
         c.close()
     assert "a1" in result.missing and "no valid cosignature" in result.missing["a1"]
     assert result.quorum_met  # a2 and a3 still make party A's 2
+
+
+def test_witness_urls_come_from_the_policy_file(
+    witnesses: dict[str, Witness], log: TestLog, log_engine: Engine
+) -> None:
+    log.grow(4)
+    with witness_farm(witnesses) as urls:
+        lines = [f"log {log.vkey}"]
+        for n in NAMES:
+            url = f" {urls[n]}" if n != "g2" else ""  # g2 is listed without a URL
+            lines.append(f"witness {n} {cosigner(n).verifier().vkey}{url}")
+        lines += ["group A 2 a1 a2 a3", "group B 2 b1 b2", "group G any g1 g2",
+                  "group all-parties all A B G", "quorum all-parties"]
+        policy = Policy.parse("\n".join(lines) + "\n")
+        c = Cosigner(policy, log_engine, log.proof, retries=0)
+        result = c.collect(log.checkpoint(), 0)
+        c.close()
+    assert result.quorum_met
+    assert result.missing == {"g2": "no URL in the policy"}
+    assert policy.verify(result.note).witnesses == frozenset(NAMES) - {"g2"}
