@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -219,3 +220,22 @@ def test_witness_urls_come_from_the_policy_file(
     assert result.quorum_met
     assert result.missing == {"g2": "no URL in the policy"}
     assert policy.verify(result.note).witnesses == frozenset(NAMES) - {"g2"}
+
+
+def test_a_cosignature_from_the_future_is_not_published(
+    sqlite_engine: Engine, log: TestLog, log_engine: Engine
+) -> None:
+    from datetime import timedelta
+
+    now = FixedClock(datetime.now(UTC))
+    ahead = FixedClock(now.at + timedelta(hours=1))
+    ws = {n: make_witness(sqlite_engine, n, ahead if n == "b1" else now, log) for n in NAMES}
+    log.grow(2)
+    with witness_farm(ws) as urls:
+        c = cosigner_for(log, log_engine, urls, clock=now, max_skew=300)
+        result = c.collect(log.checkpoint(), 0)
+        c.close()
+    assert set(result.missing) == {"b1"} and "in the future" in result.missing["b1"]
+    assert not result.quorum_met  # party B needs both b1 and b2
+    # b1 did cosign size 2, so the log remembers that for next time.
+    assert WitnessSizes(log_engine, log.origin).get()[cosigner("b1").verifier().vkey] == 2

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from truceline.clock import Clock, SystemClock, monotonic, unix_seconds
 from truceline.ledger import note as notes
 from truceline.ledger.checkpoint import Checkpoint
+from truceline.ledger.cosignature import timestamp_of
 from truceline.ledger.policy import Policy
 from truceline.ledger.policy import Witness as PolicyWitness
 from truceline.ledger.witness.client import (
@@ -150,6 +151,7 @@ class Cosigner:
         request_timeout: float = 5.0,
         retries: int = 2,
         clock: Clock | None = None,
+        max_skew: int = 300,
         client_factory: Callable[[str], WitnessClient] | None = None,
     ) -> None:
         """`urls` (policy witness name -> submission prefix) override the policy's URLs.
@@ -162,6 +164,7 @@ class Cosigner:
         self.consistency_proof = consistency_proof
         self.timeout = timeout
         self.grace = grace
+        self.max_skew = max_skew
         self.clock: Clock = clock or SystemClock()
         urls = dict(urls or {})
         self.targets: list[PolicyWitness] = []
@@ -206,15 +209,28 @@ class Cosigner:
         def one(w: PolicyWitness) -> bytes:
             # First contact: guess the previously published size; a 409 corrects it.
             old = known.get(w.verifier.vkey, previous_size)
+            now = unix_seconds(self.clock)
             try:
                 sub = self.clients[w.name].submit(note, cp.size, old, prove, deadline)
-                lines = verified_cosignatures(parsed.text, sub.cosignatures, [w])
-                if w.name not in lines:
-                    raise WitnessRefused(200, "response has no valid cosignature from its key")
-            except (WitnessClientError, notes.NoteError, ValueError) as exc:
-                sizes.note_error(w.verifier.vkey, unix_seconds(self.clock), str(exc)[:500])
+            except (WitnessClientError, ValueError) as exc:
+                sizes.note_error(w.verifier.vkey, now, str(exc)[:500])
                 raise
-            sizes.put(w.verifier.vkey, cp.size, unix_seconds(self.clock))
+            # The witness has moved to cp.size whatever we make of its answer.
+            problem = ""
+            try:
+                lines = verified_cosignatures(parsed.text, sub.cosignatures, [w])
+            except notes.NoteError as exc:
+                lines, problem = {}, f"bad cosignature: {exc}"
+            if w.name not in lines:
+                problem = problem or "response has no valid cosignature from its key"
+            else:
+                ts = timestamp_of(notes.parse(b"-\n\n" + lines[w.name]).signatures[0].signature)
+                if ts > unix_seconds(self.clock) + self.max_skew:
+                    # tlog-cosignature: verifiers MAY reject future timestamps; ours must not ship.
+                    problem = f"cosignature timestamp {ts} is more than {self.max_skew}s in the future"
+            sizes.put(w.verifier.vkey, cp.size, now, problem)
+            if problem:
+                raise WitnessRefused(200, problem)
             return lines[w.name]
 
         result = CosignResult(note=note, missing=dict(self.unreachable))
