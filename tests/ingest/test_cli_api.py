@@ -68,6 +68,60 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, keys.Ed25519Pr
     return tmp / "home", sensor_key
 
 
+def test_agreement_amendment_via_cli(home: tuple[Path, keys.Ed25519PrivateKey]) -> None:
+    import yaml
+
+    from truceline.agreement.load import load_agreement
+    from truceline.agreement.versions import payload_sha256
+
+    root, _ = home
+    signers = root.parent / "signers"
+    v1 = load_agreement(signers / "agreement.yaml")
+    doc = yaml.safe_load((signers / "agreement.yaml").read_text())
+    doc.update(version=2, previous=payload_sha256(v1), effective_from="2026-06-01T00:00:00Z")
+    doc["evidence"]["confirmed_min_sources"] = 4
+    (root.parent / "v2.yaml").write_text(yaml.safe_dump(doc))
+    out = _run("agreement", "propose", str(root.parent / "v2.yaml"), "--home", str(root))
+    assert "awaiting party-a, party-b" in out
+    _run(
+        "agreement",
+        "sign",
+        "--home",
+        str(root),
+        "--as",
+        "party-a",
+        "--key",
+        str(signers / "party-a.key"),
+    )
+    wrong = runner.invoke(
+        app,
+        [
+            "agreement",
+            "sign",
+            "--home",
+            str(root),
+            "--as",
+            "party-b",
+            "--key",
+            str(signers / "party-a.key"),
+        ],
+    )
+    assert wrong.exit_code == 1 and "is not a key of 'party-b'" in wrong.output
+    out = _run(
+        "agreement",
+        "sign",
+        "--home",
+        str(root),
+        "--as",
+        "party-b",
+        "--key",
+        str(signers / "party-b.key"),
+    )
+    assert "(complete)" in out
+    assert " v2 " in _run("agreement", "show", "--home", str(root), "--at", "2026-06-02T00:00:00Z")
+    assert " v1 " in _run("agreement", "show", "--home", str(root), "--at", "2026-05-01T00:00:00Z")
+
+
 def _seal(key: keys.Ed25519PrivateKey, seq: int) -> bytes:
     now = datetime.now(UTC).replace(microsecond=0)
     return records.seal(OBSERVATION_TYPE, obs(seq=seq, at=now), key, keys.key_id(key.public_key()))
