@@ -35,6 +35,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -46,6 +47,7 @@ from sqlalchemy import Engine
 
 from truceline.ledger import merkle, tiles
 from truceline.ledger.base import Ledger
+from truceline.ledger.checkpoint import Checkpoint
 from truceline.ledger.dedup import DedupIndex, entry_digest
 from truceline.ledger.durable import DurableWriter, file_lock, write_atomic
 from truceline.ledger.integrate import grow, root_from_tails
@@ -134,6 +136,7 @@ class TileLog(Ledger):
         self._tail_bundle: list[bytes] = []
         self._published = 0
         self._recovered = False
+        self._cp_cache: tuple[tuple[int, int, int], bytes, Checkpoint] | None = None
 
     # --- construction ------------------------------------------------------------
 
@@ -433,11 +436,23 @@ class TileLog(Ledger):
         return [e for _, e in self._iter_entries(start, stop, size)]
 
     def checkpoint(self) -> bytes:
-        return (self.log_dir / CHECKPOINT).read_bytes()
+        return self._latest()[0]
+
+    def _latest(self) -> tuple[bytes, Checkpoint]:
+        """The checkpoint file and its parsed body, re-read only when the file was replaced."""
+        path = self.log_dir / CHECKPOINT
+        st = os.stat(path)
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._cp_cache
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        signed = path.read_bytes()
+        cp = parse_checkpoint(signed)
+        self._cp_cache = (key, signed, cp)
+        return signed, cp
 
     def prove(self, index: int) -> bytes:
-        note = self.checkpoint()
-        cp = parse_checkpoint(note)
+        note, cp = self._latest()
         if not 0 <= index < cp.size:
             raise IndexError(f"index {index}: out of range for checkpoint size {cp.size}")
         return format_proof(index, self.tiles.inclusion_proof(index, cp.size), note)

@@ -36,7 +36,7 @@ class TileStore:
 
     def __init__(self, root: Path, cache_tiles: int = 4096) -> None:
         self.dir = root
-        self._cache: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()  # FIFO
         self._cache_max = cache_tiles
         self._mu = threading.Lock()
 
@@ -50,15 +50,14 @@ class TileStore:
 
     def tile(self, level: int, index: int, size: int) -> list[list[bytes]]:
         """Tile (level, index) as it is in a tree of `size`, with its inner levels."""
-        width = tiles.tile_width(level, index, size)
-        if width == 0:
+        avail = (size >> (tiles.TILE_HEIGHT * level)) - index * tiles.TILE_WIDTH
+        width = tiles.TILE_WIDTH if avail >= tiles.TILE_WIDTH else avail
+        if width <= 0:
             raise TileStoreError(f"tile {level}/{index} does not exist in a tree of size {size}")
         key = (level, index, width)
-        with self._mu:
-            got = self._cache.get(key)
-            if got is not None:
-                self._cache.move_to_end(key)
-                return got
+        got = self._cache.get(key)  # lock-free hit: dict reads are atomic under the GIL
+        if got is not None:
+            return got
         rel = tiles.tile_path(level, index, width)
         data = self.read_file(rel)
         if len(data) != width * tiles.HASH_SIZE:
@@ -67,7 +66,7 @@ class TileStore:
         with self._mu:
             self._cache[key] = levels
             if len(self._cache) > self._cache_max:
-                self._cache.popitem(last=False)
+                self._cache.popitem(last=False)  # oldest loaded first: upper tiles are reloaded cheaply
         return levels
 
     def put_tile(self, level: int, index: int, hashes: list[bytes]) -> None:
