@@ -86,3 +86,16 @@ def test_evidence_is_kept_once_and_listed(engine: Engine) -> None:
     ev = store.evidence()
     assert [(e.offered, e.proof, e.observed_at) for e in ev] == [(b"b", (R1, R2), 7), (b"c", (), 9)]
     assert WitnessStore(engine, "w2").evidence() == []
+
+
+def test_tables_are_created_on_an_engine_opened_without_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from truceline.ledger.policy import PolicyBuilder
+    from truceline.ledger.witnessing import Cosigner, WitnessSizes
+
+    engine = open_store(f"sqlite:///{tmp_path / 'bare.db'}", create=False)
+    store = WitnessStore(engine, "w1")
+    store.add_log(ORIGIN, "k1")
+    assert store.state(ORIGIN).size == 0
+    Cosigner(PolicyBuilder().quorum("none").build(), engine).close()
+    assert WitnessSizes(engine, ORIGIN).get() == {}
+    engine.dispose()

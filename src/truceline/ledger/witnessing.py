@@ -161,6 +161,8 @@ class Cosigner:
         """
         self.policy = policy
         self.engine = engine
+        # The engine may have been opened before this module was imported.
+        Base.metadata.create_all(engine, tables=[WitnessSizeRow.__table__])  # type: ignore[list-item]
         self.consistency_proof = consistency_proof
         self.timeout = timeout
         self.grace = grace

@@ -144,6 +144,8 @@ class WitnessStore:
     def __init__(self, engine: Engine, witness: str) -> None:
         self.engine = engine
         self.witness = witness
+        # The engine may have been opened before this module was imported.
+        Base.metadata.create_all(engine, tables=[_LOGS, _KEYS, WitnessEvidenceRow.__table__])  # type: ignore[list-item]
 
     # --- configuration ---------------------------------------------------
 
