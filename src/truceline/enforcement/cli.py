@@ -94,9 +94,11 @@ def vote_command(
     voter: str = typer.Option(..., "--voter", help="your signatory id"),
     choice: str = typer.Option(..., "--choice", help="block | allow | abstain"),
     key: Path = typer.Option(..., "--key", help="your Ed25519 private key (PEM or base64 seed)"),
-    at: str | None = typer.Option(None, "--at", help="cast time (RFC 3339); default: now"),
 ) -> None:
-    """Sign a vote on a penalty case and put it on the log."""
+    """Sign a vote on a penalty case, cast now, and put it on the log.
+
+    The cast time is the clock's: a vote cannot be back-dated into a closed window.
+    """
     from truceline.codec.keys import KeyFileError, key_id, load_private_key
     from truceline.codec.records import seal
     from truceline.enforcement.records import VOTE_TYPE, Choice
@@ -109,7 +111,7 @@ def vote_command(
         private = load_private_key(key)
     except KeyFileError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    cast = _now(at)
+    cast = _now(None)
     obj = {"case": case, "voter": voter, "choice": choice, "cast_at": format_time(cast)}
     entry = seal(VOTE_TYPE, obj, private, key_id(private.public_key()))
 
