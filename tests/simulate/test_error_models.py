@@ -151,3 +151,25 @@ def test_reported_cep_is_a_median_not_a_sigma() -> None:
     dx, dy = circular_error(rng, np.full(20000, 100.0))
     assert 0.97 < np.median(np.hypot(dx, dy)) / 100.0 < 1.03
     assert pytest.approx(np.sqrt(2 * np.log(2)), rel=1e-4) == CEP_PER_SIGMA
+
+
+def test_outages_remove_about_the_unavailable_share() -> None:
+    base = {
+        "days": 4,
+        "world": {"front_km": 200},
+        "behaviour": {"phases": [{"days": 1, "mode": "duel"}]},
+    }
+    down = writer.run(
+        config.validate(
+            {**base, "sensors": {"availability": {"acoustic": 0.6}, "outage_hours": 2}}
+        ),
+        8,
+    )
+    up = writer.run(config.validate({**base, "sensors": {"availability": {}}}), 8)
+
+    def acoustic(r: writer.Run) -> int:
+        return int(sum(r.sensors[s].family == "acoustic" for s in r.observed.obs.sensor))
+
+    # the same events and detections, minus what fell into outages (~40%, generous bounds)
+    assert len(down.events) == len(up.events)
+    assert 0.4 < acoustic(down) / acoustic(up) < 0.8

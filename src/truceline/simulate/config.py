@@ -304,6 +304,11 @@ class ReportConfig(_Model):
 
 
 class SensorsConfig(_Model):
+    availability: dict[str, float] = Field(
+        default_factory=lambda: {"radar": 0.95, "acoustic": 0.97, "seismic": 0.99, "camera": 0.9},
+        description="share of time each fixed sensor of a family is up (power, maintenance, jamming)",
+    )
+    outage_hours: float = Field(default=4, gt=0, description="mean length of one outage")
     radar: RadarConfig = Field(default_factory=RadarConfig)
     satellite: SatelliteConfig = Field(default_factory=SatelliteConfig)
     acoustic: AcousticConfig = Field(default_factory=AcousticConfig)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from truceline.simulate import availability, faults
 from truceline.simulate import events as ev
-from truceline.simulate import faults
 from truceline.simulate.config import Scenario
 from truceline.simulate.sensors import (
     acoustic,
@@ -64,6 +64,9 @@ def observe_all(
             module.observe(sensor_rng(seed, name), scenario, world, events, phen, group(name))
         )
     obs = Obs.concat(parts)
+    obs = obs.take(
+        np.flatnonzero(availability.up(sensor_rng(seed, "outages"), scenario, sensors, obs))
+    )
 
     broken = faults.pick_malfunctioning(scenario, sensors)
     if broken is not None:
