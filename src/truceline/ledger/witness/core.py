@@ -171,7 +171,8 @@ class Witness:
             if size == 0 and root != EMPTY_ROOT:
                 raise BadProof("checkpoint: a tree of size 0 has root SHA-256(\"\")")
             return
-        assert state.root is not None  # old == state.size > 0 means a root was recorded
+        if state.root is None:  # old == state.size > 0 always comes with a recorded root
+            raise WitnessError(f"state of {state.origin!r}: size {state.size} without a root")
         if old == size:
             if proof:
                 raise BadProof("consistency proof: must be empty when old size equals the new size")
