@@ -12,7 +12,8 @@ import hashlib
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, Engine, LargeBinary, String
+from sqlalchemy import BigInteger, Engine, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from truceline.store.base import Base
@@ -24,21 +25,27 @@ _LOOKUP_CHUNK = 900
 _HASHES = "ledger_entry_hash"
 
 
-class LedgerEntryHash(Base):
-    __tablename__ = _HASHES
-    # One B-tree keyed by (origin, digest) instead of a rowid table plus an index.
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
-    entry_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
-
-
 class LedgerDedupState(Base):
+    """One row per log: its small numeric id and how far the index covers it."""
+
     __tablename__ = "ledger_dedup_state"
 
-    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
+    log_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(String(1024), unique=True, nullable=False)
     indexed_size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class LedgerEntryHash(Base):
+    __tablename__ = _HASHES
+    # One B-tree keyed by (log, digest) instead of a rowid table plus an index, and a
+    # numeric log id rather than the origin string in every row: ~half the bytes per entry.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    log_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ledger_dedup_state.log_id"), primary_key=True
+    )
+    entry_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 def entry_digest(entry: bytes) -> bytes:
@@ -51,14 +58,33 @@ class DedupIndex:
     def __init__(self, engine: Engine, origin: str) -> None:
         self.engine = engine
         self.origin = origin
-        Base.metadata.create_all(engine, tables=[LedgerEntryHash.__table__, LedgerDedupState.__table__])  # type: ignore[list-item]
+        Base.metadata.create_all(
+            engine,
+            tables=[LedgerDedupState.__table__, LedgerEntryHash.__table__],  # type: ignore[list-item]
+        )
+        self.log_id = self._log_id()
+
+    def _log_id(self) -> int:
+        s = LedgerDedupState.__table__
+        for _ in range(2):
+            with self.engine.connect() as conn:
+                got = conn.execute(sa.select(s.c.log_id).where(s.c.origin == self.origin)).scalar()
+            if got is not None:
+                return int(got)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(s.insert().values(origin=self.origin, indexed_size=0))
+            except IntegrityError:
+                continue  # another process registered it first
+        raise RuntimeError(f"dedup index: cannot register log {self.origin!r}")
 
     def indexed_size(self) -> int:
+        s = LedgerDedupState.__table__
         with self.engine.connect() as conn:
             got = conn.execute(
-                sa.select(LedgerDedupState.indexed_size).where(LedgerDedupState.origin == self.origin)
-            ).scalar_one_or_none()
-        return int(got or 0)
+                sa.select(s.c.indexed_size).where(s.c.log_id == self.log_id)
+            ).scalar_one()
+        return int(got)
 
     def _placeholder(self) -> str:
         return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
@@ -76,10 +102,10 @@ class DedupIndex:
             for lo in range(0, len(wanted), _LOOKUP_CHUNK):
                 chunk = wanted[lo : lo + _LOOKUP_CHUNK]
                 sql = (
-                    f"SELECT entry_sha256, idx FROM {_HASHES} WHERE origin = {ph} "
+                    f"SELECT entry_sha256, idx FROM {_HASHES} WHERE log_id = {ph} "
                     f"AND entry_sha256 IN ({', '.join([ph] * len(chunk))})"
                 )
-                rows = conn.exec_driver_sql(sql, (self.origin, *chunk))
+                rows = conn.exec_driver_sql(sql, (self.log_id, *chunk))
                 found.update((bytes(d), int(i)) for d, i in rows)
         return found
 
@@ -90,24 +116,20 @@ class DedupIndex:
         with self.engine.begin() as conn:
             if rows:
                 conn.exec_driver_sql(
-                    f"INSERT INTO {_HASHES} (origin, entry_sha256, idx) VALUES ({ph}, {ph}, {ph})",
-                    [(self.origin, d, i) for d, i in rows],
+                    f"INSERT INTO {_HASHES} (log_id, entry_sha256, idx) VALUES ({ph}, {ph}, {ph})",
+                    [(self.log_id, d, i) for d, i in rows],
                 )
-            updated = conn.execute(
-                s.update().where(s.c.origin == self.origin).values(indexed_size=new_size)
-            ).rowcount
-            if not updated:
-                conn.execute(s.insert().values(origin=self.origin, indexed_size=new_size))
+            conn.execute(s.update().where(s.c.log_id == self.log_id).values(indexed_size=new_size))
 
     def truncate(self, size: int) -> None:
         """Forget every index >= size (used when the index is ahead of the tiles)."""
         t = LedgerEntryHash.__table__
         s = LedgerDedupState.__table__
         with self.engine.begin() as conn:
-            conn.execute(t.delete().where(t.c.origin == self.origin, t.c.idx >= size))
+            conn.execute(t.delete().where(t.c.log_id == self.log_id, t.c.idx >= size))
             conn.execute(
                 s.update()
-                .where(s.c.origin == self.origin, s.c.indexed_size > size)
+                .where(s.c.log_id == self.log_id, s.c.indexed_size > size)
                 .values(indexed_size=size)
             )
 

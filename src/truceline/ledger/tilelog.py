@@ -11,17 +11,20 @@ Layout under `log_dir` (servable as-is by any static web server):
 
 Write order of a batch (the model is Tessera's POSIX driver):
 
-1. entry bundles and hash tiles, each written to a temp file, fsynced and renamed,
-   then the directories fsynced. Nothing refers to them yet, so a crash here
-   leaves only files past the tree size, which the next open deletes;
-2. `.state/treeState` atomically (temp + fsync + rename + dir fsync). This is
-   the commit: from now on the batch is in the log;
-3. the checkpoint is signed (and cosigned, through the `cosigner` hook) and
-   written atomically. A crash between 2 and 3 is finished on the next open by
+1. entry bundles and hash tiles: each written to a temp file and fsynced (in
+   parallel), then renamed into place in a fixed order, then the directories
+   fsynced. Nothing refers to them yet, so a crash here leaves only files past
+   the tree size (or temp files), which the next open deletes;
+2. in parallel with 1, the dedup index rows (metadata store) are committed
+   together with its `indexed_size`. The index may thus run ahead of the tree
+   state; the next open (or batch) truncates it back. It is a cache of the
+   bundles: when behind, it is caught up from them;
+3. `.state/treeState` atomically (temp + fsync + rename + dir fsync). This is
+   the commit point: from now on the batch is in the log;
+4. the checkpoint is signed (and cosigned, through the `cosigner` hook) and
+   written atomically. A crash between 3 and 4 is finished on the next open by
    publishing the checkpoint of the tree state; Ed25519 is deterministic, so
    re-signing the same size yields the same note;
-4. the dedup index (metadata store) records the batch. It is a cache of the
-   bundles: a crash before this is caught up from the bundles on the next batch;
 5. only then are the indices returned.
 
 A checkpoint therefore never names a size past the tree state, the tree state
