@@ -188,7 +188,11 @@ def router(home: Home) -> APIRouter:
             )
         return out
 
-    r.add_event_handler("shutdown", lambda: [m.close() for m in opened])
+    def close_all() -> None:
+        for m in opened:
+            m.close()
+
+    r.add_event_handler("shutdown", close_all)
     return r
 
 

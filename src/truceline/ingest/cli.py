@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -82,13 +84,11 @@ def ingest(
                     envelopes = split_envelopes(f.read_bytes())
                     task = progress.add_task(f.name, total=len(envelopes))
                     tally = mission.ingest_envelopes(
-                        envelopes, str(f), batch, lambda n, t=task: progress.advance(t, n)
+                        envelopes, str(f), batch, _advance(progress, task)
                     )
                 else:
                     task = progress.add_task(f.name, total=None)
-                    tally = mission.import_file(
-                        fmt, f, batch, lambda n, t=task: progress.advance(t, n)
-                    )
+                    tally = mission.import_file(fmt, f, batch, _advance(progress, task))
             except (SubmissionError, ValueError) as exc:
                 typer.echo(f"error: {f}: {exc}", err=True)
                 failed = True
@@ -100,6 +100,13 @@ def ingest(
         typer.echo(json.dumps(summary, indent=2))
     if failed:
         raise typer.Exit(1)
+
+
+def _advance(progress: Any, task: Any) -> Callable[[int], None]:
+    def advance(n: int) -> None:
+        progress.advance(task, n)
+
+    return advance
 
 
 def _line(f: Path, t: dict[str, object]) -> str:

@@ -19,7 +19,7 @@ import fcntl
 import hashlib
 import multiprocessing
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -179,7 +179,7 @@ class Ingestor:
 
     def ingest_batches(
         self, batches: Iterable[Sequence[bytes]], source: str = ""
-    ) -> Iterator[list[Result]]:
+    ) -> Generator[list[Result], None, None]:
         """Results per batch, in order; the checks of batch k+1 run while batch k is appended."""
         with self._mu:
             with _file_lock(self.lock_path):

@@ -133,6 +133,7 @@ class IngestState:
 def _insert_ignore(conn: sa.Connection, table: type, rows: Iterable[dict[str, object]]) -> None:
     rows = list(rows)
     name = conn.dialect.name
+    stmt: sa.Executable
     if name == "postgresql":
         stmt = postgresql.insert(table).on_conflict_do_nothing()
     elif name == "sqlite":

@@ -143,9 +143,10 @@ class Registry:
             self.sensors[s.id] = state
             self._by_keyid[s.keyid] = (s.id, period)
             return None
-        state = self.sensors.get(event.sensor_id)
-        if state is None:
+        found = self.sensors.get(event.sensor_id)
+        if found is None:
             return f"{event.action} names unregistered sensor {event.sensor_id!r}"
+        state = found
         if isinstance(event, Rotate):
             if event.keyid in self._by_keyid:
                 return f"key {event.keyid} is already registered"
