@@ -72,12 +72,12 @@ class Appender:
                 self.records.append(rec)
             self.cursor = index + 1
 
-    def state(self, now: datetime) -> EnforcementState:
+    def state(self, now: datetime, plan_routes: bool = True) -> EnforcementState:
         self.catch_up()
-        return derive(self.records, self.agreement, now, self.book, self.trusted)
+        return derive(self.records, self.agreement, now, self.book, self.trusted, plan_routes)
 
     def pending(self, now: datetime) -> list[EnforcementEvent]:
-        state = self.state(now)
+        state = self.state(now, plan_routes=False)
         return [e for e in events(state) if e.key not in state.logged]
 
     def run(self, now: datetime) -> list[int]:

@@ -94,12 +94,15 @@ def derive(
     now: datetime,
     book: KeyBook | None = None,
     trusted: Mapping[str, Ed25519PublicKey] | None = None,
+    plan_routes: bool = True,
 ) -> EnforcementState:
     """The enforcement state at event time `now`.
 
     `trusted`: the mission's keys (adjudicator, enforcement appender). When given,
     incident transitions and enforcement transitions count only if one of them
     signed the record; signatories' records are checked against `book` instead.
+    `plan_routes`: assign teams and order their visits (advisory, for the views; the
+    appender skips it, since routes are re-planned as inspections open and close).
     """
     book = book or KeyBook.from_agreement(agreement)
     state = EnforcementState(now=now)
@@ -191,6 +194,6 @@ def derive(
     for item in items:
         if item.id not in unique or item.opened_at < unique[item.id].opened_at:
             unique[item.id] = item
-    state.inspections = insp.status(agreement, list(unique.values()), reports, now)
+    state.inspections = insp.status(agreement, list(unique.values()), reports, now, plan_routes)
     state.coverage = insp.coverage(agreement, state.inspections)
     return state

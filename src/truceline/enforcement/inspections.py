@@ -145,9 +145,13 @@ def report_of(index: int, obs: Observation) -> Report | None:
 
 
 def status(
-    agreement: Agreement, inspections: list[Inspection], reports: Iterable[Report], now: datetime
+    agreement: Agreement,
+    inspections: list[Inspection],
+    reports: Iterable[Report],
+    now: datetime,
+    plan_routes: bool = True,
 ) -> list[InspectionState]:
-    """Match reports to inspections; route the open ones over the observer teams."""
+    """Match reports to inspections; route the open ones over the observer teams (if asked)."""
     teams = {t.id for t in agreement.inspections.teams}
     by_subject: dict[str, list[Report]] = {}
     for r in reports:
@@ -164,7 +168,7 @@ def status(
         if found:
             done[item.id] = found[0]
     open_items = [i for i in inspections if i.id not in done]
-    routes = route(agreement, open_items)
+    routes = route(agreement, open_items) if plan_routes else Plan({}, 0.0)
     team_of = {site: team for team, sites in routes.routes.items() for site in sites}
     out = []
     for item in inspections:

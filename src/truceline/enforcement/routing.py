@@ -147,12 +147,18 @@ def _relocate(cost: _Cost, routes: Routes) -> bool:
     return False
 
 
+RELOCATE_MAX_SITES = 40  # relocation is O(n^4) per round; beyond this, 2-opt within routes only
+MAX_ROUNDS = 50
+
+
 def _improve(cost: _Cost, routes: Routes) -> Routes:
     routes = [list(r) for r in routes]
-    while True:
+    n = sum(len(r) for r in routes)
+    for _ in range(MAX_ROUNDS):
         routes = [_two_opt(cost, t, r) for t, r in enumerate(routes)]
-        if not _relocate(cost, routes):
-            return routes
+        if n > RELOCATE_MAX_SITES or not _relocate(cost, routes):
+            break
+    return routes
 
 
 def plan(teams: Sequence[ObserverTeam], sites: Sequence[Site]) -> Plan:

@@ -151,7 +151,6 @@ def events(state: EnforcementState) -> list[EnforcementEvent]:
                     "location": list(item.location),
                     "zone": item.zone,
                     "incident": item.incident,
-                    "team": st.team,
                 },
             )
         )
