@@ -141,8 +141,11 @@ def _skip_ws(text: str, i: int) -> int:
 
 
 # Number tokens where Python's repr and ES6 may differ: an integral float ('5.0') or an
-# exponent ('1e-05', '1e+16'). A string containing such text only sends us the slow way.
-_SUSPECT = re.compile(rb"\.0(?=[,\]}\s]|\Z)|[0-9][eE][-+]?[0-9]")
+# exponent ('1e-05', '1e+16'). Text inside strings that looks like one only sends us the
+# slow way. Two simple patterns: each starts with a literal or one class, which the regex
+# engine scans for quickly (one combined pattern was several times slower).
+_INTEGRAL_FLOAT = re.compile(rb"\.0(?![0-9])")
+_EXPONENT = re.compile(rb"[eE][-+]?[0-9]")
 
 
 def is_canonical(data: bytes, value: Any = _MISSING) -> bool:
@@ -154,7 +157,7 @@ def is_canonical(data: bytes, value: Any = _MISSING) -> bool:
     try:
         if value is _MISSING:
             value = loads(data)
-        if data.isascii() and not _SUSPECT.search(data):
+        if data.isascii() and not _INTEGRAL_FLOAT.search(data) and not _EXPONENT.search(data):
             fast = _fast_encoder.encode(value)
             if fast.isascii() and fast.encode("ascii") == data:
                 return True
