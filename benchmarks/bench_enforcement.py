@@ -15,6 +15,14 @@ Ingest's signature and schema checks are not in the loop (bench_ingest.py measur
 them); the observations are appended as the simulator signed them.
 
     .venv/bin/python benchmarks/bench_enforcement.py [--days 1] [--scale 4] [--rate 1000]
+
+`--mode step` measures the enforcement step alone under the same background load:
+a feeder appends synthetic signed observations at --rate per second while the main
+loop appends one verified incident transition (as adjudication would) every
+--every seconds and runs the appender; latency = transition accepted -> its
+countdown entry appended.
+
+    .venv/bin/python benchmarks/bench_enforcement.py --mode step [--seconds 20] [--rate 1000]
 """
 
 from __future__ import annotations
@@ -50,13 +58,132 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def step_mode(args: argparse.Namespace) -> None:
+    from datetime import UTC, timedelta
+
+    from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
+    from truceline.codec.keys import generate, key_id
+    from truceline.codec.records import seal
+    from truceline.observation import OBSERVATION_TYPE, format_time
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-enforcement-step-"))
+    scenario = tmp / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump({"base": "duel", "days": 0.3}))
+    d = run(
+        Demo(
+            home=tmp / "home", days=0.3, scenario=str(scenario), console=Console(file=io.StringIO())
+        ),
+        [s for s in STEPS if s[0] != "ingest"],
+    )
+    home = Home(d.home)
+    agreement = load_agreement(home.agreement)
+    _, ref = recompute(home).view.agreement(agreement)
+    parties = [p.id for p in agreement.parties]
+    key, keyid = adjudicator_key(home)
+    ledger = open_ledger(home)
+    start_event = datetime(2026, 6, 1, tzinfo=UTC)
+    app = appender(home, ledger, start_event)
+
+    sensor_key = generate()
+    skid = key_id(sensor_key.public_key())
+    n_obs = int(args.rate * args.seconds)
+    t0 = time.perf_counter()
+    background = [
+        seal(
+            OBSERVATION_TYPE,
+            {
+                "sensor": "bench-radar",
+                "seq": i,
+                "observed_at": format_time(start_event + timedelta(milliseconds=i)),
+                "kind": "impact",
+                "geometry": {"type": "Point", "coordinates": [33.3 + i % 97 * 1e-3, 47.5]},
+                "uncertainty_m": 150,
+                "attributes": {"perception": "recorded", "weapon_class": "artillery"},
+            },
+            sensor_key,
+            skid,
+        )
+        for i in range(n_obs)
+    ]
+    print(f"setup: {n_obs} background observations signed in {time.perf_counter() - t0:.1f} s")
+
+    done = threading.Event()
+
+    def feed() -> None:
+        begin = time.perf_counter()
+        for n in range(0, n_obs, args.batch):
+            pause = begin + n / args.rate - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            ledger.append(background[n : n + args.batch])
+        done.set()
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    begin = time.perf_counter()
+    feeder.start()
+    latencies: list[float] = []
+    k = 0
+    while not done.is_set():
+        at = start_event + timedelta(seconds=k)
+        tr = IncidentTransition(
+            incident=f"bench-{k}",
+            state="verified",
+            at=at,
+            agreement=ref,
+            evidence=[0],
+            window=(at, at),
+            location=(33.4, 47.6),
+            uncertainty_m=50,
+            kind="impact",
+            weapon_class="artillery",
+            origin=(33.5, 47.54),
+            accused=parties[k % 2],
+            attribution_confidence=1.0,
+            rules=[agreement.prohibited_acts[0].id],
+            grade="confirmed",
+        )
+        ledger.append([seal(INCIDENT_TYPE, tr.model_dump(mode="json"), key, keyid)])
+        accepted = time.perf_counter()
+        indices = app.run(at)
+        appended = time.perf_counter()
+        kinds = (
+            [open_record(e)[1]["event"] for e in ledger.read(indices[0], indices[-1] + 1)]
+            if indices
+            else []
+        )
+        if "countdown_started" in kinds:
+            latencies.append(appended - accepted)
+        k += 1
+        time.sleep(max(0.0, args.every - (time.perf_counter() - accepted)))
+    wall = time.perf_counter() - begin
+    ledger.close()
+    print(
+        f"load: {n_obs} observations in {wall:.1f} s ({n_obs / wall:.0f}/s offered at {args.rate:.0f}/s)"
+    )
+    ms = [x * 1000 for x in latencies]
+    print(
+        f"countdowns measured: {len(ms)} (of {k} verified transitions; a rung with count 1 opens one each)"
+    )
+    if ms:
+        print(
+            f"enforcement step latency ms: p50 {pct(ms, 50):.0f}  p90 {pct(ms, 90):.0f}  "
+            f"p99 {pct(ms, 99):.0f}  max {max(ms):.0f}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=["pipeline", "step"], default="pipeline")
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--every", type=float, default=0.1)
     ap.add_argument("--days", type=float, default=1.0)
     ap.add_argument("--scale", type=float, default=4.0)
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--batch", type=int, default=50)
     args = ap.parse_args()
+    if args.mode == "step":
+        step_mode(args)
+        return
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-enforcement-"))
     scenario = tmp / "scenario.yaml"
@@ -113,13 +240,16 @@ def main() -> None:
 
     latencies: list[float] = []
     derive_s: list[float] = []
+    follow_s: list[float] = []
     feeder = threading.Thread(target=feed, daemon=True)
     run_start = time.perf_counter()
     feeder.start()
     now_event = None
     while True:
         finished = done.is_set()
+        t = time.perf_counter()
         stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
+        follow_s.append(time.perf_counter() - t)
         if stream.engine.emitted:
             now_event = max(now_event or stream.engine.emitted[-1].at, stream.engine.emitted[-1].at)
         if now_event is not None:
@@ -165,6 +295,10 @@ def main() -> None:
     if derive_s:
         ms = [x * 1000 for x in derive_s]
         print(f"appender pass (derive + append) ms: p50 {pct(ms, 50):.0f}  p99 {pct(ms, 99):.0f}")
+    ms = [x * 1000 for x in follow_s]
+    print(
+        f"stream adjudication pass ms: p50 {pct(ms, 50):.0f}  p99 {pct(ms, 99):.0f}  total {sum(ms) / 1000:.1f} s"
+    )
 
 
 if __name__ == "__main__":
