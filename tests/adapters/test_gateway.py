@@ -96,3 +96,30 @@ def test_sign_one_and_bad_ids() -> None:
         Gateway("bad id!", gw.private_key, gw.keyid)
     with pytest.raises(ValueError, match="start_seq"):
         Gateway("gw", gw.private_key, gw.keyid, start_seq=-1)
+
+
+def test_sign_one_observation(tmp_path: Path) -> None:
+    path = tmp_path / "radar.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "radar": "TPQ-1",
+                "time": "2024-05-01T03:12:09Z",
+                "origin_lat": 47.7,
+                "origin_lon": 35.3,
+                "impact_lat": 47.55,
+                "impact_lon": 35.5,
+                "cep_m": 60,
+            }
+        )
+        + "\n"
+    )
+    from truceline.adapters.radar import RadarAdapter
+
+    (row,) = RadarAdapter().parse(path)
+    gw = _gateway(start=3)
+    envelope = dsse.Envelope.from_json(gw.sign(row.observation))  # type: ignore[union-attr]
+    dsse.verify(envelope, {gw.keyid: gw.private_key.public_key()})
+    obs = Observation.model_validate(json.loads(envelope.payload))
+    assert (obs.sensor, obs.seq) == ("gw-import", 3) and gw.next_seq == 4
+    assert obs.attributes.origin is not None and obs.attributes.origin.cep_m == 60

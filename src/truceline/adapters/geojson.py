@@ -80,7 +80,7 @@ def geometry(raw: Any, ctx: RowContext) -> dict[str, Any]:
     kind = raw.get("type")
     if kind not in GEOMETRY_TYPES:
         raise FieldError("geometry.type", f"{kind!r:.40} is not one of {', '.join(GEOMETRY_TYPES)}")
-    coords = raw.get("coordinates")
+    coords: Any = raw.get("coordinates")
     state: dict[str, bool] = {}
     try:
         if kind == "Point":
