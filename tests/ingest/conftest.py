@@ -34,6 +34,7 @@ class World:
     sensor_keys: dict[str, Ed25519PrivateKey]
     store_url: str
     log_vkey: str = ""
+    log_key: Ed25519PrivateKey | None = None
 
     def kid(self, sensor: str) -> str:
         return keys.key_id(self.sensor_keys[sensor].public_key())
@@ -82,6 +83,7 @@ def make_world(tmp: Path, store_url: str, **kw: Any) -> World:
     w = World(ledger, None, clock, mission, mkid, {}, store_url)  # type: ignore[arg-type]
     from truceline.ledger import note
 
+    w.log_key = log_key
     w.log_vkey = note.Ed25519Verifier(
         "test.truceline/log", keys.raw_public(log_key.public_key())
     ).vkey
