@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from truceline.adjudication.grading import CONTRADICTION_Z, Reliability, grade
+from truceline.adjudication.grading import CONTRADICTION_Z, Assessment, Reliability, grade
 from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
 from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
 from truceline.agreement.model import Agreement
@@ -61,6 +61,8 @@ _NOT_A_SOURCE = frozenset({Kind.third_party_report, Kind.inspection_report})
 # Sensors that relay what others say (press, OSINT feeds): kept as evidence and for
 # location (with their large uncertainty), never counted as an independent source.
 HEARSAY_SENSOR_KINDS = frozenset({"third_party"})
+# How sure the neutral sensors must be of the firing side to contest a partisan fix.
+NEUTRAL_FIRM = 0.9
 
 
 def is_source(row: Row) -> bool:
@@ -304,6 +306,15 @@ class Engine:
         elif origin is not None:
             accused, confidence = self.attributor.attribute(origin)
         contested = self._origins_disagree(credible, accused)
+        if kind not in PRESENCE_KINDS and origin is not None and accused is not None:
+            # The neutral sensors' own fix of the origin, if firm, must agree on the side:
+            # a party's radar cannot move the guns across the line against the mission.
+            neutral = self._origin_fix([r for r in credible if r.operator not in self.parties])
+            if neutral is not None:
+                side, firm = self.attributor.attribute(neutral)
+                if side is not None and side != accused and firm >= NEUTRAL_FIRM:
+                    contested = True
+                    accused, confidence = side, firm  # the neutral fix names the suspect
         facts = Facts(
             kind=kind,
             t=rows[0].t,
@@ -321,6 +332,22 @@ class Engine:
         assessment = grade(
             pairs, accused, self.parties, self.agreement.evidence, contested=contested
         )
+        if (
+            accused is not None
+            and kind not in PRESENCE_KINDS
+            and assessment.grade in (Grade.confirmed, Grade.fair)
+            and not any(
+                (row.kind is Kind.launch or not math.isnan(row.ox))
+                and (row.operator not in self.parties or row.operator == accused)
+                for row in credible
+            )
+        ):
+            # Others confirm that something exploded; only the accuser says who fired.
+            assessment = Assessment(
+                Grade.weak,
+                assessment.sources,
+                assessment.reason + "; the firing side rests on the accuser's sensors alone",
+            )
         if not rules:
             if inc.record is not None:
                 self._emit(
@@ -350,8 +377,12 @@ class Engine:
             state = State.corroborated
         else:
             state = State.reported
-        if inc.state in _ORDER and state in _ORDER and _ORDER[state] < _ORDER[inc.state]:
-            state = inc.state  # a verdict is not un-verified by more evidence, only regraded
+        if inc.state is State.verified and state is not State.verified:
+            # Fuller evidence no longer verifies it (e.g. a neutral sensor contradicts the
+            # accusing one): the verdict is not silently withdrawn but goes to inspection.
+            state = State.inspection
+        elif inc.state in _ORDER and state in _ORDER and _ORDER[state] < _ORDER[inc.state]:
+            state = inc.state
         key = (state, g, accused, tuple(rules))
         if key == inc.last:
             return
@@ -372,6 +403,20 @@ class Engine:
                 assessment.reason,
             ),
         )
+
+    def _origin_fix(self, rows: list[Row]) -> Fix | None:
+        eq = Normal()
+        n = 0
+        for row in rows:
+            if math.isnan(row.x):
+                continue
+            if row.kind is Kind.launch:
+                _add(eq, row.x, row.y, row.sigma, 1.0, row)
+                n += 1
+            elif not math.isnan(row.ox):
+                eq.point(row.ox, row.oy, row.osigma)
+                n += 1
+        return eq.solve() if n else None
 
     def _thermal_excess(self, impact: Fix, t: float) -> bool:
         """A satellite-only incident breaches only if its cell burns beyond its season."""

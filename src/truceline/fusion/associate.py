@@ -47,8 +47,9 @@ from truceline.fusion.base import (
 
 IMPACT, ORIGIN = 0, 1
 _NON_DETECTION = np.array([KIND_CODE[k] for k in NON_DETECTION_KINDS], dtype=np.int16)
-# Point columns: x, y, sigma, then for bearing reports sx, sy, bearing, lo, hi (NaN otherwise).
-NCOL = 8
+# Point columns: x, y, sigma, then for bearing reports sx, sy, bearing, lo, hi (NaN
+# otherwise), then the other end of a radar track: x, y, sigma (NaN otherwise).
+NCOL = 11
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,22 @@ class Gate:
             np.maximum(self.radius_m, self.k_sigma * np.hypot(a[:, 2], b[:, 2])),
         )
         s = np.hypot(dx, dy) / gate
-        return np.maximum(s, np.maximum(self._wedge(a, b), self._wedge(b, a)))
+        s = np.maximum(s, np.maximum(self._wedge(a, b), self._wedge(b, a)))
+        # Two tracks whose impacts agree only loosely (within the minimum gate, not within
+        # their errors) are one event only if their origins agree too: in a duel, rounds
+        # crossing each other land near each other's guns. Tracks that agree tightly on
+        # the impact are one event even if they disagree on the origin: that conflict is
+        # for adjudication to see, not for association to hide.
+        tight = np.hypot(dx, dy) <= self.k_sigma * np.hypot(a[:, 2], b[:, 2])
+        both = ~np.isnan(a[:, 8]) & ~np.isnan(b[:, 8]) & ~tight
+        if both.any():
+            other_gate = np.minimum(
+                self.max_radius_m,
+                np.maximum(self.radius_m, self.k_sigma * np.hypot(a[both, 10], b[both, 10])),
+            )
+            other = np.hypot(a[both, 8] - b[both, 8], a[both, 9] - b[both, 9]) / other_gate
+            s[both] = np.maximum(s[both], other)
+        return s
 
     def _wedge(self, w: F64, p: F64) -> F64:
         """How far p's point lies outside w's bearing wedge, in gate units (0 if w is a point)."""
@@ -101,7 +117,9 @@ def side_points(table: EvidenceTable, side: int) -> tuple[I64, F64]:
     bear = np.column_stack((table.sx, table.sy, table.bearing, table.band_lo, table.band_hi))
     if side == IMPACT:
         rows = np.flatnonzero(detection & ~launch & ~np.isnan(table.x))
-        pts = np.column_stack((table.x[rows], table.y[rows], table.sigma[rows], bear[rows]))
+        origin = np.column_stack((table.ox[rows], table.oy[rows], table.osigma[rows]))
+        origin[np.isnan(origin[:, 0])] = np.nan
+        pts = np.column_stack((table.x[rows], table.y[rows], table.sigma[rows], bear[rows], origin))
         return rows, pts
     from_launch = detection & launch & ~np.isnan(table.x)
     from_radar = detection & ~launch & ~np.isnan(table.ox)
@@ -111,7 +129,9 @@ def side_points(table: EvidenceTable, side: int) -> tuple[I64, F64]:
     y = np.where(is_launch, table.y[rows], table.oy[rows])
     sig = np.where(is_launch, table.sigma[rows], table.osigma[rows])
     b = np.where(is_launch[:, None], bear[rows], np.nan)  # a radar origin is a point
-    return rows, np.column_stack((x, y, sig, b))
+    impact = np.column_stack((table.x[rows], table.y[rows], table.sigma[rows]))
+    impact[is_launch] = np.nan  # a launch has no other end; a radar track has its impact
+    return rows, np.column_stack((x, y, sig, b, impact))
 
 
 def late_rows(t: F64, lateness_s: float) -> NDArray[np.bool_]:
