@@ -54,15 +54,16 @@ def test_every_state_and_grade_validates(xsd: Path, grade: str, state: str) -> N
 
 
 def test_update_references_the_earlier_alert(xsd: Path) -> None:
+    first = transition(state="verified")
     ref = cap.Reference(
-        "mission", "truceline:test-ceasefire:i-42:verified", datetime(2026, 3, 5, tzinfo=UTC)
+        "mission", cap.alert_id("test-ceasefire", first), datetime(2026, 3, 5, tzinfo=UTC)
     )
     doc = validate(
         cap.incident_alert(transition(state="confirmed"), agreement(), "mission", [ref]), xsd
     )
     assert doc.findtext("c:msgType", namespaces=NS) == "Update"
     assert doc.findtext("c:references", namespaces=NS) == (
-        "mission,truceline:test-ceasefire:i-42:verified,2026-03-05T00:00:00-00:00"
+        "mission,truceline:test-ceasefire:i-42:verified:20260305T130000250000,2026-03-05T00:00:00-00:00"
     )
 
 

@@ -1,7 +1,7 @@
 """OASIS CAP 1.2 alerts for incidents and penalties, built with lxml.
 
 Mapping (the schema's fixed element order is followed):
-- identifier: truceline:<agreement>:<subject>:<state>; sender: the mission id;
+- identifier: truceline:<agreement>:<incident>:<state>:<event time>; sender: the mission;
   sent: CAP dateTime (numeric offset, UTC written -00:00, no fractions);
 - status Actual, msgType Alert (or Update, with `references` to the earlier alert),
   scope Public;
@@ -110,6 +110,11 @@ def build(alert: AlertInput) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+def alert_id(agreement_id: str, t: IncidentTransition) -> str:
+    """One alert per transition: the incident, its state and the transition's event time."""
+    return f"truceline:{agreement_id}:{t.incident}:{t.state.value}:{t.at.astimezone(UTC):%Y%m%dT%H%M%S%f}"
+
+
 def incident_alert(
     t: IncidentTransition,
     agreement: Agreement,
@@ -123,7 +128,7 @@ def incident_alert(
     who = f" attributed to {t.accused}" if t.accused else ""
     return build(
         AlertInput(
-            identifier=f"truceline:{agreement.id}:{t.incident}:{t.state.value}",
+            identifier=alert_id(agreement.id, t),
             sender=sender,
             sent=t.at,
             event=f"Ceasefire violation: {what}",
