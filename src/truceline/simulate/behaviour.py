@@ -248,17 +248,20 @@ def _scripted(rng: np.random.Generator, scenario: Scenario, world: World) -> lis
     if world.corridors and b.corridor_attacks_per_day:
         n = int(rng.poisson(b.corridor_attacks_per_day * days * scenario.scale))
         which = rng.integers(0, len(world.corridors), n)
-        tx, ty, tt, firer = [], [], [], []
+        cx: list[float] = []
+        cy: list[float] = []
+        ct: list[float] = []
+        cf: list[int] = []
         for c in which:
             cor = world.corridors[c]
             p = cor.geom_m.interpolate(rng.uniform(0, 1), normalized=True)
-            tx.append(p.x + rng.normal(0, cor.width_m / 8))
-            ty.append(p.y + rng.normal(0, cor.width_m / 8))
+            cx.append(p.x + rng.normal(0, cor.width_m / 8))
+            cy.append(p.y + rng.normal(0, cor.width_m / 8))
             a, z = cor.windows[rng.integers(0, len(cor.windows))]
             a, z = max(a, 0.0), min(z, days * DAY)
-            tt.append(rng.uniform(a + 600, max(a + 600, z - 3600)))
-            firer.append(1 - cor.host)
-        attack(np.array(tx), np.array(ty), np.array(tt), np.array(firer, np.int64), ev.TAG_CORRIDOR)
+            ct.append(rng.uniform(a + 600, max(a + 600, z - 3600)))
+            cf.append(1 - cor.host)
+        attack(np.array(cx), np.array(cy), np.array(ct), np.array(cf, np.int64), ev.TAG_CORRIDOR)
     if world.sites and b.site_attacks_per_day:
         n = int(rng.poisson(b.site_attacks_per_day * days * scenario.scale))
         which = rng.integers(0, len(world.sites), n)

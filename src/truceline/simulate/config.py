@@ -59,11 +59,11 @@ class WorldConfig(_Model):
         # Minsk II para 2 (50/70/140 km wide zones, so half each side) and the
         # 2015 addendum (tanks, artillery < 100 mm and mortars: 15 km).
         default={
-            WeaponClass.mortar: 15,
-            WeaponClass.tank: 15,
-            WeaponClass.artillery: 25,
-            WeaponClass.mlrs: 35,
-            WeaponClass.missile: 70,
+            WeaponClass.mortar: 15.0,
+            WeaponClass.tank: 15.0,
+            WeaponClass.artillery: 25.0,
+            WeaponClass.mlrs: 35.0,
+            WeaponClass.missile: 70.0,
         }
     )
 
@@ -89,8 +89,25 @@ class Phase(_Model):
     aggressor: str | None = Field(default=None, description="party firing most; none = even")
 
 
-def _per_mode(**values: float) -> dict[str, float]:
-    return {mode: values.get(mode, 0.0) for mode in MODES}
+def _per_mode(**values: float) -> dict[Mode, float]:
+    return {mode: float(values.get(mode, 0.0)) for mode in MODES}
+
+
+def _weapon_mix() -> dict[Mode, dict[WeaponClass, float]]:
+    W = WeaponClass
+    return {
+        "compliant": {W.small_arms: 0.7, W.mortar: 0.3},
+        "probing": {W.small_arms: 0.5, W.mortar: 0.35, W.tank: 0.15},
+        "duel": {W.small_arms: 0.3, W.mortar: 0.35, W.tank: 0.05, W.artillery: 0.27, W.mlrs: 0.03},
+        "escalation": {
+            W.small_arms: 0.15,
+            W.mortar: 0.3,
+            W.tank: 0.05,
+            W.artillery: 0.35,
+            W.mlrs: 0.13,
+            W.missile: 0.02,
+        },
+    }
 
 
 class BehaviourConfig(_Model):
@@ -104,39 +121,15 @@ class BehaviourConfig(_Model):
     engagements_per_100km_day: dict[Mode, float] = Field(
         default_factory=lambda: _per_mode(compliant=1.5, probing=6, duel=14, escalation=45)
     )
-    weapon_mix: dict[Mode, dict[WeaponClass, float]] = Field(
-        default_factory=lambda: {
-            "compliant": {WeaponClass.small_arms: 0.7, WeaponClass.mortar: 0.3},
-            "probing": {
-                WeaponClass.small_arms: 0.5,
-                WeaponClass.mortar: 0.35,
-                WeaponClass.tank: 0.15,
-            },
-            "duel": {
-                WeaponClass.small_arms: 0.3,
-                WeaponClass.mortar: 0.35,
-                WeaponClass.tank: 0.05,
-                WeaponClass.artillery: 0.27,
-                WeaponClass.mlrs: 0.03,
-            },
-            "escalation": {
-                WeaponClass.small_arms: 0.15,
-                WeaponClass.mortar: 0.3,
-                WeaponClass.tank: 0.05,
-                WeaponClass.artillery: 0.35,
-                WeaponClass.mlrs: 0.13,
-                WeaponClass.missile: 0.02,
-            },
-        }
-    )
+    weapon_mix: dict[Mode, dict[WeaponClass, float]] = Field(default_factory=_weapon_mix)
     rounds_per_engagement: dict[WeaponClass, float] = Field(
         default_factory=lambda: {
-            WeaponClass.small_arms: 3,
-            WeaponClass.mortar: 6,
-            WeaponClass.tank: 3,
-            WeaponClass.artillery: 8,
-            WeaponClass.mlrs: 16,
-            WeaponClass.missile: 1,
+            WeaponClass.small_arms: 3.0,
+            WeaponClass.mortar: 6.0,
+            WeaponClass.tank: 3.0,
+            WeaponClass.artillery: 8.0,
+            WeaponClass.mlrs: 16.0,
+            WeaponClass.missile: 1.0,
         }
     )
     heavy_moves_per_100km_day: dict[Mode, float] = Field(
@@ -165,10 +158,10 @@ class RadarConfig(_Model):
     range_km: dict[WeaponClass, float] = Field(
         # AN/TPQ-36-class figures (domain.md): mortars 18, artillery 14.5, rockets 24.
         default_factory=lambda: {
-            WeaponClass.mortar: 18,
+            WeaponClass.mortar: 18.0,
             WeaponClass.artillery: 14.5,
-            WeaponClass.mlrs: 24,
-            WeaponClass.missile: 40,
+            WeaponClass.mlrs: 24.0,
+            WeaponClass.missile: 40.0,
         }
     )
     p_detect: float = Field(default=0.85, ge=0, le=1)
@@ -225,12 +218,12 @@ class AcousticConfig(_Model):
     per_100km: float = Field(default=2, ge=0)
     reach_km: dict[WeaponClass, float] = Field(
         default_factory=lambda: {
-            WeaponClass.small_arms: 2,
-            WeaponClass.mortar: 8,
-            WeaponClass.tank: 10,
-            WeaponClass.artillery: 15,
-            WeaponClass.mlrs: 20,
-            WeaponClass.missile: 25,
+            WeaponClass.small_arms: 2.0,
+            WeaponClass.mortar: 8.0,
+            WeaponClass.tank: 10.0,
+            WeaponClass.artillery: 15.0,
+            WeaponClass.mlrs: 20.0,
+            WeaponClass.missile: 25.0,
         }
     )
     p_detect: float = Field(default=0.8, ge=0, le=1)
@@ -244,9 +237,9 @@ class SeismicConfig(_Model):
     per_1000km: float = Field(default=3, ge=0)
     reach_km: dict[WeaponClass, float] = Field(
         default_factory=lambda: {
-            WeaponClass.artillery: 25,
-            WeaponClass.mlrs: 60,
-            WeaponClass.missile: 200,
+            WeaponClass.artillery: 25.0,
+            WeaponClass.mlrs: 60.0,
+            WeaponClass.missile: 200.0,
         }
     )
     p_detect: float = Field(default=0.6, ge=0, le=1)
@@ -278,12 +271,12 @@ class PatrolConfig(_Model):
     stop_hours: float = Field(default=1.2, gt=0)
     hear_km: dict[WeaponClass, float] = Field(
         default_factory=lambda: {
-            WeaponClass.small_arms: 2,
-            WeaponClass.mortar: 6,
-            WeaponClass.tank: 6,
-            WeaponClass.artillery: 12,
-            WeaponClass.mlrs: 15,
-            WeaponClass.missile: 20,
+            WeaponClass.small_arms: 2.0,
+            WeaponClass.mortar: 6.0,
+            WeaponClass.tank: 6.0,
+            WeaponClass.artillery: 12.0,
+            WeaponClass.mlrs: 15.0,
+            WeaponClass.missile: 20.0,
         }
     )
     see_km: float = Field(default=2, gt=0)

@@ -10,7 +10,9 @@ metres in the world's local frame (NaN where a point does not apply).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +78,7 @@ CALIBRES_MM = {
 }
 
 
-def table(mapping: dict[WeaponClass, float], default: float = np.nan) -> np.ndarray:
+def table(mapping: Mapping[WeaponClass, float], default: float = np.nan) -> np.ndarray:
     """A per-weapon-code lookup array."""
     return np.array([float(mapping.get(w, default)) for w in WEAPONS])
 
@@ -117,7 +119,7 @@ class Events:
 
     @classmethod
     def concat(cls, parts: list[Events]) -> Events:
-        cols = {}
+        cols: dict[str, Any] = {}
         for f in fields(cls):
             if f.name == "rules":
                 continue
@@ -130,7 +132,9 @@ class Events:
         return cls(**cols)
 
     def take(self, order: np.ndarray) -> Events:
-        cols = {f.name: getattr(self, f.name)[order] for f in fields(self) if f.name != "rules"}
+        cols: dict[str, Any] = {
+            f.name: getattr(self, f.name)[order] for f in fields(self) if f.name != "rules"
+        }
         return Events(**cols)
 
 

@@ -92,8 +92,8 @@ def evaluate(agreement: Agreement, world: World, events: ev.Events) -> list[tupl
         return [()] * n
     # rows as bit masks: a handful of distinct combinations, each turned into a tuple once
     bits = np.zeros(n, np.int64)
-    for j, i in enumerate(ids):
-        bits |= hits[i].astype(np.int64) << j
+    for j, act_id in enumerate(ids):
+        bits |= hits[act_id].astype(np.int64) << j
     combos, inverse = np.unique(bits, return_inverse=True)
     tuples = [tuple(ids[j] for j in range(len(ids)) if int(c) >> j & 1) for c in combos]
     return [tuples[k] for k in inverse.tolist()]

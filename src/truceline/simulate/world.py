@@ -92,7 +92,7 @@ class World:
         along, across = self._axes
         return x * along[0] + y * along[1], x * across[0] + y * across[1]
 
-    def lonlat(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def lonlat(self, x: np.ndarray | float, y: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         lon, lat = self.to_ll.transform(np.asarray(x, float), np.asarray(y, float))
         return np.asarray(lon), np.asarray(lat)
 

@@ -35,8 +35,8 @@ from truceline.agreement.model import Agreement
 from truceline.codec import keys as keyfiles
 from truceline.codec.dsse import pae
 from truceline.observation import OBSERVATION_TYPE, format_time
+from truceline.registry.model import Coverage, ErrorModel, SensorKind, SensorList
 from truceline.registry.model import Sensor as RegistrySensor
-from truceline.registry.model import SensorKind, SensorList
 from truceline.simulate import agreement as agreement_doc
 from truceline.simulate import behaviour, truth
 from truceline.simulate import events as ev
@@ -401,8 +401,8 @@ def registry(r: Run) -> SensorList:
                 operator=s.operator,
                 public_key=keyfiles.public_key_b64(pub),
                 location=location,
-                coverage=coverage,
-                error_model=error,
+                coverage=Coverage.model_validate(coverage),
+                error_model=ErrorModel.model_validate(error),
                 name=f"{s.family} run by {s.operator}",
             )
         )

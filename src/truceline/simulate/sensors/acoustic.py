@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from truceline.observation import Kind
+from truceline.observation import Kind, WeaponClass
 from truceline.simulate import events as ev
 from truceline.simulate.config import Scenario
 from truceline.simulate.sensors.base import (
@@ -54,7 +54,7 @@ def observe(
             n = len(c)
             cep = (cfg.sigma_m + cfg.sigma_fraction * d) * f * CEP_PER_SIGMA
             dx, dy = circular_error(rng, cep)
-            small = phen.weapon[c] == ev.W["small_arms"]
+            small = phen.weapon[c] == ev.W[WeaponClass.small_arms]
             typed = np.where(phen.launch[c], K[Kind.launch], K[Kind.impact])
             kind = np.where(
                 small, K[Kind.small_arms], np.where(rng.random(n) < 0.85, typed, K[Kind.explosion])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from truceline.observation import Kind
+from truceline.observation import Kind, WeaponClass
 from truceline.simulate import events as ev
 from truceline.simulate.config import Scenario
 from truceline.simulate.sensors.base import K, Obs, Phenomena, Sensor, band, bearing_deg, make
@@ -29,7 +29,7 @@ def observe(
     parts = []
     for idx, s in sensors:
         cand = phen.near(s.x, s.y, cfg.reach_night_km * 1000)
-        cand = cand[phen.weapon[cand] != ev.W["small_arms"]]
+        cand = cand[phen.weapon[cand] != ev.W[WeaponClass.small_arms]]
         if not len(cand):
             continue
         d = np.hypot(phen.x[cand] - s.x, phen.y[cand] - s.y)

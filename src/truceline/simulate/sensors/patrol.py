@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from truceline.observation import Kind, Perception
+from truceline.observation import Kind, Perception, WeaponClass
 from truceline.simulate import events as ev
 from truceline.simulate.config import Scenario
 from truceline.simulate.sensors.base import (
@@ -78,7 +78,7 @@ def observe(
             c, d = cand[ok], d[ok]
             n = len(c)
             seen = d <= cfg.see_km * 1000
-            small = phen.weapon[c] == ev.W["small_arms"]
+            small = phen.weapon[c] == ev.W[WeaponClass.small_arms]
             typed = np.where(phen.launch[c], K[Kind.launch], K[Kind.impact])
             kind = np.where(seen | (rng.random(n) < 0.5), typed, K[Kind.explosion])
             kind = np.where(small, K[Kind.small_arms], kind)

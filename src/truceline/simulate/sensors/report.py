@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from truceline.observation import Kind, Perception
+from truceline.observation import Kind, Perception, WeaponClass
 from truceline.simulate import events as ev
 from truceline.simulate.config import Scenario
 from truceline.simulate.sensors.base import K, Obs, P, Sensor, circular_error, confuse, make
@@ -39,7 +39,7 @@ def _osint(
     rng: np.random.Generator, scenario: Scenario, world: World, events: ev.Events, idx: int
 ) -> Obs:
     cfg = scenario.sensors.report
-    heavy = (events.kind == ev.K_IMPACT) & (events.weapon != ev.W["mortar"])
+    heavy = (events.kind == ev.K_IMPACT) & (events.weapon != ev.W[WeaponClass.mortar])
     e = np.flatnonzero(heavy & (rng.random(len(events)) < cfg.osint_share))
     n = len(e)
     cep = np.full(n, cfg.osint_error_km * 1000)
@@ -71,7 +71,7 @@ def _osint(
         y=y,
         unc=2 * cfg.osint_error_km * 1000,
         perception=P[Perception.reported],
-        weapon=ev.W["artillery"],
+        weapon=ev.W[WeaponClass.artillery],
         conf=0.3,
     )
     return Obs.concat([true, false])
@@ -182,7 +182,7 @@ def fabricate(
         y=iy,
         unc=rng.uniform(50, 300, n),
         perception=perception,
-        weapon=np.where(rng.random(n) < 0.5, ev.W["artillery"], ev.W["mortar"]),
+        weapon=np.where(rng.random(n) < 0.5, ev.W[WeaponClass.artillery], ev.W[WeaponClass.mortar]),
         conf=rng.uniform(0.6, 0.95, n),
         ox=ox,
         oy=oy,

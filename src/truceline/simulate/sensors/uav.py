@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from truceline.observation import Kind, Perception
+from truceline.observation import Kind, Perception, WeaponClass
 from truceline.simulate import events as ev
 from truceline.simulate.config import Scenario
 from truceline.simulate.sensors.base import (
@@ -88,7 +88,7 @@ def observe(
             n = len(c)
             cep = np.full(n, cfg.sigma_m * CEP_PER_SIGMA)
             dx, dy = circular_error(rng, cep)
-            small = phen.weapon[c] == ev.W["small_arms"]
+            small = phen.weapon[c] == ev.W[WeaponClass.small_arms]
             kind = np.where(
                 small, K[Kind.small_arms], np.where(phen.launch[c], K[Kind.launch], K[Kind.impact])
             )
