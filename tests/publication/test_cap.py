@@ -104,3 +104,20 @@ def test_cap_time_format() -> None:
     assert (
         cap.cap_time(datetime(2026, 1, 2, 3, 4, 5, 999, tzinfo=UTC)) == "2026-01-02T03:04:05-00:00"
     )
+
+
+def test_semantic_rules_beyond_the_schema(cap_dir: Path, xsd: Path) -> None:
+    from truceline.publication.caplint import lint
+
+    for name in sorted((cap_dir / "valid").glob("*.cap")):
+        assert lint(validate(name.read_bytes(), xsd)) == [], name.name
+    bad = validate((cap_dir / "invalid" / "semantic_empty_references.cap").read_bytes(), xsd)
+    problems = lint(bad)
+    assert problems and all(p.startswith("references") for p in problems)
+    assert any("zero references is invalid" in p for p in problems)
+    first = transition(state="verified")
+    ref = cap.Reference(
+        "m", cap.alert_id("test-ceasefire", first), datetime(2026, 3, 5, tzinfo=UTC)
+    )
+    ours = validate(cap.incident_alert(transition(state="confirmed"), agreement(), "m", [ref]), xsd)
+    assert lint(ours) == []
