@@ -29,14 +29,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
+
 from truceline.adjudication.grading import CONTRADICTION_Z, Assessment, Reliability, grade
 from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
 from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Grade
-from truceline.fusion.associate import Gate, links_batch
+from truceline.fusion.associate import IMPACT, NCOL, ORIGIN, Gate, candidates_batch
 from truceline.fusion.attribute import Attributor, normal_cdf
-from truceline.fusion.base import KINDS, NO_WEAPON, WEAPONS, EvidenceTable, Frame, frame_for
+from truceline.fusion.base import (
+    KINDS,
+    NO_WEAPON,
+    NON_DETECTION_KINDS,
+    WEAPONS,
+    EvidenceTable,
+    Frame,
+    frame_for,
+)
 from truceline.fusion.locate import Fix, Normal
 from truceline.fusion.thermal import SeasonalBaseline, cell_of
 from truceline.observation import Kind
@@ -167,6 +177,8 @@ class _Incident:
     last: tuple[object, ...] | None = None  # (state, grade, accused, rules) last emitted
     state: State | None = None
     record: IncidentTransition | None = None  # the last transition emitted
+    # Unweighted normal equations of each side (impact, origin), for association.
+    eqs: tuple[Normal, Normal] = (Normal(), Normal())
 
 
 class Engine:
@@ -214,8 +226,10 @@ class Engine:
 
     # --- feeding ---------------------------------------------------------------------
 
-    def add(self, row: Row, links: Iterable[int]) -> list[IncidentTransition]:
-        """Take the next row (ledger order) and the earlier rows it links to."""
+    def add(self, row: Row, candidates: Iterable[tuple[int, int]]) -> list[IncidentTransition]:
+        """Take the next row (ledger order) and its candidate (side, earlier row) links, best
+        first per side (`fusion.associate`). Per side, the row joins the incident of the
+        first candidate whose incident fix is also within the gate."""
         start = len(self.emitted)
         r = len(self.rows)
         self.rows.append(row)
@@ -226,9 +240,17 @@ class Engine:
         if row.kind is Kind.thermal_anomaly:
             key = (cell_of(row.lon, row.lat), int(row.t // 86_400))
             self._thermal_day[key] = self._thermal_day.get(key, 0) + 1
-        roots = sorted({self._find(j) for j in links})
+        points = _points(row)
+        chosen: dict[int, int] = {}
+        for side, j in candidates:
+            if side in chosen or side not in points:
+                continue
+            root = self._find(j)
+            if self._fits(root, side, points[side]):
+                chosen[side] = root
+        roots = sorted(set(chosen.values()))
         if not roots:
-            self._inc[r] = _Incident(incident_id(row.index), [r])
+            self._inc[r] = _Incident(incident_id(row.index), [r], eqs=(Normal(), Normal()))
             self._by_id[self._inc[r].id] = r
             root, merged = r, False
         else:
@@ -239,6 +261,7 @@ class Engine:
             for other in roots[1:]:
                 self._absorb(root, other)
             merged = len(roots) > 1
+        _accumulate(self._inc[root].eqs, row)
         self._maybe_judge(root, row, merged)
         return self.emitted[start:]
 
@@ -246,6 +269,8 @@ class Engine:
         keep, gone = self._inc[root], self._inc.pop(other)
         self._parent[other] = root
         keep.rows = sorted(keep.rows + gone.rows)
+        keep.eqs[0].merge(gone.eqs[0])
+        keep.eqs[1].merge(gone.eqs[1])
         self._by_id[gone.id] = root
         if gone.record is not None and gone.state is not State.dismissed:
             self._emit(
@@ -257,6 +282,15 @@ class Engine:
                     }
                 ),
             )
+
+    def _fits(self, root: int, side: int, point: np.ndarray) -> bool:
+        """The new report is within the gate of the incident's current fix on that side."""
+        fix = self._inc[root].eqs[side].solve()
+        if fix is None:
+            return True
+        there = np.full(NCOL, np.nan)
+        there[0], there[1], there[2] = fix.x, fix.y, fix.radius_m
+        return bool(self.gate.score(point[None, :], there[None, :])[0] <= 1.0)
 
     def _maybe_judge(self, root: int, row: Row, merged: bool) -> None:
         inc = self._inc[root]
@@ -335,16 +369,17 @@ class Engine:
         if (
             accused is not None
             and kind not in PRESENCE_KINDS
-            and assessment.grade in (Grade.confirmed, Grade.fair)
+            and assessment.grade is Grade.confirmed
             and not any(
                 (row.kind is Kind.launch or not math.isnan(row.ox))
                 and (row.operator not in self.parties or row.operator == accused)
                 for row in credible
             )
         ):
-            # Others confirm that something exploded; only the accuser says who fired.
+            # Others confirm that something exploded; only the accuser says who fired:
+            # enough to verify (fair), never to confirm.
             assessment = Assessment(
-                Grade.weak,
+                Grade.fair,
                 assessment.sources,
                 assessment.reason + "; the firing side rests on the accuser's sensors alone",
             )
@@ -628,6 +663,34 @@ class Engine:
         return sorted(latest.values(), key=lambda r: int(r.incident.split("-")[1]))
 
 
+def _points(row: Row) -> dict[int, np.ndarray]:
+    """The row's association points per side, as `fusion.associate.side_points` builds them."""
+    nan = math.nan
+    if row.kind in NON_DETECTION_KINDS or math.isnan(row.x):
+        return {}
+    bear = (row.sx, row.sy, row.bearing, row.lo, row.hi)
+    if row.kind is Kind.launch:
+        return {ORIGIN: np.array([row.x, row.y, row.sigma, *bear, nan, nan, nan])}
+    origin = (row.ox, row.oy, row.osigma) if not math.isnan(row.ox) else (nan, nan, nan)
+    out = {IMPACT: np.array([row.x, row.y, row.sigma, *bear, *origin])}
+    if not math.isnan(row.ox):
+        out[ORIGIN] = np.array(
+            [row.ox, row.oy, row.osigma, nan, nan, nan, nan, nan, row.x, row.y, row.sigma]
+        )
+    return out
+
+
+def _accumulate(eqs: tuple[Normal, Normal], row: Row) -> None:
+    if row.kind in NON_DETECTION_KINDS or math.isnan(row.x):
+        return
+    if row.kind is Kind.launch:
+        _add(eqs[ORIGIN], row.x, row.y, row.sigma, 1.0, row)
+        return
+    _add(eqs[IMPACT], row.x, row.y, row.sigma, 1.0, row)
+    if not math.isnan(row.ox):
+        eqs[ORIGIN].point(row.ox, row.oy, row.osigma)
+
+
 def _add(eq: Normal, x: float, y: float, sigma: float, w: float, row: Row) -> None:
     if not math.isnan(row.bearing):
         eq.bearing(row.sx, row.sy, row.bearing, row.lo, row.hi, sigma, w)
@@ -674,10 +737,10 @@ def adjudicate(
     emitted transition, the ledger index of the entry that caused it.
     """
     engine = Engine(agreement, agreement_ref, gate=gate, baseline=baseline)
-    li, lj = links_batch(table, engine.gate)
-    links: dict[int, list[int]] = {}
-    for i, j in zip(li.tolist(), lj.tolist(), strict=True):
-        links.setdefault(i, []).append(j)
+    ci, cj, cs = candidates_batch(table, engine.gate)
+    links: dict[int, list[tuple[int, int]]] = {}
+    for i, j, side in zip(ci.tolist(), cj.tolist(), cs.tolist(), strict=True):
+        links.setdefault(i, []).append((side, j))
     disputes = disputes or {}
     rows = rows_of(table, engine.frame)
     triggers: list[int] = []

@@ -103,8 +103,8 @@ class StreamAdjudicator:
         table = build_table([(index, obs)], {obs.sensor: info}, self.engine.frame)
         row = rows_of(table, self.engine.frame)[0]
         r = len(self.engine.rows)
-        links = self.index.add(r, row.t, row_points(table, 0))
-        return self.engine.add(row, links)
+        candidates = self.index.candidates(r, row.t, row_points(table, 0))
+        return self.engine.add(row, candidates)
 
     def follow(
         self,

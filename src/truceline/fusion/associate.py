@@ -16,7 +16,10 @@ stream fed one entry at a time give the same incidents, by construction:
   (sigma = range x bearing error) and of the distance band, so an observer's
   vague report cannot join the wrong battery just because it is near;
 * an incident is a connected component of these links, named after its first
-  (lowest-index) observation.
+  (lowest-index) observation. The engine (`adjudication.lifecycle`) refines the
+  choice: it takes, per side, the best candidate whose *incident* fix is also
+  within the gate of the new report, so a vague report cannot chain two
+  distinct events together.
 
 Observations logged more than `lateness_s` behind the newest event time
 already in the log do not associate (in either mode), so the stream only
@@ -142,11 +145,11 @@ def late_rows(t: F64, lateness_s: float) -> NDArray[np.bool_]:
     return t < prior_max - lateness_s
 
 
-def links_batch(table: EvidenceTable, gate: Gate) -> tuple[I64, I64]:
-    """All links (later row i, earlier row j), as two arrays, over both sides."""
+def candidates_batch(table: EvidenceTable, gate: Gate) -> tuple[I64, I64, I64]:
+    """All candidate links (later row i, earlier row j, side) with score <= 1, ordered by
+    i, then side, then best score, then the lowest j."""
     late = late_rows(table.t, gate.lateness_s)
-    out_i: list[I64] = []
-    out_j: list[I64] = []
+    out: list[tuple[I64, I64, I64, F64]] = []
     for side in (IMPACT, ORIGIN):
         rows, pts = side_points(table, side)
         keep = ~late[rows]
@@ -166,17 +169,22 @@ def links_batch(table: EvidenceTable, gate: Gate) -> tuple[I64, I64]:
         i, j = i[ok], j[ok]
         s = gate.score(pts[i], pts[j])
         ok = s <= 1.0
-        i, j, s = i[ok], j[ok], s[ok]
-        if i.size == 0:
-            continue
-        order = np.lexsort((j, s, i))  # per i: best score, then the lowest j
-        i, j = i[order], j[order]
-        first = np.concatenate(([True], i[1:] != i[:-1]))
-        out_i.append(rows[i[first]])
-        out_j.append(rows[j[first]])
-    if not out_i:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(out_i), np.concatenate(out_j)
+        out.append((rows[i[ok]], rows[j[ok]], np.full(int(ok.sum()), side, np.int64), s[ok]))
+    if not out:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    i, j, sd, s = (np.concatenate(c) for c in zip(*out, strict=True))
+    order = np.lexsort((j, s, sd, i))
+    return i[order], j[order], sd[order]
+
+
+def links_batch(table: EvidenceTable, gate: Gate) -> tuple[I64, I64]:
+    """The best candidate per row and side (pairwise association only)."""
+    i, j, sd = candidates_batch(table, gate)
+    if i.size == 0:
+        return i, j
+    first = np.concatenate(([True], (i[1:] != i[:-1]) | (sd[1:] != sd[:-1])))
+    return i[first], j[first]
 
 
 class StreamIndex:
@@ -192,15 +200,17 @@ class StreamIndex:
         ]
         self._added = 0
 
-    def add(self, row: int, t: float, points: list[tuple[int, tuple[float, ...]]]) -> list[int]:
-        """Register row `row` (event time t) with its (side, point columns); return the
-        earlier rows it links to (at most one per side)."""
+    def candidates(
+        self, row: int, t: float, points: list[tuple[int, tuple[float, ...]]]
+    ) -> list[tuple[int, int]]:
+        """Register row `row` (event time t) with its (side, point columns); return its
+        candidate (side, earlier row) pairs in the batch's order."""
         gate = self.gate
         late = t < self.newest - gate.lateness_s
         self.newest = max(self.newest, t)
         if late:
             return []
-        found: list[int] = []
+        found: list[tuple[int, int]] = []
         box = gate.max_radius_m * (1 + 1e-9)
         for side, pt in points:
             grid = self._grid[side]
@@ -223,12 +233,22 @@ class StreamIndex:
                 if ok.size:
                     idx = np.array([c[0] for c in cands])
                     order = np.lexsort((idx[ok], s[ok]))
-                    found.append(int(idx[ok[order[0]]]))
+                    found.extend((side, int(idx[ok[k]])) for k in order)
             grid[(cx, cy)].append((row, t, pt))
         self._added += 1
         if self._added % 4096 == 0:
             self._evict()
         return found
+
+    def add(self, row: int, t: float, points: list[tuple[int, tuple[float, ...]]]) -> list[int]:
+        """The best candidate per side (pairwise association only)."""
+        seen: set[int] = set()
+        out = []
+        for side, j in self.candidates(row, t, points):
+            if side not in seen:
+                seen.add(side)
+                out.append(j)
+        return out
 
     def _evict(self) -> None:
         horizon = self.newest - self.gate.lateness_s - self.gate.window_s

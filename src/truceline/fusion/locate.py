@@ -88,6 +88,13 @@ class Normal:
         along = max((hi - lo) / math.sqrt(12.0), MIN_SIGMA_M)
         self.line(dx, dy, dx * sx + dy * sy + mid, along, weight)
 
+    def merge(self, other: Normal) -> None:
+        self.a11 += other.a11
+        self.a12 += other.a12
+        self.a22 += other.a22
+        self.b1 += other.b1
+        self.b2 += other.b2
+
     def solve(self) -> Fix | None:
         det = self.a11 * self.a22 - self.a12 * self.a12
         if not det > 1e-30 * max(self.a11 * self.a22, 1e-300):
