@@ -58,7 +58,8 @@ def cosigned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
                 break  # answering (404 for /) is all we wait for
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"witness did not start: {server.stderr.read() if server.stderr else ''}") from None
+                    err = server.stderr.read().decode() if server.stderr else ""
+                    raise AssertionError(f"witness did not start: {err}") from None
                 time.sleep(0.1)
             else:
                 break

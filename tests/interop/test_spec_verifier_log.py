@@ -27,8 +27,9 @@ def test_log_verifies_over_http(view: sv.LogView, interop_log: InteropLog) -> No
 def test_every_printed_index_holds_the_files_bytes(view: sv.LogView, interop_log: InteropLog) -> None:
     for f, index in interop_log.files.items():
         assert view.entries[index] == f.read_bytes(), f
-    again, first = interop_log.duplicate or (None, None)
-    assert again is not None and interop_log.files[again] == interop_log.files[first]
+    assert interop_log.duplicate is not None
+    again, first = interop_log.duplicate
+    assert interop_log.files[again] == interop_log.files[first]
     assert sorted(set(interop_log.files.values())) == list(range(view.checkpoint.size))
 
 
