@@ -217,11 +217,10 @@ def _windows(scenario: Scenario) -> list[tuple[float, float]]:
         hours=scenario.world.utc_offset_h
     )
     out = []
-    for day in range(-1, math.ceil(scenario.days) + 1):
+    # every local day the scenario touches, and the next: never empty, even for a few hours
+    for day in range(0, math.ceil(scenario.days) + 1):
         base = (midnight_local + timedelta(days=day) - start).total_seconds()
-        a, b = base + open_h * 3600, base + close_h * 3600
-        if b > 0 and a < scenario.days * 86400:
-            out.append((a, b))
+        out.append((base + open_h * 3600, base + close_h * 3600))
     return out
 
 
