@@ -254,10 +254,13 @@ def _scripted(rng: np.random.Generator, scenario: Scenario, world: World) -> lis
         cf: list[int] = []
         for c in which:
             cor = world.corridors[c]
+            inside = [(a, z) for a, z in cor.windows if a < days * DAY and z > 0]
+            if not inside:
+                continue  # the corridor is never open during this scenario
             p = cor.geom_m.interpolate(rng.uniform(0, 1), normalized=True)
             cx.append(p.x + rng.normal(0, cor.width_m / 8))
             cy.append(p.y + rng.normal(0, cor.width_m / 8))
-            a, z = cor.windows[rng.integers(0, len(cor.windows))]
+            a, z = inside[rng.integers(0, len(inside))]
             a, z = max(a, 0.0), min(z, days * DAY)
             ct.append(rng.uniform(a + 600, max(a + 600, z - 3600)))
             cf.append(1 - cor.host)
