@@ -123,3 +123,22 @@ def test_sign_one_observation(tmp_path: Path) -> None:
     obs = Observation.model_validate(json.loads(envelope.payload))
     assert (obs.sensor, obs.seq) == ("gw-import", 3) and gw.next_seq == 4
     assert obs.attributes.origin is not None and obs.attributes.origin.cep_m == 60
+
+
+def test_a_signing_process_that_dies_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("latitude,longitude,acq_date\n48.1,37.5,2022-03-01\n48.2,37.5,2022-03-01\n")
+    gw = _gateway()
+    import truceline.adapters.gateway as gateway_module
+
+    monkeypatch.setattr(gateway_module, "_work", _die)
+    with pytest.raises(RuntimeError, match="exited with code 3"):
+        list(gw.import_file(FirmsAdapter(), path, workers=2))
+
+
+def _die(*args: object) -> None:
+    import os
+
+    os._exit(3)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import multiprocessing
+import queue as queue_module
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ class Gateway:
             proc.start()
         totals = Counts()
         try:
-            streams = [_drain(q, totals) for q in queues]
+            streams = [_drain(q, p, totals) for q, p in zip(queues, procs, strict=True)]
             for item in heapq.merge(*streams, key=lambda it: it.row):
                 self.next_seq = max(self.next_seq, base + item.row + 1)
                 yield item
@@ -149,9 +150,15 @@ def _work(
         queue.put(("failed", exc))
 
 
-def _drain(queue: Any, totals: Counts) -> Iterator[Signed | RowError]:
+def _drain(queue: Any, proc: Any, totals: Counts) -> Iterator[Signed | RowError]:
     while True:
-        tag, body = queue.get()
+        try:
+            tag, body = queue.get(timeout=1.0)
+        except queue_module.Empty:
+            if not proc.is_alive() and queue.empty():
+                # killed (e.g. out of memory) before it could report: never wait forever
+                raise RuntimeError(f"signing process exited with code {proc.exitcode}") from None
+            continue
         if tag == "items":
             yield from body
         elif tag == "done":
