@@ -1,4 +1,5 @@
-"""HTTP: GET the penalty, inspection and playbook state; POST signed votes and inspection requests.
+"""HTTP: GET the penalty, inspection and playbook state; POST signed votes, inspection
+requests and consultation extensions.
 
 Every GET takes an optional `now` (RFC 3339); the state is derived from the log at
 that event time. POST bodies are DSSE envelopes (the ledger entry bytes).
@@ -77,4 +78,5 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
 
     api.post("/votes", status_code=201)(accept)
     api.post("/inspection-requests", status_code=201)(accept)
+    api.post("/extensions", status_code=201)(accept)
     return api

@@ -21,6 +21,7 @@ from truceline.enforcement.keys import KeyBook
 from truceline.enforcement.records import (
     ACK_TYPE,
     ENFORCEMENT_TYPE,
+    EXTENSION_TYPE,
     INSPECTION_REQUEST_TYPE,
     NOTIFICATION_TYPE,
     VOTE_TYPE,
@@ -39,6 +40,7 @@ RELEVANT = frozenset(
         INSPECTION_REQUEST_TYPE,
         ACK_TYPE,
         ENFORCEMENT_TYPE,
+        EXTENSION_TYPE,
     }
 )
 

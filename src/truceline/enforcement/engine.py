@@ -20,8 +20,10 @@ from truceline.agreement.enforcement import BlockRule
 from truceline.agreement.model import Agreement
 from truceline.codec import dsse
 from truceline.codec.errors import CodecError
+from truceline.enforcement import extensions
 from truceline.enforcement import inspections as insp
 from truceline.enforcement.envelope import Record
+from truceline.enforcement.extensions import Adopted
 from truceline.enforcement.incidents import IncidentHistory, histories
 from truceline.enforcement.keys import KeyBook
 from truceline.enforcement.penalties import CaseState, Status, case_timeline, evaluate, open_cases
@@ -29,6 +31,7 @@ from truceline.enforcement.playbooks import StepState, steps
 from truceline.enforcement.records import (
     ACK_TYPE,
     ENFORCEMENT_TYPE,
+    EXTENSION_TYPE,
     INSPECTION_REQUEST_TYPE,
     NOTIFICATION_TYPE,
     VOTE_TYPE,
@@ -49,6 +52,7 @@ class EnforcementState:
     coverage: dict[str, dict[str, float]] = field(default_factory=dict)
     steps: list[StepState] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
+    extensions: list[Adopted] = field(default_factory=list)
     logged: set[str] = field(default_factory=set)  # keys of transitions already on the log
     incidents: dict[str, IncidentHistory] = field(default_factory=dict)
 
@@ -108,6 +112,7 @@ def derive(
     state = EnforcementState(now=now)
     transitions: list[tuple[int, IncidentTransition]] = []
     votes: list[Record] = []
+    extension_records: list[Record] = []
     notes: list[tuple[int, Notification]] = []
     requests: list[tuple[int, InspectionRequest]] = []
     acks: list[Ack] = []
@@ -126,6 +131,8 @@ def derive(
                 transitions.append((r.index, t))
         elif r.payload_type == VOTE_TYPE:
             votes.append(r)
+        elif r.payload_type == EXTENSION_TYPE:
+            extension_records.append(r)
         elif r.payload_type == NOTIFICATION_TYPE:
             note, why = _signed(r, Notification, book, "notifier", "at")
             if note is None:
@@ -164,15 +171,27 @@ def derive(
     cases, refusals = open_cases(agreement, hist, notes, now)
     state.ignored.extend(Ignored(f.index, f.reason) for f in refusals)
     rules: dict[str, BlockRule] = {b.id: b for b in agreement.penalties.block_rules}
+    ruled = {c.id: (c, rules.get(c.rung.block_rule) if c.rung.block_rule else None) for c in cases}
+    ext = extensions.fold(
+        extension_records,
+        book,
+        ruled,
+        lambda case, extra: case_timeline(case, hist, ruled[case.id][1], now, extra),
+        now,
+    )
+    state.ignored.extend(ext.ignored)
+    state.extensions = ext.adopted
     frames = {}
     for case in cases:
         rule = rules.get(case.rung.block_rule) if case.rung.block_rule else None
         # The deadlines do not depend on the votes, so they can filter them.
-        frames[case.id] = (case, case_timeline(case, hist, rule, now), rule)
+        extra = ext.days.get(case.id, 0.0)
+        frames[case.id] = (case, case_timeline(case, hist, rule, now, extra), rule)
     ballots = fold(votes, book, frames, now)
     state.ignored.extend(ballots.ignored)
     for case, _tl, rule in frames.values():
-        state.cases.append(evaluate(case, hist, rule, ballots.counted.get(case.id, {}), now))
+        counted = ballots.counted.get(case.id, {})
+        state.cases.append(evaluate(case, hist, rule, counted, now, ext.days.get(case.id, 0.0)))
 
     state.steps = steps(agreement, hist, acks, now)
     items = insp.routine(agreement, now) + insp.on_demand(agreement, requests, hist, now)

@@ -201,16 +201,22 @@ def _extended(
 
 
 def timeline(
-    case: Case, rule: BlockRule | None, disputes: list[tuple[datetime, datetime]]
+    case: Case,
+    rule: BlockRule | None,
+    disputes: list[tuple[datetime, datetime]],
+    extension_days: float = 0.0,
 ) -> Timeline:
+    """The case's deadlines; `extension_days` lengthens the consultation (and so every
+    later step) as agreed by consensus (see extensions.py)."""
     rung = case.rung
     intervals = _merge(disputes) if rung.suspend_during_dispute else []
     start = case.opened_at
-    countdown_from = _extended(days(rung.consultation_days), start, intervals)
-    apply_at = _extended(days(rung.consultation_days + rung.countdown_days), start, intervals)
+    consult = rung.consultation_days + extension_days
+    countdown_from = _extended(days(consult), start, intervals)
+    apply_at = _extended(days(consult + rung.countdown_days), start, intervals)
     vote_deadline: datetime | None = None
     if rule is not None:
-        vote_deadline = _extended(days(rule.window_days), start, intervals)
+        vote_deadline = _extended(days(rule.window_days + extension_days), start, intervals)
         if rule.cutoff_midnight_utc:
             vote_deadline = cutoff_midnight_utc(vote_deadline)
             apply_at = cutoff_midnight_utc(apply_at)
@@ -246,9 +252,13 @@ def disputes_of(
 
 
 def case_timeline(
-    case: Case, histories: Mapping[str, IncidentHistory], rule: BlockRule | None, now: datetime
+    case: Case,
+    histories: Mapping[str, IncidentHistory],
+    rule: BlockRule | None,
+    now: datetime,
+    extension_days: float = 0.0,
 ) -> Timeline:
-    return timeline(case, rule, disputes_of(case, histories, now))
+    return timeline(case, rule, disputes_of(case, histories, now), extension_days)
 
 
 def evaluate(
@@ -257,6 +267,7 @@ def evaluate(
     rule: BlockRule | None,
     votes: Mapping[str, Choice],
     now: datetime,
+    extension_days: float = 0.0,
 ) -> CaseState:
     """The case's status at `now`, given the votes counted for it (see votes.py)."""
     valid: list[str] = []
@@ -269,7 +280,7 @@ def evaluate(
             valid.append(incident)
         elif latest.state in DISPUTE_STATES:
             disputed.append(incident)
-    tl = case_timeline(case, histories, rule, now)
+    tl = case_timeline(case, histories, rule, now, extension_days)
 
     def state(status: Status, tally: Tally | None = None, reason: str = "") -> CaseState:
         return CaseState(case, status, tl, tuple(valid), tuple(disputed), votes, tally, reason)

@@ -18,6 +18,7 @@ VOTE_TYPE = "application/vnd.truceline.vote+json"
 NOTIFICATION_TYPE = "application/vnd.truceline.notification+json"
 INSPECTION_REQUEST_TYPE = "application/vnd.truceline.inspection-request+json"
 ACK_TYPE = "application/vnd.truceline.ack+json"
+EXTENSION_TYPE = "application/vnd.truceline.extension+json"
 ENFORCEMENT_TYPE = "application/vnd.truceline.enforcement+json"
 
 
@@ -58,6 +59,17 @@ class InspectionRequest(BaseModel):
     reason: str = ""
 
 
+class Extension(BaseModel):
+    """One voter's assent to extend a case's consultation window (JCPOA para 36: by consensus)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    case: str = Field(min_length=1)
+    round: int = Field(ge=1, description="the 1st, 2nd, ... extension of this case")
+    days: float = Field(gt=0, le=365)
+    by: str
+    at: UtcTime
+
+
 class Ack(BaseModel):
     """A recipient acknowledges a playbook step, which stops its escalation."""
 
@@ -70,6 +82,7 @@ class Ack(BaseModel):
 class EventKind(StrEnum):
     case_opened = "case_opened"
     countdown_started = "countdown_started"
+    consultation_extended = "consultation_extended"
     suspended = "suspended"
     block_attempt_failed = "block_attempt_failed"
     blocked = "blocked"

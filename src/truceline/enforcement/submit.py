@@ -17,8 +17,10 @@ from pydantic import ValidationError
 from truceline.enforcement.appender import Appender
 from truceline.enforcement.envelope import decode
 from truceline.enforcement.records import (
+    EXTENSION_TYPE,
     INSPECTION_REQUEST_TYPE,
     VOTE_TYPE,
+    Extension,
     InspectionRequest,
     Vote,
 )
@@ -43,15 +45,16 @@ def submit(app: Appender, entry: bytes, now: datetime) -> Accepted:
     rec = decode(0, entry)
     if rec is None:
         raise Refused("body: not a DSSE envelope with a JSON payload")
-    model: type[Vote] | type[InspectionRequest]
+    model: type[Vote] | type[InspectionRequest] | type[Extension]
     if rec.payload_type == VOTE_TYPE:
         model, who, when = Vote, "voter", "cast_at"
     elif rec.payload_type == INSPECTION_REQUEST_TYPE:
         model, who, when = InspectionRequest, "requester", "at"
+    elif rec.payload_type == EXTENSION_TYPE:
+        model, who, when = Extension, "by", "at"
     else:
-        raise Refused(
-            f"payloadType: expected {VOTE_TYPE} or {INSPECTION_REQUEST_TYPE}, found {rec.payload_type!r}"
-        )
+        kinds = ", ".join((VOTE_TYPE, INSPECTION_REQUEST_TYPE, EXTENSION_TYPE))
+        raise Refused(f"payloadType: expected one of {kinds}, found {rec.payload_type!r}")
     try:
         obj = model.model_validate(rec.payload)
     except ValidationError as exc:

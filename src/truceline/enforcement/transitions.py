@@ -99,6 +99,16 @@ def events(state: EnforcementState) -> list[EnforcementEvent]:
     out: list[EnforcementEvent] = []
     for cs in state.cases:
         out.extend(case_events(state, cs))
+    for ad in state.extensions:
+        out.append(
+            EnforcementEvent(
+                event=EventKind.consultation_extended,
+                key=f"{ad.case}:extended:{ad.round}",
+                at=ad.at,
+                subject=ad.case,
+                detail={"round": ad.round, "days": ad.days, "signers": list(ad.signers)},
+            )
+        )
     for ig in state.ignored:
         out.append(
             EnforcementEvent(
