@@ -22,7 +22,7 @@ def test_default_front_is_1000_km_and_not_straight() -> None:
 
 
 @settings(max_examples=8, deadline=None)
-@given(seed=st.integers(0, 2**31), front=st.floats(60, 1500))
+@given(seed=st.integers(0, 2**31), front=st.floats(60, 3000))
 def test_any_seed_gives_a_valid_map(seed: int, front: float) -> None:
     sc = config.Scenario(days=1, world={"front_km": front})
     w = world.build(sc, seed)

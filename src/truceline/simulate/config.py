@@ -44,7 +44,18 @@ class WorldConfig(_Model):
     amplitude_km: float = Field(default=30, ge=0, le=200, description="lateral wiggle (1 sigma)")
     roughness: float = Field(default=0.45, gt=0, lt=0.5, description="fractal decay per octave")
     depth_km: float = Field(default=150, ge=20, le=600, description="territory depth each side")
-    vertex_km: float = Field(default=4, ge=0.5, le=50, description="vertex spacing of the line")
+    vertex_km: float | None = Field(
+        default=None,
+        ge=0.5,
+        le=50,
+        description="vertex spacing of the line; default 4 km, wider past 1,000 km so the "
+        "agreement still fits in one ledger entry",
+    )
+
+    @property
+    def vertex_spacing_km(self) -> float:
+        return self.vertex_km if self.vertex_km is not None else max(4.0, self.front_km / 250)
+
     buffer_km: float = Field(default=2, gt=0, le=30, description="buffer zone half-width")
     disengagement_areas: int = Field(default=3, ge=0, le=20)
     disengagement_km: float = Field(default=4, gt=0, le=30, description="side of each area")

@@ -232,10 +232,10 @@ def build(scenario: Scenario, seed: int) -> World:
     to_xy = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
-    n = max(8, int(round(cfg.front_km / cfg.vertex_km)) + 1)
+    n = max(8, int(round(cfg.front_km / cfg.vertex_spacing_km)) + 1)
     s = np.linspace(0.0, 1.0, n)
     # octaves down to a wavelength of ~6 vertices, so the line stays smooth between vertices
-    octaves = max(1, int(math.log2(max(cfg.front_km / (6 * cfg.vertex_km), 1.0))) + 1)
+    octaves = max(1, int(math.log2(max(cfg.front_km / (6 * cfg.vertex_spacing_km), 1.0))) + 1)
     v = _fractal(rng, s, cfg.amplitude_km * 1000.0, cfg.roughness, octaves)
     # the curve is self-similar: shrink u and v together until its length is front_km
     span = cfg.front_km * 1000.0
