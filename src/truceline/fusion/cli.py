@@ -28,5 +28,32 @@ def fuse_command(
     typer.echo(json.dumps(result, indent=2))
 
 
+def thermal_study_command(
+    data: Path = typer.Option(
+        ..., "--data", help="the shared data dir (FIRMS years + DeepStateMap)"
+    ),
+    figure: Path | None = typer.Option(None, "--figure", help="write the plot (PNG) here"),
+    front_km: float = typer.Option(30.0, "--front-km"),
+    west_lon: float = typer.Option(30.0, "--west-lon"),
+) -> None:
+    """Real-data check of the thermal breach signal: front vs west against 2021 (JSON)."""
+    from truceline.fusion.warfire import SNAPSHOT, plot, study
+
+    try:
+        result = study(
+            data / "gianman89-war-fire-model",
+            data / "deepstatemaps-history" / SNAPSHOT,
+            front_km,
+            west_lon,
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if figure is not None:
+        plot(result, figure)
+    typer.echo(json.dumps(result, indent=1))
+
+
 def register(app: typer.Typer) -> None:
     app.command("fuse")(fuse_command)
+    app.command("thermal-study")(thermal_study_command)
