@@ -197,13 +197,13 @@ def derive(
     items = insp.routine(agreement, now) + insp.on_demand(agreement, requests, hist, now)
     for s in state.steps:
         if s.step.action.value == "open_inspection":
-            t = hist[s.incident].latest(now)
-            if t is not None:
+            latest = hist[s.incident].latest(now)
+            if latest is not None:
                 items.append(
                     insp.Inspection(
                         f"incident:{s.incident}",
                         insp.Origin.automatic,
-                        t.location,
+                        latest.location,
                         s.issued_at,
                         s.due_by,
                         incident=s.incident,

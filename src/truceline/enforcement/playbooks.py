@@ -50,10 +50,10 @@ def steps(
     now: datetime,
 ) -> list[StepState]:
     acts = {a.id: a.act.value for a in agreement.prohibited_acts}
-    first_ack: dict[str, Ack] = {}
-    for ack in sorted(acks, key=lambda a: a.at):
-        if ack.at <= now:
-            first_ack.setdefault(ack.step, ack)
+    acks_by_step: dict[str, list[Ack]] = {}
+    for a in sorted(acks, key=lambda a: a.at):
+        if a.at <= now:
+            acks_by_step.setdefault(a.step, []).append(a)
     out: list[StepState] = []
     for incident in sorted(histories):
         seen = histories[incident].seen(now)
@@ -64,9 +64,10 @@ def steps(
             for step in book.steps:
                 key = f"{book.id}:{step.id}:{incident}"
                 due = trigger.at + timedelta(hours=step.deadline_hours)
-                ack = first_ack.get(key)
-                if ack is not None and step.to and ack.by not in step.to:
-                    ack = None  # only a recipient can acknowledge
+                # Only a recipient can acknowledge; the first such acknowledgement counts.
+                ack = next(
+                    (a for a in acks_by_step.get(key, []) if not step.to or a.by in step.to), None
+                )
                 if ack is not None:
                     status = "done" if ack.at <= due else "done_late"
                 else:
