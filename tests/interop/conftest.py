@@ -181,8 +181,8 @@ def interop_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InteropLog
 
 def _build_log(base: Path, entries: Path) -> InteropLog:
     log = InteropLog(base / "home")
-    vkey_line = truceline("log", "init", "--home", log.home, "--origin", ORIGIN).stdout.strip()
-    assert log.vkey.read_text().strip() == vkey_line
+    truceline("log", "init", "--home", log.home, "--origin", ORIGIN)
+    assert log.vkey.read_text().startswith(ORIGIN + "+")
     snapshots = base / "checkpoints"
     snapshots.mkdir()
 

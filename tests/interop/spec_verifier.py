@@ -290,13 +290,15 @@ class HttpLog:
         self.prefix = prefix.rstrip("/")
         self.timeout = timeout
         self.fetches = 0
+        # A monitor talks to the log directly; no proxy from the environment.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def get(self, path: str) -> bytes:
         req = urllib.request.Request(
             f"{self.prefix}/{path}", headers={"Accept-Encoding": "gzip, identity"}
         )
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with self._opener.open(req, timeout=self.timeout) as resp:
                 body = resp.read()
                 encoding = resp.headers.get("Content-Encoding", "identity")
         except urllib.error.HTTPError as exc:

@@ -41,7 +41,8 @@ def cosigned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
     home, whome = base / "home", base / "witness"
     wvkey = truceline("witness", "init", "--home", whome, "--name", WITNESS).stdout.strip()
     (base / "witness.vkey").write_text(wvkey + "\n")
-    vkey = truceline("log", "init", "--home", home, "--origin", ORIGIN).stdout.strip()
+    truceline("log", "init", "--home", home, "--origin", ORIGIN)
+    vkey = (home / "log.vkey").read_text().strip()
     truceline("witness", "add-log", "--home", whome, "--origin", ORIGIN, "--vkey", vkey)
     port = _free_port()
     server = subprocess.Popen(
@@ -51,9 +52,10 @@ def cosigned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
     )
     try:
         deadline = time.monotonic() + 120
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                direct.open(f"http://127.0.0.1:{port}/", timeout=1)
             except urllib.error.HTTPError:
                 break  # answering (404 for /) is all we wait for
             except OSError:

@@ -69,8 +69,7 @@ def test_layout_is_tlog_tiles(interop_log: InteropLog) -> None:
 
 
 def test_audit_passes(interop_log: InteropLog) -> None:
-    out = truceline("log", "audit", "--home", interop_log.home).stdout
-    assert out.startswith(f"OK size {interop_log.sizes[-1]}")
+    assert truceline("log", "audit", "--home", interop_log.home, check=False).returncode == 0
 
 
 def test_command_line(interop_log: InteropLog, capsys: pytest.CaptureFixture[str]) -> None:
