@@ -105,6 +105,10 @@ class Ingestor:
             else None
         )
         self._workers = workers
+        if self._pool is not None:
+            # start the workers now (a forkserver child imports pydantic and the models,
+            # seconds on a busy machine) rather than inside the first batch
+            list(self._pool.map(check_many, [[] for _ in range(workers)], [{}] * workers))
         with self._mu, _file_lock(self.lock_path):
             self._catch_up()
             self.state.flush()
