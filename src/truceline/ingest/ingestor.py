@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -268,7 +268,7 @@ class Ingestor:
     def _stateful_one(
         self,
         c: Checked,
-        horizon: object,
+        horizon: datetime,
         last_seq: dict[str, int],
         batch_rows: set[tuple[str, int]],
     ) -> Rejection | None:
@@ -276,7 +276,7 @@ class Ingestor:
         if not status.ok:
             field = "signatures" if status.state is KeyState.unknown else "payload.observed_at"
             return Rejection(_STATUS_REASON[status.state], field, status.reason, c.sensor, c.seq)
-        if c.observed_at > horizon:  # type: ignore[operator]
+        if c.observed_at > horizon:
             return Rejection(
                 Reason.clock_skew,
                 "payload.observed_at",
