@@ -29,7 +29,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from truceline.ledger import merkle, proof
+from truceline.ledger import merkle, proof, tiles
 from truceline.ledger.integrate import grow
 from truceline.ledger.logsign import Ed25519NoteSigner
 from truceline.ledger.sequencer import Sequencer
@@ -159,12 +159,15 @@ def bench_ten_million(root: Path, n: int, samples: int) -> None:
         leaves = [hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(lo, min(n, lo + chunk))]
         g = grow(tails, size, leaves)
         for rel, data in g.files:
-            if ".p/" in rel and lo + chunk < n:
-                continue  # only the final partial tiles matter
-            p = tdir / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(data)
+            if ".p/" not in rel:  # full tiles now; the partial ones of the final size below
+                p = tdir / rel
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_bytes(data)
         tails, size = g.tails, size + len(leaves)
+    for level, hashes in tails.items():
+        p = tdir / tiles.tile_path(level, (n >> (8 * level)) // 256, len(hashes))
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"".join(hashes))
     build = time.perf_counter() - t
     store = TileStore(tdir)
     rng = random.Random(11)
@@ -191,12 +194,16 @@ def main() -> None:
     ap.add_argument("--proof-size", type=int, default=1_000_000)
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--ten-million", action="store_true")
+    ap.add_argument("--only-ten-million", action="store_true", help="skip 1-4")
     ap.add_argument("--dir", type=Path, default=None, help="where to build the logs (default: a temp dir)")
     args = ap.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench_ledger_", dir=args.dir))
     try:
         print(f"cpus {os.cpu_count()}, {load()}, entries of {ENTRY} bytes, dir {root}")
+        if args.only_ten_million:
+            bench_ten_million(root, 10_000_000, args.samples)
+            return
         bench_hashing(min(args.entries, 100_000))
         signer = Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate())
         db = root / "store.db"

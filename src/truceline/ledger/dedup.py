@@ -48,6 +48,10 @@ class LedgerEntryHash(Base):
     idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
+_STATE: sa.Table = LedgerDedupState.__table__  # type: ignore[assignment]
+_ROWS: sa.Table = LedgerEntryHash.__table__  # type: ignore[assignment]
+
+
 def entry_digest(entry: bytes) -> bytes:
     return hashlib.sha256(entry).digest()
 
@@ -60,12 +64,12 @@ class DedupIndex:
         self.origin = origin
         Base.metadata.create_all(
             engine,
-            tables=[LedgerDedupState.__table__, LedgerEntryHash.__table__],  # type: ignore[list-item]
+            tables=[_STATE, _ROWS],
         )
         self.log_id = self._log_id()
 
     def _log_id(self) -> int:
-        s = LedgerDedupState.__table__
+        s = _STATE
         for _ in range(2):
             with self.engine.connect() as conn:
                 got = conn.execute(sa.select(s.c.log_id).where(s.c.origin == self.origin)).scalar()
@@ -79,7 +83,7 @@ class DedupIndex:
         raise RuntimeError(f"dedup index: cannot register log {self.origin!r}")
 
     def indexed_size(self) -> int:
-        s = LedgerDedupState.__table__
+        s = _STATE
         with self.engine.connect() as conn:
             got = conn.execute(
                 sa.select(s.c.indexed_size).where(s.c.log_id == self.log_id)
@@ -111,7 +115,7 @@ class DedupIndex:
 
     def record(self, rows: Sequence[tuple[bytes, int]], new_size: int) -> None:
         """Add (digest, index) rows and move `indexed_size` to `new_size`, in one transaction."""
-        s = LedgerDedupState.__table__
+        s = _STATE
         ph = self._placeholder()
         with self.engine.begin() as conn:
             if rows:
@@ -123,8 +127,8 @@ class DedupIndex:
 
     def truncate(self, size: int) -> None:
         """Forget every index >= size (used when the index is ahead of the tiles)."""
-        t = LedgerEntryHash.__table__
-        s = LedgerDedupState.__table__
+        t = _ROWS
+        s = _STATE
         with self.engine.begin() as conn:
             conn.execute(t.delete().where(t.c.log_id == self.log_id, t.c.idx >= size))
             conn.execute(

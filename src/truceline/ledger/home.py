@@ -7,6 +7,8 @@ dedup index in `home.store_url`. When `home.policy` names witnesses with URLs,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine
 
 from truceline.ledger.keys import generate_log_key, load_log_signer
@@ -14,6 +16,9 @@ from truceline.ledger.policy import Policy
 from truceline.ledger.tilelog import Cosigner, TileLog
 from truceline.mission.home import Home
 from truceline.store.base import open_store
+
+if TYPE_CHECKING:
+    from truceline.ledger.witnessing import Cosigner as WitnessCosigner
 
 
 def create_log(home: Home, origin: str, store: Engine | None = None) -> TileLog:
@@ -24,15 +29,15 @@ def create_log(home: Home, origin: str, store: Engine | None = None) -> TileLog:
     return TileLog.create(home.log_dir, origin, signer, store or open_store(home.store_url))
 
 
-def _policy_cosigner(home: Home, engine: Engine) -> Cosigner | None:
+def _policy_cosigner(home: Home, engine: Engine) -> WitnessCosigner | None:
     if not home.policy.exists():
         return None
     policy = Policy.parse(home.policy.read_bytes())
     if not any(w.url for w in policy.witnesses.values()):
         return None
-    from truceline.ledger.witnessing import Cosigner as WitnessCosigner
+    from truceline.ledger import witnessing
 
-    return WitnessCosigner(policy, engine)
+    return witnessing.Cosigner(policy, engine)
 
 
 def open_log(

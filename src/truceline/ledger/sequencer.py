@@ -119,7 +119,7 @@ def _resolve(batch: list[IndexFuture], results: list[int] | None, exc: BaseExcep
             c.notify_all()
     for f in batch:
         if f._done_callbacks:
-            f._invoke_callbacks()
+            f._invoke_callbacks()  # type: ignore[attr-defined]
 
 
 class Sequencer:
