@@ -81,7 +81,7 @@ def layout(scenario: Scenario, world: World, seed: int) -> list[Sensor]:
     for name in cfg.satellite.satellites:
         sensors.append(Sensor(f"firms-{name}", "satellite", MISSION, params={"satellite": name}))
     sensors += _fixed(
-        rng, world, "acoustic", MISSION, _count(cfg.acoustic.per_100km, km), (3, 6), None
+        rng, world, "acoustic", MISSION, _count(cfg.acoustic.per_100km, km), (1.5, 4), None
     )
     n = (
         max(1, int(math.floor(cfg.seismic.per_1000km * km / 1000 + 0.5)))
