@@ -103,6 +103,18 @@ def test_go_note_open_with_both_verifiers(cosigned: tuple[Path, Path], go_verifi
     assert "ok checkpoint cosigned by 1 witness(es)" in r.stdout
     assert f"ok {proof}: index 304 included in size 305" in r.stdout
 
+    # Without the cosignature line the proof is no longer one the witness vouched for.
+    lines = proof.read_text().splitlines(keepends=True)
+    stripped = home.parent / "uncosigned.tlog-proof"
+    stripped.write_text("".join(ln for ln in lines if not ln.startswith(f"\u2014 {WITNESS} ")))
+    r = run_go(go_verifier, "-log", home / "log", "-vkey", home / "log.vkey", "-witness", wvkey,
+               "-proof", stripped)
+    assert r.returncode == 1 and f"FAIL {stripped}: checkpoint: no signature by {WITNESS}+" in r.stdout
+    key = sv.VerifierKey.parse((home / "log.vkey").read_text())
+    with pytest.raises(sv.VerificationError, match=f"no signature by {WITNESS}"):
+        sv.verify_tlog_proof(stripped.read_bytes(), b"cosigned batch 1 entry 299\n", key,
+                             [sv.VerifierKey.parse(wvkey.read_text())])
+
 
 def test_monitor_requires_the_cosignature(cosigned: tuple[Path, Path]) -> None:
     home, wvkey = cosigned

@@ -252,7 +252,9 @@ func checkProof(arg string, tree tlog.Tree, hr tlog.HashReader, tr *tileReader, 
 		fail("%s: %v", path, err)
 		return
 	}
-	pc, _, err := openCheckpoint(p.checkpoint, logV, nil)
+	// The proof's checkpoint must carry the required witnesses' cosignatures too:
+	// that is what makes it an offline proof of a view the witnesses observed.
+	pc, _, err := openCheckpoint(p.checkpoint, logV, ws)
 	if err != nil {
 		fail("%s: checkpoint: %v", path, err)
 		return
