@@ -55,3 +55,21 @@ def test_daylight_follows_the_sun() -> None:
     # June at 48 N: about 16 hours of daylight, around local noon (~09:40 UTC at 35 E)
     assert 15 <= day.sum() <= 17
     assert day[9] and day[10] and not day[0] and not day[22]
+
+
+def test_world_geojson_draws_each_withdrawal_line_at_its_distance() -> None:
+    from truceline.simulate import geojson
+
+    sc = config.Scenario(days=1)
+    w = world.build(sc, 6)
+    fc = geojson.collection(sc, w, layout(sc, w, 6))
+    lines = [f for f in fc["features"] if f["properties"]["layer"] == "withdrawal_line"]
+    assert len(lines) == 2 * len(sc.world.withdrawal_km)
+    for f in lines:
+        coords = np.array(f["geometry"]["coordinates"])
+        x, y = w.xy(coords[:, 0], coords[:, 1])
+        d = w.distance_to_line(x, y) / 1000
+        target = f["properties"]["distance_km"]
+        assert np.all(d > 0.97 * target) and np.median(np.abs(d - target)) < 0.02 * target
+        side = 0 if f["properties"]["party"] == "west" else 1
+        assert np.all(w.side(x, y) == side)

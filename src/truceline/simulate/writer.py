@@ -7,6 +7,7 @@
     out/observations.jsonl  one DSSE envelope per line, ordered by observed_at
     out/truth.jsonl         event lines, then one line per observation, same order
     out/scenario.json       counts per kind, sensor, operator and party
+    out/world.geojson       the map: line, territories, zones, withdrawal lines, corridors, sites, sensors
 
 Output is a function of (scenario, seed) only: keys come from the seed,
 Ed25519 signatures are deterministic, and nothing reads the wall clock.
@@ -38,7 +39,7 @@ from truceline.observation import OBSERVATION_TYPE, format_time
 from truceline.registry.model import Coverage, ErrorModel, SensorKind, SensorList
 from truceline.registry.model import Sensor as RegistrySensor
 from truceline.simulate import agreement as agreement_doc
-from truceline.simulate import behaviour, truth
+from truceline.simulate import behaviour, geojson, truth
 from truceline.simulate import events as ev
 from truceline.simulate import world as world_mod
 from truceline.simulate.config import Scenario
@@ -481,6 +482,9 @@ def write(r: Run, out: Path, workers: int | None = None) -> dict[str, Any]:
         width=100,
     )
     (out / "agreement.yaml").write_text(text)
+    (out / "world.geojson").write_text(
+        json.dumps(geojson.collection(r.scenario, r.world, r.sensors), separators=(",", ":")) + "\n"
+    )
     reg = registry(r)
     (out / "sensors.json").write_text(
         json.dumps(reg.model_dump(mode="json", exclude_none=True), indent=2) + "\n"
