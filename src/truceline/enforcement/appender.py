@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from truceline.adjudication.verdict import INCIDENT_TYPE
 from truceline.agreement.model import Agreement
 from truceline.codec.records import seal
-from truceline.enforcement.engine import EnforcementState, derive
+from truceline.enforcement.engine import EnforcementState, TrustedKeys, derive
 from truceline.enforcement.envelope import Record, decode
 from truceline.enforcement.keys import KeyBook
 from truceline.enforcement.records import (
@@ -61,7 +61,9 @@ class Appender:
         self.keyid = keyid
         self.book = book or KeyBook.from_agreement(agreement)
         # Incident transitions count only if the mission signed them; our own key is one.
-        self.trusted = {**(trusted or {}), keyid: key.public_key()} if trusted is not None else None
+        self.trusted = (
+            TrustedKeys({**trusted, keyid: key.public_key()}) if trusted is not None else None
+        )
         self.records: list[Record] = []
         self.cursor = 0
 

@@ -63,14 +63,35 @@ class EnforcementState:
 M = TypeVar("M", bound=BaseModel)
 
 
-def _trusted(record: Record, trusted: Mapping[str, Ed25519PublicKey] | None) -> bool:
+class TrustedKeys:
+    """The mission's keys, with the verdict on each envelope remembered.
+
+    Entries never change, so re-deriving need not re-verify them; the answer is the
+    same as `dsse.verify` against `keys`, only computed once per envelope.
+    """
+
+    def __init__(self, keys: Mapping[str, Ed25519PublicKey]) -> None:
+        self.keys = dict(keys)
+        self._seen: dict[dsse.Envelope, bool] = {}
+
+    def signed(self, envelope: dsse.Envelope) -> bool:
+        ok = self._seen.get(envelope)
+        if ok is None:
+            try:
+                dsse.verify(envelope, self.keys)
+                ok = True
+            except CodecError:
+                ok = False
+            self._seen[envelope] = ok
+        return ok
+
+
+def _trusted(record: Record, trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None) -> bool:
     if trusted is None:
         return True
-    try:
-        dsse.verify(record.envelope, trusted)
-    except CodecError:
-        return False
-    return True
+    if not isinstance(trusted, TrustedKeys):
+        trusted = TrustedKeys(trusted)
+    return trusted.signed(record.envelope)
 
 
 def _signed(
@@ -97,7 +118,7 @@ def derive(
     agreement: Agreement,
     now: datetime,
     book: KeyBook | None = None,
-    trusted: Mapping[str, Ed25519PublicKey] | None = None,
+    trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None = None,
     plan_routes: bool = True,
 ) -> EnforcementState:
     """The enforcement state at event time `now`.
