@@ -29,14 +29,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import numpy as np
-
 from truceline.adjudication.grading import CONTRADICTION_Z, Assessment, Reliability, grade
 from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
 from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Grade
-from truceline.fusion.associate import IMPACT, NCOL, ORIGIN, Gate, candidates_batch
+from truceline.fusion.associate import IMPACT, ORIGIN, Gate, candidates_batch
 from truceline.fusion.attribute import Attributor, normal_cdf
 from truceline.fusion.base import (
     KINDS,
@@ -79,7 +77,7 @@ def is_source(row: Row) -> bool:
     return row.kind not in _NOT_A_SOURCE and row.skind not in HEARSAY_SENSOR_KINDS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One observation as the engine sees it (plain floats; NaN = absent)."""
 
@@ -283,14 +281,12 @@ class Engine:
                 ),
             )
 
-    def _fits(self, root: int, side: int, point: np.ndarray) -> bool:
+    def _fits(self, root: int, side: int, point: tuple[float, ...]) -> bool:
         """The new report is within the gate of the incident's current fix on that side."""
         fix = self._inc[root].eqs[side].solve()
         if fix is None:
             return True
-        there = np.full(NCOL, np.nan)
-        there[0], there[1], there[2] = fix.x, fix.y, fix.radius_m
-        return bool(self.gate.score(point[None, :], there[None, :])[0] <= 1.0)
+        return self.gate.score_point(point, fix.x, fix.y, fix.radius_m) <= 1.0
 
     def _maybe_judge(self, root: int, row: Row, merged: bool) -> None:
         inc = self._inc[root]
@@ -663,20 +659,18 @@ class Engine:
         return sorted(latest.values(), key=lambda r: int(r.incident.split("-")[1]))
 
 
-def _points(row: Row) -> dict[int, np.ndarray]:
+def _points(row: Row) -> dict[int, tuple[float, ...]]:
     """The row's association points per side, as `fusion.associate.side_points` builds them."""
     nan = math.nan
     if row.kind in NON_DETECTION_KINDS or math.isnan(row.x):
         return {}
     bear = (row.sx, row.sy, row.bearing, row.lo, row.hi)
     if row.kind is Kind.launch:
-        return {ORIGIN: np.array([row.x, row.y, row.sigma, *bear, nan, nan, nan])}
+        return {ORIGIN: (row.x, row.y, row.sigma, *bear, nan, nan, nan)}
     origin = (row.ox, row.oy, row.osigma) if not math.isnan(row.ox) else (nan, nan, nan)
-    out = {IMPACT: np.array([row.x, row.y, row.sigma, *bear, *origin])}
+    out = {IMPACT: (row.x, row.y, row.sigma, *bear, *origin)}
     if not math.isnan(row.ox):
-        out[ORIGIN] = np.array(
-            [row.ox, row.oy, row.osigma, nan, nan, nan, nan, nan, row.x, row.y, row.sigma]
-        )
+        out[ORIGIN] = (row.ox, row.oy, row.osigma, nan, nan, nan, nan, nan, row.x, row.y, row.sigma)
     return out
 
 

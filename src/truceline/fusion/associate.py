@@ -32,6 +32,7 @@ Both score candidates with the same vectorised function.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -88,6 +89,27 @@ class Gate:
             other = np.hypot(a[both, 8] - b[both, 8], a[both, 9] - b[both, 9]) / other_gate
             s[both] = np.maximum(s[both], other)
         return s
+
+    def score_point(self, a: tuple[float, ...], fx: float, fy: float, fsig: float) -> float:
+        """`score` of one report against a bare point (an incident's fix), in plain floats:
+        the same formula, without numpy's per-call cost. Used by both modes alike."""
+        gate = min(self.max_radius_m, max(self.radius_m, self.k_sigma * math.hypot(a[2], fsig)))
+        s = math.hypot(a[0] - fx, a[1] - fy) / gate
+        bearing = a[5]
+        if bearing != bearing:  # NaN: a point report
+            return s
+        vx, vy = fx - a[3], fy - a[4]
+        dxb, dyb = math.sin(bearing), math.cos(bearing)
+        along = vx * dxb + vy * dyb
+        if not along > 0:
+            return math.inf
+        across = vx * dyb - vy * dxb
+        lo, hi = a[6], a[7]
+        sig_p = max(fsig, 50.0)
+        s_across = math.hypot(max(along, lo) * BEARING_SIGMA_RAD, sig_p)
+        outside = max(lo - along, 0.0) + max(along - hi, 0.0)
+        s_along = math.hypot(0.25 * (hi - lo), sig_p)
+        return max(s, max(abs(across) / s_across, outside / s_along) / self.k_sigma)
 
     def _wedge(self, w: F64, p: F64) -> F64:
         """How far p's point lies outside w's bearing wedge, in gate units (0 if w is a point)."""
