@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic_core import from_json
 
 from truceline.codec.errors import CodecError, SignatureError
 from truceline.codec.jcs import canonicalize
@@ -101,7 +101,9 @@ class Envelope:
     def from_json(cls, data: bytes | str) -> Envelope:
         """Parse an envelope; CodecError names the field that is missing or malformed."""
         try:
-            obj = json.loads(data)
+            # pydantic-core's parser: strict JSON (no NaN), several times faster than json.loads,
+            # which matters because ingest parses every envelope it receives
+            obj = from_json(data, allow_inf_nan=False)
         except (ValueError, RecursionError) as exc:
             raise CodecError("bad_json", "$", f"not JSON: {exc}") from exc
         return cls.from_json_obj(obj)
