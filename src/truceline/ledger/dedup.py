@@ -137,11 +137,25 @@ class DedupIndex:
                 .values(indexed_size=size)
             )
 
-    def catch_up(self, start: int, entries: Iterable[tuple[int, bytes]], new_size: int) -> None:
-        """Index the entries [start, new_size) read back from the bundles; first index wins."""
+    def catch_up(
+        self, start: int, entries: Iterable[tuple[int, bytes]], new_size: int, chunk: int = 65536
+    ) -> None:
+        """Index the entries [start, new_size) read back from the bundles; first index wins.
+
+        Works in chunks, each committed with its `indexed_size`, so memory stays bounded and
+        an interrupted rebuild resumes where it stopped.
+        """
         self.truncate(start)
         pending: dict[bytes, int] = {}
+        last = start
         for idx, entry in entries:
             pending.setdefault(entry_digest(entry), idx)
+            last = idx + 1
+            if len(pending) >= chunk:
+                self._record_new(pending, last)
+                pending = {}
+        self._record_new(pending, new_size)
+
+    def _record_new(self, pending: dict[bytes, int], size: int) -> None:
         known = self.lookup(pending)
-        self.record([(d, i) for d, i in pending.items() if d not in known], new_size)
+        self.record([(d, i) for d, i in pending.items() if d not in known], size)

@@ -51,6 +51,10 @@ class DurableWriter:
             new_dirs.add(m.parent)  # the parent gained an entry
         self._known_dirs.add(directory)
 
+    def forget_all(self) -> None:
+        """Another process may have removed directories (recovery): check them again."""
+        self._known_dirs.clear()
+
     def forget(self, directory: Path) -> None:
         """`directory` was removed; create it again if a later write needs it."""
         self._known_dirs.discard(directory)

@@ -337,7 +337,8 @@ class TileLog(Ledger):
         with self._mu, file_lock(self._state_dir / LOCK):
             state = self._read_tree_state()
             if state.size != self._size or state.root != self._root:
-                self._load(state)  # another process appended
+                self._load(state)  # another process appended (and may have cleaned up)
+                self._writer.forget_all()
                 self._published = max(self._published, self._read_published_size())
             self._sync_dedup()
             digests = [entry_digest(e) for e in entries]
