@@ -271,7 +271,11 @@ class TileLog(Ledger):
                     tmp.unlink()
                 for pd in directory.glob("*.p"):
                     rel = pd.with_name(pd.name[:-2]).relative_to(self.log_dir).as_posix()
-                    if tiles.parse_tile_path(rel).index > tail:
+                    try:
+                        beyond = tiles.parse_tile_path(rel).index > tail
+                    except tiles.TileError:
+                        continue  # not ours: leave it alone
+                    if beyond:
                         shutil.rmtree(pd)
 
     def recover(self) -> None:
