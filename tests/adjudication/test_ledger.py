@@ -149,3 +149,33 @@ def test_missing_home_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no log" in result.output
     result = CliRunner().invoke(app, ["replay", "--home", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "no log" in result.output
+
+
+def test_api_lists_logged_incidents(tmp_path: Path) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from truceline.adjudication.api import router
+
+    h = MissionHome(tmp_path / "home", SENSORS)
+    scenario(h)
+    fuse(h.home)
+    app = FastAPI()
+    app.include_router(router(h.home))
+    client = TestClient(app)
+    listed = client.get("/incidents").json()
+    assert [r["incident"] for r in listed] == ["inc-11", "inc-14"]
+    assert client.get("/incidents", params={"grade": "confirmed"}).json()[0]["accused"] == "party-b"
+    history = client.get("/incidents/inc-11").json()["transitions"]
+    assert [t["state"] for t in history] == ["reported", "verified", "verified"]
+    assert client.get("/incidents/inc-999").status_code == 404
+    geo = client.get("/incidents.geojson").json()
+    assert len(geo["features"]) == 2
+    # A transition signed by an unknown key is not shown.
+    from truceline.adjudication.home import seal_transition
+    from truceline.codec.keys import generate, key_id
+
+    rogue = generate()
+    forged = recompute(h.home).emitted[-1].model_copy(update={"incident": "inc-666"})
+    h.log.append([seal_transition(forged, rogue, key_id(rogue.public_key()))])
+    assert "inc-666" not in [r["incident"] for r in client.get("/incidents").json()]
