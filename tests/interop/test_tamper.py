@@ -37,24 +37,32 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_tampered_copy_fails_everywhere(
-    case: str, interop_log: InteropLog, go_verifier: Path, tmp_path: Path
-) -> None:
-    rel, tamper, go_says, monitor_says = CASES[case]
-    bad = interop_log.copy(tmp_path / "home")
+@pytest.fixture(scope="module", params=list(CASES))
+def tampered(
+    request: pytest.FixtureRequest, interop_log: InteropLog, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, InteropLog]:
+    """A copy of the whole home with one change, per case."""
+    case: str = request.param
+    rel, tamper, _, _ = CASES[case]
+    bad = interop_log.copy(tmp_path_factory.mktemp("tampered") / "home")
     target = bad.log_dir / rel
     assert target.is_file(), rel
     tamper(target)
+    return case, bad
 
+
+def test_go_rejects_tampered_copy(tampered: tuple[str, InteropLog], go_verifier: Path) -> None:
+    case, bad = tampered
     r = run_go(go_verifier, "-log", bad.log_dir, "-vkey", bad.vkey)
     assert r.returncode == 1, r.stdout
-    assert "FAIL" in r.stdout and go_says in r.stdout
+    assert "FAIL" in r.stdout and CASES[case][2] in r.stdout
 
+
+def test_monitor_and_audit_reject_tampered_copy(tampered: tuple[str, InteropLog]) -> None:
+    case, bad = tampered
     key = sv.VerifierKey.parse(bad.vkey.read_text())
-    with serve_directory(bad.log_dir) as url, pytest.raises(sv.VerificationError, match=monitor_says):
+    with serve_directory(bad.log_dir) as url, pytest.raises(sv.VerificationError, match=CASES[case][3]):
         sv.verify_log(url, key)
-
     audit = truceline("log", "audit", "--home", bad.home, check=False)
     assert audit.returncode != 0, audit.stdout
 
