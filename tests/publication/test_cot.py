@@ -43,6 +43,7 @@ def test_incident_event_validates_and_reads_back(xsd: Path) -> None:
     [
         ("impact", "mortar", "b-d-i-m"),
         ("launch", "artillery", "b-d-l-b"),
+        ("projectile", "mlrs", "b-d-i-b"),
         ("thermal_anomaly", None, "b-d"),
     ],
 )

@@ -38,7 +38,9 @@ def lint(doc: etree._Element) -> list[str]:
     problems: list[str] = []
     present = doc.find(_q("references"))
     if present is not None and not (present.text or "").strip():
-        problems.append(f"references (line {present.sourceline}): empty; zero references is invalid")
+        problems.append(
+            f"references (line {present.sourceline}): empty; zero references is invalid"
+        )
     scope = doc.findtext(_q("scope"))
     if scope == "Restricted" and not (doc.findtext(_q("restriction")) or "").strip():
         problems.append("restriction: required when scope is Restricted")

@@ -1,7 +1,8 @@
 """Cursor-on-Target 2.0 events for TAK clients, one per incident.
 
 - uid truceline.<incident>; type a detection bit (MITRE types.txt):
-  b-d-i-m / b-d-i-b impact (mortar / ballistic), b-d-l-m / b-d-l-b launch, b-d otherwise;
+  b-d-i-m / b-d-i-b impact or projectile track (mortar / ballistic), b-d-l-m / b-d-l-b
+  launch, b-d otherwise;
 - how m-f (machine, fused: the incident is fused from several sensors);
 - time/start = the incident's event time, stale = start + `stale_s`;
 - point: lat, lon, hae and le unknown (9999999.0, the CoT convention), ce = the
@@ -28,7 +29,7 @@ def cot_time(moment: datetime) -> str:
 
 def cot_type(t: IncidentTransition) -> str:
     sub = "m" if t.weapon_class is WeaponClass.mortar else "b"
-    if t.kind == "impact":
+    if t.kind in ("impact", "projectile"):  # a projectile track's location is its impact
         return f"b-d-i-{sub}"
     if t.kind == "launch":
         return f"b-d-l-{sub}"
