@@ -22,8 +22,22 @@ class Role(StrEnum):
 
 class Key(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    keyid: str
+    keyid: str = Field(default="", description="derived from public_key when left empty")
     public_key: str = Field(description="base64 raw Ed25519 public key (32 bytes)")
+
+    @model_validator(mode="after")
+    def _derive_keyid(self) -> Key:
+        from truceline.codec.keys import KeyFileError, key_id, public_key_from_b64
+
+        try:
+            derived = key_id(public_key_from_b64(self.public_key))
+        except KeyFileError as exc:
+            raise ValueError(str(exc)) from exc
+        if not self.keyid:
+            object.__setattr__(self, "keyid", derived)
+        elif self.keyid != derived:
+            raise ValueError(f"keyid: expected {derived} for this public_key, found {self.keyid!r}")
+        return self
 
 
 class Signatory(BaseModel):
