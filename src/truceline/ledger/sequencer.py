@@ -172,7 +172,7 @@ class Sequencer:
             if self._closed:
                 raise SequencerClosed("sequencer is closed")
             fut = IndexFuture(self._generation)
-            self._queue.append((bytes(entry), fut))
+            self._queue.append((entry if type(entry) is bytes else bytes(entry), fut))
             self._last = fut
             n = len(self._queue)
             if n == 1 or n >= self.max_batch:

@@ -333,7 +333,7 @@ class TileLog(Ledger):
 
     def append(self, entries: Sequence[bytes]) -> list[int]:
         check_entries(entries)
-        entries = [bytes(e) for e in entries]
+        entries = [e if type(e) is bytes else bytes(e) for e in entries]  # copy only views
         if not entries:
             return []
         if not self._recovered:
