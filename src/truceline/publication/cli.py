@@ -78,7 +78,8 @@ def notify_command(
         events = logged_events(ledger, [keyid])
     finally:
         ledger.close()
-    outcomes = publish(events, routes, Deliverer(open_store(h.store_url)))
+    with Deliverer(open_store(h.store_url)) as deliverer:
+        outcomes = publish(events, routes, deliverer)
     summary = {
         "events": len(events),
         "delivered": sum(1 for o in outcomes if o.delivered and not o.duplicate),

@@ -142,6 +142,15 @@ class Deliverer:
         self.client = client or httpx.Client(timeout=self.policy.timeout_s)
         self.sleep = sleep
 
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Deliverer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def already_delivered(self, sub: Subscription, msg_id: str) -> bool:
         with Session(self.store) as s:
             q = select(Delivery.id).where(
