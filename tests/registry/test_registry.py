@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from truceline.codec import keys, records
@@ -168,3 +170,51 @@ def test_sensor_list_file_roundtrip() -> None:
     }
     parsed = SensorList.model_validate(doc)
     assert parsed.sensors[0].keyid == keys.key_id(k.public_key())
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=10_000), min_size=0, max_size=4, unique=True),
+    st.one_of(st.none(), st.integers(min_value=0, max_value=12_000)),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=4), st.integers(min_value=-100, max_value=12_000)
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+)
+@settings(max_examples=60, deadline=None)
+def test_key_status_matches_the_key_periods(
+    rotations: list[int], revoke_at: int | None, queries: list[tuple[int, int]]
+) -> None:
+    """Key k is valid on [start_k, start_k+1), the first from the beginning; revocation ends all."""
+    mk = keys.generate()
+    mkid = keys.key_id(mk.public_key())
+    ks = [keys.generate() for _ in range(len(rotations) + 1)]
+    starts = sorted(rotations)
+    at = [T0 + timedelta(seconds=s) for s in starts]
+    events: list[Register | Rotate | Revoke] = [
+        Register(effective_at=T0, sensor=_sensor("s", ks[0]))
+    ]
+    events += [
+        Rotate(effective_at=t, sensor_id="s", public_key=keys.public_key_b64(k.public_key()))
+        for t, k in zip(at, ks[1:], strict=True)
+    ]
+    if revoke_at is not None:
+        events.append(Revoke(effective_at=T0 + timedelta(seconds=revoke_at), sensor_id="s"))
+    reg = _registry((mk, mkid), events)
+    assert reg.problems == []
+    bounds = [None, *at, None]
+    for which, secs in queries:
+        which = min(which, len(ks) - 1)
+        t = T0 + timedelta(seconds=secs)
+        lo, hi = bounds[which], bounds[which + 1]
+        if revoke_at is not None and secs >= revoke_at:
+            want = KeyState.revoked
+        elif hi is not None and t >= hi:
+            want = KeyState.rotated_out
+        elif lo is not None and t < lo:
+            want = KeyState.not_yet_valid
+        else:
+            want = KeyState.ok
+        assert reg.key_status("s", keys.key_id(ks[which].public_key()), t).state is want
