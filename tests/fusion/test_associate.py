@@ -100,3 +100,16 @@ def test_late_rows_do_not_associate() -> None:
     table = table_of([5000, 0, 4], [0, 0, 10], [0, 0, 10], [100] * 3, [Kind.impact] * 3)
     gate = Gate(lateness_s=1000)
     assert batch_links(table, gate) == set() == stream_links(table, gate)
+
+
+def test_a_bearing_is_a_wedge_not_a_disc() -> None:
+    # An observer at the origin reports "2-4 km due north". A precise report 3 km north
+    # joins it; one 3 km east (as near to the band's middle point as the first) does not.
+    table = table_of(
+        [0, 10, 20], [0, 0, 2900], [0, 3000, 900], [300, 100, 100], [Kind.explosion] * 3
+    )
+    table.sx[0], table.sy[0] = 0.0, 0.0
+    table.bearing[0], table.band_lo[0], table.band_hi[0] = 0.0, 2000.0, 4000.0
+    table.x[0], table.y[0] = 0.0, 3000.0  # mid-band point, as build_table places it
+    links = batch_links(table, Gate())
+    assert (1, 0) in links and (2, 0) not in links
