@@ -63,7 +63,9 @@ def bench_hashing(n: int) -> float:
         tails, size = g.tails, size + len(leaves)
     wall, cpu = time.perf_counter() - t, time.process_time() - c
     rate = n / wall
-    print(f"hashing alone (leaf + tile hashes, in memory): {rate:,.0f} entries/s  cpu {cpu:.2f}s  {load()}")
+    print(
+        f"hashing alone (leaf + tile hashes, in memory): {rate:,.0f} entries/s  cpu {cpu:.2f}s  {load()}"
+    )
     return rate
 
 
@@ -156,7 +158,9 @@ def bench_ten_million(root: Path, n: int, samples: int) -> None:
     size = 0
     chunk = 1 << 16
     for lo in range(0, n, chunk):
-        leaves = [hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(lo, min(n, lo + chunk))]
+        leaves = [
+            hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(lo, min(n, lo + chunk))
+        ]
         g = grow(tails, size, leaves)
         for rel, data in g.files:
             if ".p/" not in rel:  # full tiles now; the partial ones of the final size below
@@ -187,15 +191,21 @@ def bench_ten_million(root: Path, n: int, samples: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--entries", type=int, default=200_000, help="entries for the append benchmarks")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--entries", type=int, default=200_000, help="entries for the append benchmarks"
+    )
     ap.add_argument("--producers", type=int, default=4)
     ap.add_argument("--max-batch", type=int, default=8192)
     ap.add_argument("--proof-size", type=int, default=1_000_000)
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--ten-million", action="store_true")
     ap.add_argument("--only-ten-million", action="store_true", help="skip 1-4")
-    ap.add_argument("--dir", type=Path, default=None, help="where to build the logs (default: a temp dir)")
+    ap.add_argument(
+        "--dir", type=Path, default=None, help="where to build the logs (default: a temp dir)"
+    )
     args = ap.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench_ledger_", dir=args.dir))

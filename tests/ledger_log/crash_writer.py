@@ -44,7 +44,12 @@ def run(log_dir: str, url: str, seed: bytes, run: int, mode: str, out: int) -> N
             batch = [entry(run, n + i, rng) for i in range(rng.randint(1, 400))]
             n += len(batch)
             idx = log.append(batch)
-            ack([f"ACK {i} {hashlib.sha256(e).hexdigest()}\n" for i, e in zip(idx, batch, strict=True)])
+            ack(
+                [
+                    f"ACK {i} {hashlib.sha256(e).hexdigest()}\n"
+                    for i, e in zip(idx, batch, strict=True)
+                ]
+            )
     seq = Sequencer(log, max_batch=256, max_interval=0.005)
     mu = threading.Lock()
 
@@ -52,10 +57,15 @@ def run(log_dir: str, url: str, seed: bytes, run: int, mode: str, out: int) -> N
         local = random.Random(run * 100 + k)
         i = 0
         while True:
-            es = [entry(run, 1_000_000 * (k + 1) + i + j, local) for j in range(local.randint(1, 200))]
+            es = [
+                entry(run, 1_000_000 * (k + 1) + i + j, local) for j in range(local.randint(1, 200))
+            ]
             i += len(es)
             futs = [seq.submit(e) for e in es]
-            lines = [f"ACK {f.result()} {hashlib.sha256(e).hexdigest()}\n" for e, f in zip(es, futs, strict=True)]
+            lines = [
+                f"ACK {f.result()} {hashlib.sha256(e).hexdigest()}\n"
+                for e, f in zip(es, futs, strict=True)
+            ]
             with mu:
                 ack(lines)
 

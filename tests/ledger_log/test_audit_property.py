@@ -37,14 +37,26 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ed25519Not
 def covered(size: int) -> list[str]:
     files = ["checkpoint"]
     files += [t.path for t in tiles.tiles_for_size(size)]
-    files += [tiles.entries_path(n, tiles.tile_width(0, n, size)) for n in range((size + 255) // 256)]
+    files += [
+        tiles.entries_path(n, tiles.tile_width(0, n, size)) for n in range((size + 255) // 256)
+    ]
     return files
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pick=st.integers(min_value=0), where=st.floats(min_value=0, max_value=1, exclude_max=True), bit=st.integers(0, 7))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    pick=st.integers(min_value=0),
+    where=st.floats(min_value=0, max_value=1, exclude_max=True),
+    bit=st.integers(0, 7),
+)
 def test_any_flipped_byte_is_located(
-    pristine: tuple[Path, Ed25519NoteSigner], tmp_path_factory: pytest.TempPathFactory, pick: int, where: float, bit: int
+    pristine: tuple[Path, Ed25519NoteSigner],
+    tmp_path_factory: pytest.TempPathFactory,
+    pick: int,
+    where: float,
+    bit: int,
 ) -> None:
     src, signer = pristine
     work = tmp_path_factory.mktemp("flip") / "log"

@@ -83,15 +83,21 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(tmp_path: Path) ->
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         reader.join()
-        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"writer died early: {status}"
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
+            f"writer died early: {status}"
+        )
         for line in lines:
             _, idx_s, digest = line.split()
             idx = int(idx_s)
-            assert acked.setdefault(idx, digest) == digest, f"run {run}: index {idx} changed meaning"
+            assert acked.setdefault(idx, digest) == digest, (
+                f"run {run}: index {idx} changed meaning"
+            )
 
         stats["tmp files"] += len(list((tmp_path / "log").rglob("*.tmp")))
         state = json.loads((tmp_path / "log/.state/treeState").read_text())["size"]
-        stats["unpublished"] += state > int((tmp_path / "log/checkpoint").read_text().split("\n")[1])
+        stats["unpublished"] += state > int(
+            (tmp_path / "log/checkpoint").read_text().split("\n")[1]
+        )
         log = TileLog.open(tmp_path / "log", signer, engine)  # recovery happens here
         try:
             if acked:
@@ -106,7 +112,9 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(tmp_path: Path) ->
             cp, _ = open_checkpoint(log.checkpoint(), [signer.verifier()])
             for size, root in seen:  # one history: every checkpoint extends every earlier one
                 if 0 < size < cp.size:
-                    merkle.verify_consistency(size, cp.size, root, cp.root_hash, log.consistency_proof(size, cp.size))
+                    merkle.verify_consistency(
+                        size, cp.size, root, cp.root_hash, log.consistency_proof(size, cp.size)
+                    )
                 elif size == cp.size:
                     assert root == cp.root_hash
             seen.append((cp.size, cp.root_hash))

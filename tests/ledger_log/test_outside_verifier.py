@@ -78,7 +78,12 @@ def tile_index(n: int) -> str:
 
 def test_outside_verifier(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    assert runner.invoke(app, ["log", "init", "--home", str(home), "--origin", "verify.example/log"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["log", "init", "--home", str(home), "--origin", "verify.example/log"]
+        ).exit_code
+        == 0
+    )
     files = []
     for i in range(530):
         f = tmp_path / f"{i}.bin"

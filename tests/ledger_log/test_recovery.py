@@ -113,13 +113,17 @@ def test_checkpoint_past_tree_state_is_refused(
     log.append(data(5, "b"))
     log.close()
     state = log.log_dir / ".state" / tilelog.TREE_STATE
-    state.write_bytes(tilelog.TreeState(5, merkle.root([merkle.leaf_hash(e) for e in data(5, "a")])).to_bytes())
+    state.write_bytes(
+        tilelog.TreeState(5, merkle.root([merkle.leaf_hash(e) for e in data(5, "a")])).to_bytes()
+    )
     (log.log_dir / "checkpoint").write_bytes(cp.replace(b"\n5\n", b"\n9\n"))
     with pytest.raises(tilelog.LogError, match="past the tree state"):
         TileLog.open(log.log_dir, signer, sqlite_engine)
 
 
-def test_two_processes_share_a_log(tmp_path, signer: Ed25519NoteSigner, sqlite_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_two_processes_share_a_log(
+    tmp_path, signer: Ed25519NoteSigner, sqlite_engine: Engine
+) -> None:  # type: ignore[no-untyped-def]
     """Two writers on one directory (flock) see each other's entries and dedup."""
     a = TileLog.create(tmp_path / "log", ORIGIN, signer, sqlite_engine)
     b = TileLog.open(tmp_path / "log", signer, sqlite_engine)

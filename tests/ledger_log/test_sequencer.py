@@ -16,7 +16,9 @@ from truceline.ledger.tilelog import EntryTooLarge
 from .conftest import LogFactory
 
 
-def test_concurrent_producers(make_log: LogFactory, engine: Engine, signer: Ed25519NoteSigner) -> None:
+def test_concurrent_producers(
+    make_log: LogFactory, engine: Engine, signer: Ed25519NoteSigner
+) -> None:
     log = make_log(engine)
     per, producers = 300, 4
     results: dict[bytes, int] = {}
@@ -47,7 +49,10 @@ def test_concurrent_producers(make_log: LogFactory, engine: Engine, signer: Ed25
 
 
 def test_oversize_rejected_at_submit(make_log: LogFactory, sqlite_engine: Engine) -> None:
-    with Sequencer(make_log(sqlite_engine)) as seq, pytest.raises(EntryTooLarge, match="65536 bytes"):
+    with (
+        Sequencer(make_log(sqlite_engine)) as seq,
+        pytest.raises(EntryTooLarge, match="65536 bytes"),
+    ):
         seq.submit(b"x" * 65536)
 
 

@@ -22,7 +22,9 @@ def entries(n: int, tag: str = "e") -> list[bytes]:
     return [f"{tag}-{i}".encode() * (1 + i % 7) for i in range(n)]
 
 
-def test_append_read_prove_on_both_stores(make_log: LogFactory, engine: Engine, signer: Ed25519NoteSigner) -> None:
+def test_append_read_prove_on_both_stores(
+    make_log: LogFactory, engine: Engine, signer: Ed25519NoteSigner
+) -> None:
     log = make_log(engine)
     assert log.size == 0
     data = entries(600)
@@ -43,7 +45,9 @@ def test_append_read_prove_on_both_stores(make_log: LogFactory, engine: Engine, 
 
 def test_layout_is_tlog_tiles(make_log: LogFactory, sqlite_engine: Engine) -> None:
     log = make_log(sqlite_engine)
-    data = entries(70000 // 100)  # 700 entries: 2 full level-0 tiles, a partial of 188, level 1 of 2
+    data = entries(
+        70000 // 100
+    )  # 700 entries: 2 full level-0 tiles, a partial of 188, level 1 of 2
     log.append(data)
     root = log.log_dir
     assert (root / "checkpoint").read_bytes().startswith(f"{ORIGIN}\n700\n".encode())
@@ -84,7 +88,9 @@ def test_dedup_returns_first_index(make_log: LogFactory, engine: Engine) -> None
     assert reopened.append([b"b", b"d"]) == [1, 3]
 
 
-def test_empty_entry_and_largest_entry(make_log: LogFactory, sqlite_engine: Engine, signer: Ed25519NoteSigner) -> None:
+def test_empty_entry_and_largest_entry(
+    make_log: LogFactory, sqlite_engine: Engine, signer: Ed25519NoteSigner
+) -> None:
     log = make_log(sqlite_engine)
     big = b"x" * 65535
     assert log.append([b"", big]) == [0, 1]
@@ -121,7 +127,9 @@ def test_reopen_continues_the_same_tree(make_log: LogFactory, sqlite_engine: Eng
     assert log.root(1000) == merkle.root([merkle.leaf_hash(e) for e in data])
 
 
-def test_create_refuses_existing_log(make_log: LogFactory, sqlite_engine: Engine, signer: Ed25519NoteSigner) -> None:
+def test_create_refuses_existing_log(
+    make_log: LogFactory, sqlite_engine: Engine, signer: Ed25519NoteSigner
+) -> None:
     log = make_log(sqlite_engine)
     with pytest.raises(RuntimeError, match="not empty"):
         TileLog.create(log.log_dir, ORIGIN, signer, sqlite_engine)
@@ -132,7 +140,9 @@ def test_open_missing_log(tmp_path: Path, signer: Ed25519NoteSigner, sqlite_engi
         TileLog.open(tmp_path / "nothing", signer, sqlite_engine)
 
 
-def test_checkpoint_is_plain_c2sp(make_log: LogFactory, sqlite_engine: Engine, signer: Ed25519NoteSigner) -> None:
+def test_checkpoint_is_plain_c2sp(
+    make_log: LogFactory, sqlite_engine: Engine, signer: Ed25519NoteSigner
+) -> None:
     log = make_log(sqlite_engine)
     log.append([b"x"])
     text = note.open(log.checkpoint(), [signer.verifier()]).text
@@ -154,8 +164,13 @@ def test_cosigner_hook(make_log: LogFactory, sqlite_engine: Engine) -> None:
         if 0 < previous < size:  # the witness would check this proof
             old_root = log.root(previous)
             new_root = log.root(size)
-            merkle.verify_consistency(previous, size, old_root, new_root, log.consistency_proof(previous, size))
-        return signed + "— witness.example AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n".encode()
+            merkle.verify_consistency(
+                previous, size, old_root, new_root, log.consistency_proof(previous, size)
+            )
+        return (
+            signed
+            + "— witness.example AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n".encode()
+        )
 
     log = make_log(sqlite_engine, cosigner=cosigner, recover=False)
     holder["log"] = log
@@ -174,10 +189,18 @@ def test_unrecovered_log_refuses_appends(make_log: LogFactory, sqlite_engine: En
         log.append([b"x"])
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batches=st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=6), data=st.data())
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    batches=st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=6),
+    data=st.data(),
+)
 def test_random_batches_prove_and_stay_consistent(
-    tmp_path_factory: pytest.TempPathFactory, signer: Ed25519NoteSigner, batches: list[int], data: st.DataObject
+    tmp_path_factory: pytest.TempPathFactory,
+    signer: Ed25519NoteSigner,
+    batches: list[int],
+    data: st.DataObject,
 ) -> None:
     from truceline.store.base import open_store
 

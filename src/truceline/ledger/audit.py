@@ -211,7 +211,9 @@ def _tree_state(log_dir: Path) -> tuple[int, bytes] | None:
         return None
 
 
-def audit_log(log_dir: Path | str, verifier: note.Verifier, policy: Policy | None = None) -> AuditReport:
+def audit_log(
+    log_dir: Path | str, verifier: note.Verifier, policy: Policy | None = None
+) -> AuditReport:
     log_dir = Path(log_dir)
     report = AuditReport()
     cp = _open_checkpoint(log_dir, verifier, policy, report)
@@ -253,11 +255,17 @@ def audit_log(log_dir: Path | str, verifier: note.Verifier, policy: Policy | Non
                 else f"{d.path}: hash {d.hash_index}"
             )
             report.findings.append(
-                Finding(where, f"entry changed: its leaf hash is not the one in {d.path} and the signed tree")
+                Finding(
+                    where,
+                    f"entry changed: its leaf hash is not the one in {d.path} and the signed tree",
+                )
             )
         if not level0:
             report.findings.append(
-                Finding("tile/entries", f"bundles give root {bundle_root.hex()}, {source} says {want_root.hex()}")
+                Finding(
+                    "tile/entries",
+                    f"bundles give root {bundle_root.hex()}, {source} says {want_root.hex()}",
+                )
             )
         return report
     for d in auditor.diffs:

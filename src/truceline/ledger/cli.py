@@ -22,7 +22,9 @@ def _fail(message: str, code: int = 2) -> None:
 @log_app.command("init")
 def init_cmd(
     home: Path = HOME_OPT,
-    origin: str = typer.Option(..., "--origin", help="Checkpoint origin, e.g. example.org/mission/log."),
+    origin: str = typer.Option(
+        ..., "--origin", help="Checkpoint origin, e.g. example.org/mission/log."
+    ),
 ) -> None:
     """Create the log key (HOME/log.key, HOME/log.vkey), the empty log (HOME/log/) and the store."""
     from truceline.ledger.home import create_log

@@ -48,9 +48,13 @@ def load_log_signer(home: Home) -> NoteSigner:
     try:
         st = path.stat()
     except FileNotFoundError as exc:
-        raise KeyFileError(f"{path}: no log key; run `truceline log init --home {home.root}`") from exc
+        raise KeyFileError(
+            f"{path}: no log key; run `truceline log init --home {home.root}`"
+        ) from exc
     if st.st_mode & 0o077:
-        raise KeyFileError(f"{path}: mode {st.st_mode & 0o777:o} lets others read the key; want 600")
+        raise KeyFileError(
+            f"{path}: mode {st.st_mode & 0o777:o} lets others read the key; want 600"
+        )
     try:
         return NoteSigner.from_skey(path.read_text())
     except note.NoteError as exc:

@@ -100,7 +100,9 @@ def _start(batch: list[IndexFuture]) -> list[bool]:
     return live
 
 
-def _resolve(batch: list[IndexFuture], results: list[int] | None, exc: BaseException | None) -> None:
+def _resolve(
+    batch: list[IndexFuture], results: list[int] | None, exc: BaseException | None
+) -> None:
     """Finish a batch: set every state under the shared condition(s), then notify once each."""
     with _Held(batch) as held:
         for i, f in enumerate(batch):

@@ -83,7 +83,10 @@ class TreeState:
     root: bytes
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"size": self.size, "root": base64.b64encode(self.root).decode()}).encode() + b"\n"
+        return (
+            json.dumps({"size": self.size, "root": base64.b64encode(self.root).decode()}).encode()
+            + b"\n"
+        )
 
     @classmethod
     def parse(cls, data: bytes, where: str) -> TreeState:
@@ -94,7 +97,9 @@ class TreeState:
         except (ValueError, KeyError, TypeError) as exc:
             raise LogError(f"{where}: malformed tree state: {exc}") from exc
         if size < 0 or len(root) != merkle.HASH_SIZE:
-            raise LogError(f"{where}: malformed tree state (size {size}, root of {len(root)} bytes)")
+            raise LogError(
+                f"{where}: malformed tree state (size {size}, root of {len(root)} bytes)"
+            )
         return cls(size, root)
 
 
@@ -167,14 +172,23 @@ class TileLog(Ledger):
         """Make a new empty log in `log_dir` (which must be absent or empty) and publish size 0."""
         log_dir = Path(log_dir)
         if not origin or "\n" in origin or origin != origin.strip():
-            raise ValueError(f"origin {origin!r}: must be one non-empty line without surrounding blanks")
+            raise ValueError(
+                f"origin {origin!r}: must be one non-empty line without surrounding blanks"
+            )
         if log_dir.exists() and any(log_dir.iterdir()):
             raise LogError(f"{log_dir}: not empty; use TileLog.open")
         (log_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
-        write_atomic(log_dir / STATE_DIR / LOG_CONFIG, json.dumps({"origin": origin}).encode() + b"\n")
+        write_atomic(
+            log_dir / STATE_DIR / LOG_CONFIG, json.dumps({"origin": origin}).encode() + b"\n"
+        )
         write_atomic(log_dir / STATE_DIR / TREE_STATE, TreeState(0, merkle.EMPTY_ROOT).to_bytes())
         return cls.open(
-            log_dir, signer, store_engine, cosigner=cosigner, cache_tiles=cache_tiles, recover=recover
+            log_dir,
+            signer,
+            store_engine,
+            cosigner=cosigner,
+            cache_tiles=cache_tiles,
+            recover=recover,
         )
 
     @classmethod
@@ -245,7 +259,9 @@ class TileLog(Ledger):
             tail, width = divmod(count, _W)
 
             def full(n: int, level: int = level) -> Path:
-                return self.log_dir / (tiles.entries_path(n) if level < 0 else tiles.tile_path(level, n))
+                return self.log_dir / (
+                    tiles.entries_path(n) if level < 0 else tiles.tile_path(level, n)
+                )
 
             pdir = full(tail).with_name(full(tail).name + ".p")
             if pdir.is_dir():
@@ -317,7 +333,9 @@ class TileLog(Ledger):
         elif indexed < self._size:
             self._dedup.catch_up(indexed, self._iter_entries(indexed, self._size), self._size)
 
-    def _iter_entries(self, start: int, stop: int, size: int | None = None) -> Iterable[tuple[int, bytes]]:
+    def _iter_entries(
+        self, start: int, stop: int, size: int | None = None
+    ) -> Iterable[tuple[int, bytes]]:
         """Entries [start, stop) read from the bundles of a tree of `size` (default `stop`).
 
         Bundle widths follow the tree size: a partial bundle of an older size may be gone.
@@ -405,7 +423,12 @@ class TileLog(Ledger):
             record.result()  # the dedup rows may run ahead of the tree state; recovery truncates them
         write_atomic(self._state_dir / TREE_STATE, TreeState(new, root).to_bytes())
         # Committed.
-        self._size, self._root, self._tail_tiles, self._tail_bundle = new, root, growth.tails, bundle
+        self._size, self._root, self._tail_tiles, self._tail_bundle = (
+            new,
+            root,
+            growth.tails,
+            bundle,
+        )
         return completed
 
     def _publish(self) -> None:
@@ -469,7 +492,9 @@ class TileLog(Ledger):
         """RFC 9162 consistency proof between two sizes this log has integrated, from the tiles."""
         limit = max(self._size, self._published)
         if not 0 <= old_size <= new_size <= limit:
-            raise ValueError(f"consistency proof {old_size} -> {new_size}: sizes must satisfy 0 <= old <= new <= {limit}")
+            raise ValueError(
+                f"consistency proof {old_size} -> {new_size}: sizes must satisfy 0 <= old <= new <= {limit}"
+            )
         return self.tiles.consistency_proof(old_size, new_size)
 
     def root(self, size: int) -> bytes:

@@ -66,7 +66,9 @@ class TileStore:
         with self._mu:
             self._cache[key] = levels
             if len(self._cache) > self._cache_max:
-                self._cache.popitem(last=False)  # oldest loaded first: upper tiles are reloaded cheaply
+                self._cache.popitem(
+                    last=False
+                )  # oldest loaded first: upper tiles are reloaded cheaply
         return levels
 
     def put_tile(self, level: int, index: int, hashes: list[bytes]) -> None:
@@ -96,7 +98,9 @@ class TileStore:
     def node(self, level: int, index: int, size: int) -> bytes:
         """Hash of the perfect subtree (level, index), which must lie inside [0, size)."""
         if (index + 1) << level > size:
-            raise TileStoreError(f"node ({level}, {index}) is not complete in a tree of size {size}")
+            raise TileStoreError(
+                f"node ({level}, {index}) is not complete in a tree of size {size}"
+            )
         tile_level, rel = divmod(level, tiles.TILE_HEIGHT)
         first = index << rel
         n, offset = divmod(first, tiles.TILE_WIDTH)
