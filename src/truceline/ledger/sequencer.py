@@ -140,8 +140,10 @@ class Sequencer:
         self.ledger = ledger
         self.max_batch = max_batch
         self.max_interval = max_interval
-        # Backpressure: producers wait while this many entries are queued. Besides bounding
-        # memory, it keeps CPU-bound producers from starving the worker of the GIL.
+        # Backpressure: producers wait while this many entries are queued or being appended
+        # (unacknowledged). Besides bounding memory it limits how long CPU-bound producers
+        # compete with the worker for the GIL; max_pending == max_batch makes producers and
+        # worker take turns (no overlap, no contention).
         self.max_pending = max_pending if max_pending is not None else 2 * max_batch
         if self.max_pending < max_batch:
             raise ValueError(
@@ -153,6 +155,7 @@ class Sequencer:
         self._room = threading.Condition(lock)  # producers wait here for queue space
         self._generation = threading.Condition()
         self._closed = False
+        self._inflight = 0  # entries taken by the worker, not yet resolved
         self.batches = 0
         self._last: IndexFuture | None = None
         self._worker = threading.Thread(target=self._run, name="tlog-sequencer", daemon=True)
@@ -169,7 +172,7 @@ class Sequencer:
                 "(tlog-tiles entry bundles use a uint16 length prefix)"
             )
         with self._cv:
-            while len(self._queue) >= self.max_pending and not self._closed:
+            while len(self._queue) + self._inflight >= self.max_pending and not self._closed:
                 self._room.wait()
             if self._closed:
                 raise SequencerClosed("sequencer is closed")
@@ -196,7 +199,9 @@ class Sequencer:
             n = min(len(self._queue), self.max_batch)
             batch = [self._queue.popleft() for _ in range(n)]
             self._generation = threading.Condition()  # later submits wait on a fresh one
-            self._room.notify_all()
+            self._inflight = n
+            if len(self._queue) + n < self.max_pending:
+                self._room.notify_all()
             return batch
 
     def _run(self) -> None:
@@ -207,15 +212,23 @@ class Sequencer:
             started = _start([f for _, f in batch])
             live = [ef for ef, ok in zip(batch, started, strict=True) if ok]
             if not live:
+                self._done_batch()
                 continue
             futures = [f for _, f in live]
             try:
                 indices = self.ledger.append([e for e, _ in live])
             except BaseException as exc:  # every waiter must learn about the failure
                 _resolve(futures, None, exc)
+                self._done_batch()
                 continue
             self.batches += 1
             _resolve(futures, indices, None)
+            self._done_batch()
+
+    def _done_batch(self) -> None:
+        with self._cv:
+            self._inflight = 0
+            self._room.notify_all()
 
     def flush(self) -> None:
         """Wait until everything submitted so far is durable (batches complete in FIFO order)."""
