@@ -42,7 +42,9 @@ def ref(agreement: Agreement) -> AgreementRef:
     return AgreementRef(id=agreement.id, version=agreement.version, sha256="0" * 64)
 
 
-def run(out: Path) -> tuple[Engine, dict[str, Any], list[tuple[int, Observation]], dict[str, SensorInfo]]:
+def run(
+    out: Path,
+) -> tuple[Engine, dict[str, Any], list[tuple[int, Observation]], dict[str, SensorInfo]]:
     agreement, sensors, items = load(out)
     from truceline.fusion.base import frame_for
 
