@@ -18,6 +18,11 @@ from pathlib import Path
 _TMP_SUFFIX = ".tmp"
 
 
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (a directory fsync makes its new entries durable)."""
+    _fsync_path(path)
+
+
 def _fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

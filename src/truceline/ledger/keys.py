@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from truceline.ledger import note
+from truceline.ledger.durable import fsync_path
 from truceline.ledger.logsign import NoteSigner
 from truceline.mission.home import Home
 
@@ -29,6 +30,7 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
     finally:
         os.close(fd)
     os.chmod(path, mode)  # not subject to the umask
+    fsync_path(path.parent)
 
 
 def generate_log_key(home: Home, origin: str) -> note.Verifier:

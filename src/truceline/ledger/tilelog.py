@@ -52,7 +52,7 @@ from truceline.ledger import merkle, tiles
 from truceline.ledger.base import Ledger
 from truceline.ledger.checkpoint import Checkpoint
 from truceline.ledger.dedup import DedupIndex, entry_digest
-from truceline.ledger.durable import DurableWriter, file_lock, write_atomic
+from truceline.ledger.durable import DurableWriter, file_lock, fsync_path, write_atomic
 from truceline.ledger.integrate import grow, root_from_tails
 from truceline.ledger.logsign import LogSigner, checkpoint_body, format_proof, parse_checkpoint
 from truceline.ledger.tilestore import TileStore
@@ -178,6 +178,8 @@ class TileLog(Ledger):
         if log_dir.exists() and any(log_dir.iterdir()):
             raise LogError(f"{log_dir}: not empty; use TileLog.open")
         (log_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        for d in (log_dir, log_dir.parent):  # the new directories themselves must survive
+            fsync_path(d)
         write_atomic(
             log_dir / STATE_DIR / LOG_CONFIG, json.dumps({"origin": origin}).encode() + b"\n"
         )
