@@ -238,7 +238,7 @@ class Engine:
         if row.kind is Kind.thermal_anomaly:
             key = (cell_of(row.lon, row.lat), int(row.t // 86_400))
             self._thermal_day[key] = self._thermal_day.get(key, 0) + 1
-        points = _points(row)
+        points = association_points(row)
         chosen: dict[int, int] = {}
         for side, j in candidates:
             if side in chosen or side not in points:
@@ -659,7 +659,7 @@ class Engine:
         return sorted(latest.values(), key=lambda r: int(r.incident.split("-")[1]))
 
 
-def _points(row: Row) -> dict[int, tuple[float, ...]]:
+def association_points(row: Row) -> dict[int, tuple[float, ...]]:
     """The row's association points per side, as `fusion.associate.side_points` builds them."""
     nan = math.nan
     if row.kind in NON_DETECTION_KINDS or math.isnan(row.x):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
-from truceline.adjudication.lifecycle import Engine, rows_of
+from truceline.adjudication.lifecycle import Engine, association_points, rows_of
 from truceline.adjudication.logview import dispute_is_signed
 from truceline.adjudication.verdict import (
     DISPUTE_TYPE,
@@ -31,7 +31,7 @@ from truceline.adjudication.verdict import (
 from truceline.agreement.model import Agreement
 from truceline.codec import records
 from truceline.codec.errors import CodecError
-from truceline.fusion.associate import StreamIndex, row_points
+from truceline.fusion.associate import StreamIndex
 from truceline.fusion.base import SensorInfo, build_table
 from truceline.ledger.base import Ledger
 from truceline.observation import OBSERVATION_TYPE, Observation
@@ -103,7 +103,9 @@ class StreamAdjudicator:
         table = build_table([(index, obs)], {obs.sensor: info}, self.engine.frame)
         row = rows_of(table, self.engine.frame)[0]
         r = len(self.engine.rows)
-        candidates = self.index.candidates(r, row.t, row_points(table, 0))
+        # The row's association points, exactly as the batch's `side_points` builds them.
+        points = sorted(association_points(row).items())
+        candidates = self.index.candidates(r, row.t, points)
         return self.engine.add(row, candidates)
 
     def follow(
