@@ -10,6 +10,10 @@ order under a lock, and every accepted entry of the batch is appended to the
 ledger in one durable append. Rejections go to the quarantine with their raw
 bytes. An accepted envelope is acknowledged only after the append returned,
 so nothing acknowledged is ever lost.
+
+`workers > 0` starts a forkserver process pool: a script that creates such an
+Ingestor must do so under `if __name__ == "__main__":` (the workers re-import
+the main module), as every console script does.
 """
 
 from __future__ import annotations
