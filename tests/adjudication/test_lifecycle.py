@@ -144,3 +144,25 @@ def test_verdicts_are_a_pure_function_of_the_log() -> None:
     b, _ = run(items)
     assert transition_digest(a.emitted) == transition_digest(b.emitted)
     assert [r.incident for r in a.incidents()] == ["inc-10", "inc-40"]
+
+
+def test_satellite_only_fires_are_judged_against_the_season() -> None:
+    # The buffer zone of the example agreement; a farm cell there burns every March.
+    farm, fresh = (35.62, 47.555), (35.90, 47.61)
+    history = [
+        (n, obs("sat-g2", n, -365 * 86400.0 + d * 86400 + k * 60, "thermal_anomaly", farm, 300))
+        for n, (d, k) in enumerate((d, k) for d in range(-4, 25) for k in range(3))
+    ]
+    base = len(history)
+    today = [
+        (base, obs("sat-g2", base, 3600, "thermal_anomaly", farm, 300)),
+        (base + 1, obs("sat-g2", base + 1, 3700, "thermal_anomaly", farm, 300)),
+        (base + 2, obs("sat-g2", base + 2, 7200, "thermal_anomaly", fresh, 300)),
+    ]
+    engine, _ = run(history + today)
+    logged = engine.incidents()
+    assert [r.incident for r in logged] == [f"inc-{base + 2}"]  # the farm is explained
+    assert logged[0].rules == ["art-2.2"] and logged[0].grade is Grade.weak
+    # Without any history in the log, a satellite alone never escalates.
+    engine, _ = run(today)
+    assert engine.incidents() == []

@@ -63,7 +63,9 @@ def grade(
     n = independent_sources(pairs)
     names = ", ".join(f"{k}/{o}" for k, o in sorted(pairs))
     if n == 0:
-        return Assessment(Grade.discounted, 0, "no credible source (only hearsay or flagged sensors)")
+        return Assessment(
+            Grade.discounted, 0, "no credible source (only hearsay or flagged sensors)"
+        )
     if contested:
         return Assessment(Grade.contested, n, f"sources disagree on the firing side: {names}")
     standing = has_standing((o for _, o in pairs), accused, parties)

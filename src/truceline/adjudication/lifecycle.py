@@ -202,7 +202,12 @@ class Engine:
         self.attributor = Attributor(agreement.geography, self.frame)
         self.rulebook = RuleBook(agreement, self.frame, self.attributor)
         self.parties = frozenset(p.id for p in agreement.parties)
-        self.baseline = baseline
+        # The seasonal thermal baseline: satellite detections logged for the year before
+        # the agreement took effect (imported history), folded in ledger order.
+        eff = agreement.effective_from.timestamp()
+        self.baseline_end = eff
+        self.baseline = baseline or SeasonalBaseline.for_period(eff - 365 * 86_400.0, eff)
+        self._baseline_seen = baseline is not None
         self.reliability = Reliability()
         self.rows: list[Row] = []
         self._parent: list[int] = []
@@ -235,6 +240,12 @@ class Engine:
         if row.ref is not None:
             self._inspection(row)
             return self.emitted[start:]
+        if row.kind is Kind.thermal_anomaly and row.t < self.baseline_end:
+            # History, not evidence: it teaches the season and is not judged.
+            if row.t >= self.baseline_end - 365 * 86_400.0:
+                self.baseline.add(row.lon, row.lat, row.t)
+                self._baseline_seen = True
+            return self.emitted[start:]
         if row.kind is Kind.thermal_anomaly:
             key = (cell_of(row.lon, row.lat), int(row.t // 86_400))
             self._thermal_day[key] = self._thermal_day.get(key, 0) + 1
@@ -244,6 +255,8 @@ class Engine:
             if side in chosen or side not in points:
                 continue
             root = self._find(j)
+            if root not in self._inc:
+                continue  # a baseline-only report (thermal history) is no incident
             if self._fits(root, side, points[side]):
                 chosen[side] = root
         roots = sorted(set(chosen.values()))
@@ -451,7 +464,7 @@ class Engine:
 
     def _thermal_excess(self, impact: Fix, t: float) -> bool:
         """A satellite-only incident breaches only if its cell burns beyond its season."""
-        if self.baseline is None or self.baseline.empty:
+        if not self._baseline_seen:
             return False
         lon, lat = (float(v) for v in self.frame.to_lonlat(impact.x, impact.y))
         count = self._thermal_day.get((cell_of(lon, lat), int(t // 86_400)), 0)

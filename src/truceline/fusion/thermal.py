@@ -69,6 +69,16 @@ class SeasonalBaseline:
             day += 86_400.0
         return self
 
+    @classmethod
+    def for_period(cls, start: float, end: float, cell_deg: float = 0.1) -> SeasonalBaseline:
+        """An empty baseline over [start, end), to be fed detection by detection."""
+        return cls(cell_deg).fit((), start, end)
+
+    def add(self, lon: float, lat: float, t: float) -> None:
+        """One baseline detection (ignored outside the baseline period's months)."""
+        month = datetime.fromtimestamp(t, UTC).month
+        self.counts[(cell_of(lon, lat, self.cell_deg), month)] += 1
+
     @property
     def empty(self) -> bool:
         return not self.days_per_month
