@@ -2,23 +2,34 @@
 
 The demo is a list of small steps over one `Demo` context, run in order:
 
-    simulate  -> a seeded scenario into DIR/sim (agreement, sensors, keys, envelopes, truth)
-    init      -> a mission home: keys, store, ledger, the agreement's first version
-    register  -> every simulated sensor in the registry (signed by the mission key)
-    ingest    -> every envelope through the real ingest path into the ledger
-    summary   -> a table of what happened
+    simulate   -> a seeded scenario into DIR-sim (agreement, sensors, keys, envelopes, truth)
+    init       -> a mission home: keys, store, ledger, the agreement's first version
+    witnesses  -> one tlog-witness per party and guarantor (real servers on 127.0.0.1),
+                  and the home's tlog-policy naming them: from now on every checkpoint
+                  is cosigned (`truceline.mission.witnesses`)
+    register   -> every simulated sensor in the registry (signed by the mission key)
+    ingest     -> every envelope through the real ingest path into the ledger
+    fuse       -> fusion and adjudication of the whole log; verified breaches by party and
+                  grade; the evaluation against the simulator's truth
+    enforce    -> one penalty case told step by step: the breach and its proof, the
+                  countdown, signed votes that fail to block, the penalty in force
+    (finally)  -> witnesses stopped; the policy keeps their keys, without URLs
 
-Later stages (fusion, adjudication, enforcement) add their own step functions
-to STEPS. Event time drives everything: the ingest clock is fixed just after
-the scenario's end, so nothing depends on when the demo is run.
+Event time drives everything: each step sets the demo clock (which the witnesses
+stamp their cosignatures with) to the moment it stands for, and the enforcement
+story passes `now` explicitly, so nothing sleeps and nothing depends on when
+the demo is run. Every proof printed is also written under HOME/proofs (the
+entry and its c2sp.org/tlog-proof) and verified against the log key and the
+witness policy before it is printed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +38,9 @@ from rich.console import Console
 from rich.table import Table
 
 from truceline.clock import FixedClock, monotonic
+from truceline.mission.witnesses import WitnessFarm, WitnessGroup
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -37,13 +51,20 @@ class Demo:
     scenario: str = "duel"
     workers: int = 0
     console: Console = field(default_factory=Console)
+    # the demo's event-time clock: witnesses stamp cosignatures with it
+    clock: FixedClock = field(default_factory=lambda: FixedClock(EPOCH))
     # filled in by the steps
     sim_dir: Path | None = None
     start: datetime | None = None
     end: datetime | None = None
+    farm: WitnessFarm | None = None
     info: dict[str, Any] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def proofs_dir(self) -> Path:
+        return self.home / "proofs"
 
 
 def step_simulate(d: Demo) -> None:
@@ -54,6 +75,13 @@ def step_simulate(d: Demo) -> None:
     d.info = writer.simulate(scenario, d.seed, d.sim_dir, d.workers or None)
     d.start = scenario.start
     d.end = scenario.start + timedelta(days=scenario.days)
+    ev = d.info.get("events", {})
+    d.console.rule("[bold]1. simulate")
+    d.console.print(
+        f"scenario {d.scenario!r}, seed {d.seed}, {d.days:g} days from {d.start.isoformat()}: "
+        f"{ev.get('total', '?')} true events, {ev.get('breaches', '?')} of them breaches "
+        f"(ground truth in {d.sim_dir / 'truth.jsonl'})"
+    )
 
 
 def step_init(d: Demo) -> None:
@@ -62,6 +90,7 @@ def step_init(d: Demo) -> None:
 
     assert d.sim_dir is not None and d.start is not None
     path = d.sim_dir / "agreement.yaml"
+    d.clock.at = d.start - timedelta(hours=1)
     lines = init_home(
         d.home,
         load_agreement(path),
@@ -69,9 +98,65 @@ def step_init(d: Demo) -> None:
         d.sim_dir / "keys" / "signatories",
         None,
         None,
-        FixedClock(d.start - timedelta(hours=1)),
+        FixedClock(d.clock.at),
     )
+    _seed_mission_keys(d)
     d.results["init"] = lines
+    d.console.rule("[bold]2. mission home")
+    d.console.print(f"home {d.home}: log, keys, store (SQLite); the agreement is entry 0 of the log")
+
+
+def _seed_mission_keys(d: Demo) -> None:
+    """The adjudicator and enforcement keys, derived from the seed (they are made on first use
+    otherwise, at random), so that the log's bytes, and its root, are the same for a seed."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from truceline.adjudication.home import ADJUDICATOR_KEY
+    from truceline.codec.keys import save_private_key
+    from truceline.enforcement.home import ENFORCEMENT_KEY
+    from truceline.mission.home import Home
+
+    keys_dir = Home(d.home).keys_dir
+    for name in (ADJUDICATOR_KEY, ENFORCEMENT_KEY):
+        path = keys_dir / name
+        if not path.exists():
+            raw = hashlib.sha256(f"truceline-demo/{d.seed}/{name}".encode()).digest()
+            save_private_key(path, Ed25519PrivateKey.from_private_bytes(raw))
+
+
+def step_witnesses(d: Demo) -> None:
+    """A witness per party and guarantor; quorum: each party's AND any guarantor's."""
+    from truceline.agreement.load import load_agreement
+    from truceline.agreement.model import Role
+    from truceline.ledger.tilelog import TileLog
+    from truceline.mission.home import Home
+
+    assert d.sim_dir is not None
+    agreement = load_agreement(d.sim_dir / "agreement.yaml")
+    parties = [s.id for s in agreement.signatories if s.role is Role.party]
+    guarantors = [s.id for s in agreement.signatories if s.role is Role.guarantor]
+    groups = [WitnessGroup(p, 1, (p,)) for p in parties]
+    if guarantors:
+        groups.append(WitnessGroup("guarantors", "any", tuple(guarantors)))
+    home = Home(d.home)
+    farm = WitnessFarm(d.home.parent / f"{d.home.name}-witnesses", groups, d.clock, d.seed)
+    d.farm = farm
+    farm.create(TileLog.origin_of(home.log_dir), home.log_vkey.read_text().strip())
+    farm.start()
+    policy = farm.write_policy(home)
+    d.console.rule("[bold]3. witnesses")
+    t = Table(title="witnesses (tlog-witness, each its own key, state and port)")
+    for col in ("policy name", "run by", "cosigner key", "URL"):
+        t.add_column(col)
+    for w in farm.witnesses.values():
+        t.add_row(w.name, w.operator, w.witness.name, f"{w.url}/add-checkpoint")
+    d.console.print(t)
+    groups_text = " AND ".join(
+        f"{g.threshold} of {g.name} ({', '.join(m + '-witness' for m in g.members)})"
+        for g in groups
+    )
+    d.console.print(f"tlog-policy {home.policy}: quorum = {groups_text}")
+    d.results["policy_quorum"] = policy.quorum
 
 
 def step_register(d: Demo) -> None:
@@ -92,6 +177,7 @@ def step_register(d: Demo) -> None:
     ledger = mh.open_ledger(home, engine)
     try:
         when = d.start - timedelta(hours=1)
+        d.clock.at = when
         ledger.append(
             [seal_event(Register(effective_at=when, sensor=s), mission, mkid) for s in sensors]
         )
@@ -99,6 +185,8 @@ def step_register(d: Demo) -> None:
         ledger.close()
         engine.dispose()
     d.results["registered"] = len(sensors)
+    d.console.rule("[bold]4. registry")
+    d.console.print(f"{len(sensors)} sensors registered (signed by the mission key, on the log)")
 
 
 def step_ingest(d: Demo) -> None:
@@ -109,14 +197,387 @@ def step_ingest(d: Demo) -> None:
     assert d.sim_dir is not None and d.end is not None
     envelopes = split_envelopes((d.sim_dir / "observations.jsonl").read_bytes())
     # the clock stands just after the scenario's end: no observation is "from the future"
-    with Mission(
-        Home(d.home), FixedClock(d.end + timedelta(hours=1)), workers=d.workers
-    ) as mission:
+    d.clock.at = d.end + timedelta(hours=1)
+    with Mission(Home(d.home), FixedClock(d.clock.at), workers=d.workers) as mission:
         tally = mission.ingest_envelopes(envelopes, "observations.jsonl")
         d.results["ledger_size"] = mission.ledger.size
         d.results["checkpoint"] = mission.ledger.checkpoint().decode()
     d.results["generated"] = len(envelopes)
     d.results["ingest"] = tally.to_json()
+    d.console.rule("[bold]5. ingest")
+    d.console.print(
+        f"{len(envelopes)} signed observations: {tally.accepted} accepted, "
+        f"{sum(tally.rejected.values())} rejected; log size {d.results['ledger_size']}"
+    )
+    _show_checkpoint(d, "checkpoint after ingest")
+
+
+def _policy(d: Demo) -> Any:
+    from truceline.ledger.policy import Policy
+    from truceline.mission.home import Home
+
+    return Policy.parse(Home(d.home).policy.read_bytes())
+
+
+def _show_checkpoint(d: Demo, title: str) -> None:
+    """Print the current checkpoint note and which witnesses' cosignatures verify on it."""
+    from truceline.ledger.tilelog import CHECKPOINT
+    from truceline.mission.home import Home
+
+    note = (Home(d.home).log_dir / CHECKPOINT).read_bytes()
+    verified = _policy(d).verify(note)
+    d.results["final_checkpoint"] = note.decode()
+    d.results["cosigned_by"] = sorted(verified.witnesses)
+    d.console.print(f"[bold]{title}[/bold] (size {verified.checkpoint.size}):")
+    d.console.print(note.decode().rstrip("\n"), style="dim", highlight=False, markup=False)
+    d.console.print(
+        f"  log signature OK; cosigned by {', '.join(sorted(verified.witnesses))}: quorum met"
+    )
+
+
+def step_fuse(d: Demo) -> None:
+    """Fuse and adjudicate the whole log (as `truceline fuse`), then score against the truth."""
+    from truceline.adjudication.evaluate import DETECTED, evaluate, load_truth
+    from truceline.adjudication.service import fuse, recompute
+    from truceline.adjudication.verdict import State
+    from truceline.mission.home import Home
+
+    assert d.sim_dir is not None
+    home = Home(d.home)
+    summary = fuse(home)
+    verified_states = frozenset({State.verified, State.confirmed})
+    verdicts = recompute(home)
+    logged = [(i, rec) for i, rec, _ in verdicts.view.transitions]
+    latest = verdicts.engine.incidents()
+    breaches = [r for r in latest if r.state in verified_states and r.rules and r.accused]
+    contested = [r for r in latest if r.state in DETECTED - verified_states and r.rules]
+    d.results["fuse"] = summary
+    d.results["transitions"] = logged
+    d.results["breaches"] = breaches
+    events, obs = load_truth(d.sim_dir / "truth.jsonl")
+    agreement = verdicts.engine.agreement
+    scores = evaluate(
+        [rec for _, rec in logged],
+        dict(verdicts.view.observations),
+        verdicts.view.sensors(),
+        events,
+        obs,
+        frozenset(p.id for p in agreement.parties),
+        agreement.evidence.fair_min_sources,
+        verdicts.engine.members(),
+    )
+    d.results["evaluation"] = scores
+    d.results["truth"] = (events, obs)
+    d.results["observations"] = dict(verdicts.view.observations)
+    d.results["members"] = verdicts.engine.members()
+
+    d.console.rule("[bold]6. fusion and adjudication")
+    d.console.print(
+        f"{summary['observations']} observations -> {summary['incidents']} incidents, "
+        f"{summary['appended']} transitions appended (signed by the adjudicator key)"
+    )
+    grades = sorted({r.grade.value for r in breaches})
+    parties = sorted({r.accused for r in breaches if r.accused})
+    t = Table(title="verified breaches by party and grade")
+    t.add_column("party")
+    for g in grades:
+        t.add_column(g, justify="right")
+    t.add_column("total", justify="right")
+    for p in parties:
+        row = [sum(1 for r in breaches if r.accused == p and r.grade.value == g) for g in grades]
+        t.add_row(p, *map(str, row), str(sum(row)))
+    d.console.print(t)
+    if contested:
+        d.console.print(f"(and {len(contested)} verified, then disputed: under inspection)")
+    e = Table(title="evaluation against the simulator's truth")
+    e.add_column("measure")
+    e.add_column("value", justify="right")
+    e.add_row("precision", f"{scores['precision']:.3f}")
+    e.add_row("recall (verifiable breaches)", f"{scores['recall_of_verifiable']:.3f}")
+    e.add_row("F1", f"{scores['f1']:.3f}")
+    e.add_row("attribution accuracy", f"{scores['attribution_accuracy']:.3f}")
+    loc = scores["localization_error_m"]
+    e.add_row("localization error median / p90", f"{loc['median']} m / {loc['p90']} m")
+    radar = scores["localization_error_radar_m"]
+    e.add_row("  where a radar saw it", f"{radar['median']} m / {radar['p90']} m")
+    false = scores["false_accusations_by_grade"]
+    e.add_row(
+        "false accusations by grade",
+        ", ".join(f"{g} {n}" for g, n in false.items()) or "none",
+    )
+    d.console.print(e)
+
+
+def _prove(d: Demo, ledger: Any, index: int, label: str) -> dict[str, Any]:
+    """A tlog-proof of entry `index` against the log's latest (cosigned) checkpoint.
+
+    It is verified here as an outsider would (log key + witness policy), then written
+    to HOME/proofs/<label>.{entry,tlog-proof} and summarised for printing.
+    """
+    from truceline.ledger import proof
+    from truceline.mission.home import Home
+
+    entry = ledger.read(index, index + 1)[0]
+    text = ledger.prove(index)
+    vkey = Home(d.home).log_vkey.read_text().strip()
+    policy = _policy(d)
+    cp = proof.verify(text, entry, vkey, policy)
+    cosigned = sorted(policy.verify(proof.TlogProof.parse(text).checkpoint).witnesses)
+    d.proofs_dir.mkdir(exist_ok=True)
+    (d.proofs_dir / f"{label}.entry").write_bytes(entry)
+    (d.proofs_dir / f"{label}.tlog-proof").write_bytes(text)
+    out = {
+        "label": label,
+        "index": index,
+        "size": cp.size,
+        "root": cp.root_hash.hex(),
+        "cosigned_by": cosigned,
+        "file": str(d.proofs_dir / f"{label}.tlog-proof"),
+    }
+    d.results.setdefault("proofs", []).append(out)
+    return out
+
+
+def _proof_line(p: dict[str, Any]) -> str:
+    return (
+        f"  tlog-proof of index {p['index']} in tree size {p['size']} verified "
+        f"(log key + cosigned by {', '.join(p['cosigned_by'])}) -> {p['file']}"
+    )
+
+
+def _votes_for(rule: Any, accused: str) -> list[tuple[str, str]]:
+    """(voter, choice) pairs that try to block the penalty and fail, under the rule's own model.
+
+    The accused votes block too: the fold leaves it out, and the attempt is logged.
+    """
+    from truceline.agreement.enforcement import BlockKind
+
+    others = [v for v in rule.voters if v.id != accused]
+    votes: list[tuple[str, str]] = [(accused, "block")] if any(
+        v.id == accused for v in rule.voters
+    ) else []
+    if rule.kind is BlockKind.reverse_veto:
+        # every eligible voter blocks except one veto holder, whose "allow" vetoes the
+        # continuation resolution: the penalty happens (UNSCR 2231 snapback)
+        veto = next((v.id for v in others if v.veto), None)
+        if veto is not None:
+            votes += [(v.id, "allow" if v.id == veto else "block") for v in others]
+        else:  # no veto holder: the continuation falls one vote short of its majority
+            short = max(0, (rule.majority or 1) - 1)
+            votes += [(v.id, "block" if i < short else "allow") for i, v in enumerate(others)]
+    elif rule.kind is BlockKind.reverse_qualified_majority:
+        # one blocker is far from the qualified majority (unless alone); the rest abstain
+        one = len(others) > 1 and 1 / len(others) < rule.qualified_share_of_voters
+        votes += [(v.id, "block" if i == 0 and one else "abstain") for i, v in enumerate(others)]
+    else:
+        # negative consensus: one member declines to block
+        votes += [(v.id, "allow" if i == 0 else "block") for i, v in enumerate(others)]
+    return votes
+
+
+def _enforcement_index(app: Any, key: str) -> int | None:
+    from truceline.enforcement.records import ENFORCEMENT_TYPE
+
+    app.catch_up()
+    for rec in app.records:
+        if rec.payload_type == ENFORCEMENT_TYPE and rec.payload.get("key") == key:
+            return int(rec.index)
+    return None
+
+
+def step_enforce(d: Demo) -> None:
+    """One penalty case, step by step, through the real appender and signed votes."""
+    from truceline.adjudication.verdict import State
+    from truceline.codec.keys import key_id, load_private_key
+    from truceline.codec.records import seal
+    from truceline.enforcement.home import appender
+    from truceline.enforcement.records import VOTE_TYPE
+    from truceline.enforcement.submit import submit
+    from truceline.ledger.home import open_log
+    from truceline.mission.home import Home
+    from truceline.observation import format_time
+
+    assert d.end is not None and d.sim_dir is not None
+    home = Home(d.home)
+    story: dict[str, Any] = {}
+    d.results["story"] = story
+    d.console.rule("[bold]7. enforcement: one case, step by step")
+    t0 = d.end + timedelta(hours=1)
+    d.clock.at = t0
+    ledger = open_log(home)
+    try:
+        app = appender(home, ledger, t0)
+        first = app.run(t0)
+        state = app.state(t0, plan_routes=False)
+        story["appended_at_start"] = len(first)
+        rules = {r.id: r for r in app.agreement.penalties.block_rules}
+        cases = sorted(
+            (cs for cs in state.cases if cs.case.rung.block_rule in rules),
+            key=lambda cs: (cs.case.opened_at, cs.case.id),
+        )
+        in_force = [cs for cs in state.cases if cs.status.value == "in_force"]
+        d.console.print(
+            f"appender at {format_time(t0)}: {len(first)} transitions logged; "
+            f"{len(state.cases)} penalty cases, {len(in_force)} already in force "
+            "(rungs without a block rule)"
+        )
+        if not cases:
+            d.console.print(
+                "[yellow]no case reached a rung with a block rule in this run; "
+                "try more --days[/yellow]"
+            )
+            return
+        cs = cases[0]
+        case = cs.case
+        rule = rules[case.rung.block_rule or ""]
+        story["case"] = case.id
+        story["accused"] = case.accused
+        story["incidents"] = list(case.incidents)
+
+        # (a) the verified breach behind it: the first of the case's incidents, and the
+        # first of its logged transitions that counts for the rung (grade in the trigger)
+        inc = case.incidents[0]
+        history = [(i, r) for i, r in d.results["transitions"] if r.incident == inc]
+        grades = set(case.rung.trigger.grades)
+        idx, rec = next(
+            (i, r)
+            for i, r in history
+            if r.state in (State.verified, State.confirmed) and (not grades or r.grade in grades)
+        )
+        p = _prove(d, ledger, idx, "1-incident-verified")
+        story["breach"] = {
+            "incident": inc, "index": idx, "grade": rec.grade.value, "accused": rec.accused,
+            "rules": rec.rules, "evidence": rec.evidence, "proof": p,
+        }
+        d.console.print(
+            f"\n[bold](a) verified breach[/bold] {inc}: {rec.kind} by [bold]{rec.accused}[/bold], "
+            f"rules {', '.join(rec.rules)}, at {format_time(rec.at)}, "
+            f"{rec.location[1]:.4f}N {rec.location[0]:.4f}E ± {rec.uncertainty_m:g} m"
+        )
+        d.console.print(
+            "  incident history on the log: "
+            + ", ".join(f"entry {i} {r.state.value} ({r.grade.value})" for i, r in history)
+        )
+        d.console.print(
+            f"  evidence: ledger leaves {rec.evidence} "
+            f"({len(rec.evidence)} independent observations)"
+        )
+        d.console.print(f"  record '{rec.state.value}' with grade {rec.grade.value}: entry {idx}")
+        d.console.print(_proof_line(p))
+        d.console.print(
+            (d.proofs_dir / "1-incident-verified.tlog-proof").read_text().rstrip("\n"),
+            style="dim", highlight=False, markup=False,
+        )
+
+        # (b) the countdown
+        ci = _enforcement_index(app, f"{case.id}:countdown_started")
+        assert ci is not None, "the appender did not log the countdown"
+        p = _prove(d, ledger, ci, "2-countdown-started")
+        tl = cs.timeline
+        story["countdown"] = {"index": ci, "proof": p}
+        d.console.print(
+            f"\n[bold](b) countdown started[/bold] {case.id}: rung {case.rung.id!r} "
+            f"({case.rung.penalty}) against {case.accused}, {len(case.incidents)} breaches "
+            f"{list(case.incidents)}"
+        )
+        d.console.print(
+            f"  opened {format_time(case.opened_at)}; votes until "
+            f"{format_time(tl.vote_deadline) if tl.vote_deadline else '-'}; "
+            f"takes effect {format_time(tl.effective_at)} unless blocked ({rule.kind.value})"
+        )
+        d.console.print(f"  countdown_started is log entry {ci}")
+        d.console.print(_proof_line(p))
+
+        # (c) signed votes that try to block it
+        d.console.print(f"\n[bold](c) block attempt[/bold] under {rule.id!r} ({rule.kind.value})")
+        story["votes"] = []
+        cast = t0 + timedelta(days=1)
+        for voter, choice in _votes_for(rule, case.accused):
+            key_path = d.sim_dir / "keys" / "signatories" / f"{voter}.key"
+            if not key_path.exists():
+                d.console.print(f"  {voter}: no key in {key_path.parent}, no vote")
+                continue
+            cast += timedelta(hours=1)
+            d.clock.at = cast
+            private = load_private_key(key_path)
+            obj = {"case": case.id, "voter": voter, "choice": choice, "cast_at": format_time(cast)}
+            entry = seal(VOTE_TYPE, obj, private, key_id(private.public_key()))
+            acc = submit(app, entry, cast)
+            story["votes"].append(
+                {"voter": voter, "choice": choice, "index": acc.index, "counted": acc.counted,
+                 "reason": acc.reason}
+            )
+            d.console.print(
+                f"  {format_time(cast)} {voter} votes {choice}: log entry {acc.index}, "
+                + ("counted" if acc.counted else f"not counted ({acc.reason})")
+            )
+
+        # (d) the deadline
+        at = app.state(tl.effective_at, plan_routes=False)
+        final = next(c for c in at.cases if c.case.id == case.id)
+        deadline = final.timeline.effective_at
+        d.clock.at = deadline
+        appended = app.run(deadline)
+        story["appended_at_deadline"] = len(appended)
+        story["status"] = final.status.value
+        d.console.print(
+            f"\n[bold](d) deadline[/bold] {format_time(deadline)}: appender logs "
+            f"{len(appended)} transitions"
+        )
+        if final.tally is not None:
+            tl_ = final.tally
+            d.console.print(
+                f"  tally: {tl_.block} block, {tl_.allow} allow, {tl_.abstain} abstain of "
+                f"{tl_.eligible} eligible -> {tl_.reason}"
+            )
+        for kind in ("block_attempt_failed", "blocked", "penalty_in_force"):
+            i = _enforcement_index(app, f"{case.id}:{kind}")
+            if i is None:
+                continue
+            p = _prove(d, ledger, i, f"3-{kind.replace('_', '-')}")
+            story[kind] = {"index": i, "proof": p}
+            d.console.print(f"  {kind} is log entry {i}")
+            d.console.print(_proof_line(p))
+        verdict = (
+            f"[bold red]{case.rung.penalty} IN FORCE against {case.accused}[/bold red]"
+            if final.status.value == "in_force"
+            else f"[bold]{final.status.value}[/bold]: {final.reason}"
+        )
+        d.console.print(f"  {verdict}")
+        story["truth"] = _truth_of(d, case.incidents)
+        d.console.print("  the simulator's truth about the case's incidents:")
+        for i, evs in story["truth"].items():
+            by = sorted({(e["party"], e["breach"]) for e in evs})
+            d.console.print(
+                f"    {i}: its evidence saw {len(evs)} true events, "
+                + ", ".join(f"{'breaches' if b else 'lawful acts'} by {p}" for p, b in by)
+            )
+        d.results["ledger_size"] = ledger.size
+    finally:
+        ledger.close()
+    _show_checkpoint(d, "final checkpoint")
+
+
+def _truth_of(d: Demo, incidents: tuple[str, ...] | list[str]) -> dict[str, list[dict[str, Any]]]:
+    """For each incident, the true events its evidence saw: id, party, breach (from truth.jsonl)."""
+    events, obs = d.results["truth"]
+    observations = d.results["observations"]
+    members = d.results["members"]
+    latest = {r.incident: r for r in d.results["breaches"]}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for inc in incidents:
+        evidence = members.get(inc) or (latest[inc].evidence if inc in latest else [])
+        seen: dict[str, dict[str, Any]] = {}
+        for i in evidence:
+            o = observations.get(i)
+            t = obs.get((o.sensor, o.seq)) if o is not None else None
+            ev = events.get(str(t["event"])) if t else None
+            if ev is not None:
+                seen[ev["id"]] = {
+                    "id": ev["id"], "party": ev.get("party"), "breach": bool(ev.get("breach"))
+                }
+        out[inc] = list(seen.values())
+    return out
 
 
 def step_summary(d: Demo) -> None:
@@ -133,29 +594,67 @@ def step_summary(d: Demo) -> None:
     t.add_row("  rejected", str(ingest.get("rejected", "-")))
     for reason, n in ingest.get("rejected_by_reason", {}).items():
         t.add_row(f"    {reason}", str(n))
+    t.add_row("verified breaches", str(len(d.results.get("breaches", []))))
+    story = d.results.get("story", {})
+    if "status" in story:
+        t.add_row("penalty case", f"{story['case']}: {story['status']}")
     t.add_row("ledger size", str(d.results.get("ledger_size", "-")))
-    checkpoint = d.results.get("checkpoint", "")
-    head = checkpoint.splitlines()[:3]
-    t.add_row("checkpoint", "\n".join(head))
+    t.add_row("cosigned by", ", ".join(d.results.get("cosigned_by", [])) or "-")
+    t.add_row("proofs verified", str(len(d.results.get("proofs", []))))
     for name, seconds in d.timings.items():
         t.add_row(f"time: {name}", f"{seconds:.1f} s")
     d.console.print(t)
-    d.console.print(f"home {d.home}, scenario files {d.sim_dir}")
+    h = d.home
+    d.console.print(f"mission home {h} (log in {h / 'log'}, witness policy {h / 'policy'})")
+    d.console.print(f"scenario files {d.sim_dir}; proofs {d.proofs_dir}")
+    d.console.print("check it yourself:")
+    for cmd in (
+        f"truceline log audit --home {h}",
+        f"truceline replay --home {h}",
+        f"truceline evaluate --home {h} --truth {d.sim_dir}/truth.jsonl",
+        f"truceline penalties --home {h} --now {_deadline_text(d)}",
+        f"truceline log prove --home {h} INDEX",
+    ):
+        d.console.print(f"  {cmd}", highlight=False)
+
+
+def _deadline_text(d: Demo) -> str:
+    from truceline.observation import format_time
+
+    clock_at = d.clock.at
+    return format_time(clock_at) if clock_at != EPOCH else "T"
+
+
+def stop_witnesses(d: Demo) -> None:
+    """Stop the witness servers; keep their keys and the quorum in the policy, without URLs."""
+    from truceline.mission.home import Home
+
+    if d.farm is None:
+        return
+    d.farm.stop()
+    if Home(d.home).log_vkey.exists():
+        d.farm.write_policy(Home(d.home), urls=False)
 
 
 STEPS: list[tuple[str, Callable[[Demo], None]]] = [
     ("simulate", step_simulate),
     ("init", step_init),
+    ("witnesses", step_witnesses),
     ("register", step_register),
     ("ingest", step_ingest),
+    ("fuse", step_fuse),
+    ("enforce", step_enforce),
 ]
 
 
 def run(d: Demo, steps: list[tuple[str, Callable[[Demo], None]]] | None = None) -> Demo:
-    for name, step in steps if steps is not None else STEPS:
-        t0 = monotonic()
-        step(d)
-        d.timings[name] = monotonic() - t0
+    try:
+        for name, step in steps if steps is not None else STEPS:
+            t0 = monotonic()
+            step(d)
+            d.timings[name] = monotonic() - t0
+    finally:
+        stop_witnesses(d)
     return d
 
 
@@ -172,7 +671,7 @@ def demo(
     scenario: str = typer.Option("duel", "--scenario", help="A simulator preset or scenario file."),
     workers: int = typer.Option(0, "--workers", min=0, help="Processes for signing and checking."),
 ) -> None:
-    """Simulate a few days of a ceasefire and run it through init, registry and ingest."""
+    """Simulate a ceasefire and run it end to end: witnesses, ingest, fusion, enforcement."""
     from truceline.ingest.bootstrap import InitError
     from truceline.simulate.config import ScenarioError
 
