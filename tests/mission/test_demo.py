@@ -57,7 +57,7 @@ def test_witnesses_cosigned_the_final_checkpoint(demo: tuple[Demo, str]) -> None
     }
     # the servers are gone, and the policy no longer sends anyone to them
     assert all(w.url is None for w in policy.witnesses.values())
-    assert all(w.thread is None for w in d.farm.witnesses.values())  # type: ignore[union-attr]
+    assert all(w.thread is None for w in d.farm.witnesses.values())
 
 
 def test_each_witness_kept_the_final_checkpoint_in_its_own_state(demo: tuple[Demo, str]) -> None:

@@ -146,10 +146,10 @@ def step_witnesses(d: Demo) -> None:
     policy = farm.write_policy(home)
     d.console.rule("[bold]3. witnesses")
     t = Table(title="witnesses (tlog-witness, each its own key, state and port)")
-    for col in ("policy name", "run by", "cosigner key", "URL"):
+    for col in ("policy name", "run by", "cosigner key name", "listening on"):
         t.add_column(col)
     for w in farm.witnesses.values():
-        t.add_row(w.name, w.operator, w.witness.name, f"{w.url}/add-checkpoint")
+        t.add_row(w.name, w.operator, w.witness.name, w.url.removeprefix("http://"))
     d.console.print(t)
     groups_text = " AND ".join(
         f"{g.threshold} of {g.name} ({', '.join(m + '-witness' for m in g.members)})"
@@ -209,7 +209,7 @@ def step_ingest(d: Demo) -> None:
         f"{len(envelopes)} signed observations: {tally.accepted} accepted, "
         f"{sum(tally.rejected.values())} rejected; log size {d.results['ledger_size']}"
     )
-    _show_checkpoint(d, "checkpoint after ingest")
+    _show_checkpoint(d, "checkpoint after ingest", full=False)
 
 
 def _policy(d: Demo) -> Any:
@@ -219,8 +219,8 @@ def _policy(d: Demo) -> Any:
     return Policy.parse(Home(d.home).policy.read_bytes())
 
 
-def _show_checkpoint(d: Demo, title: str) -> None:
-    """Print the current checkpoint note and which witnesses' cosignatures verify on it."""
+def _show_checkpoint(d: Demo, title: str, *, full: bool = True) -> None:
+    """Print the current checkpoint (the whole note if `full`) and who cosigned it (verified)."""
     from truceline.ledger.tilelog import CHECKPOINT
     from truceline.mission.home import Home
 
@@ -229,7 +229,10 @@ def _show_checkpoint(d: Demo, title: str) -> None:
     d.results["final_checkpoint"] = note.decode()
     d.results["cosigned_by"] = sorted(verified.witnesses)
     d.console.print(f"[bold]{title}[/bold] (size {verified.checkpoint.size}):")
-    d.console.print(note.decode().rstrip("\n"), style="dim", highlight=False, markup=False)
+    if full:
+        d.console.print(note.decode().rstrip("\n"), style="dim", highlight=False, markup=False)
+    else:
+        d.console.print(f"  root {verified.checkpoint.root_hash.hex()}", highlight=False)
     d.console.print(
         f"  log signature OK; cosigned by {', '.join(sorted(verified.witnesses))}: quorum met"
     )
@@ -511,6 +514,12 @@ def step_enforce(d: Demo) -> None:
                 f"  {format_time(cast)} {voter} votes {choice}: log entry {acc.index}, "
                 + ("counted" if acc.counted else f"not counted ({acc.reason})")
             )
+            if acc.appended:
+                d.console.print(
+                    f"    (the appender, run by the vote, also logs {len(acc.appended)} "
+                    "transitions due by then: playbook steps, escalations, inspections)",
+                    style="dim",
+                )
 
         # (d) the deadline
         at = app.state(tl.effective_at, plan_routes=False)
