@@ -36,14 +36,14 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], d
 def test_breach_detection_f1(results) -> None:
     f1 = [s["f1"] for s in results.values()]
     assert np.mean(f1) >= 0.95, f1
-    assert min(f1) >= 0.92, f1
+    assert min(f1) >= 0.94, f1
     assert all(s["precision"] >= 0.97 for s in results.values())
 
 
 def test_attribution_accuracy(results) -> None:
     acc = [s["attribution_accuracy"] for s in results.values()]
     assert np.mean(acc) >= 0.97, acc
-    assert min(acc) >= 0.94, acc
+    assert min(acc) >= 0.95, acc
 
 
 def test_no_false_accusation_at_confirmed(results) -> None:

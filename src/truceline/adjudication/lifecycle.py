@@ -71,6 +71,12 @@ _NOT_A_SOURCE = frozenset({Kind.third_party_report, Kind.inspection_report})
 HEARSAY_SENSOR_KINDS = frozenset({"third_party"})
 # How sure the neutral sensors must be of the firing side to contest a partisan fix.
 NEUTRAL_FIRM = 0.9
+# Pairing a launch with its impact when no radar tracked the shot.
+PAIR_RANGE_M = 40_000.0
+PAIR_MIN_M = 500.0
+PAIR_SLACK_S = 30.0
+PAIR_BUCKET_S = 60.0
+PAIR_BUCKETS = 5  # +-5 minutes of first-report time
 
 
 def is_source(row: Row) -> bool:
@@ -214,6 +220,7 @@ class Engine:
         self._inc: dict[int, _Incident] = {}  # by root row
         self._by_id: dict[str, int] = {}
         self._thermal_day: dict[tuple[tuple[int, int], int], int] = {}
+        self._open: dict[int, set[int]] = {}  # one-ended incidents by time bucket
         self.emitted: list[IncidentTransition] = []
 
     # --- union-find ------------------------------------------------------------------
@@ -273,6 +280,9 @@ class Engine:
                 self._absorb(root, other)
             merged = len(roots) > 1
         _accumulate(self._inc[root].eqs, row)
+        paired = self._pair_ends(root, row.t)
+        if paired is not None:
+            root, merged = paired, True
         self._maybe_judge(root, row, merged)
         return self.emitted[start:]
 
@@ -293,6 +303,70 @@ class Engine:
                     }
                 ),
             )
+
+    # --- pairing the two ends of a shot ------------------------------------------------
+
+    def _ends(self, inc: _Incident) -> tuple[bool, bool]:
+        return inc.eqs[IMPACT].a11 > 0, inc.eqs[ORIGIN].a11 > 0
+
+    def _pair_ends(self, root: int, t: float) -> int | None:
+        """Join a launch-only incident to an impact-only one when exactly one fits.
+
+        Without a radar track the two ends of a shot form two incidents. They are the
+        same shot when the impact follows the launch by a plausible time of flight
+        (150-1,500 m/s, with slack for clocks and sound), lies within range
+        (`PAIR_RANGE_M`) and across the contact line, and no other open end fits:
+        ambiguity is left unpaired. The index lives in the engine, so the stream and
+        the batch pair alike.
+        """
+        inc = self._inc[root]
+        has_impact, has_origin = self._ends(inc)
+        if has_impact == has_origin or (has_impact and not self._definite_impact(inc)):
+            return None
+        bucket = int(t // PAIR_BUCKET_S)
+        self._open.setdefault(bucket, set()).add(root)
+        mine = inc.eqs[IMPACT if has_impact else ORIGIN].solve()
+        if mine is None:
+            return None
+        my_side = self.attributor.party_at(mine.x, mine.y)
+        if my_side is None:
+            return None
+        fits = []
+        for b in range(bucket - PAIR_BUCKETS, bucket + PAIR_BUCKETS + 1):
+            for other in sorted(self._open.get(b, ())):
+                o = self._inc.get(other)
+                if other == root or o is None or self._find(other) != other:
+                    continue
+                o_impact, o_origin = self._ends(o)
+                if o_impact in (o_origin, has_impact):
+                    continue
+                if o_impact and not self._definite_impact(o):
+                    continue
+                theirs = o.eqs[IMPACT if o_impact else ORIGIN].solve()
+                if theirs is None:
+                    continue
+                d = math.hypot(theirs.x - mine.x, theirs.y - mine.y)
+                if not PAIR_MIN_M <= d <= PAIR_RANGE_M:
+                    continue
+                side = self.attributor.party_at(theirs.x, theirs.y)
+                if side is None or side == my_side:
+                    continue
+                t_launch = self.rows[(o if has_impact else inc).rows[0]].t
+                t_impact = self.rows[(inc if has_impact else o).rows[0]].t
+                flight = t_impact - t_launch
+                if not d / 1500.0 - PAIR_SLACK_S <= flight <= d / 150.0 + PAIR_SLACK_S:
+                    continue
+                fits.append(other)
+        if len(fits) != 1:
+            return None
+        keep, gone = sorted((root, fits[0]))
+        self._absorb(keep, gone)
+        return keep
+
+    def _definite_impact(self, inc: _Incident) -> bool:
+        """Reported as a round landing: an "explosion" alone may be the launch itself,
+        and a fire pixel may be a field."""
+        return any(self.rows[r].kind in (Kind.impact, Kind.projectile) for r in inc.rows)
 
     def _fits(self, root: int, side: int, point: tuple[float, ...]) -> bool:
         """The new report is within the gate of the incident's current fix on that side."""
