@@ -47,7 +47,7 @@ from truceline.fusion.base import (
 )
 from truceline.fusion.locate import Fix, Normal
 from truceline.fusion.thermal import SeasonalBaseline, cell_of
-from truceline.observation import Kind
+from truceline.observation import Kind, WeaponClass
 
 _ORDER = {State.reported: 0, State.corroborated: 1, State.verified: 2}
 _SETTLED = frozenset({State.disputed, State.inspection, State.confirmed, State.dismissed})
@@ -687,7 +687,7 @@ class Engine:
         impact: Fix | None,
         origin: Fix | None,
         kind: Kind,
-        weapon: object,
+        weapon: WeaponClass | None,
         accused: str | None,
         confidence: float,
         rules: list[str],
@@ -755,7 +755,7 @@ def association_points(row: Row) -> dict[int, tuple[float, ...]]:
     if row.kind is Kind.launch:
         return {ORIGIN: (row.x, row.y, row.sigma, *bear, nan, nan, nan)}
     origin = (row.ox, row.oy, row.osigma) if not math.isnan(row.ox) else (nan, nan, nan)
-    out = {IMPACT: (row.x, row.y, row.sigma, *bear, *origin)}
+    out: dict[int, tuple[float, ...]] = {IMPACT: (row.x, row.y, row.sigma, *bear, *origin)}
     if not math.isnan(row.ox):
         out[ORIGIN] = (row.ox, row.oy, row.osigma, nan, nan, nan, nan, nan, row.x, row.y, row.sigma)
     return out
@@ -783,7 +783,7 @@ def _z(x: float, y: float, sigma: float, fix: Fix) -> float:
     return math.hypot(x - fix.x, y - fix.y) / math.hypot(max(sigma, 1.0), fix.radius_m)
 
 
-def _weapon(rows: list[Row]) -> object:
+def _weapon(rows: list[Row]) -> WeaponClass | None:
     counts: dict[int, int] = {}
     for row in rows:
         if row.weapon != NO_WEAPON:

@@ -150,7 +150,7 @@ class EvidenceTable:
         )
 
 
-def _move(x: float, y: float, bearing_rad: float, dist: float) -> tuple[float, float]:
+def _move(x: F64, y: F64, bearing_rad: F64, dist: F64) -> tuple[F64, F64]:
     return x + dist * np.sin(bearing_rad), y + dist * np.cos(bearing_rad)
 
 

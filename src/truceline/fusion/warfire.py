@@ -51,6 +51,9 @@ class Fires:
     def __len__(self) -> int:
         return int(self.lon.shape[0])
 
+    def take(self, mask: NDArray[np.bool_]) -> Fires:
+        return Fires(self.lon[mask], self.lat[mask], self.day[mask])
+
 
 def read_fires(path: Path) -> Fires:
     """A `LATITUDE,LONGITUDE,ACQ_DATE` file; a bad row is an error naming line and field."""
@@ -151,13 +154,6 @@ def region_signal(
 
 def _year(f: Fires) -> int:
     return datetime.fromtimestamp(int(np.median(f.day)) * 86400, UTC).year
-
-
-def _take(self: Fires, mask: NDArray[np.bool_]) -> Fires:
-    return Fires(self.lon[mask], self.lat[mask], self.day[mask])
-
-
-Fires.take = _take  # type: ignore[attr-defined]
 
 
 def study(
