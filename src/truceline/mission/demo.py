@@ -279,6 +279,8 @@ def step_fuse(d: Demo) -> None:
         f"{summary['observations']} observations -> {summary['incidents']} incidents, "
         f"{summary['appended']} transitions appended (signed by the adjudicator key)"
     )
+    if not breaches:
+        d.console.print("no verified breach in this run")
     grades = sorted({r.grade.value for r in breaches})
     parties = sorted({r.accused for r in breaches if r.accused})
     t = Table(title="verified breaches by party and grade")
@@ -289,26 +291,34 @@ def step_fuse(d: Demo) -> None:
     for p in parties:
         row = [sum(1 for r in breaches if r.accused == p and r.grade.value == g) for g in grades]
         t.add_row(p, *map(str, row), str(sum(row)))
-    d.console.print(t)
+    if breaches:
+        d.console.print(t)
     if contested:
         d.console.print(f"(and {len(contested)} verified, then disputed: under inspection)")
     e = Table(title="evaluation against the simulator's truth")
     e.add_column("measure")
     e.add_column("value", justify="right")
-    e.add_row("precision", f"{scores['precision']:.3f}")
-    e.add_row("recall (verifiable breaches)", f"{scores['recall_of_verifiable']:.3f}")
-    e.add_row("F1", f"{scores['f1']:.3f}")
-    e.add_row("attribution accuracy", f"{scores['attribution_accuracy']:.3f}")
-    loc = scores["localization_error_m"]
-    e.add_row("localization error median / p90", f"{loc['median']} m / {loc['p90']} m")
-    radar = scores["localization_error_radar_m"]
-    e.add_row("  where a radar saw it", f"{radar['median']} m / {radar['p90']} m")
+    e.add_row("precision", _num(scores["precision"]))
+    e.add_row("recall (verifiable breaches)", _num(scores["recall_of_verifiable"]))
+    e.add_row("F1", _num(scores["f1"]))
+    e.add_row("attribution accuracy", _num(scores["attribution_accuracy"]))
+    for label, key in (
+        ("localization error median / p90", "localization_error_m"),
+        ("  where a radar saw it", "localization_error_radar_m"),
+    ):
+        loc = scores[key]
+        e.add_row(label, f"{_num(loc['median'], '.1f')} m / {_num(loc['p90'], '.1f')} m")
     false = scores["false_accusations_by_grade"]
     e.add_row(
         "false accusations by grade",
         ", ".join(f"{g} {n}" for g, n in false.items()) or "none",
     )
     d.console.print(e)
+
+
+def _num(x: float | None, fmt: str = ".3f") -> str:
+    """A score, or '-' where the run gave nothing to score (e.g. no incident at all)."""
+    return "-" if x is None else format(x, fmt)
 
 
 def _prove(d: Demo, ledger: Any, index: int, label: str) -> dict[str, Any]:
@@ -390,181 +400,189 @@ def _enforcement_index(app: Any, key: str) -> int | None:
 
 def step_enforce(d: Demo) -> None:
     """One penalty case, step by step, through the real appender and signed votes."""
+    from truceline.ledger.home import open_log
+    from truceline.mission.home import Home
+
+    assert d.end is not None
+    home = Home(d.home)
+    d.results["story"] = {}
+    d.console.rule("[bold]7. enforcement: one case, step by step")
+    t0 = d.end + timedelta(hours=1)
+    d.clock.at = t0
+    ledger = open_log(home)
+    try:
+        _tell_case(d, ledger, t0, d.results["story"])
+        d.results["ledger_size"] = ledger.size
+    finally:
+        ledger.close()
+    _show_checkpoint(d, "final checkpoint")
+
+
+def _tell_case(d: Demo, ledger: Any, t0: datetime, story: dict[str, Any]) -> None:
+    """(a) the breach, (b) the countdown, (c) votes that fail to block, (d) the deadline."""
     from truceline.adjudication.verdict import State
     from truceline.codec.keys import key_id, load_private_key
     from truceline.codec.records import seal
     from truceline.enforcement.home import appender
     from truceline.enforcement.records import VOTE_TYPE
     from truceline.enforcement.submit import submit
-    from truceline.ledger.home import open_log
     from truceline.mission.home import Home
     from truceline.observation import format_time
 
-    assert d.end is not None and d.sim_dir is not None
+    assert d.sim_dir is not None
     home = Home(d.home)
-    story: dict[str, Any] = {}
-    d.results["story"] = story
-    d.console.rule("[bold]7. enforcement: one case, step by step")
-    t0 = d.end + timedelta(hours=1)
-    d.clock.at = t0
-    ledger = open_log(home)
-    try:
-        app = appender(home, ledger, t0)
-        first = app.run(t0)
-        state = app.state(t0, plan_routes=False)
-        story["appended_at_start"] = len(first)
-        rules = {r.id: r for r in app.agreement.penalties.block_rules}
-        cases = sorted(
-            (cs for cs in state.cases if cs.case.rung.block_rule in rules),
-            key=lambda cs: (cs.case.opened_at, cs.case.id),
-        )
-        in_force = [cs for cs in state.cases if cs.status.value == "in_force"]
+    app = appender(home, ledger, t0)
+    first = app.run(t0)
+    state = app.state(t0, plan_routes=False)
+    story["appended_at_start"] = len(first)
+    rules = {r.id: r for r in app.agreement.penalties.block_rules}
+    cases = sorted(
+        (cs for cs in state.cases if cs.case.rung.block_rule in rules),
+        key=lambda cs: (cs.case.opened_at, cs.case.id),
+    )
+    in_force = [cs for cs in state.cases if cs.status.value == "in_force"]
+    d.console.print(
+        f"appender at {format_time(t0)}: {len(first)} transitions logged; "
+        f"{len(state.cases)} penalty cases, {len(in_force)} already in force "
+        "(rungs without a block rule)"
+    )
+    if not cases:
         d.console.print(
-            f"appender at {format_time(t0)}: {len(first)} transitions logged; "
-            f"{len(state.cases)} penalty cases, {len(in_force)} already in force "
-            "(rungs without a block rule)"
+            "[yellow]no case reached a rung with a block rule in this run; "
+            "try more --days[/yellow]"
         )
-        if not cases:
-            d.console.print(
-                "[yellow]no case reached a rung with a block rule in this run; "
-                "try more --days[/yellow]"
-            )
-            return
-        cs = cases[0]
-        case = cs.case
-        rule = rules[case.rung.block_rule or ""]
-        story["case"] = case.id
-        story["accused"] = case.accused
-        story["incidents"] = list(case.incidents)
+        return
+    cs = cases[0]
+    case = cs.case
+    rule = rules[case.rung.block_rule or ""]
+    story["case"] = case.id
+    story["accused"] = case.accused
+    story["incidents"] = list(case.incidents)
 
-        # (a) the verified breach behind it: the first of the case's incidents, and the
-        # first of its logged transitions that counts for the rung (grade in the trigger)
-        inc = case.incidents[0]
-        history = [(i, r) for i, r in d.results["transitions"] if r.incident == inc]
-        grades = set(case.rung.trigger.grades)
-        idx, rec = next(
-            (i, r)
-            for i, r in history
-            if r.state in (State.verified, State.confirmed) and (not grades or r.grade in grades)
+    # (a) the verified breach behind it: the first of the case's incidents, and the
+    # first of its logged transitions that counts for the rung (grade in the trigger)
+    inc = case.incidents[0]
+    history = [(i, r) for i, r in d.results["transitions"] if r.incident == inc]
+    grades = set(case.rung.trigger.grades)
+    idx, rec = next(
+        (i, r)
+        for i, r in history
+        if r.state in (State.verified, State.confirmed) and (not grades or r.grade in grades)
+    )
+    p = _prove(d, ledger, idx, "1-incident-verified")
+    story["breach"] = {
+        "incident": inc, "index": idx, "grade": rec.grade.value, "accused": rec.accused,
+        "rules": rec.rules, "evidence": rec.evidence, "proof": p,
+    }
+    d.console.print(
+        f"\n[bold](a) verified breach[/bold] {inc}: {rec.kind} by [bold]{rec.accused}[/bold], "
+        f"rules {', '.join(rec.rules)}, at {format_time(rec.at)}, "
+        f"{rec.location[1]:.4f}N {rec.location[0]:.4f}E ± {rec.uncertainty_m:g} m"
+    )
+    d.console.print(
+        "  incident history on the log: "
+        + ", ".join(f"entry {i} {r.state.value} ({r.grade.value})" for i, r in history)
+    )
+    d.console.print(
+        f"  evidence: ledger leaves {rec.evidence} "
+        f"({len(rec.evidence)} independent observations)"
+    )
+    d.console.print(f"  record '{rec.state.value}' with grade {rec.grade.value}: entry {idx}")
+    d.console.print(_proof_line(p))
+    d.console.print(
+        (d.proofs_dir / "1-incident-verified.tlog-proof").read_text().rstrip("\n"),
+        style="dim", highlight=False, markup=False,
+    )
+
+    # (b) the countdown
+    ci = _enforcement_index(app, f"{case.id}:countdown_started")
+    assert ci is not None, "the appender did not log the countdown"
+    p = _prove(d, ledger, ci, "2-countdown-started")
+    tl = cs.timeline
+    story["countdown"] = {"index": ci, "proof": p}
+    d.console.print(
+        f"\n[bold](b) countdown started[/bold] {case.id}: rung {case.rung.id!r} "
+        f"({case.rung.penalty}) against {case.accused}, {len(case.incidents)} breaches "
+        f"{list(case.incidents)}"
+    )
+    d.console.print(
+        f"  opened {format_time(case.opened_at)}; votes until "
+        f"{format_time(tl.vote_deadline) if tl.vote_deadline else '-'}; "
+        f"takes effect {format_time(tl.effective_at)} unless blocked ({rule.kind.value})"
+    )
+    d.console.print(f"  countdown_started is log entry {ci}")
+    d.console.print(_proof_line(p))
+
+    # (c) signed votes that try to block it
+    d.console.print(f"\n[bold](c) block attempt[/bold] under {rule.id!r} ({rule.kind.value})")
+    story["votes"] = []
+    cast = t0 + timedelta(days=1)
+    for voter, choice in _votes_for(rule, case.accused):
+        key_path = d.sim_dir / "keys" / "signatories" / f"{voter}.key"
+        if not key_path.exists():
+            d.console.print(f"  {voter}: no key in {key_path.parent}, no vote")
+            continue
+        cast += timedelta(hours=1)
+        d.clock.at = cast
+        private = load_private_key(key_path)
+        obj = {"case": case.id, "voter": voter, "choice": choice, "cast_at": format_time(cast)}
+        entry = seal(VOTE_TYPE, obj, private, key_id(private.public_key()))
+        acc = submit(app, entry, cast)
+        story["votes"].append(
+            {"voter": voter, "choice": choice, "index": acc.index, "counted": acc.counted,
+             "reason": acc.reason}
         )
-        p = _prove(d, ledger, idx, "1-incident-verified")
-        story["breach"] = {
-            "incident": inc, "index": idx, "grade": rec.grade.value, "accused": rec.accused,
-            "rules": rec.rules, "evidence": rec.evidence, "proof": p,
-        }
         d.console.print(
-            f"\n[bold](a) verified breach[/bold] {inc}: {rec.kind} by [bold]{rec.accused}[/bold], "
-            f"rules {', '.join(rec.rules)}, at {format_time(rec.at)}, "
-            f"{rec.location[1]:.4f}N {rec.location[0]:.4f}E ± {rec.uncertainty_m:g} m"
+            f"  {format_time(cast)} {voter} votes {choice}: log entry {acc.index}, "
+            + ("counted" if acc.counted else f"not counted ({acc.reason})")
         )
+        if acc.appended:
+            d.console.print(
+                f"    (the appender, run by the vote, also logs {len(acc.appended)} "
+                "transitions due by then: playbook steps, escalations, inspections)",
+                style="dim",
+            )
+
+    # (d) the deadline
+    at = app.state(tl.effective_at, plan_routes=False)
+    final = next(c for c in at.cases if c.case.id == case.id)
+    deadline = final.timeline.effective_at
+    d.clock.at = deadline
+    appended = app.run(deadline)
+    story["appended_at_deadline"] = len(appended)
+    story["status"] = final.status.value
+    d.console.print(
+        f"\n[bold](d) deadline[/bold] {format_time(deadline)}: appender logs "
+        f"{len(appended)} transitions"
+    )
+    if final.tally is not None:
+        tl_ = final.tally
         d.console.print(
-            "  incident history on the log: "
-            + ", ".join(f"entry {i} {r.state.value} ({r.grade.value})" for i, r in history)
+            f"  tally: {tl_.block} block, {tl_.allow} allow, {tl_.abstain} abstain of "
+            f"{tl_.eligible} eligible -> {tl_.reason}"
         )
-        d.console.print(
-            f"  evidence: ledger leaves {rec.evidence} "
-            f"({len(rec.evidence)} independent observations)"
-        )
-        d.console.print(f"  record '{rec.state.value}' with grade {rec.grade.value}: entry {idx}")
+    for kind in ("block_attempt_failed", "blocked", "penalty_in_force"):
+        i = _enforcement_index(app, f"{case.id}:{kind}")
+        if i is None:
+            continue
+        p = _prove(d, ledger, i, f"3-{kind.replace('_', '-')}")
+        story[kind] = {"index": i, "proof": p}
+        d.console.print(f"  {kind} is log entry {i}")
         d.console.print(_proof_line(p))
+    verdict = (
+        f"[bold red]{case.rung.penalty} IN FORCE against {case.accused}[/bold red]"
+        if final.status.value == "in_force"
+        else f"[bold]{final.status.value}[/bold]: {final.reason}"
+    )
+    d.console.print(f"  {verdict}")
+    story["truth"] = _truth_of(d, case.incidents)
+    d.console.print("  the simulator's truth about the case's incidents:")
+    for i, evs in story["truth"].items():
+        by = sorted({(e["party"], e["breach"]) for e in evs})
         d.console.print(
-            (d.proofs_dir / "1-incident-verified.tlog-proof").read_text().rstrip("\n"),
-            style="dim", highlight=False, markup=False,
+            f"    {i}: its evidence saw {len(evs)} true events, "
+            + ", ".join(f"{'breaches' if b else 'lawful acts'} by {p}" for p, b in by)
         )
-
-        # (b) the countdown
-        ci = _enforcement_index(app, f"{case.id}:countdown_started")
-        assert ci is not None, "the appender did not log the countdown"
-        p = _prove(d, ledger, ci, "2-countdown-started")
-        tl = cs.timeline
-        story["countdown"] = {"index": ci, "proof": p}
-        d.console.print(
-            f"\n[bold](b) countdown started[/bold] {case.id}: rung {case.rung.id!r} "
-            f"({case.rung.penalty}) against {case.accused}, {len(case.incidents)} breaches "
-            f"{list(case.incidents)}"
-        )
-        d.console.print(
-            f"  opened {format_time(case.opened_at)}; votes until "
-            f"{format_time(tl.vote_deadline) if tl.vote_deadline else '-'}; "
-            f"takes effect {format_time(tl.effective_at)} unless blocked ({rule.kind.value})"
-        )
-        d.console.print(f"  countdown_started is log entry {ci}")
-        d.console.print(_proof_line(p))
-
-        # (c) signed votes that try to block it
-        d.console.print(f"\n[bold](c) block attempt[/bold] under {rule.id!r} ({rule.kind.value})")
-        story["votes"] = []
-        cast = t0 + timedelta(days=1)
-        for voter, choice in _votes_for(rule, case.accused):
-            key_path = d.sim_dir / "keys" / "signatories" / f"{voter}.key"
-            if not key_path.exists():
-                d.console.print(f"  {voter}: no key in {key_path.parent}, no vote")
-                continue
-            cast += timedelta(hours=1)
-            d.clock.at = cast
-            private = load_private_key(key_path)
-            obj = {"case": case.id, "voter": voter, "choice": choice, "cast_at": format_time(cast)}
-            entry = seal(VOTE_TYPE, obj, private, key_id(private.public_key()))
-            acc = submit(app, entry, cast)
-            story["votes"].append(
-                {"voter": voter, "choice": choice, "index": acc.index, "counted": acc.counted,
-                 "reason": acc.reason}
-            )
-            d.console.print(
-                f"  {format_time(cast)} {voter} votes {choice}: log entry {acc.index}, "
-                + ("counted" if acc.counted else f"not counted ({acc.reason})")
-            )
-            if acc.appended:
-                d.console.print(
-                    f"    (the appender, run by the vote, also logs {len(acc.appended)} "
-                    "transitions due by then: playbook steps, escalations, inspections)",
-                    style="dim",
-                )
-
-        # (d) the deadline
-        at = app.state(tl.effective_at, plan_routes=False)
-        final = next(c for c in at.cases if c.case.id == case.id)
-        deadline = final.timeline.effective_at
-        d.clock.at = deadline
-        appended = app.run(deadline)
-        story["appended_at_deadline"] = len(appended)
-        story["status"] = final.status.value
-        d.console.print(
-            f"\n[bold](d) deadline[/bold] {format_time(deadline)}: appender logs "
-            f"{len(appended)} transitions"
-        )
-        if final.tally is not None:
-            tl_ = final.tally
-            d.console.print(
-                f"  tally: {tl_.block} block, {tl_.allow} allow, {tl_.abstain} abstain of "
-                f"{tl_.eligible} eligible -> {tl_.reason}"
-            )
-        for kind in ("block_attempt_failed", "blocked", "penalty_in_force"):
-            i = _enforcement_index(app, f"{case.id}:{kind}")
-            if i is None:
-                continue
-            p = _prove(d, ledger, i, f"3-{kind.replace('_', '-')}")
-            story[kind] = {"index": i, "proof": p}
-            d.console.print(f"  {kind} is log entry {i}")
-            d.console.print(_proof_line(p))
-        verdict = (
-            f"[bold red]{case.rung.penalty} IN FORCE against {case.accused}[/bold red]"
-            if final.status.value == "in_force"
-            else f"[bold]{final.status.value}[/bold]: {final.reason}"
-        )
-        d.console.print(f"  {verdict}")
-        story["truth"] = _truth_of(d, case.incidents)
-        d.console.print("  the simulator's truth about the case's incidents:")
-        for i, evs in story["truth"].items():
-            by = sorted({(e["party"], e["breach"]) for e in evs})
-            d.console.print(
-                f"    {i}: its evidence saw {len(evs)} true events, "
-                + ", ".join(f"{'breaches' if b else 'lawful acts'} by {p}" for p, b in by)
-            )
-        d.results["ledger_size"] = ledger.size
-    finally:
-        ledger.close()
-    _show_checkpoint(d, "final checkpoint")
 
 
 def _truth_of(d: Demo, incidents: tuple[str, ...] | list[str]) -> dict[str, list[dict[str, Any]]]:
