@@ -113,3 +113,31 @@ def test_a_bearing_is_a_wedge_not_a_disc() -> None:
     table.x[0], table.y[0] = 0.0, 3000.0  # mid-band point, as build_table places it
     links = batch_links(table, Gate())
     assert (1, 0) in links and (2, 0) not in links
+
+
+def test_imported_rows_are_sources_by_file_and_format() -> None:
+    from tests.adjudication.helpers import obs
+
+    from truceline.fusion.base import SensorInfo, build_table, frame_for
+
+    prov = {"source": "firms.csv", "sha256": "0" * 64, "row": 1, "format": "firms"}
+    a = obs("gw", 1, 0, "thermal_anomaly", (36.6, 47.7), 300, provenance=prov)
+    b = obs(
+        "gw",
+        2,
+        0,
+        "impact",
+        (36.6, 47.7),
+        300,
+        provenance={**prov, "format": "osce", "source": "o.csv"},
+    )
+    c = obs("gw", 3, 0, "impact", (36.6, 47.7), 300)
+    sensors = {"gw": SensorInfo("import_gateway", "mission")}
+    table = build_table(
+        [(1, a), (2, b), (3, c)],
+        sensors,
+        frame_for({"type": "LineString", "coordinates": [[36, 47], [37, 48]]}),
+    )
+    assert table.sensors == ["gw/firms:firms.csv", "gw/osce:o.csv", "gw"]
+    assert table.sensor_kind == ["import:firms", "import:osce", "import_gateway"]
+    assert table.sensor_operator == ["mission"] * 3

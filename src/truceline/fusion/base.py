@@ -32,6 +32,7 @@ NO_WEAPON = -1
 # Observations of the firing end of an event (muzzle flash, launch) are
 # associated with each other and with radar origins, never with impacts.
 ORIGIN_SIDE_KINDS = frozenset({Kind.launch})
+IMPORT_GATEWAY = "import_gateway"  # registry kind of a sensor that relays imported files
 # Kinds that are not physical detections of a strike and never associate.
 NON_DETECTION_KINDS = frozenset({Kind.inspection_report})
 
@@ -194,12 +195,20 @@ def build_table(
     lats = np.zeros(n)
     olons = np.full(n, np.nan)
     olats = np.full(n, np.nan)
+    derived: dict[str, SensorInfo] = {}
     for r, (idx, obs) in enumerate(rows):
         if obs.sensor not in sensors:
             raise ValueError(f"observation {idx}: sensor {obs.sensor!r} is not in the registry")
         index[r] = idx
         kind[r] = KIND_CODE[obs.kind]
-        sensor[r] = sensor_ids.setdefault(obs.sensor, len(sensor_ids))
+        sid = obs.sensor
+        prov = obs.attributes.provenance
+        if sensors[sid].kind == IMPORT_GATEWAY and prov is not None:
+            # An import gateway relays many sources: each imported file is its own
+            # source, of the kind its format names (firms, osce, radar, ...).
+            sid = f"{obs.sensor}/{prov.format}:{prov.source}"
+            derived[sid] = SensorInfo(f"import:{prov.format}", sensors[obs.sensor].operator)
+        sensor[r] = sensor_ids.setdefault(sid, len(sensor_ids))
         cols["t"][r] = obs.observed_at.timestamp()
         a = obs.attributes
         geom = obs.geometry
@@ -235,8 +244,8 @@ def build_table(
         sensor=sensor,
         weapon=weapon,
         sensors=names,
-        sensor_kind=[sensors[s].kind for s in names],
-        sensor_operator=[sensors[s].operator for s in names],
+        sensor_kind=[(derived.get(s) or sensors[s]).kind for s in names],
+        sensor_operator=[(derived.get(s) or sensors[s]).operator for s in names],
         incident_ref=refs,
         **cols,
     )
