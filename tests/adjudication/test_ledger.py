@@ -179,3 +179,29 @@ def test_api_lists_logged_incidents(tmp_path: Path) -> None:
     forged = recompute(h.home).emitted[-1].model_copy(update={"incident": "inc-666"})
     h.log.append([seal_transition(forged, rogue, key_id(rogue.public_key()))])
     assert "inc-666" not in [r["incident"] for r in client.get("/incidents").json()]
+
+
+def test_the_service_stream_follows_the_log_and_matches_replay(tmp_path: Path) -> None:
+    import threading
+
+    from truceline.adjudication.service import stream_forever
+
+    h = MissionHome(tmp_path / "home", SENSORS)
+    stop = threading.Event()
+    seen: list[int] = []
+    worker = threading.Thread(
+        target=stream_forever, args=(h.home, stop, 0.05, lambda n, size: seen.append(size))
+    )
+    worker.start()
+    try:
+        scenario(h)  # appended while the stream runs
+        deadline = 200
+        while deadline and (not seen or seen[-1] < h.log.size):
+            stop.wait(0.05)
+            deadline -= 1
+        stop.wait(0.3)
+    finally:
+        stop.set()
+        worker.join(10)
+    report = replay(h.home)
+    assert report.ok and report.matched == len(recompute(h.home).emitted) > 0

@@ -81,7 +81,34 @@ def evaluate_command(
     typer.echo(json.dumps(result, indent=2))
 
 
+def adjudicate_command(
+    home: Path = typer.Option(..., "--home", help="mission home directory"),
+    poll: float = typer.Option(0.2, "--poll", help="seconds between looks at the log"),
+) -> None:
+    """Streaming adjudication: follow the log and append each transition at once (Ctrl-C)."""
+    import threading
+
+    from truceline.adjudication.service import stream_forever
+
+    stop = threading.Event()
+    try:
+        total = stream_forever(
+            Home(home),
+            stop,
+            poll,
+            lambda n, size: n and typer.echo(f"log size {size}: {n} transition(s) appended"),
+        )
+    except KeyboardInterrupt:
+        stop.set()
+        return
+    except (FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{total} transition(s) appended")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("adjudicate")(adjudicate_command)
     app.command("incidents")(incidents_command)
     app.command("replay")(replay_command)
     app.command("evaluate")(evaluate_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from truceline.adjudication.batch import Verdicts, verdicts_of
@@ -13,6 +14,10 @@ from truceline.adjudication.home import (
     seal_transition,
 )
 from truceline.adjudication.replay import ReplayReport, compare
+from truceline.adjudication.stream import StreamAdjudicator
+from truceline.adjudication.verdict import AgreementRef
+from truceline.agreement.versions import history_from_ledger, payload_sha256
+from truceline.ledger.tilelog import TileLog
 from truceline.mission.home import Home
 
 
@@ -49,6 +54,43 @@ def fuse(home: Home) -> dict[str, Any]:
         "flagged_sensors": verdicts.engine.reliability.flagged_sensors(),
         "problems": len(verdicts.view.problems),
     }
+
+
+def stream_forever(
+    home: Home, stop: threading.Event, poll_s: float = 0.2, on_batch: Any = None
+) -> int:
+    """The streaming adjudicator of a running service: catch up with the log, then follow
+    it, appending each transition as soon as its evidence is in. Returns how many
+    transitions it appended when `stop` is set. The agreement version is fixed at start.
+
+    Run it in a thread beside the HTTP app (or with `truceline adjudicate --follow`)."""
+    key, keyid = adjudicator_key(home)
+    ledger = open_ledger(home)
+    try:
+        fallback = fallback_agreement(home)
+        history = history_from_ledger(ledger)
+        latest = history.latest()
+        if latest is not None:
+            agreement, sha = latest.agreement, latest.sha256
+        elif fallback is not None:
+            agreement, sha = fallback, payload_sha256(fallback)
+        else:
+            raise FileNotFoundError(f"--home {home.root}: no agreement in the log or the home")
+        ref = AgreementRef(id=agreement.id, version=agreement.version, sha256=sha)
+        stream = StreamAdjudicator(agreement, ref, mission_keys(home, agreement))
+        total = 0
+        while not stop.is_set():
+            if isinstance(ledger, TileLog):
+                ledger.refresh()
+            n = stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
+            total += n
+            if on_batch is not None:
+                on_batch(n, stream.size)
+            if n == 0:
+                stop.wait(poll_s)
+        return total
+    finally:
+        ledger.close()
 
 
 def replay(home: Home) -> ReplayReport:
