@@ -169,3 +169,15 @@ def test_the_story_votes_fail_to_block_under_every_model(rule: BlockRule) -> Non
     assert not tally.blocked, tally
     if tally.eligible > 1:  # alone, any block would be a qualified majority
         assert tally.block >= 1  # an attempt, not a non-event
+
+
+def test_the_log_kept_publishing_while_a_guarantor_witness_was_down(demo: tuple[Demo, str]) -> None:
+    d, _ = demo
+    story = d.results["story"]
+    offline = story["offline"]
+    assert offline == "guarantor-b-witness"
+    # every checkpoint of the outage met the quorum (verified) without the offline witness
+    assert story["outage"] and all(offline not in c and len(c) == 3 for c in story["outage"])
+    # back at the deadline, it caught up to the final size through a consistency proof
+    before, after = story["caught_up"]
+    assert before < after == d.results["ledger_size"]

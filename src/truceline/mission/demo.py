@@ -26,12 +26,13 @@ witness policy before it is printed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -39,6 +40,12 @@ from rich.table import Table
 
 from truceline.clock import FixedClock, monotonic
 from truceline.mission.witnesses import WitnessFarm, WitnessGroup
+
+if TYPE_CHECKING:
+    from truceline.agreement.enforcement import BlockRule
+    from truceline.enforcement.appender import Appender
+    from truceline.enforcement.penalties import CaseState
+    from truceline.ledger.base import Ledger
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -388,6 +395,30 @@ def _votes_for(rule: Any, accused: str) -> list[tuple[str, str]]:
     return votes
 
 
+def _spare_witness(d: Demo) -> str | None:
+    """A witness the quorum can do without: the last of a group that needs fewer than all."""
+    from truceline.mission.witnesses import witness_name
+
+    if d.farm is None:
+        return None
+    for g in d.farm.groups:
+        need = len(g.members) if g.threshold == "all" else 1 if g.threshold == "any" else int(
+            g.threshold
+        )
+        if need < len(g.members):
+            return witness_name(g.members[-1])
+    return None
+
+
+def _cosigners(d: Demo) -> tuple[int, list[str]]:
+    """The current checkpoint's size and the witnesses whose cosignatures verify (quorum or raise)."""
+    from truceline.ledger.tilelog import CHECKPOINT
+    from truceline.mission.home import Home
+
+    verified = _policy(d).verify((Home(d.home).log_dir / CHECKPOINT).read_bytes())
+    return verified.checkpoint.size, sorted(verified.witnesses)
+
+
 def _enforcement_index(app: Any, key: str) -> int | None:
     from truceline.enforcement.records import ENFORCEMENT_TYPE
 
@@ -405,33 +436,42 @@ def step_enforce(d: Demo) -> None:
 
     assert d.end is not None
     home = Home(d.home)
-    d.results["story"] = {}
+    story: dict[str, Any] = {}
+    d.results["story"] = story
     d.console.rule("[bold]7. enforcement: one case, step by step")
     t0 = d.end + timedelta(hours=1)
     d.clock.at = t0
     ledger = open_log(home)
     try:
-        _tell_case(d, ledger, t0, d.results["story"])
+        opened = _open_case(d, ledger, t0, story)
+        if opened is not None:
+            _block_attempt(d, *opened, t0, story)
         d.results["ledger_size"] = ledger.size
     finally:
         ledger.close()
+    if opened is not None:
+        before = _bring_back(d, story)
+        # A fresh handle on the log: its Cosigner has no request of the outage in flight.
+        ledger = open_log(home)
+        try:
+            _deadline(d, ledger, opened[1], story, before)
+            d.results["ledger_size"] = ledger.size
+        finally:
+            ledger.close()
     _show_checkpoint(d, "final checkpoint")
 
 
-def _tell_case(d: Demo, ledger: Any, t0: datetime, story: dict[str, Any]) -> None:
-    """(a) the breach, (b) the countdown, (c) votes that fail to block, (d) the deadline."""
+def _open_case(
+    d: Demo, ledger: Ledger, t0: datetime, story: dict[str, Any]
+) -> tuple[Appender, CaseState, BlockRule] | None:
+    """The appender's first run; then (a) the breach behind the first case with a block
+    rule and (b) its countdown, each with a verified proof."""
     from truceline.adjudication.verdict import State
-    from truceline.codec.keys import key_id, load_private_key
-    from truceline.codec.records import seal
     from truceline.enforcement.home import appender
-    from truceline.enforcement.records import VOTE_TYPE
-    from truceline.enforcement.submit import submit
     from truceline.mission.home import Home
     from truceline.observation import format_time
 
-    assert d.sim_dir is not None
-    home = Home(d.home)
-    app = appender(home, ledger, t0)
+    app = appender(Home(d.home), ledger, t0)
     first = app.run(t0)
     state = app.state(t0, plan_routes=False)
     story["appended_at_start"] = len(first)
@@ -451,7 +491,7 @@ def _tell_case(d: Demo, ledger: Any, t0: datetime, story: dict[str, Any]) -> Non
             "[yellow]no case reached a rung with a block rule in this run; "
             "try more --days[/yellow]"
         )
-        return
+        return None
     cs = cases[0]
     case = cs.case
     rule = rules[case.rung.block_rule or ""]
@@ -513,8 +553,31 @@ def _tell_case(d: Demo, ledger: Any, t0: datetime, story: dict[str, Any]) -> Non
     d.console.print(f"  countdown_started is log entry {ci}")
     d.console.print(_proof_line(p))
 
-    # (c) signed votes that try to block it
+    return app, cs, rule
+
+
+def _block_attempt(
+    d: Demo, app: Appender, cs: CaseState, rule: BlockRule, t0: datetime, story: dict[str, Any]
+) -> None:
+    """(c) signed votes that try to block the penalty, while one guarantor's witness is down."""
+    from truceline.codec.keys import key_id, load_private_key
+    from truceline.codec.records import seal
+    from truceline.enforcement.records import VOTE_TYPE
+    from truceline.enforcement.submit import submit
+    from truceline.observation import format_time
+
+    assert d.sim_dir is not None
+    case = cs.case
     d.console.print(f"\n[bold](c) block attempt[/bold] under {rule.id!r} ({rule.kind.value})")
+    offline = _spare_witness(d)
+    if offline is not None and d.farm is not None:
+        d.farm.take_offline(offline)
+        story["offline"] = offline
+        story["outage"] = []
+        d.console.print(
+            f"  {offline} goes offline (its server stops); the quorum needs only any "
+            "one guarantor's witness, so the log keeps publishing"
+        )
     story["votes"] = []
     cast = t0 + timedelta(days=1)
     for voter, choice in _votes_for(rule, case.accused):
@@ -527,13 +590,14 @@ def _tell_case(d: Demo, ledger: Any, t0: datetime, story: dict[str, Any]) -> Non
         private = load_private_key(key_path)
         obj = {"case": case.id, "voter": voter, "choice": choice, "cast_at": format_time(cast)}
         entry = seal(VOTE_TYPE, obj, private, key_id(private.public_key()))
+        d.console.print(f"  {format_time(cast)} {voter} signs a vote: {choice}")
         acc = submit(app, entry, cast)
         story["votes"].append(
             {"voter": voter, "choice": choice, "index": acc.index, "counted": acc.counted,
              "reason": acc.reason}
         )
         d.console.print(
-            f"  {format_time(cast)} {voter} votes {choice}: log entry {acc.index}, "
+            f"    log entry {acc.index}: "
             + ("counted" if acc.counted else f"not counted ({acc.reason})")
         )
         if acc.appended:
@@ -542,10 +606,39 @@ def _tell_case(d: Demo, ledger: Any, t0: datetime, story: dict[str, Any]) -> Non
                 "transitions due by then: playbook steps, escalations, inspections)",
                 style="dim",
             )
+        if offline is not None:
+            size, cosigners = _cosigners(d)
+            story["outage"].append(cosigners)
+            d.console.print(
+                f"    checkpoint {size} cosigned by {', '.join(cosigners)}: quorum met", style="dim"
+            )
 
-    # (d) the deadline
-    at = app.state(tl.effective_at, plan_routes=False)
-    final = next(c for c in at.cases if c.case.id == case.id)
+
+
+def _bring_back(d: Demo, story: dict[str, Any]) -> int | None:
+    """Restart the witness taken offline; the size it had cosigned before (None: no outage)."""
+    offline = story.get("offline")
+    if offline is None or d.farm is None:
+        return None
+    [before] = d.farm.witnesses[offline].witness.store.logs()
+    d.farm.bring_back(offline)
+    return before.size
+
+
+def _deadline(
+    d: Demo, ledger: Ledger, cs: CaseState, story: dict[str, Any], before: int | None
+) -> None:
+    """(d) the appender at the deadline: the failed block and the penalty, with proofs."""
+    from truceline.enforcement.home import appender
+    from truceline.mission.home import Home
+    from truceline.observation import format_time
+
+    case = cs.case
+    app = appender(Home(d.home), ledger, cs.timeline.effective_at)
+    final = next(
+        c for c in app.state(cs.timeline.effective_at, plan_routes=False).cases
+        if c.case.id == case.id
+    )
     deadline = final.timeline.effective_at
     d.clock.at = deadline
     appended = app.run(deadline)
@@ -555,6 +648,14 @@ def _tell_case(d: Demo, ledger: Any, t0: datetime, story: dict[str, Any]) -> Non
         f"\n[bold](d) deadline[/bold] {format_time(deadline)}: appender logs "
         f"{len(appended)} transitions"
     )
+    offline = story.get("offline")
+    if offline is not None and d.farm is not None and before is not None:
+        [after] = d.farm.witnesses[offline].witness.store.logs()
+        story["caught_up"] = (before, after.size)
+        d.console.print(
+            f"  {offline} is back on its port and cosigns again: from size {before} "
+            f"to {after.size}, checked with a consistency proof"
+        )
     if final.tally is not None:
         tl_ = final.tally
         d.console.print(
@@ -583,6 +684,8 @@ def _tell_case(d: Demo, ledger: Any, t0: datetime, story: dict[str, Any]) -> Non
             f"    {i}: its evidence saw {len(evs)} true events, "
             + ", ".join(f"{'breaches' if b else 'lawful acts'} by {p}" for p, b in by)
         )
+
+
 
 
 def _truth_of(d: Demo, incidents: tuple[str, ...] | list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -674,13 +777,30 @@ STEPS: list[tuple[str, Callable[[Demo], None]]] = [
 ]
 
 
+class _ConsoleLog(logging.Handler):
+    """Witnessing warnings (a witness missing, a quorum short) shown in the demo's own output."""
+
+    def __init__(self, d: Demo) -> None:
+        super().__init__(logging.WARNING)
+        self.d = d
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.d.results.setdefault("witness_warnings", []).append(record.getMessage())
+        self.d.console.print(f"    [{record.name}] {record.getMessage()}", style="dim",
+                             highlight=False, markup=False)
+
+
 def run(d: Demo, steps: list[tuple[str, Callable[[Demo], None]]] | None = None) -> Demo:
+    logger = logging.getLogger("truceline.witnessing")
+    handler = _ConsoleLog(d)
+    logger.addHandler(handler)
     try:
         for name, step in steps if steps is not None else STEPS:
             t0 = monotonic()
             step(d)
             d.timings[name] = monotonic() - t0
     finally:
+        logger.removeHandler(handler)
         stop_witnesses(d)
     return d
 

@@ -96,33 +96,52 @@ class WitnessFarm:
 
     def start(self) -> None:
         for w in self.witnesses.values():
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))  # the kernel picks a free port; no race with others
-            port = sock.getsockname()[1]
-            config = uvicorn.Config(
-                create_app(w.witness), log_level="warning", lifespan="off",
-                timeout_graceful_shutdown=1,
-            )
-            server = uvicorn.Server(config)
-            thread = threading.Thread(
-                target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                name=f"witness-{w.name}",
-            )
-            thread.start()
-            while not server.started:
-                if not thread.is_alive():
-                    raise RuntimeError(f"witness {w.name}: uvicorn did not start")
-                threading.Event().wait(0.01)
-            w.url, w.server, w.thread = f"http://127.0.0.1:{port}", server, thread
+            self._serve(w, 0)
 
     def stop(self) -> None:
         for w in self.witnesses.values():
-            if w.server is not None and w.thread is not None:
-                w.server.should_exit = True
-                w.thread.join(10)
-            w.url, w.server, w.thread = "", None, None
+            self._halt(w)
+            w.url = ""
         for w in self.witnesses.values():
             w.witness.store.engine.dispose()
+
+    def take_offline(self, name: str) -> None:
+        """Stop one witness's server; its URL (and port) stay in the policy."""
+        self._halt(self.witnesses[name])
+
+    def bring_back(self, name: str) -> None:
+        """Serve the witness again on the port the policy names, with the state it kept."""
+        w = self.witnesses[name]
+        self._serve(w, int(w.url.rsplit(":", 1)[1]))
+
+    def _serve(self, w: RunningWitness, port: int) -> None:
+        sock = socket.socket()
+        # Rebinding a port we served before: its old connections may be in TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))  # 0: the kernel picks a free port, no race with others
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(w.witness), log_level="warning", lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+            name=f"witness-{w.name}",
+        )
+        thread.start()
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"witness {w.name}: uvicorn did not start")
+            threading.Event().wait(0.01)
+        w.url, w.server, w.thread = f"http://127.0.0.1:{port}", server, thread
+
+    @staticmethod
+    def _halt(w: RunningWitness) -> None:
+        if w.server is not None and w.thread is not None:
+            w.server.should_exit = True
+            w.thread.join(10)
+        w.server, w.thread = None, None
 
     def policy(self, log_vkey: str, *, urls: bool = True) -> Policy:
         """The tlog-policy: the log's key, every witness (with its URL while it runs), the quorum."""
