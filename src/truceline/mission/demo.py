@@ -28,7 +28,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from truceline.enforcement.penalties import CaseState
     from truceline.ledger.base import Ledger
 
+COSIGN_WAIT = 30.0
+"""Seconds the story's log waits for every witness (a dead one answers at once: refused)."""
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -431,34 +434,47 @@ def _enforcement_index(app: Any, key: str) -> int | None:
 
 def step_enforce(d: Demo) -> None:
     """One penalty case, step by step, through the real appender and signed votes."""
-    from truceline.ledger.home import open_log
-    from truceline.mission.home import Home
-
     assert d.end is not None
-    home = Home(d.home)
     story: dict[str, Any] = {}
     d.results["story"] = story
     d.console.rule("[bold]7. enforcement: one case, step by step")
     t0 = d.end + timedelta(hours=1)
     d.clock.at = t0
-    ledger = open_log(home)
-    try:
+    with _story_log(d) as ledger:
         opened = _open_case(d, ledger, t0, story)
         if opened is not None:
             _block_attempt(d, *opened, t0, story)
         d.results["ledger_size"] = ledger.size
-    finally:
-        ledger.close()
     if opened is not None:
         before = _bring_back(d, story)
         # A fresh handle on the log: its Cosigner has no request of the outage in flight.
-        ledger = open_log(home)
-        try:
+        with _story_log(d) as ledger:
             _deadline(d, ledger, opened[1], story, before)
             d.results["ledger_size"] = ledger.size
-        finally:
-            ledger.close()
     _show_checkpoint(d, "final checkpoint")
+
+
+@contextmanager
+def _story_log(d: Demo) -> Iterator[Ledger]:
+    """The home's log with a Cosigner that waits for every witness's answer (up to
+    COSIGN_WAIT s) instead of 0.2 s past the quorum, and checks cosignature times
+    against the demo's clock: so which witnesses cosign does not depend on machine load."""
+    from truceline.ledger.home import open_log
+    from truceline.ledger.witnessing import Cosigner
+    from truceline.mission.home import Home
+    from truceline.store.base import open_store
+
+    home = Home(d.home)
+    engine = open_store(home.store_url)
+    hook = Cosigner(_policy(d), engine, timeout=COSIGN_WAIT, grace=COSIGN_WAIT, clock=d.clock)
+    log = open_log(home, engine, cosigner=hook)
+    hook.consistency_proof = log.consistency_proof
+    try:
+        yield log
+    finally:
+        log.close()
+        hook.close()
+        engine.dispose()
 
 
 def _open_case(
