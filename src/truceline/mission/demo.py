@@ -12,7 +12,9 @@ The demo is a list of small steps over one `Demo` context, run in order:
     fuse       -> fusion and adjudication of the whole log; verified breaches by party and
                   grade; the evaluation against the simulator's truth
     enforce    -> one penalty case told step by step: the breach and its proof, the
-                  countdown, signed votes that fail to block, the penalty in force
+                  countdown, signed votes that fail to block (while a guarantor's
+                  witness is offline: the quorum still holds), the penalty in force
+                  at the deadline (the witness is back and catches up)
     (finally)  -> witnesses stopped; the policy keeps their keys, without URLs
 
 Event time drives everything: each step sets the demo clock (which the witnesses
