@@ -57,6 +57,7 @@ def test_witnesses_cosigned_the_final_checkpoint(demo: tuple[Demo, str]) -> None
     }
     # the servers are gone, and the policy no longer sends anyone to them
     assert all(w.url is None for w in policy.witnesses.values())
+    assert d.farm is not None
     assert all(w.thread is None for w in d.farm.witnesses.values())
 
 
