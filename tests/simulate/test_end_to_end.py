@@ -31,8 +31,8 @@ def test_demo_ingests_every_simulated_observation(tmp_path: Path) -> None:
     # lies and false alarms are signed by registered keys: ingest cannot and must not refuse them
     assert ingest["accepted"] == generated and ingest["rejected"] == 0
     # agreement + gateway registration + sensors + observations
-    assert d.results["ledger_size"] == 2 + d.results["registered"] + generated
-    assert d.results["checkpoint"].splitlines()[1] == str(d.results["ledger_size"])
+    assert d.results["ingested_size"] == 2 + d.results["registered"] + generated
+    assert d.results["checkpoint"].splitlines()[1] == str(d.results["ingested_size"])
     demo.step_summary(d)
 
     # the keys in the scenario's keys/ let a test forge: a replayed seq and a tampered payload

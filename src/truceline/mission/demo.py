@@ -212,7 +212,7 @@ def step_ingest(d: Demo) -> None:
     d.clock.at = d.end + timedelta(hours=1)
     with Mission(Home(d.home), FixedClock(d.clock.at), workers=d.workers) as mission:
         tally = mission.ingest_envelopes(envelopes, "observations.jsonl")
-        d.results["ledger_size"] = mission.ledger.size
+        d.results["ledger_size"] = d.results["ingested_size"] = mission.ledger.size
         d.results["checkpoint"] = mission.ledger.checkpoint().decode()
     d.results["generated"] = len(envelopes)
     d.results["ingest"] = tally.to_json()
