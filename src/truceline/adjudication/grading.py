@@ -83,10 +83,14 @@ def grade(
 
 @dataclass
 class Reliability:
-    """Per sensor: incidents where its report was checked, and those where it contradicted."""
+    """Per sensor: incidents where its report was checked, and those where it contradicted.
+
+    The flag is kept up to date on each `record` (only that sensor's can change), because
+    the lifecycle engine asks about every report's sensor on every re-judgement."""
 
     checked: dict[str, set[str]] = field(default_factory=dict)
     contradicted: dict[str, set[str]] = field(default_factory=dict)
+    _flagged: set[str] = field(default_factory=set)
 
     def record(self, sensor: str, incident: str, contradicts: bool) -> None:
         self.checked.setdefault(sensor, set()).add(incident)
@@ -95,15 +99,17 @@ class Reliability:
             bucket.add(incident)
         else:
             bucket.discard(incident)
+        bad = len(bucket)
+        if bad >= FLAG_MIN_CONTRADICTIONS and bad >= FLAG_MIN_SHARE * len(self.checked[sensor]):
+            self._flagged.add(sensor)
+        else:
+            self._flagged.discard(sensor)
 
     def flagged(self, sensor: str) -> bool:
-        bad = len(self.contradicted.get(sensor, ()))
-        return bad >= FLAG_MIN_CONTRADICTIONS and bad >= FLAG_MIN_SHARE * len(
-            self.checked.get(sensor, ())
-        )
+        return sensor in self._flagged
 
     def weight(self, sensor: str) -> float:
-        return FLAGGED_WEIGHT if self.flagged(sensor) else 1.0
+        return FLAGGED_WEIGHT if sensor in self._flagged else 1.0
 
     def flagged_sensors(self) -> list[str]:
-        return sorted(s for s in self.contradicted if self.flagged(s))
+        return sorted(self._flagged)

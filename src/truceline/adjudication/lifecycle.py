@@ -29,7 +29,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from truceline.adjudication.grading import CONTRADICTION_Z, Assessment, Reliability, grade
+from truceline.adjudication.grading import (
+    CONTRADICTION_Z,
+    FLAGGED_WEIGHT,
+    Assessment,
+    Reliability,
+    grade,
+)
 from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
 from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
 from truceline.agreement.model import Agreement
@@ -77,6 +83,9 @@ PAIR_MIN_M = 500.0
 PAIR_SLACK_S = 30.0
 PAIR_BUCKET_S = 60.0
 PAIR_BUCKETS = 5  # +-5 minutes of first-report time
+
+
+_UNKNOWN = object()
 
 
 def is_source(row: Row) -> bool:
@@ -220,7 +229,13 @@ class Engine:
         self._inc: dict[int, _Incident] = {}  # by root row
         self._by_id: dict[str, int] = {}
         self._thermal_day: dict[tuple[tuple[int, int], int], int] = {}
-        self._open: dict[int, set[int]] = {}  # one-ended incidents by time bucket
+        # One-ended incidents by time bucket, per end they have (IMPACT, ORIGIN): a pairing
+        # search only ever looks at the other end's buckets.
+        self._open: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
+        # Per engine row with a point of origin: the party whose territory firmly (95 %)
+        # holds that origin, else None. A fixed property of the report, asked about on
+        # every re-judgement of its incident.
+        self._firm_origin: dict[int, str | None] = {}
         self.emitted: list[IncidentTransition] = []
 
     # --- union-find ------------------------------------------------------------------
@@ -324,7 +339,8 @@ class Engine:
         if has_impact == has_origin or (has_impact and not self._definite_impact(inc)):
             return None
         bucket = int(t // PAIR_BUCKET_S)
-        self._open.setdefault(bucket, set()).add(root)
+        self._open[IMPACT if has_impact else ORIGIN].setdefault(bucket, set()).add(root)
+        wanted = self._open[ORIGIN if has_impact else IMPACT]
         mine = inc.eqs[IMPACT if has_impact else ORIGIN].solve()
         if mine is None:
             return None
@@ -333,7 +349,7 @@ class Engine:
             return None
         fits = []
         for b in range(bucket - PAIR_BUCKETS, bucket + PAIR_BUCKETS + 1):
-            for other in sorted(self._open.get(b, ())):
+            for other in sorted(wanted.get(b, ())):
                 o = self._inc.get(other)
                 if other == root or o is None or self._find(other) != other:
                     continue
@@ -391,14 +407,16 @@ class Engine:
     # --- judging ---------------------------------------------------------------------
 
     def _judge(self, inc: _Incident) -> None:
-        rows = [self.rows[r] for r in inc.rows]
+        all_rows = self.rows
+        rows = [all_rows[r] for r in inc.rows]
         rel = self.reliability
+        flagged = rel._flagged
         impact_eq, origin_eq = Normal(), Normal()
         n_impact = n_origin = 0
         for row in rows:
-            if row.kind in _NOT_A_SOURCE or math.isnan(row.x):
+            if row.kind in _NOT_A_SOURCE or row.x != row.x:
                 continue
-            w = rel.weight(row.sensor)
+            w = FLAGGED_WEIGHT if row.sensor in flagged else 1.0
             if row.kind is Kind.launch:
                 _add(origin_eq, row.x, row.y, row.sigma, w, row)
                 n_origin += 1
@@ -414,7 +432,7 @@ class Engine:
         kind = next(k for k in _KIND_PRIORITY + list(Kind) if k in kinds)
         weapon = _weapon(rows)
         self._check_contradictions(inc, rows, impact, origin)
-        credible = [row for row in rows if is_source(row) and not rel.flagged(row.sensor)]
+        credible = [row for row in rows if is_source(row) and row.sensor not in flagged]
         pairs = {(row.skind, row.operator) for row in credible}
         # Attribution: strikes by their origin, presence by where the forces stand.
         accused, confidence = None, 0.0
@@ -422,7 +440,9 @@ class Engine:
             accused, confidence = self.attributor.attribute(impact)
         elif origin is not None:
             accused, confidence = self.attributor.attribute(origin)
-        contested = self._origins_disagree(credible, accused)
+        contested = self._origins_disagree(
+            [r for r in inc.rows if is_source(all_rows[r]) and all_rows[r].sensor not in flagged]
+        )
         if kind not in PRESENCE_KINDS and origin is not None and accused is not None:
             # The neutral sensors' own fix of the origin, if firm, must agree on the side:
             # a party's radar cannot move the guns across the line against the mission.
@@ -594,19 +614,27 @@ class Engine:
             return True
         return op in self.parties and any(o not in self.parties for o in others)
 
-    def _origins_disagree(self, credible: list[Row], accused: str | None) -> bool:
-        """Two operators each place the origin firmly in a different party's territory."""
-        sides: dict[str, set[str]] = {}
-        for row in credible:
-            if math.isnan(row.ox) or math.isnan(row.osigma):
-                continue
-            party = self.attributor.party_at(row.ox, row.oy)
-            if party is None:
-                continue
-            d = self.attributor.distance_to_line(row.ox, row.oy)
-            if normal_cdf(d / max(row.osigma, 1.0)) >= 0.95:
-                sides.setdefault(party, set()).add(row.operator)
+    def _origins_disagree(self, credible: list[int]) -> bool:
+        """Two operators each place the origin firmly in a different party's territory
+        (`credible`: engine row numbers)."""
+        sides: set[str] = set()
+        for r in credible:
+            party = self._firm_origin.get(r, _UNKNOWN)
+            if party is _UNKNOWN:
+                party = self._firm_origin[r] = self._origin_side(self.rows[r])
+            if party is not None:
+                sides.add(party)  # type: ignore[arg-type]
         return len(sides) >= 2
+
+    def _origin_side(self, row: Row) -> str | None:
+        """The party whose territory firmly holds the report's own point of origin."""
+        if math.isnan(row.ox) or math.isnan(row.osigma):
+            return None
+        party = self.attributor.party_at(row.ox, row.oy)
+        if party is None:
+            return None
+        d = self.attributor.distance_to_line(row.ox, row.oy)
+        return party if normal_cdf(d / max(row.osigma, 1.0)) >= 0.95 else None
 
     # --- inspections and disputes -----------------------------------------------------
 
@@ -696,15 +724,19 @@ class Engine:
         reason: str,
     ) -> IncidentTransition:
         where = impact or origin
+        olonlat = None
         if where is not None:
-            lon, lat = (round(float(v), 6) for v in self.frame.to_lonlat(where.x, where.y))
+            # One projection call for both ends (PROJ maps each point alike either way).
+            both = origin is not None and impact is not None
+            xs = [where.x, origin.x] if both and origin is not None else [where.x]
+            ys = [where.y, origin.y] if both and origin is not None else [where.y]
+            lons, lats = self.frame.to_lonlat(xs, ys)
+            lon, lat = round(float(lons[0]), 6), round(float(lats[0]), 6)
             unc = round(where.radius_m, 1)
+            if both:
+                olonlat = (round(float(lons[1]), 6), round(float(lats[1]), 6))
         else:
             lon, lat, unc = round(rows[0].lon, 6), round(rows[0].lat, 6), round(rows[0].sigma, 1)
-        olonlat = None
-        if origin is not None and impact is not None:
-            olon, olat = (round(float(v), 6) for v in self.frame.to_lonlat(origin.x, origin.y))
-            olonlat = (olon, olat)
         ts = [row.t for row in rows]
         return IncidentTransition(
             incident=inc.id,

@@ -32,6 +32,9 @@ def project(geom: BaseGeometry, frame: Frame) -> BaseGeometry:
     return shapely.transform(geom, fwd)
 
 
+CELL_M = 2_000.0  # grid of the territory cache
+
+
 def normal_cdf(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
@@ -54,7 +57,14 @@ class Attributor(Fuser):
         self._ab = np.concatenate([c[1:] - c[:-1] for c in segs])
         self._ab2 = np.maximum((self._ab**2).sum(axis=1), 1e-12)
         self._party: dict[tuple[float, float], str | None] = {}
+        # Per territory and grid cell: 1 if the territory's interior holds the whole closed
+        # cell, 0 if the cell misses it entirely, -1 if the boundary crosses it (then the
+        # point is tested exactly). One shapely call per new cell instead of per query.
+        self._cells: list[dict[tuple[int, int], int]] = [{} for _ in self.territories]
         self._near: dict[tuple[float, float], tuple[float, float, float]] = {}
+        # Per grid cell: the only segments that can be nearest to a point in it (within the
+        # cell centre's distance plus a cell diagonal of the centre), in line order.
+        self._segs: dict[tuple[int, int], list[tuple[float, float, float, float, float]]] = {}
 
     def party_at(self, x: float, y: float) -> str | None:
         """The party whose territory holds (x, y); the first listed wins on overlaps."""
@@ -62,8 +72,24 @@ class Attributor(Fuser):
         if key in self._party:
             return self._party[key]
         found = None
-        for party, geom in self.territories:
-            if shapely.contains_xy(geom, x, y):
+        if not (math.isfinite(x) and math.isfinite(y)):
+            for party, geom in self.territories:
+                if shapely.contains_xy(geom, x, y):
+                    return party
+            return None
+        cx, cy = math.floor(x / CELL_M), math.floor(y / CELL_M)
+        for (party, geom), cells in zip(self.territories, self._cells, strict=True):
+            state = cells.get((cx, cy))
+            if state is None:
+                box = shapely.box(cx * CELL_M, cy * CELL_M, (cx + 1) * CELL_M, (cy + 1) * CELL_M)
+                if shapely.contains_properly(geom, box):
+                    state = 1
+                elif not shapely.intersects(geom, box):
+                    state = 0
+                else:
+                    state = -1
+                cells[(cx, cy)] = state
+            if state == 1 or (state == -1 and shapely.contains_xy(geom, x, y)):
                 found = party
                 break
         if len(self._party) > 200_000:
@@ -77,17 +103,60 @@ class Attributor(Fuser):
         hit = self._near.get(key)
         if hit is not None:
             return hit
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return self._nearest_all(x, y)
+        cell = (math.floor(x / CELL_M), math.floor(y / CELL_M))
+        segs = self._segs.get(cell)
+        if segs is None:
+            segs = self._segs[cell] = self._segments_near(cell)
+        # The first segment at the least distance wins, as an argmin over all would pick.
+        best = math.inf
+        bx = by = math.nan
+        for ax, ay, abx, aby, ab2 in segs:
+            u = ((x - ax) * abx + (y - ay) * aby) / ab2
+            u = 0.0 if u < 0.0 else (1.0 if u > 1.0 else u)
+            nx, ny = ax + u * abx, ay + u * aby
+            d2 = (nx - x) * (nx - x) + (ny - y) * (ny - y)
+            if d2 < best:
+                best, bx, by = d2, nx, ny
+        out = (math.sqrt(best), bx, by)
+        if len(self._near) > 200_000:
+            self._near.clear()
+        self._near[key] = out
+        return out
+
+    def _nearest_all(self, x: float, y: float) -> tuple[float, float, float]:
         px, py = x - self._a[:, 0], y - self._a[:, 1]
         u = np.clip((px * self._ab[:, 0] + py * self._ab[:, 1]) / self._ab2, 0.0, 1.0)
         nx = self._a[:, 0] + u * self._ab[:, 0]
         ny = self._a[:, 1] + u * self._ab[:, 1]
         d2 = (nx - x) ** 2 + (ny - y) ** 2
         k = int(np.argmin(d2))
-        out = (math.sqrt(float(d2[k])), float(nx[k]), float(ny[k]))
-        if len(self._near) > 200_000:
-            self._near.clear()
-        self._near[key] = out
-        return out
+        return (math.sqrt(float(d2[k])), float(nx[k]), float(ny[k]))
+
+    def _segments_near(
+        self, cell: tuple[int, int]
+    ) -> list[tuple[float, float, float, float, float]]:
+        half = CELL_M * math.sqrt(0.5)  # half the cell's diagonal
+        cx, cy = (cell[0] + 0.5) * CELL_M, (cell[1] + 0.5) * CELL_M
+        px, py = cx - self._a[:, 0], cy - self._a[:, 1]
+        u = np.clip((px * self._ab[:, 0] + py * self._ab[:, 1]) / self._ab2, 0.0, 1.0)
+        d = np.hypot(
+            self._a[:, 0] + u * self._ab[:, 0] - cx, self._a[:, 1] + u * self._ab[:, 1] - cy
+        )
+        # A point p of the cell is within d_min + half of the line, so its nearest segment
+        # is within d_min + 2 * half of the centre (plus a hair for rounding).
+        keep = np.flatnonzero(d <= d.min() + 2 * half + 1.0)
+        return [
+            (
+                float(self._a[k, 0]),
+                float(self._a[k, 1]),
+                float(self._ab[k, 0]),
+                float(self._ab[k, 1]),
+                float(self._ab2[k]),
+            )
+            for k in keep
+        ]
 
     def distance_to_line(self, x: float, y: float) -> float:
         return self.nearest_on_line(x, y)[0]
