@@ -54,5 +54,6 @@ def open_log(
     log = TileLog.open(home.log_dir, signer, engine, cosigner=cosigner or auto, recover=False)
     if auto is not None:
         auto.consistency_proof = log.consistency_proof
+        log.close_with(auto.close)  # its thread pool and HTTP clients belong to this log
     log.recover()
     return log

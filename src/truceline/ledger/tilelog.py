@@ -131,6 +131,7 @@ class TileLog(Ledger):
         self.origin = origin
         self._signer = signer
         self._cosigner = cosigner
+        self._on_close: list[Callable[[], None]] = []
         self._state_dir = self.log_dir / STATE_DIR
         self.tiles = TileStore(self.log_dir, cache_tiles)
         self._writer = DurableWriter(self.log_dir)
@@ -220,6 +221,12 @@ class TileLog(Ledger):
     def close(self) -> None:
         self._writer.close()
         self._bg.shutdown(wait=True)
+        for release in self._on_close:
+            release()
+
+    def close_with(self, release: Callable[[], None]) -> None:
+        """Run `release` when the log closes: for resources the log was opened with."""
+        self._on_close.append(release)
 
     # --- recovery ---------------------------------------------------------------------
 
