@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
-from truceline.codec import dsse
+from truceline.codec import dsse, ed25519
 from truceline.codec.errors import CodecError
-from truceline.codec.jcs import is_canonical, loads
+from truceline.codec.jcs import loads_checked
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE, Observation
 
@@ -42,17 +40,6 @@ class Checked:
     seq: int
     observed_at: datetime
     provenance: tuple[str, int] | None  # (file sha256, row) for imported rows
-
-
-_key_cache: dict[bytes, Ed25519PublicKey] = {}
-
-
-def _public(raw: bytes) -> Ed25519PublicKey:
-    key = _key_cache.get(raw)
-    if key is None:
-        key = Ed25519PublicKey.from_public_bytes(raw)
-        _key_cache[raw] = key
-    return key
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -97,10 +84,15 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
         return Rejection(
             Reason.too_large, "$", f"{len(raw)} bytes, at most {MAX_ENVELOPE_BYTES} are accepted"
         )
-    try:
-        envelope = dsse.Envelope.from_json(raw)
-    except CodecError as exc:
-        return Rejection(Reason(exc.code), exc.field, exc.message)
+    # the canonical one-signature form every Truceline signer writes: no JSON parser needed,
+    # and once its signature verifies the bytes are already the ledger entry
+    envelope = dsse.Envelope.from_canonical_json(raw)
+    canonical = envelope is not None
+    if envelope is None:
+        try:
+            envelope = dsse.Envelope.from_json(raw)
+        except CodecError as exc:
+            return Rejection(Reason(exc.code), exc.field, exc.message)
     if not envelope.signatures:
         return Rejection(
             Reason.bad_envelope, "signatures", "expected at least one signature, found none"
@@ -117,9 +109,7 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
             unknown += 1
             failures.append(f"signatures[{i}].keyid {sig.keyid!r} is not a registered sensor key")
             continue
-        try:
-            _public(hit[1]).verify(sig.sig, message)
-        except InvalidSignature:
+        if not ed25519.verify(hit[1], sig.sig, message):
             failures.append(f"signatures[{i}] does not verify under key {sig.keyid}")
             continue
         if sensor is not None and hit[0] != sensor:
@@ -139,10 +129,10 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
             sensor,
         )
     try:
-        obj = loads(envelope.payload)
+        obj, payload_canonical = loads_checked(envelope.payload)
     except (ValueError, RecursionError) as exc:
         return Rejection(Reason.bad_payload_json, "payload", f"payload is not JSON: {exc}", sensor)
-    if not is_canonical(envelope.payload, obj):
+    if not payload_canonical:
         return Rejection(
             Reason.not_canonical,
             "payload",
@@ -162,7 +152,10 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
             observation.seq,
         )
     prov = observation.attributes.provenance
-    entry = dsse.Envelope(envelope.payload_type, envelope.payload, tuple(verified)).to_json()
+    if canonical and len(verified) == len(envelope.signatures):
+        entry = raw
+    else:
+        entry = dsse.Envelope(envelope.payload_type, envelope.payload, tuple(verified)).to_json()
     return Checked(
         entry=entry,
         sensor=sensor,
