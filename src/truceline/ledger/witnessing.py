@@ -262,8 +262,13 @@ class Cosigner:
                     result.missing[name] = f"{getattr(exc, 'reason', 'error')}: {exc}"
             if quorum_at is None and self.policy.witnessed(self.policy.quorum, set(result.cosigned)):
                 quorum_at = monotonic()
+        waited = (
+            f"{self.grace:g}s after the quorum was met"
+            if quorum_at is not None
+            else f"{self.timeout:g}s"
+        )
         for f in pending:
-            result.missing[futures[f]] = f"no answer within {self.timeout:g}s (still running)"
+            result.missing[futures[f]] = f"no answer within {waited} (still running)"
 
         result.quorum_met = self.policy.witnessed(self.policy.quorum, set(result.cosigned))
         # A key that already signed the note is not added twice (note.open would skip it).
