@@ -10,7 +10,12 @@ import importlib
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Truceline: signed observations, a C2SP transparency log, fusion, adjudication and "
+    "enforcement of a ceasefire agreement written as code. Start with `truceline demo`.",
+)
 
 # Order is the pipeline's order, which is also the order of `truceline --help`.
 _COMMAND_MODULES = (
