@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from truceline.adjudication.home import adjudicator_key, mission_keys, seal_transition
@@ -91,6 +92,31 @@ def test_stream_gives_the_batch_verdicts(tmp_path: Path) -> None:
     assert replay(h.home).ok
     # And the stream's own transitions, read back, change nothing.
     assert stream.follow(h.log, lambda rec: seal_transition(rec, key, keyid)) == 0
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5])
+def test_chunked_stream_gives_the_batch_verdicts(tmp_path: Path, chunk: int) -> None:
+    """Fusing several entries per step (one append per step, overlapped with the next
+    step's fusion) changes nothing: same transitions, same triggers, replay agrees, with
+    a dispute and later evidence falling inside the chunks."""
+    h = MissionHome(tmp_path / "home", SENSORS)
+    scenario(h)
+    incident = recompute(h.home).engine.incidents()[0]
+    h.dispute(incident.incident, "party-b", "our guns were silent")
+    h.append([radar("radar-a1", 5, 3605, impact=(36.30, 47.80), origin=(36.31, 47.60))])
+    agreement = load_agreement(h.home.agreement)
+    batch = recompute(h.home)
+    _, ref = batch.view.agreement(agreement)
+    stream = StreamAdjudicator(agreement, ref, mission_keys(h.home, agreement))
+    key, keyid = adjudicator_key(h.home)
+    appended = stream.follow(h.log, lambda rec: seal_transition(rec, key, keyid), chunk=chunk)
+    assert State.disputed in {r.state for r in batch.emitted}
+    assert [r.model_dump() for r in stream.engine.emitted] == [
+        r.model_dump() for r in batch.emitted
+    ]
+    assert stream.triggers == batch.triggers and appended == len(batch.emitted)
+    assert replay(h.home).ok
+    assert stream.follow(h.log, lambda rec: seal_transition(rec, key, keyid), chunk=chunk) == 0
 
 
 def test_dispute_then_inspection(tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def evaluate_command(
 
 def adjudicate_command(
     home: Path = typer.Option(..., "--home", help="mission home directory"),
-    poll: float = typer.Option(0.2, "--poll", help="seconds between looks at the log"),
+    poll: float = typer.Option(0.05, "--poll", help="seconds between looks at the log"),
 ) -> None:
     """Streaming adjudication: follow the log and append each transition at once (Ctrl-C)."""
     import threading

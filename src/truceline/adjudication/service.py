@@ -57,7 +57,7 @@ def fuse(home: Home) -> dict[str, Any]:
 
 
 def stream_forever(
-    home: Home, stop: threading.Event, poll_s: float = 0.2, on_batch: Any = None
+    home: Home, stop: threading.Event, poll_s: float = 0.05, on_batch: Any = None
 ) -> int:
     """The streaming adjudicator of a running service: catch up with the log, then follow
     it, appending each transition as soon as its evidence is in. Returns how many
@@ -82,11 +82,14 @@ def stream_forever(
         while not stop.is_set():
             if isinstance(ledger, TileLog):
                 ledger.refresh()
+            before = stream.size
             n = stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
             total += n
             if on_batch is not None:
                 on_batch(n, stream.size)
-            if n == 0:
+            if stream.size == before:
+                # Idle only when nothing new came in: entries that caused no transition
+                # still mean the log is moving, and waiting would add to the latency.
                 stop.wait(poll_s)
         return total
     finally:

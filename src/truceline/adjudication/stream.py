@@ -15,7 +15,9 @@ a sensor counts from the entry after its registration, as in the batch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
@@ -36,6 +38,10 @@ from truceline.fusion.base import SensorInfo, build_table
 from truceline.ledger.base import Ledger
 from truceline.observation import OBSERVATION_TYPE, Observation
 from truceline.registry.state import Registry
+
+# Entries fused per step of `follow`: their transitions go to the ledger in one append
+# (one fsync), and the next step's fusion overlaps that append.
+FOLLOW_CHUNK = 512
 
 _OBS = b'"payloadType":"' + OBSERVATION_TYPE.encode() + b'"'
 _DISPUTE = b'"payloadType":"' + DISPUTE_TYPE.encode() + b'"'
@@ -63,64 +69,127 @@ class StreamAdjudicator:
 
     def feed(self, index: int, entry: bytes) -> list[IncidentTransition]:
         """Consume ledger entry `index` (entries must come in order, each once)."""
-        if index != self.size:
-            raise ValueError(f"entry {index}: expected entry {self.size} next (log order)")
-        self.size = index + 1
-        out = self._feed(index, entry)
-        self.triggers.extend([index] * len(out))
+        return self.feed_many([(index, entry)])
+
+    def feed_many(self, entries: Iterable[tuple[int, bytes]]) -> list[IncidentTransition]:
+        """Consume consecutive ledger entries (in order, each once); their transitions.
+
+        Two passes with the same result as one entry at a time: first every entry is
+        read (registry folded, records opened and checked), then the observations are
+        projected together (one call into PROJ for the lot) and fed to the engine in
+        ledger order, disputes in their places. The engine never changes the registry,
+        so reading ahead cannot change a verdict."""
+        items: list[tuple[int, Observation | Dispute, SensorInfo | None]] = []
+        for index, entry in entries:
+            if index != self.size:
+                raise ValueError(f"entry {index}: expected entry {self.size} next (log order)")
+            self.size = index + 1
+            item = self._read(index, entry)
+            if item is not None:
+                items.append(item)
+        out: list[IncidentTransition] = []
+        k = 0
+        while k < len(items):
+            # A run of observations goes through one table; a sensor whose (kind, operator)
+            # changed within the run starts a new one.
+            infos: dict[str, SensorInfo] = {}
+            run: list[tuple[int, Observation]] = []
+            while k < len(items):
+                index, record, info = items[k]
+                if not isinstance(record, Observation) or info is None:
+                    break
+                if infos.setdefault(record.sensor, info) != info:
+                    break
+                run.append((index, record))
+                k += 1
+            if run:
+                out.extend(self._observe_run(run, infos))
+                continue
+            index, record, _ = items[k]
+            k += 1
+            assert isinstance(record, Dispute)
+            found = self.engine.dispute(index, record.incident, record.party, record.reason)
+            self.triggers.extend([index] * len(found))
+            out.extend(found)
         return out
 
-    def _feed(self, index: int, entry: bytes) -> list[IncidentTransition]:
+    def _read(
+        self, index: int, entry: bytes
+    ) -> tuple[int, Observation | Dispute, SensorInfo | None] | None:
         if self.registry.apply(index, entry):
-            return []
+            return None
         if _OBS in entry:
             try:
                 payload_type, obj, _ = records.open_record(entry)
                 if payload_type != OBSERVATION_TYPE:
-                    return []
+                    return None
                 obs = Observation.model_validate(obj)
             except (CodecError, ValidationError):
-                return []
+                return None
             info = self._sensor(obs.sensor, index)
             if info is None:
-                return []
-            return self.observe(index, obs, info)
+                return None
+            return index, obs, info
         if _DISPUTE in entry:
             try:
                 payload_type, obj, envelope = records.open_record(entry)
                 if payload_type != DISPUTE_TYPE:
-                    return []
+                    return None
                 dispute = Dispute.model_validate(obj)
             except (CodecError, ValidationError):
-                return []
+                return None
             if not dispute_is_signed(dispute, envelope, self.agreement):
-                return []
-            return self.engine.dispute(index, dispute.incident, dispute.party, dispute.reason)
-        return []
+                return None
+            return index, dispute, None
+        return None
+
+    def _observe_run(
+        self, run: list[tuple[int, Observation]], infos: Mapping[str, SensorInfo]
+    ) -> list[IncidentTransition]:
+        table = build_table(run, infos, self.engine.frame)
+        out: list[IncidentTransition] = []
+        for row in rows_of(table, self.engine.frame):
+            r = len(self.engine.rows)
+            # The row's association points, exactly as the batch's `side_points` builds them.
+            points = sorted(association_points(row).items())
+            found = self.engine.add(row, self.index.candidates(r, row.t, points))
+            self.triggers.extend([row.index] * len(found))
+            out.extend(found)
+        return out
 
     def observe(self, index: int, obs: Observation, info: SensorInfo) -> list[IncidentTransition]:
-        """One observation (already known to be logged at `index` by a registered sensor)."""
-        table = build_table([(index, obs)], {obs.sensor: info}, self.engine.frame)
-        row = rows_of(table, self.engine.frame)[0]
-        r = len(self.engine.rows)
-        # The row's association points, exactly as the batch's `side_points` builds them.
-        points = sorted(association_points(row).items())
-        candidates = self.index.candidates(r, row.t, points)
-        return self.engine.add(row, candidates)
+        """One observation (already known to be logged at `index` by a registered sensor;
+        the caller keeps `size`, as when feeding the engine beside another reader)."""
+        return self._observe_run([(index, obs)], {obs.sensor: info})
 
     def follow(
         self,
         ledger: Ledger,
         seal: Callable[[IncidentTransition], bytes],
+        chunk: int = FOLLOW_CHUNK,
     ) -> int:
-        """Consume every entry appended since the last call; append the transitions. Returns
-        how many transitions were appended."""
+        """Consume every entry appended since the last call; append the transitions.
+        Returns how many transitions were appended (all durable when it returns).
+
+        The entries are fused `chunk` at a time; each chunk's transitions are sealed and
+        appended in one call (one fsync), on a writer thread, while the next chunk is
+        fused. Appends keep their order, so the log holds the transitions in emission
+        order, each after the entry that caused it."""
         appended = 0
-        for index, entry in ledger.scan(self.size):
-            if index < self.size:
-                continue
-            out = self.feed(index, entry)
-            if out:
-                ledger.append([seal(rec) for rec in out])
+        pending: Future[list[int]] | None = None
+        entries: Iterator[tuple[int, bytes]] = (
+            (i, e) for i, e in ledger.scan(self.size) if i >= self.size
+        )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verdicts") as writer:
+            while block := list(islice(entries, chunk)):
+                out = self.feed_many(block)
+                if not out:
+                    continue
+                sealed = [seal(rec) for rec in out]
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(ledger.append, sealed)
                 appended += len(out)
+            if pending is not None:
+                pending.result()
         return appended
