@@ -13,6 +13,7 @@ observation and signer.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -168,3 +169,40 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
 
 def check_many(raws: list[bytes], keys: KeyTable) -> list[Checked | Rejection]:
     return [check_envelope(raw, keys) for raw in raws]
+
+
+# --- the process-pool protocol -------------------------------------------------------------
+# A worker gets a chunk of raw envelopes and the key table, and sends back one small tuple
+# per accepted envelope instead of a pickled dataclass; when the entry is the raw envelope
+# itself (the usual case) it is not sent back at all. The key table travels pickled once
+# per registry version (bytes cost a copy, not a pickling) and each worker unpickles a
+# version once.
+
+Packed = tuple[bytes | None, str, str, int, datetime, tuple[str, int] | None]
+_tables: dict[int, KeyTable] = {}
+
+
+def pack(raw: bytes, c: Checked | Rejection) -> Packed | Rejection:
+    if isinstance(c, Rejection):
+        return c
+    entry = None if c.entry is raw else c.entry
+    return (entry, c.sensor, c.keyid, c.seq, c.observed_at, c.provenance)
+
+
+def unpack(raw: bytes, p: Packed | Rejection) -> Checked | Rejection:
+    if isinstance(p, Rejection):
+        return p
+    entry, sensor, keyid, seq, observed_at, provenance = p
+    return Checked(raw if entry is None else entry, sensor, keyid, seq, observed_at, provenance)
+
+
+def check_chunk(raws: list[bytes], version: int, table: bytes) -> list[Packed | Rejection]:
+    """`check_envelope` over a chunk, in a worker: `table` is the pickled key table."""
+    if not raws:
+        return []  # warm-up call: the worker has imported everything
+    keys = _tables.get(version)
+    if keys is None:
+        keys = pickle.loads(table)
+        _tables.clear()
+        _tables[version] = keys
+    return [pack(raw, check_envelope(raw, keys)) for raw in raws]

@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import hashlib
 import multiprocessing
+import pickle
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -34,7 +35,7 @@ from sqlalchemy import Engine
 
 from truceline.clock import Clock, SystemClock
 from truceline.codec.keys import raw_public
-from truceline.ingest.check import Checked, KeyTable, check_envelope, check_many
+from truceline.ingest.check import Checked, KeyTable, check_chunk, check_envelope, unpack
 from truceline.ingest.quarantine import Quarantine
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.ingest.state import IngestState
@@ -102,6 +103,8 @@ class Ingestor:
         self.lock_path = lock_path
         self._mu = threading.Lock()
         self._keys: dict[str, tuple[str, bytes]] = {}
+        self._keys_version = 0  # bumped whenever the key table changes
+        self._keys_blob = pickle.dumps(self._keys)
         # forkserver: never fork a process that holds the ledger's fsync threads and DB pools
         self._pool = (
             ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
@@ -112,7 +115,7 @@ class Ingestor:
         if self._pool is not None:
             # start the workers now (a forkserver child imports pydantic and the models,
             # seconds on a busy machine) rather than inside the first batch
-            list(self._pool.map(check_many, [[] for _ in range(workers)], [{}] * workers))
+            list(self._pool.map(check_chunk, [[]] * workers, [-1] * workers, [b""] * workers))
         with self._mu, _file_lock(self.lock_path):
             self._catch_up()
             self.state.flush()
@@ -149,6 +152,8 @@ class Ingestor:
             for period in st.keys:
                 keys[period.keyid] = (sid, raw_public(period.public_key))
         self._keys = keys
+        self._keys_version += 1
+        self._keys_blob = pickle.dumps(keys)
 
     def key_table(self) -> KeyTable:
         return dict(self._keys)
@@ -156,16 +161,25 @@ class Ingestor:
     # --- ingest ----------------------------------------------------------------------
 
     def _submit(self, envelopes: list[bytes]) -> Callable[[], list[Checked | Rejection]]:
-        """Start the stateless checks; the returned function waits for their results."""
+        """Start the stateless checks; the returned function waits for their results.
+
+        With a pool, the batch goes out in a few large chunks (two per worker, so a slow
+        chunk does not leave a core idle), each with the pickled key table."""
         keys = self._keys
         if self._pool is None or len(envelopes) < 256:
             return lambda: [check_envelope(raw, keys) for raw in envelopes]
         n = max(1, -(-len(envelopes) // (self._workers * 2)))
+        version, blob = self._keys_version, self._keys_blob
         futures = [
-            self._pool.submit(check_many, envelopes[i : i + n], keys)
+            self._pool.submit(check_chunk, envelopes[i : i + n], version, blob)
             for i in range(0, len(envelopes), n)
         ]
-        return lambda: [c for f in futures for c in f.result()]
+
+        def wait() -> list[Checked | Rejection]:
+            packed = [p for f in futures for p in f.result()]
+            return [unpack(raw, p) for raw, p in zip(envelopes, packed, strict=True)]
+
+        return wait
 
     def _recheck_unknown(
         self, envelopes: list[bytes], checked: list[Checked | Rejection]
