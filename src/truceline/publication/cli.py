@@ -94,3 +94,6 @@ def notify_command(
 def register(app: typer.Typer) -> None:
     app.command("alert")(alert_command)
     app.command("notify")(notify_command)
+    from truceline.publication import feedcli
+
+    feedcli.register(app)  # `truceline feed` (NATS JetStream)

@@ -1,0 +1,254 @@
+"""The NATS JetStream feed's vocabulary, and the subscriber parties run.
+
+Subjects (origin slugged: `.`, `/` and other non-token characters become `_`):
+
+    <prefix>.<origin>.incident.<state>          the signed incident transition
+    <prefix>.<origin>.incident.<state>.cap      its CAP 1.2 alert (helper: publication.cap)
+    <prefix>.<origin>.enforcement.<event>       the signed enforcement transition
+    <prefix>.<origin>.enforcement.<event>.cap   its CAP 1.2 alert
+    <prefix>.<origin>.sensor                    sensor registry records
+    <prefix>.<origin>.agreement                 agreement versions and their signatures
+    <prefix>.<origin>.party.<kind>              votes, notifications, disputes, acks, ...
+    <prefix>.<origin>.observation               observations (only when the feed is asked to)
+    <prefix>.<origin>.checkpoint                the signed checkpoint note, once per growth
+
+An entry message's body is the ledger entry itself (the canonical DSSE envelope), so a
+subscriber checks the signature, not the feed. `Nats-Msg-Id` is `<origin>/<index>` (and
+`<origin>/<index>/cap`, `<origin>/checkpoint/<size>`): JetStream drops a re-publication
+with the same id inside the stream's duplicate window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import api
+from nats.js.errors import NotFoundError
+
+from truceline.codec import dsse
+from truceline.codec.errors import CodecError
+from truceline.codec.jcs import loads
+from truceline.ledger import note
+from truceline.ledger import proof as tlog_proof
+from truceline.ledger.checkpoint import open_checkpoint
+
+DEFAULT_URL = "nats://127.0.0.1:4222"
+DEFAULT_PREFIX = "truceline"
+
+# Headers every message carries.
+H_MSG_ID = "Nats-Msg-Id"
+H_INDEX = "Truceline-Index"
+H_TYPE = "Truceline-Payload-Type"
+H_PART = "Truceline-Part"  # entry | cap | checkpoint
+H_SHA256 = "Truceline-Entry-Sha256"  # a cap message names the entry it renders
+H_SIZE = "Truceline-Checkpoint-Size"
+
+PART_ENTRY = "entry"
+PART_CAP = "cap"
+PART_CHECKPOINT = "checkpoint"
+
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
+
+
+class BusError(RuntimeError):
+    """The NATS server is unreachable or refused something; the message says which."""
+
+
+def slug(origin: str) -> str:
+    """A log origin as one NATS subject token and stream-name fragment."""
+    s = _NOT_TOKEN.sub("_", origin).strip("_")
+    if not s:
+        raise ValueError(f"origin {origin!r}: has no letter or digit to name a subject with")
+    return s
+
+
+def stream_name(origin: str) -> str:
+    return f"TRUCELINE_{slug(origin)}"
+
+
+def subject_root(origin: str, prefix: str = DEFAULT_PREFIX) -> str:
+    if not prefix or _NOT_TOKEN.sub("", prefix.replace(".", "")) != prefix.replace(".", ""):
+        raise ValueError(f"prefix {prefix!r}: must be dot-separated letters, digits, _ or -")
+    return f"{prefix}.{slug(origin)}"
+
+
+def msg_id(origin: str, index: int, part: str = PART_ENTRY) -> str:
+    return f"{origin}/{index}" if part == PART_ENTRY else f"{origin}/{index}/{part}"
+
+
+def checkpoint_msg_id(origin: str, size: int) -> str:
+    return f"{origin}/checkpoint/{size}"
+
+
+async def connect(url: str) -> Client:
+    """A NATS connection, or BusError naming the URL (no silent retry loop at start)."""
+    try:
+        return await nats.connect(
+            url, connect_timeout=3, max_reconnect_attempts=3, allow_reconnect=True
+        )
+    except Exception as exc:  # nats raises several unrelated types for "nobody there"
+        raise BusError(
+            f"--nats {url}: cannot connect to NATS ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+async def ensure_stream(
+    nc: Client, name: str, root: str, duplicate_window_s: float
+) -> api.StreamInfo:
+    """The stream holding `root.>`, created if missing (file storage: it survives restarts)."""
+    jsm = nc.jsm()
+    try:
+        return await jsm.stream_info(name)
+    except NotFoundError:
+        pass
+    return await jsm.add_stream(
+        api.StreamConfig(
+            name=name,
+            subjects=[f"{root}.>"],
+            storage=api.StorageType.FILE,
+            duplicate_window=duplicate_window_s,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One verified message: what it is, where it sits in the log, and who signed it."""
+
+    subject: str
+    part: str
+    index: int | None  # leaf index (entry, cap); None for a checkpoint
+    payload_type: str | None
+    payload: Any  # the record (entry), the CAP XML bytes (cap), the note text (checkpoint)
+    data: bytes
+    signed_by: tuple[str, ...] = ()
+    proof: bytes | None = None  # c2sp.org/tlog-proof of the entry, when a prover was given
+    stream_seq: int = 0
+
+
+@dataclass(frozen=True)
+class Rejected:
+    subject: str
+    stream_seq: int
+    reason: str
+
+
+@dataclass
+class Subscriber:
+    """A party's durable pull consumer on one feed, verifying what it receives.
+
+    `keys` are the keys a record must be signed by (keyid -> Ed25519 public key; for a
+    home, `truceline.publication.feed.home_keys`). `log_key` (the log's vkey) checks
+    checkpoint notes and proofs. `prover(index)` fetches a tlog-proof for an entry
+    (`TileLog.prove` of a local home, or an HTTP call); the proof is verified against
+    `log_key` and the entry bytes, so the alert carries its own evidence.
+
+    A message that fails verification is terminated (never redelivered) and listed
+    in `rejected`; it is not returned.
+    """
+
+    nc: Client
+    stream: str
+    name: str
+    keys: Mapping[str, Ed25519PublicKey]
+    subjects: str = ">"
+    log_key: str | None = None
+    prover: Callable[[int], bytes] | None = None
+    rejected: list[Rejected] = field(default_factory=list)
+    _sub: Any = None
+
+    async def _subscription(self) -> Any:
+        if self._sub is None:
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", self.name):
+                raise ValueError(f"subscriber name {self.name!r}: letters, digits, _ or - only")
+            self._sub = await self.nc.jetstream().pull_subscribe(
+                self.subjects,
+                durable=self.name,
+                stream=self.stream,
+                config=api.ConsumerConfig(
+                    ack_policy=api.AckPolicy.EXPLICIT,
+                    deliver_policy=api.DeliverPolicy.ALL,
+                    max_ack_pending=1,  # one at a time keeps ledger order across redeliveries
+                ),
+            )
+        return self._sub
+
+    async def fetch(self, batch: int = 64, timeout: float = 1.0) -> list[Alert]:
+        """Up to `batch` verified alerts in stream order (empty if none came within `timeout`)."""
+        sub = await self._subscription()
+        try:
+            msgs = await sub.fetch(batch, timeout=timeout)
+        except nats.errors.TimeoutError:
+            return []
+        out = []
+        for m in msgs:
+            try:
+                alert = self.verify(m)
+            except (CodecError, ValueError, KeyError, note.NoteError) as exc:
+                self.rejected.append(Rejected(m.subject, m.metadata.sequence.stream, str(exc)))
+                await m.term()
+                continue
+            out.append(alert)
+            await m.ack_sync()  # acked only once verified and handed over
+        return out
+
+    def verify(self, m: Msg) -> Alert:
+        h = m.headers or {}
+        part = h.get(H_PART, "")
+        seq = m.metadata.sequence.stream
+        if part == PART_CHECKPOINT:
+            text = m.data.decode()
+            if self.log_key is not None:
+                v = note.parse_vkey(self.log_key)
+                open_checkpoint(m.data, [v], origin=v.name)
+            return Alert(m.subject, part, None, None, text, m.data, stream_seq=seq)
+        index = int(h[H_INDEX])
+        if part == PART_CAP:
+            # The CAP rendering is not signed: it names the entry it renders by hash, and
+            # that entry (delivered just before it) is what a party acts on.
+            return Alert(m.subject, part, index, h.get(H_TYPE), m.data, m.data, stream_seq=seq)
+        if part != PART_ENTRY:
+            raise ValueError(f"header {H_PART}: {part!r} is not entry, cap or checkpoint")
+        env = dsse.Envelope.from_json(m.data)
+        if env.payload_type != h.get(H_TYPE):
+            raise ValueError(
+                f"header {H_TYPE}: {h.get(H_TYPE)!r} differs from the envelope's {env.payload_type!r}"
+            )
+        signed_by = tuple(dsse.verify(env, self.keys))
+        got_proof = None
+        if self.prover is not None:
+            got_proof = self.prover(index)
+            if self.log_key is None:
+                raise ValueError("log_key: needed to verify the proofs the prover returns")
+            p = tlog_proof.TlogProof.parse(got_proof)
+            if p.index != index:
+                raise ValueError(f"proof: for index {p.index}, message says {index}")
+            tlog_proof.verify(p, m.data, self.log_key)
+        return Alert(
+            m.subject,
+            part,
+            index,
+            env.payload_type,
+            loads(env.payload),
+            m.data,
+            signed_by,
+            got_proof,
+            seq,
+        )
+
+    async def close(self) -> None:
+        if self._sub is not None:
+            await self._sub.unsubscribe()
+            self._sub = None
+
+
+def entry_sha256(entry: bytes) -> str:
+    return hashlib.sha256(entry).hexdigest()

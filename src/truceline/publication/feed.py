@@ -1,0 +1,404 @@
+"""The feed: ledger entries published to NATS JetStream, each exactly once, in log order.
+
+Delivery guarantee. Every message is published with `js.publish`, which waits for the
+stream's PubAck (the message is stored) before the next one goes out, so the stream
+holds a prefix of the feed's sequence with no gap. The cursor (`publication_feed_cursors`)
+moves only after the acks it covers. A process killed between an ack and the cursor save
+would publish that tail again on restart; two things stop a duplicate:
+
+1. `Nats-Msg-Id`: JetStream drops a message whose id it has seen within the stream's
+   duplicate window;
+2. on start the feed reads the stream's last message and resumes after it (its headers
+   name the leaf index and part), so even outside the window nothing is sent twice.
+
+The cursor still matters: when retention limits have emptied the stream, it keeps the
+feed from publishing the whole log again. Position = max(cursor, stream's last message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from lxml import etree
+from nats.aio.client import Client
+from pydantic import ValidationError
+from sqlalchemy import DateTime, Engine, Integer, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from truceline.adjudication.verdict import DISPUTE_TYPE, INCIDENT_TYPE, IncidentTransition
+from truceline.agreement.model import AGREEMENT_TYPE, Agreement
+from truceline.agreement.versions import AGREEMENT_SIGNATURE_TYPE
+from truceline.codec.errors import CodecError
+from truceline.codec.records import open_record
+from truceline.enforcement import records as enf
+from truceline.ledger.base import Ledger
+from truceline.ledger.logsign import parse_checkpoint
+from truceline.mission.home import Home
+from truceline.observation import OBSERVATION_TYPE
+from truceline.publication import bus, cap
+from truceline.registry.model import SENSOR_TYPE
+from truceline.store.base import Base
+
+# Payload type -> fixed subject tail; incidents and enforcement add their state/event.
+_FIXED = {
+    SENSOR_TYPE: "sensor",
+    AGREEMENT_TYPE: "agreement",
+    AGREEMENT_SIGNATURE_TYPE: "agreement",
+    DISPUTE_TYPE: "party.dispute",
+    enf.VOTE_TYPE: "party.vote",
+    enf.NOTIFICATION_TYPE: "party.notification",
+    enf.INSPECTION_REQUEST_TYPE: "party.inspection_request",
+    enf.ACK_TYPE: "party.ack",
+    enf.EXTENSION_TYPE: "party.extension",
+}
+_MARKS = {
+    t: b'"payloadType":"' + t.encode() + b'"'
+    for t in [*_FIXED, INCIDENT_TYPE, enf.ENFORCEMENT_TYPE, OBSERVATION_TYPE]
+}
+
+
+class FeedCursor(Base):
+    """How far a feed has published a log: the next leaf index, the last checkpoint size."""
+
+    __tablename__ = "publication_feed_cursors"
+    stream: Mapped[str] = mapped_column(String(255), primary_key=True)
+    origin: Mapped[str] = mapped_column(Text)
+    next_index: Mapped[int] = mapped_column(Integer)
+    checkpoint_size: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    data: bytes
+    headers: dict[str, str]
+
+    @property
+    def id(self) -> str:
+        return self.headers[bus.H_MSG_ID]
+
+
+@dataclass
+class Position:
+    next_index: int = 0
+    checkpoint_size: int = 0
+    skip_through: str | None = None  # a msg id of entry `next_index` already in the stream
+
+
+def _enforcement_alert(ev: enf.EnforcementEvent, agreement_id: str, sender: str) -> bytes:
+    """CAP 1.2 for an enforcement transition, through publication.cap's builder.
+
+    A penalty has no place, and CAP's `area` is optional, so the builder's area is
+    dropped rather than invented.
+    """
+    xml = cap.build(
+        cap.AlertInput(
+            identifier=f"truceline:{agreement_id}:enforcement:{ev.key}",
+            sender=sender,
+            sent=ev.at,
+            event=f"Ceasefire enforcement: {ev.event.value}",
+            headline=f"{ev.event.value.replace('_', ' ').capitalize()}: {ev.subject}"
+            + (f" ({ev.party})" if ev.party else ""),
+            description=f"Enforcement transition {ev.key} at {ev.at.isoformat()}.",
+            urgency="Immediate" if ev.event is enf.EventKind.penalty_in_force else "Expected",
+            severity="Severe" if ev.event is enf.EventKind.penalty_in_force else "Moderate",
+            certainty="Observed",
+            area_desc="",
+            lonlat=(0.0, 0.0),
+            radius_km=0.0,
+            parameters={
+                "key": ev.key,
+                "subject": ev.subject,
+                **({"party": ev.party} if ev.party else {}),
+            },
+        )
+    )
+    root = etree.fromstring(xml)
+    for area in root.iter(f"{{{cap.CAP_NS}}}area"):
+        area.getparent().remove(area)  # type: ignore[union-attr]
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+@dataclass
+class Feed:
+    """Publishes one log to one stream.
+
+    Every message is a function of the log alone (the CAP `references` of an incident's
+    later alerts are rebuilt from the log prefix on resume), so a feed restarted after a
+    crash publishes exactly the bytes an uninterrupted one would. `fallback` is the
+    agreement used to render CAP severities when the log holds no version of the one an
+    incident cites (a home's agreement.yaml). `after_ack(msg)` runs after each PubAck:
+    a test hook for crash injection.
+    """
+
+    ledger: Ledger
+    store: Engine
+    nc: Client
+    origin: str
+    prefix: str = bus.DEFAULT_PREFIX
+    stream: str | None = None
+    observations: bool = False
+    duplicate_window_s: float = 3600.0
+    cursor_every: int = 64
+    fallback: Agreement | None = None
+    after_ack: Callable[[Message], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.root = bus.subject_root(self.origin, self.prefix)
+        self.stream_name = self.stream or bus.stream_name(self.origin)
+        self.sender = f"{bus.slug(self.origin)}@truceline"
+        self.published = 0  # messages the stream stored as new
+        self.duplicates = 0  # messages the stream dropped by Nats-Msg-Id
+        self._agreements: dict[tuple[str, int], Agreement] = {}
+        self._refs: dict[str, list[cap.Reference]] = {}  # incident -> its earlier alerts
+        self._learned = 0  # entries [0, _learned) have been learned from
+        self._seen = 0  # log size covered by the last run_once
+
+    # --- what the log says ---------------------------------------------------------
+
+    def _learn(self, index: int, entry: bytes) -> None:
+        """Remember the agreement versions, in log order, once per entry."""
+        if index < self._learned:
+            return
+        self._learned = index + 1
+        if _MARKS[AGREEMENT_TYPE] in entry:
+            with contextlib.suppress(CodecError, ValidationError):
+                _, obj, _ = open_record(entry)
+                a = Agreement.model_validate(obj)
+                self._agreements[(a.id, a.version)] = a
+
+    def _agreement(self, t: IncidentTransition) -> Agreement:
+        hit = self._agreements.get((t.agreement.id, t.agreement.version))
+        if hit is not None:
+            return hit
+        if self.fallback is not None and self.fallback.id == t.agreement.id:
+            return self.fallback
+        # Without the agreement the alert still says what happened, at default severity.
+        return Agreement.model_construct(id=t.agreement.id, prohibited_acts=[])
+
+    def _incident_alert(self, t: IncidentTransition) -> bytes:
+        refs = self._refs.setdefault(t.incident, [])
+        xml = cap.incident_alert(t, self._agreement(t), self.sender, list(refs))
+        refs.append(cap.Reference(self.sender, cap.alert_id(t.agreement.id, t), t.at))
+        return xml
+
+    def _prime(self, start: int) -> None:
+        """Learn [0, start) so resuming renders what an uninterrupted feed would."""
+        for index, entry in self.ledger.scan(self._learned):
+            if index >= start:
+                break
+            self._learn(index, entry)
+            if _MARKS[INCIDENT_TYPE] in entry:
+                with contextlib.suppress(CodecError, ValidationError):
+                    _, obj, _ = open_record(entry)
+                    t = IncidentTransition.model_validate(obj)
+                    self._refs.setdefault(t.incident, []).append(
+                        cap.Reference(self.sender, cap.alert_id(t.agreement.id, t), t.at)
+                    )
+
+    def messages(self, index: int, entry: bytes) -> list[Message]:
+        """The messages of one entry (none if it is not relevant), in publication order.
+
+        Call in log order: an incident's alert cites the alerts rendered before it.
+        """
+        self._learn(index, entry)
+        ptype = next((t for t, mark in _MARKS.items() if mark in entry), None)
+        if ptype is None or (ptype == OBSERVATION_TYPE and not self.observations):
+            return []
+        try:
+            payload_type, obj, _ = open_record(entry)
+        except CodecError:
+            return []  # not a sealed record: nothing a party could verify
+        alert: bytes | None = None
+        tail = _FIXED.get(payload_type)
+        try:
+            if payload_type == INCIDENT_TYPE:
+                tail = "incident.invalid"
+                t = IncidentTransition.model_validate(obj)
+                tail = f"incident.{t.state.value}"
+                alert = self._incident_alert(t)
+            elif payload_type == enf.ENFORCEMENT_TYPE:
+                tail = "enforcement.invalid"
+                ev = enf.EnforcementEvent.model_validate(obj)
+                tail = f"enforcement.{bus.slug(ev.event.value)}"
+                alert = _enforcement_alert(ev, bus.slug(self.origin), self.sender)
+            elif payload_type == OBSERVATION_TYPE:
+                tail = "observation"
+        except ValidationError:
+            alert = None  # still published (parties see what was logged), without CAP
+        if tail is None:
+            return []
+        base = {bus.H_INDEX: str(index), bus.H_TYPE: payload_type}
+        out = [
+            Message(
+                f"{self.root}.{tail}",
+                entry,
+                {bus.H_MSG_ID: bus.msg_id(self.origin, index), bus.H_PART: bus.PART_ENTRY, **base},
+            )
+        ]
+        if alert is not None:
+            out.append(
+                Message(
+                    f"{self.root}.{tail}.cap",
+                    alert,
+                    {
+                        bus.H_MSG_ID: bus.msg_id(self.origin, index, bus.PART_CAP),
+                        bus.H_PART: bus.PART_CAP,
+                        bus.H_SHA256: bus.entry_sha256(entry),
+                        **base,
+                    },
+                )
+            )
+        return out
+
+    # --- where we are --------------------------------------------------------------
+
+    def _load_cursor(self) -> Position:
+        with Session(self.store) as s:
+            row = s.get(FeedCursor, self.stream_name)
+            if row is None:
+                return Position()
+            if row.origin != self.origin:
+                raise ValueError(
+                    f"--stream {self.stream_name}: its cursor belongs to origin {row.origin!r}, "
+                    f"not {self.origin!r}"
+                )
+            return Position(row.next_index, row.checkpoint_size)
+
+    def _save_cursor(self, pos: Position) -> None:
+        now = datetime.now(UTC)
+        with Session(self.store) as s, s.begin():
+            row = s.get(FeedCursor, self.stream_name)
+            if row is None:
+                s.add(
+                    FeedCursor(
+                        stream=self.stream_name,
+                        origin=self.origin,
+                        next_index=pos.next_index,
+                        checkpoint_size=pos.checkpoint_size,
+                        updated_at=now,
+                    )
+                )
+            else:
+                row.next_index = max(row.next_index, pos.next_index)
+                row.checkpoint_size = max(row.checkpoint_size, pos.checkpoint_size)
+                row.updated_at = now
+
+    async def _stream_position(self) -> Position | None:
+        """Where the stream's last message says the feed got to (None: stream empty)."""
+        info = await bus.ensure_stream(
+            self.nc, self.stream_name, self.root, self.duplicate_window_s
+        )
+        if info.state.messages == 0:
+            return None
+        last = await self.nc.jsm().get_msg(self.stream_name, info.state.last_seq)
+        h = last.headers or {}
+        if h.get(bus.H_PART) == bus.PART_CHECKPOINT:
+            size = int(h[bus.H_SIZE])
+            return Position(size, size)
+        return Position(int(h[bus.H_INDEX]), 0, h.get(bus.H_MSG_ID))
+
+    async def position(self) -> Position:
+        """max(cursor, stream): see the module docstring."""
+        cur = self._load_cursor()
+        got = await self._stream_position()
+        if got is None or got.next_index < cur.next_index:
+            return cur
+        got.checkpoint_size = max(got.checkpoint_size, cur.checkpoint_size)
+        return got
+
+    # --- publishing ----------------------------------------------------------------
+
+    async def _publish(self, m: Message) -> None:
+        ack = await self.nc.jetstream().publish(
+            m.subject, m.data, timeout=10, stream=self.stream_name, headers=dict(m.headers)
+        )
+        if ack.duplicate:
+            self.duplicates += 1
+        else:
+            self.published += 1
+        if self.after_ack is not None:
+            self.after_ack(m)
+
+    async def run_once(self) -> int:
+        """Publish up to the log's current size, then its checkpoint; returns messages stored."""
+        before = self.published
+        pos = await self.position()
+        self._prime(pos.next_index)
+        end = self.ledger.size
+        unsaved = 0
+        for index, entry in self.ledger.scan(pos.next_index):
+            if index >= end:
+                break
+            for m in self.messages(index, entry):
+                if pos.skip_through is not None:
+                    # This entry's messages up to skip_through are already in the stream.
+                    if m.id == pos.skip_through:
+                        pos.skip_through = None
+                    continue
+                await self._publish(m)
+            pos.skip_through = None
+            pos.next_index = index + 1
+            unsaved += 1
+            if unsaved >= self.cursor_every:
+                self._save_cursor(pos)
+                unsaved = 0
+        await self._publish_checkpoint(pos)
+        self._save_cursor(pos)
+        self._seen = max(self._seen, end)
+        return self.published - before
+
+    async def _publish_checkpoint(self, pos: Position) -> None:
+        signed = self.ledger.checkpoint()
+        size = parse_checkpoint(signed).size
+        if size <= pos.checkpoint_size or size > pos.next_index:
+            return
+        await self._publish(
+            Message(
+                f"{self.root}.checkpoint",
+                signed,
+                {
+                    bus.H_MSG_ID: bus.checkpoint_msg_id(self.origin, size),
+                    bus.H_PART: bus.PART_CHECKPOINT,
+                    bus.H_SIZE: str(size),
+                },
+            )
+        )
+        pos.checkpoint_size = size
+
+    def _refresh(self) -> int:
+        refresh = getattr(self.ledger, "refresh", None)
+        return int(refresh()) if refresh is not None else self.ledger.size
+
+    async def follow(self, stop: asyncio.Event, poll_s: float = 0.05) -> None:
+        """Publish, then keep publishing as the log grows, until `stop` is set."""
+        while not stop.is_set():
+            await self.run_once()
+            while not stop.is_set() and self._refresh() <= self._seen:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll_s)
+
+
+def home_keys(home: Home) -> dict[str, Ed25519PublicKey]:
+    """The keys a party checks a home's feed against: the mission's and the signatories'.
+
+    Mission keys sign incidents, enforcement and registry records; signatories' keys
+    sign votes, disputes and the other party records. Sensor keys (observations) are
+    not included: they come from the registry, which the feed also publishes.
+    """
+    from truceline.adjudication.home import fallback_agreement, mission_keys
+    from truceline.codec.keys import public_key_from_b64
+
+    agreement = fallback_agreement(home)
+    keys = mission_keys(home, agreement)
+    if agreement is not None:
+        for s in agreement.signatories:
+            for k in s.keys:
+                keys.setdefault(k.keyid, public_key_from_b64(k.public_key))
+    return keys
