@@ -196,3 +196,45 @@ def test_loads_checked_edge_cases(data: bytes) -> None:
     assert got[0] == want[0] and got[2] == want[2], data
     if want[0] == "ok":
         assert _same(got[1], want[1])
+
+
+# --- canonicalize: the path-free scan and the integral-float fix ------------------------
+
+_deep: Any = 1.0
+for _ in range(70):
+    _deep = [_deep]
+
+
+@settings(max_examples=500, deadline=None)
+@given(_json)
+def test_canonicalize_equals_reference(value: Any) -> None:
+    try:
+        want = jcs.reference_canonicalize(value)
+    except ValueError:
+        with pytest.raises(ValueError):
+            jcs.canonicalize(value)
+        return
+    assert jcs.canonicalize(value) == want
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": 152.0, "b": [-0.0, 1e-5, 1e16, 2.0**53, 2.0**53 + 2, 0.5, 1e21, 1e22]},
+        {"calibre_mm": 152.0, "geometry": {"coordinates": (35.0, 47.5)}},
+        [[[[[[3.0]]]]]],
+        _deep,
+        {"a": [1, {1: 2}]},
+        {"a": float("nan")},
+        {"é": 1.0, "e": 2.5},
+    ],
+)
+def test_canonicalize_examples_equal_reference(value: Any) -> None:
+    try:
+        want = jcs.reference_canonicalize(value)
+    except ValueError as exc:
+        with pytest.raises(ValueError) as got:
+            jcs.canonicalize(value)
+        assert str(got.value) == str(exc)  # the same field named
+        return
+    assert jcs.canonicalize(value) == want

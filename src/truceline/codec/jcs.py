@@ -87,6 +87,78 @@ def _walk(value: Any, path: str, depth: int) -> bool:
     )
 
 
+class _Redo(Exception):
+    """Raised by `_scan` when `_walk` must decide (an error to name, or an unusual type)."""
+
+
+_FAST, _FIX, _SLOW = 0, 1, 2  # C encoder as is; after integral floats become ints; rfc8785
+
+
+def _scan(value: Any, depth: int) -> int:
+    """`_walk` without building paths (the hot path of sealing): _FAST, _FIX or _SLOW.
+
+    Raises _Redo for anything `_walk` would reject or treat specially, so the result,
+    when there is one, is `_walk`'s. _FIX: the only obstacle to the C encoder is integral
+    floats within 2^53, which RFC 8785 prints as integers ('152.0' -> '152'), exactly as
+    the C encoder prints the same value as an int.
+    """
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return _FAST
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return _FAST
+        raise _Redo
+    if kind is float:
+        magnitude = abs(value)
+        if 1e-4 <= magnitude < 1e16 and not value.is_integer():
+            return _FAST
+        if value.is_integer() and magnitude <= MAX_SAFE_INTEGER:
+            return _FIX
+        if not math.isfinite(value):
+            raise _Redo
+        return _SLOW
+    if depth >= _MAX_DEPTH:
+        raise _Redo
+    state = _FAST
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Redo
+            if not key.isascii():
+                state = _SLOW  # code-point order may differ from UTF-16 order
+            # strings and small ints inline: a call per leaf is most of the cost
+            leaf = type(item)
+            if leaf is str or (leaf is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER):
+                continue
+            found = _scan(item, depth + 1)
+            if found > state:
+                state = found
+        return state
+    if kind is list or kind is tuple:
+        for item in value:
+            leaf = type(item)
+            if leaf is str or (leaf is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER):
+                continue
+            found = _scan(item, depth + 1)
+            if found > state:
+                state = found
+        return state
+    raise _Redo
+
+
+def _ints(value: Any) -> Any:
+    """`value` with every integral float (within 2^53) as an int: same RFC 8785 bytes."""
+    kind = type(value)
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if kind is dict:
+        return {k: _ints(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_ints(v) for v in value]
+    return value
+
+
 def canonicalize(obj: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of the JSON value `obj`.
 
@@ -94,10 +166,15 @@ def canonicalize(obj: Any) -> bytes:
     infinity, integers beyond 2^53, non-string keys, lone surrogates and any
     non-JSON type.
     """
-    fast = _walk(obj, "", 0)
     try:
-        if fast:
+        state = _scan(obj, 0)
+    except (_Redo, RecursionError):
+        state = _FAST if _walk(obj, "", 0) else _SLOW  # raises, naming the field
+    try:
+        if state == _FAST:
             return _fast_encoder.encode(obj).encode("utf-8")
+        if state == _FIX:
+            return _fast_encoder.encode(_ints(obj)).encode("utf-8")
         return rfc8785.dumps(obj)
     except UnicodeEncodeError as exc:
         raise CanonicalizationError("$", f"string holds a lone surrogate: {exc.reason}") from exc
