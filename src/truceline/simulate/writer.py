@@ -33,6 +33,7 @@ import numpy as np
 import yaml
 
 from truceline.agreement.model import Agreement
+from truceline.codec import ed25519
 from truceline.codec import keys as keyfiles
 from truceline.codec.dsse import pae
 from truceline.observation import OBSERVATION_TYPE, format_time
@@ -100,6 +101,7 @@ class _Columns:
     sensor_ids: list[str]
     key_ids: list[str]
     keys: list[Any]
+    secrets: list[bytes]  # libsodium's form of `keys`, derived once (signing is the hot loop)
     key_by_id: dict[str, int]
     sensor: np.ndarray
     seq: np.ndarray
@@ -251,9 +253,10 @@ _encode = json.JSONEncoder(
 _TYPE = OBSERVATION_TYPE.encode()
 
 
-def _envelope(obj: dict[str, Any], key: Any, keyid: str) -> bytes:
+def _envelope(obj: dict[str, Any], secret: bytes, keyid: str) -> bytes:
     body = _encode(obj).encode()
-    sig = key.sign(pae(OBSERVATION_TYPE, body))
+    # libsodium: the same signature bytes as `cryptography` (RFC 8032), about twice as fast
+    sig = ed25519.sign_with(secret, pae(OBSERVATION_TYPE, body))
     return b'{"payload":"%s","payloadType":"%s","signatures":[{"keyid":"%s","sig":"%s"}]}' % (
         base64.b64encode(body),
         _TYPE,
@@ -276,7 +279,7 @@ def render(c: _Columns, bounds: tuple[int, int]) -> tuple[bytes, bytes]:
     for obj, e, lie in zip(_payloads(c, a, b), events, lies, strict=True):
         sensor = obj["sensor"]
         k = c.key_by_id[sensor]
-        envelopes.append(_envelope(obj, c.keys[k], c.key_ids[k]))
+        envelopes.append(_envelope(obj, c.secrets[k], c.key_ids[k]))
         event = truth.event_id(e) if e >= 0 else "false_alarm"
         lines.append(
             f'{{"type":"observation","sensor":"{sensor}","seq":{obj["seq"]},'
@@ -295,6 +298,7 @@ def columns(r: Run) -> _Columns:
         sensor_ids=[s.id for s in r.sensors],
         key_ids=[keyfiles.key_id(k.public_key()) for k in keys],
         keys=keys,
+        secrets=[ed25519.secret_key(k) for k in keys],
         key_by_id={s.id: i for i, s in enumerate(r.sensors)},
         sensor=o.sensor,
         seq=r.observed.seq,
