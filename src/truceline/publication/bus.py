@@ -151,8 +151,8 @@ class Subscriber:
     (`TileLog.prove` of a local home, or an HTTP call); the proof is verified against
     `log_key` and the entry bytes, so the alert carries its own evidence.
 
-    A message that fails verification is terminated (never redelivered) and listed
-    in `rejected`; it is not returned.
+    A message that fails verification is listed in `rejected` and not returned (the
+    batch's acknowledgement covers it: it will not come again).
     """
 
     nc: Client
@@ -164,25 +164,50 @@ class Subscriber:
     prover: Callable[[int], bytes] | None = None
     rejected: list[Rejected] = field(default_factory=list)
     _sub: Any = None
+    _unacked: Msg | None = None
 
     async def _subscription(self) -> Any:
-        if self._sub is None:
-            if not re.fullmatch(r"[A-Za-z0-9_-]+", self.name):
-                raise ValueError(f"subscriber name {self.name!r}: letters, digits, _ or - only")
-            self._sub = await self.nc.jetstream().pull_subscribe(
-                self.subjects,
-                durable=self.name,
-                stream=self.stream,
-                config=api.ConsumerConfig(
-                    ack_policy=api.AckPolicy.EXPLICIT,
-                    deliver_policy=api.DeliverPolicy.ALL,
-                    max_ack_pending=1,  # one at a time keeps ledger order across redeliveries
+        if self._sub is not None:
+            return self._sub
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", self.name):
+            raise ValueError(f"subscriber name {self.name!r}: letters, digits, _ or - only")
+        jsm = self.nc.jsm()
+        start = 1
+        try:
+            info = await jsm.consumer_info(self.stream, self.name)
+        except NotFoundError:
+            info = None
+        if info is not None and (info.num_ack_pending or 0) > 0:
+            # A previous run stopped with messages delivered but not acked; JetStream would
+            # redeliver them after ack_wait, behind newer ones. Restarting the consumer at
+            # its ack floor keeps ledger order (the unacked ones come again, first).
+            assert info.ack_floor is not None
+            start = (info.ack_floor.stream_seq or 0) + 1
+            await jsm.delete_consumer(self.stream, self.name)
+            info = None
+        if info is None:
+            await jsm.add_consumer(
+                self.stream,
+                api.ConsumerConfig(
+                    durable_name=self.name,
+                    filter_subject=self.subjects if self.subjects != ">" else None,
+                    ack_policy=api.AckPolicy.ALL,  # one ack per batch, in order
+                    deliver_policy=(
+                        api.DeliverPolicy.ALL if start == 1 else api.DeliverPolicy.BY_START_SEQUENCE
+                    ),
+                    opt_start_seq=None if start == 1 else start,
                 ),
             )
+        self._sub = await self.nc.jetstream().pull_subscribe_bind(self.name, self.stream)
         return self._sub
 
     async def fetch(self, batch: int = 64, timeout: float = 1.0) -> list[Alert]:
-        """Up to `batch` verified alerts in stream order (empty if none came within `timeout`)."""
+        """Up to `batch` verified alerts in stream order (empty if none came within `timeout`).
+
+        Calling `fetch` again (or `commit`) acknowledges the alerts it returned before:
+        a party that stops before processing them gets them again, in order.
+        """
+        await self.commit()
         sub = await self._subscription()
         try:
             msgs = await sub.fetch(batch, timeout=timeout)
@@ -191,14 +216,17 @@ class Subscriber:
         out = []
         for m in msgs:
             try:
-                alert = self.verify(m)
+                out.append(self.verify(m))
             except (CodecError, ValueError, KeyError, note.NoteError) as exc:
                 self.rejected.append(Rejected(m.subject, m.metadata.sequence.stream, str(exc)))
-                await m.term()
-                continue
-            out.append(alert)
-            await m.ack_sync()  # acked only once verified and handed over
+        self._unacked = msgs[-1] if msgs else None
         return out
+
+    async def commit(self) -> None:
+        """Acknowledge everything fetched so far (AckAll: the last message covers the rest)."""
+        if self._unacked is not None:
+            await self._unacked.ack_sync()
+            self._unacked = None
 
     def verify(self, m: Msg) -> Alert:
         h = m.headers or {}
@@ -245,6 +273,8 @@ class Subscriber:
         )
 
     async def close(self) -> None:
+        """Acknowledge what was fetched and stop (the durable consumer stays on the server)."""
+        await self.commit()
         if self._sub is not None:
             await self._sub.unsubscribe()
             self._sub = None

@@ -1,0 +1,240 @@
+"""A small mission home with incidents, a vote and enforcement transitions, and NATS helpers.
+
+The NATS server is the real one `scripts/services` starts at 127.0.0.1:4222; a test
+that needs it fails (never skips) when it is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from nats.aio.client import Client
+from nats.js.errors import NotFoundError
+
+from enforcement._world import T0, agreement, entry, incident, snapback
+from truceline.adjudication.verdict import INCIDENT_TYPE
+from truceline.agreement.enforcement import Rung, Trigger
+from truceline.agreement.load import agreement_json
+from truceline.enforcement.home import appender
+from truceline.enforcement.records import VOTE_TYPE
+from truceline.ingest.home import create_ledger, open_ledger
+from truceline.mission.home import Home
+from truceline.publication import bus
+
+NATS_URL = os.environ.get("TRUCELINE_NATS_URL", bus.DEFAULT_URL)
+NOW = T0 + timedelta(days=1)
+
+
+def require_nats() -> str:
+    host, port = NATS_URL.removeprefix("nats://").rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+    except OSError as exc:
+        pytest.fail(
+            f"NATS JetStream is not reachable at {NATS_URL} ({exc}); start it with scripts/services"
+        )
+    return NATS_URL
+
+
+def make_home(root: Path, store_url: str | None = None, incidents: int = 1) -> Home:
+    """Agreement (one snapback rung), `incidents` incidents verified then confirmed, a vote,
+    a non-record entry, and the enforcement transitions the appender writes."""
+    h = Home(root)
+    h.root.mkdir(parents=True)
+    if store_url is not None:
+        (h.root / "store.url").write_text(store_url)
+    a = agreement(
+        rungs=[
+            Rung(
+                id="sanctions",
+                penalty="sanctions_package_1",
+                trigger=Trigger(count=1),
+                block_rule="snap",
+            )
+        ],
+        block_rules=[snapback()],
+        routine=0,
+    )
+    h.agreement.write_text(yaml.safe_dump(agreement_json(a)))
+    ledger = create_ledger(h, f"test.example/bus-{uuid.uuid4().hex[:10]}")
+    try:
+        ledger.append([b"not a sealed record: the feed skips it"])
+        for n in range(incidents):
+            at = T0 + timedelta(minutes=n)
+            ledger.append([entry(INCIDENT_TYPE, incident(f"i{n}", "verified", at, grade="fair"))])
+            ledger.append(
+                [entry(INCIDENT_TYPE, incident(f"i{n}", "confirmed", at + timedelta(hours=1)))]
+            )
+        vote = {
+            "case": "sanctions-party-a-x",
+            "voter": "g1",
+            "choice": "block",
+            "cast_at": "2026-03-05T15:00:00Z",
+        }
+        ledger.append([entry(VOTE_TYPE, vote, signer="g1")])
+    finally:
+        ledger.close()
+    ledger = open_ledger(h)
+    try:
+        appender(h, ledger, NOW).run(NOW)
+    finally:
+        ledger.close()
+    return h
+
+
+@asynccontextmanager
+async def nats_stream(name: str) -> AsyncIterator[Client]:
+    """A connection; the stream `name` is deleted afterwards (and before, if left over)."""
+    nc = await bus.connect(require_nats())
+    jsm = nc.jsm()
+    try:
+        with suppress(NotFoundError):
+            await jsm.delete_stream(name)
+        yield nc
+    finally:
+        with suppress(NotFoundError):
+            await jsm.delete_stream(name)
+        await nc.close()
+
+
+def unique_stream() -> str:
+    return f"TEST_BUS_{uuid.uuid4().hex[:12]}"
+
+
+async def stream_messages(nc: Client, name: str) -> list[tuple[str, bytes, dict[str, str]]]:
+    """Every message of the stream in order: (subject, data, headers)."""
+    info = await nc.jsm().stream_info(name)
+    out = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        m = await nc.jsm().get_msg(name, seq)
+        out.append((m.subject or "", m.data or b"", dict(m.headers or {})))
+    return out
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+# --- tests ---------------------------------------------------------------------------
+
+from lxml import etree  # noqa: E402
+
+from truceline.ledger.home import open_log  # noqa: E402
+from truceline.publication.feed import Feed, FeedCursor, home_keys  # noqa: E402
+from truceline.publication.xml import validate  # noqa: E402
+from truceline.store.base import open_store  # noqa: E402
+
+
+def expected(h: Home, origin_feed: Feed) -> list[str]:
+    """The msg ids the feed must publish for the whole log, in order (then the checkpoint)."""
+    log = open_log(h, witnesses=False)
+    try:
+        probe = Feed(
+            log, origin_feed.store, origin_feed.nc, log.origin, fallback=origin_feed.fallback
+        )
+        ids = [m.id for i, e in log.scan() for m in probe.messages(i, e)]
+        return [*ids, bus.checkpoint_msg_id(log.origin, log.size)]
+    finally:
+        log.close()
+
+
+def test_every_relevant_entry_once_in_order_verified(
+    tmp_path: Path, store_url: str, vectors: Path
+) -> None:
+    from truceline.adjudication.home import fallback_agreement
+
+    h = make_home(tmp_path / "home", store_url)
+    name = unique_stream()
+
+    async def go() -> None:
+        async with nats_stream(name) as nc:
+            store = open_store(h.store_url)
+            log = open_log(h, store, witnesses=False)
+            try:
+                feed = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
+                want = expected(h, feed)
+                assert await feed.run_once() == len(want)
+                sub = bus.Subscriber(
+                    nc,
+                    name,
+                    "guarantor-g1",
+                    home_keys(h),
+                    log_key=h.log_vkey.read_text().strip(),
+                    prover=log.prove,
+                )
+                got: list[bus.Alert] = []
+                while batch := await sub.fetch(16, timeout=0.5):
+                    got.extend(batch)
+                assert [(a.part, a.index) for a in got] == [_part_index(m) for m in want]
+                assert sub.rejected == []
+                entries = [a for a in got if a.part == bus.PART_ENTRY]
+                assert all(a.signed_by and a.proof for a in entries)
+                root = feed.root
+                subjects = [a.subject for a in got]
+                assert f"{root}.incident.verified" in subjects
+                assert f"{root}.incident.confirmed.cap" in subjects
+                assert f"{root}.party.vote" in subjects
+                assert f"{root}.enforcement.countdown_started" in subjects
+                assert f"{root}.enforcement.countdown_started.cap" in subjects
+                assert subjects[-1] == f"{root}.checkpoint"
+                # CAP variants validate and an update cites the earlier alert.
+                xsd = vectors / "cap12" / "schema" / "CAP-v1.2.xsd"
+                ns = {"c": cap_ns()}
+                caps = [a for a in got if a.part == bus.PART_CAP]
+                for a in caps:
+                    validate(a.data, xsd)
+                confirmed = next(a for a in caps if a.subject.endswith("incident.confirmed.cap"))
+                doc = etree.fromstring(confirmed.data)
+                assert ":i0:verified:" in doc.findtext("c:references", namespaces=ns)
+                # The log grows: only the new entries go out, to the same durable consumer.
+                log2 = open_log(h, store, witnesses=False)
+                [new] = log2.append([entry(INCIDENT_TYPE, incident("i9", "verified", NOW))])
+                log2.close()
+                log.refresh()
+                restarted = Feed(
+                    log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h)
+                )
+                assert await restarted.run_once() == 3  # entry, CAP, checkpoint
+                assert restarted.duplicates == 0
+                more = await sub.fetch(16, timeout=0.5)
+                assert [(a.part, a.index) for a in more] == [
+                    ("entry", new),
+                    ("cap", new),
+                    ("checkpoint", None),
+                ]
+                assert await restarted.run_once() == 0 and restarted.duplicates == 0
+                with store.connect() as conn:
+                    from sqlalchemy import select
+
+                    row = conn.execute(select(FeedCursor.next_index)).scalar_one()
+                assert row == new + 1
+                await sub.close()
+            finally:
+                log.close()
+                store.dispose()
+
+    run(go())
+
+
+def cap_ns() -> str:
+    from truceline.publication.cap import CAP_NS
+
+    return CAP_NS
+
+
+def _part_index(msg_id: str) -> tuple[str, int | None]:
+    tail = msg_id.rsplit("/", 2)
+    if tail[-2] == "checkpoint":
+        return ("checkpoint", None)
+    if tail[-1] == "cap":
+        return ("cap", int(tail[-2]))
+    return ("entry", int(tail[-1]))
