@@ -14,9 +14,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
@@ -238,3 +241,225 @@ def _part_index(msg_id: str) -> tuple[str, int | None]:
     if tail[-1] == "cap":
         return ("cap", int(tail[-2]))
     return ("entry", int(tail[-1]))
+
+
+class Crash(Exception):
+    """Stands for kill -9 between a PubAck and the cursor save."""
+
+
+def test_crash_between_ack_and_cursor_save_sends_nothing_twice(tmp_path: Path) -> None:
+    from truceline.adjudication.home import fallback_agreement
+
+    h = make_home(tmp_path / "home", incidents=5)
+    name = unique_stream()
+
+    async def go() -> None:
+        async with nats_stream(name) as nc:
+            store = open_store(h.store_url)
+            log = open_log(h, store, witnesses=False)
+            try:
+                want: list[str] = []
+                for k in (1, 2, 5, 6):  # entry, its CAP, and a later entry's two parts
+                    seen: list[str] = []
+
+                    def crash_at(m: Any, k: int = k, seen: list[str] = seen) -> None:
+                        seen.append(m.id)
+                        if len(seen) == k:
+                            raise Crash
+
+                    feed = Feed(
+                        log,
+                        store,
+                        nc,
+                        log.origin,
+                        stream=name,
+                        after_ack=crash_at,
+                        fallback=fallback_agreement(h),
+                        cursor_every=1000,
+                    )
+                    want = want or expected(h, feed)
+                    with pytest.raises(Crash):
+                        await feed.run_once()
+                # A feed with a 1000-entry cursor interval never saved: the stream alone
+                # tells the next one where to go on, so nothing is sent a second time.
+                last = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
+                await last.run_once()
+                assert last.duplicates == 0
+                got = await stream_messages(nc, name)
+                assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
+                # And the bytes are the ledger's entries, at the indices the headers name.
+                for _, data, hd in got:
+                    if hd[bus.H_PART] == bus.PART_ENTRY:
+                        i = int(hd[bus.H_INDEX])
+                        assert log.read(i, i + 1)[0] == data
+            finally:
+                log.close()
+                store.dispose()
+
+    run(go())
+
+
+def test_subscriber_rejects_forgeries_and_resumes_in_order(tmp_path: Path) -> None:
+    from truceline.adjudication.home import fallback_agreement
+    from truceline.codec.keys import generate, key_id
+    from truceline.codec.records import seal
+
+    h = make_home(tmp_path / "home", incidents=3)
+    name = unique_stream()
+
+    async def go() -> None:
+        async with nats_stream(name) as nc:
+            store = open_store(h.store_url)
+            log = open_log(h, store, witnesses=False)
+            try:
+                feed = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
+                total = await feed.run_once()
+                # A forged incident: right subject and headers, signed by an unknown key.
+                rogue = generate()
+                forged = seal(
+                    INCIDENT_TYPE,
+                    incident("fake", "verified", NOW),
+                    rogue,
+                    key_id(rogue.public_key()),
+                )
+                await nc.jetstream().publish(
+                    f"{feed.root}.incident.verified",
+                    forged,
+                    stream=name,
+                    headers={
+                        bus.H_MSG_ID: "forged",
+                        bus.H_PART: bus.PART_ENTRY,
+                        bus.H_INDEX: "1",
+                        bus.H_TYPE: INCIDENT_TYPE,
+                    },
+                )
+                keys = home_keys(h)
+                first = bus.Subscriber(nc, name, "party-b", keys)
+                a = await first.fetch(4, timeout=0.5)
+                # Stops without processing the second batch: not acknowledged.
+                b = await first.fetch(4, timeout=0.5)
+                first._sub = None  # the process is gone; its fetched batch was never acked
+                again = bus.Subscriber(nc, name, "party-b", keys)
+                rest: list[bus.Alert] = []
+                while batch := await again.fetch(8, timeout=0.5):
+                    rest.extend(batch)
+                await again.close()
+                seqs = [x.stream_seq for x in a + rest]
+                assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+                assert [x.stream_seq for x in rest[: len(b)]] == [x.stream_seq for x in b]
+                assert len(a) + len(rest) == total
+                [bad] = again.rejected
+                assert (
+                    bad.subject.endswith("incident.verified") and "not a trusted key" in bad.reason
+                )
+                # Nothing more for this party; another party has its own cursor.
+                assert await bus.Subscriber(nc, name, "party-b", keys).fetch(8, 0.3) == []
+                other = await bus.Subscriber(nc, name, "guarantor-g2", keys).fetch(100, 0.5)
+                assert len(other) == total
+            finally:
+                log.close()
+                store.dispose()
+
+    run(go())
+
+
+def test_follow_publishes_what_another_process_appends(tmp_path: Path) -> None:
+    from truceline.adjudication.home import fallback_agreement
+
+    h = make_home(tmp_path / "home")
+    name = unique_stream()
+
+    async def go() -> None:
+        async with nats_stream(name) as nc:
+            store = open_store(h.store_url)
+            log = open_log(h, store, witnesses=False)
+            stop = asyncio.Event()
+            feed = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
+            await feed.position()  # creates the stream the subscriber binds to
+            task = asyncio.create_task(feed.follow(stop, poll_s=0.01))
+            try:
+                sub = bus.Subscriber(
+                    nc, name, "g3", home_keys(h), subjects=f"{feed.root}.incident.*"
+                )
+                got: list[bus.Alert] = []
+                while len(got) < 2:  # i0 verified and confirmed
+                    got.extend(await sub.fetch(100, timeout=1.0))
+                writer = open_log(h, witnesses=False)
+                [i] = writer.append([entry(INCIDENT_TYPE, incident("late", "verified", NOW))])
+                writer.close()
+                more: list[bus.Alert] = []
+                while not more:
+                    more = await sub.fetch(100, timeout=1.0)
+                assert [x.payload["incident"] for x in got] == ["i0", "i0"]
+                assert [(x.index, x.payload["incident"]) for x in more] == [(i, "late")]
+                assert all(x.part == bus.PART_ENTRY for x in got + more)  # filter: no .cap
+                await sub.close()
+            finally:
+                stop.set()
+                await task
+                log.close()
+                store.dispose()
+
+    run(go())
+
+
+def test_cli_feed_publishes_and_reports(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from truceline.cli import app
+
+    h = make_home(tmp_path / "home")
+    name = unique_stream()
+
+    async def count() -> int:
+        nc = await bus.connect(require_nats())
+        try:
+            return len(await stream_messages(nc, name))
+        finally:
+            await nc.close()
+
+    async def drop() -> None:
+        async with nats_stream(name):
+            pass
+
+    try:
+        args = ["feed", "--home", str(h.root), "--nats", NATS_URL, "--stream", name]
+        first = CliRunner().invoke(app, args)
+        assert first.exit_code == 0, first.output
+        out = json.loads(first.output)
+        assert out["published"] == run(count()) > 0
+        second = json.loads(CliRunner().invoke(app, args).output)
+        assert second["published"] == 0 and second["next_index"] == out["next_index"]
+    finally:
+        run(drop())
+
+
+def test_unreachable_server_and_bad_names_are_clear_errors(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from truceline.cli import app
+
+    with pytest.raises(bus.BusError, match="nats://127.0.0.1:1"):
+        run(bus.connect("nats://127.0.0.1:1"))
+    h = make_home(tmp_path / "home")
+    r = CliRunner().invoke(app, ["feed", "--home", str(h.root), "--nats", "nats://127.0.0.1:1"])
+    assert r.exit_code == 2 and "cannot connect to NATS" in r.output
+    r = CliRunner().invoke(app, ["feed", "--home", str(tmp_path / "none")])
+    assert r.exit_code == 2 and "no log" in r.output
+    with pytest.raises(ValueError, match="prefix"):
+        bus.subject_root("o", "bad prefix")
+    with pytest.raises(ValueError, match="origin"):
+        bus.slug("///")
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_slug_is_one_subject_token(origin: str) -> None:
+    try:
+        s = bus.slug(origin)
+    except ValueError:
+        assert not any(c.isascii() and c.isalnum() for c in origin)
+        return
+    assert s and all(c.isascii() and (c.isalnum() or c in "_-") for c in s)
+    assert bus.stream_name(origin).startswith("TRUCELINE_")

@@ -211,7 +211,7 @@ class Subscriber:
         sub = await self._subscription()
         try:
             msgs = await sub.fetch(batch, timeout=timeout)
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):  # nats-py raises either when idle
             return []
         out = []
         for m in msgs:
