@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -71,6 +72,13 @@ def bench_sign(data: Path, workers: int) -> float:
     return dt
 
 
+def _cpu_all() -> float:
+    """CPU seconds of this process and of its finished children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def bench_ingest(data: Path, workers: int) -> None:
     from truceline.agreement.load import load_agreement_text
     from truceline.clock import FixedClock
@@ -83,16 +91,23 @@ def bench_ingest(data: Path, workers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "home"
         init_home(root, load_agreement_text(text), text, None, None, None, now)
+        cpu0 = _cpu_all()
         with Mission(Home(root), now, workers=workers if workers > 1 else 0) as mission:
             t = time.perf_counter()
             tally = mission.import_file("firms", data / FIRMS_2022, workers=workers)
             dt = time.perf_counter() - t
             size = mission.ledger.size
+        cpu = _cpu_all() - cpu0  # this process, the signing processes and the check pool
         total = tally.accepted + sum(tally.rejected.values())
         print(
             f"  end to end, {workers} process(es): {tally.accepted} accepted, "
             f"{sum(tally.rejected.values())} rejected of {total} rows in {dt:.2f} s "
-            f"({total / dt:.0f} rows/s); ledger size {size}"
+            f"({total / dt:.0f} rows/s); ledger size {size}; load average "
+            f"{os.getloadavg()[0]:.2f}"
+        )
+        print(
+            f"    CPU of all processes: {cpu:.1f} s ({cpu / total * 1e6:.0f} us/row); "
+            f"on 2 idle cores that is at least {cpu / 2:.1f} s"
         )
 
 
@@ -100,8 +115,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--only-import", action="store_true", help="just the end-to-end import")
     args = parser.parse_args()
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
+    if args.only_import:
+        bench_ingest(args.data, 2)
+        return
     bench_parse(args.data)
     print(f"FIRMS 2022 yearly file ({FIRMS_2022})")
     bench_sign(args.data, 1)

@@ -142,3 +142,33 @@ def _die(*args: object) -> None:
     import os
 
     os._exit(3)
+
+
+def test_signing_processes_run_ingests_stateless_check(data: Path) -> None:
+    """With the ingest key table, each Signed carries check_envelope's result, in 1 or 2
+    processes alike; a key the table lacks gives unknown_key, as ingest would say."""
+    from truceline.ingest.check import Checked, check_envelope, unpack
+    from truceline.ingest.reasons import Reason, Rejection
+
+    key = keys.generate()
+    kid = keys.key_id(key.public_key())
+    table = {kid: ("gw", keys.raw_public(key.public_key()))}
+    serial = list(
+        Gateway("gw", key, kid, 5).envelopes(FirmsAdapter().parse(data / VIIRS_DAY), table)
+    )
+    parallel = list(
+        Gateway("gw", key, kid, 5).import_file(
+            FirmsAdapter(), data / VIIRS_DAY, workers=2, check_keys=table
+        )
+    )
+    assert parallel == serial and len(serial) == 171
+    for s in serial:
+        assert isinstance(s, Signed)
+        got = unpack(s.envelope, s.checked)
+        assert isinstance(got, Checked) and got == check_envelope(s.envelope, table)
+        assert got.entry == s.envelope and got.sensor == "gw" and got.seq == s.seq
+    other = list(Gateway("gw", key, kid).envelopes(FirmsAdapter().parse(data / VIIRS_DAY), {}))
+    first = other[0]
+    assert isinstance(first, Signed)
+    rejected = unpack(first.envelope, first.checked)
+    assert isinstance(rejected, Rejection) and rejected.reason is Reason.unknown_key

@@ -136,3 +136,31 @@ def test_pool_protocol_round_trip() -> None:
     assert check_chunk([], -1, b"") == []
     with pytest.raises(Exception):  # noqa: B017 - an unknown version without its table
         check_chunk(raws[:1], 102, b"")
+
+
+def test_ingest_checked_equals_ingest(tmp_path: Any) -> None:
+    """Pre-checked envelopes (the import path) get the same results as a plain ingest,
+    and a key registered after the table was taken is tried again."""
+    from .conftest import make_world
+
+    results = []
+    for name in ("plain", "prechecked"):
+        w = make_world(tmp_path / name, f"sqlite:///{tmp_path / name}.db")  # has radar-1
+        table = w.ingestor.key_table()
+        w.register("radar-2")  # after the table was taken
+        raws = [
+            w.seal(obs(seq=1)),
+            w.seal(obs(seq=1)),  # replay
+            w.seal(obs(sensor="radar-2", seq=4), "radar-2"),
+            b"{oops",
+        ]
+        if name == "plain":
+            got = w.ingestor.ingest(raws)
+        else:
+            with pytest.raises(ValueError, match="checked: 1 results for 4 envelopes"):
+                w.ingestor.ingest_checked(raws, [check_envelope(raws[0], table)])
+            got = w.ingestor.ingest_checked(raws, [check_envelope(r, table) for r in raws])
+        results.append([(r.accepted, r.index, r.reason, r.field, r.seq) for r in got])
+        w.ingestor.close()
+    assert results[0] == results[1]
+    assert [r[0] for r in results[0]] == [True, False, True, False]

@@ -11,6 +11,12 @@ row; a row that is a RowError leaves a gap, which is harmless (a reuse would be 
 replay). Because seq is a function of the row, several processes can sign one file
 (`import_file(..., workers=2)`) and give the same bytes as one: Ed25519 is
 deterministic and the payload is RFC 8785 canonical JSON (`codec.records.seal`).
+
+Given the ingest key table (`check_keys`), each signing process also runs ingest's
+stateless check (`ingest.check.check_envelope`: signature, canonical form, schema) on the
+envelope it just made, so a file import is parse -> sign -> check in the signing
+processes and only the stateful checks and the durable append in the ingesting one
+(`Ingestor.ingest_checked`): no second round trip through a check pool.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from truceline.adapters.base import Adapter, Counts, Parsed, RowError
 from truceline.codec.keys import parse_private_key, private_key_b64
 from truceline.codec.records import seal
+from truceline.ingest.check import KeyTable, check_envelope, pack
 from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE, Observation
 from truceline.registry.model import SENSOR_ID_PATTERN
 
@@ -42,6 +49,7 @@ class Signed:
     row: int
     seq: int
     envelope: bytes
+    checked: Any = None  # ingest's packed stateless check (`check.pack`), when asked for
 
 
 class Gateway:
@@ -72,8 +80,12 @@ class Gateway:
             raise ValueError(f"envelope: {len(envelope)} bytes, above {MAX_ENVELOPE_BYTES}")
         return envelope
 
-    def envelopes(self, parsed: Iterable[Parsed]) -> Iterator[Signed | RowError]:
-        """Sign the Rows of one file in order; RowErrors pass through (and take no seq)."""
+    def envelopes(
+        self, parsed: Iterable[Parsed], check_keys: KeyTable | None = None
+    ) -> Iterator[Signed | RowError]:
+        """Sign the Rows of one file in order; RowErrors pass through (and take no seq).
+
+        With `check_keys`, each Signed also carries ingest's stateless check of it."""
         base = self.next_seq
         for item in parsed:
             seq = base + item.row
@@ -81,14 +93,26 @@ class Gateway:
             if isinstance(item, RowError):
                 yield item
             else:
-                yield _sized(item.row, seq, self.seal_row(item.observation, seq))
+                signed = _sized(item.row, seq, self.seal_row(item.observation, seq))
+                if check_keys is not None and isinstance(signed, Signed):
+                    raw = signed.envelope
+                    checked = pack(raw, check_envelope(raw, check_keys))
+                    signed = Signed(signed.row, signed.seq, raw, checked)
+                yield signed
 
     def import_file(
-        self, adapter: Adapter, path: Path, workers: int = 1
+        self,
+        adapter: Adapter,
+        path: Path,
+        workers: int = 1,
+        check_keys: KeyTable | None = None,
     ) -> Iterator[Signed | RowError]:
-        """Parse and sign one file, on `workers` processes; `adapter.counts` is the total."""
+        """Parse and sign one file, on `workers` processes; `adapter.counts` is the total.
+
+        `check_keys` (ingest's key table): also run ingest's stateless check in the signing
+        processes; each Signed then carries it (`Signed.checked`)."""
         if workers <= 1:
-            yield from self.envelopes(adapter.parse(path))
+            yield from self.envelopes(adapter.parse(path), check_keys)
             return
         base = self.next_seq
         # forkserver, not fork: the caller may hold threads (ledger fsync, DB pools) that a
@@ -96,7 +120,8 @@ class Gateway:
         ctx = multiprocessing.get_context("forkserver")
         queues = [ctx.Queue(QUEUE_DEPTH) for _ in range(workers)]
         seed = private_key_b64(self.private_key)
-        args = (type(adapter), Path(path), workers, seed, self.keyid, self.sensor_id, base)
+        table = dict(check_keys) if check_keys is not None else None
+        args = (type(adapter), Path(path), workers, seed, self.keyid, self.sensor_id, base, table)
         procs = [
             ctx.Process(target=_work, args=(*args, k, queues[k]), daemon=True)
             for k in range(workers)
@@ -131,6 +156,7 @@ def _work(
     keyid: str,
     sensor_id: str,
     base: int,
+    check_keys: KeyTable | None,
     share: int,
     queue: Any,
 ) -> None:
@@ -139,7 +165,8 @@ def _work(
         gateway = Gateway(sensor_id, parse_private_key(seed.encode("ascii")), keyid, base)
         adapter = adapter_cls()
         chunk: list[Signed | RowError] = []
-        for item in gateway.envelopes(adapter.parse(path, share=(share, workers))):
+        parsed = adapter.parse(path, share=(share, workers))
+        for item in gateway.envelopes(parsed, check_keys):
             chunk.append(item)
             if len(chunk) >= CHUNK:
                 queue.put(("items", chunk))

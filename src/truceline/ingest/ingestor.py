@@ -199,6 +199,27 @@ class Ingestor:
         finally:
             batches.close()  # releases the lock now, not when the generator is collected
 
+    def ingest_checked(
+        self,
+        envelopes: Sequence[bytes],
+        checked: Sequence[Checked | Rejection],
+        source: str = "",
+    ) -> list[Result]:
+        """`ingest` for envelopes whose stateless checks already ran (`check_envelope`
+        against `key_table()`), e.g. in the import gateway's signing processes; only the
+        stateful checks and the durable append run here.
+
+        For in-process callers that ran `check_envelope` themselves: the results are
+        trusted. Keys registered since the table was taken are tried again (unknown_key
+        ones are re-checked), as in `ingest_batches`."""
+        if len(envelopes) != len(checked):
+            raise ValueError(f"checked: {len(checked)} results for {len(envelopes)} envelopes")
+        raws = [bytes(e) for e in envelopes]
+        with self._mu, _file_lock(self.lock_path):
+            self._catch_up()
+            results = self._recheck_unknown(raws, list(checked))
+            return self._stateful(raws, results, source)
+
     def ingest_batches(
         self, batches: Iterable[Sequence[bytes]], source: str = ""
     ) -> Generator[list[Result], None, None]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from truceline.clock import Clock, SystemClock
 from truceline.ingest import home as mh
+from truceline.ingest.check import Checked, unpack
 from truceline.ingest.formats import split_envelopes
 from truceline.ingest.ingestor import DEFAULT_SKEW_S, Ingestor, Result
 from truceline.ingest.reasons import Reason, Rejection
@@ -135,15 +136,17 @@ class Mission:
         gateway = Gateway(mh.GATEWAY_SENSOR, key, kid, start)
         tally = Tally()
         envelopes: list[bytes] = []
+        checked: list[Checked | Rejection] = []
         row_errors: list[tuple[bytes, Rejection]] = []
         source = str(path)
 
         def flush() -> None:
             if envelopes:
-                tally.add(self.ingestor.ingest(envelopes, source))
+                tally.add(self.ingestor.ingest_checked(envelopes, checked, source))
                 if progress:
                     progress(len(envelopes))
                 envelopes.clear()
+                checked.clear()
             if row_errors:
                 self.ingestor.quarantine.add(row_errors, self.clock.now(), source)
                 tally.count(Reason.bad_row, len(row_errors))
@@ -151,7 +154,13 @@ class Mission:
                     progress(len(row_errors))
                 row_errors.clear()
 
-        for item in gateway.import_file(adapter_cls(), Path(path), workers=workers):
+        # the signing processes also run the stateless checks (signature, canonical form,
+        # schema) against the current key table: this process only merges, runs the
+        # stateful checks and appends
+        items = gateway.import_file(
+            adapter_cls(), Path(path), workers=workers, check_keys=self.ingestor.key_table()
+        )
+        for item in items:
             if isinstance(item, RowError):
                 row_errors.append(
                     (
@@ -161,6 +170,7 @@ class Mission:
                 )
             else:
                 envelopes.append(item.envelope)
+                checked.append(unpack(item.envelope, item.checked))
             if len(envelopes) + len(row_errors) >= batch:
                 flush()
         flush()
