@@ -137,13 +137,14 @@ from truceline.publication.xml import validate  # noqa: E402
 from truceline.store.base import open_store  # noqa: E402
 
 
-def expected(h: Home, origin_feed: Feed) -> list[str]:
+def expected(h: Home, _feed: Feed | None = None) -> list[str]:
     """The msg ids the feed must publish for the whole log, in order (then the checkpoint)."""
+    from truceline.adjudication.home import fallback_agreement
+
     log = open_log(h, witnesses=False)
     try:
-        probe = Feed(
-            log, origin_feed.store, origin_feed.nc, log.origin, fallback=origin_feed.fallback
-        )
+        # `messages` needs neither the store nor the connection.
+        probe = Feed(log, None, None, log.origin, fallback=fallback_agreement(h))  # type: ignore[arg-type]
         ids = [m.id for i, e in log.scan() for m in probe.messages(i, e)]
         return [*ids, bus.checkpoint_msg_id(log.origin, log.size)]
     finally:

@@ -20,11 +20,13 @@ with the same id inside the stream's duplicate window.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import nats
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -89,15 +91,32 @@ def checkpoint_msg_id(origin: str, size: int) -> str:
 
 
 async def connect(url: str) -> Client:
-    """A NATS connection, or BusError naming the URL (no silent retry loop at start)."""
+    """A NATS connection, or BusError naming the URL.
+
+    A first TCP probe fails fast when nobody listens (nats-py would retry the initial
+    connection as it retries reconnects); once connected, the client rides out a server
+    restart of up to ~30 s.
+    """
+    parsed = urlsplit(url)
     try:
+        host, port = parsed.hostname or "127.0.0.1", parsed.port or 4222
+    except ValueError as exc:
+        raise BusError(f"--nats {url}: not a nats://host:port URL ({exc})") from exc
+    try:
+        await asyncio.wait_for(_probe(host, port), timeout=3)
         return await nats.connect(
-            url, connect_timeout=3, max_reconnect_attempts=3, allow_reconnect=True
+            url, connect_timeout=3, max_reconnect_attempts=30, reconnect_time_wait=1
         )
     except Exception as exc:  # nats raises several unrelated types for "nobody there"
         raise BusError(
             f"--nats {url}: cannot connect to NATS ({type(exc).__name__}: {exc})"
         ) from exc
+
+
+async def _probe(host: str, port: int) -> None:
+    _, writer = await asyncio.open_connection(host, port)
+    writer.close()
+    await writer.wait_closed()
 
 
 async def ensure_stream(
