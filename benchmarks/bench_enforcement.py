@@ -234,16 +234,20 @@ def main() -> None:
 
     def feed() -> None:
         start = time.perf_counter()
-        for n in range(0, len(envelopes), args.batch):
-            due = start + n / args.rate
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            batch = envelopes[n : n + args.batch]
-            idx = ledger.append(batch)
+        # Group commit, as ingest does: each append takes every observation due by now
+        # (at most --batch), so a slow fsync grows the next batch instead of the backlog.
+        n = 0
+        while n < len(envelopes):
+            due = min(len(envelopes), n + args.batch)
+            due = min(due, max(n + 1, int((time.perf_counter() - start) * args.rate)))
+            idx = ledger.append(envelopes[n:due])
             now = time.perf_counter()
             for i in idx:
                 accepted[i] = now
+            n = due
+            pause = start + n / args.rate - now
+            if pause > 0:
+                time.sleep(pause)
         done.set()
 
     latencies: list[float] = []
@@ -253,6 +257,8 @@ def main() -> None:
     run_start = time.perf_counter()
     feeder.start()
     now_event = None
+    first_breach: dict[str, int] = {}  # incident -> ledger index of its corroborating entry
+    scanned = 0
     while True:
         finished = done.is_set()
         t = time.perf_counter()
@@ -266,20 +272,23 @@ def main() -> None:
             appended_at = time.perf_counter()
             derive_s.append(appended_at - t)
             entries = ledger.read(indices[0], indices[-1] + 1) if indices else []
-            state = None
             for entry in entries:
                 ptype, obj, _ = open_record(entry)
                 if ptype != ENFORCEMENT_TYPE or obj["event"] != "countdown_started":
                     continue
-                state = state or app.state(now_event)
+                # The corroborating observation: the entry that caused the incident's first
+                # breach-state transition (the stream records each transition's cause;
+                # asking the appender's derived state here would cost a derive per pass).
                 trigger = obj["detail"]["incidents"][-1]
-                first = next(
-                    tr
-                    for _, tr in state.incidents[trigger].transitions
-                    if tr.state in BREACH_STATES
-                )
-                corroborating = max(first.evidence)
-                if corroborating in accepted:
+                corroborating = first_breach.get(trigger)
+                if corroborating is None:
+                    for k in range(scanned, len(stream.engine.emitted)):
+                        tr = stream.engine.emitted[k]
+                        if tr.state in BREACH_STATES and tr.incident not in first_breach:
+                            first_breach[tr.incident] = stream.triggers[k]
+                    scanned = len(stream.engine.emitted)
+                    corroborating = first_breach.get(trigger)
+                if corroborating is not None and corroborating in accepted:
                     latencies.append(appended_at - accepted[corroborating])
         if finished:
             break

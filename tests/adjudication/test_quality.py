@@ -68,3 +68,19 @@ def test_stream_equals_batch_on_a_simulated_day(tmp_path: Path) -> None:
     assert len(streamed) > 10 and any(r.state is State.verified for r in streamed)
     assert [r.model_dump() for r in streamed] == [r.model_dump() for r in engine.emitted]
     assert stream.engine.members() == engine.members()
+
+
+def test_chunked_stream_equals_batch_on_a_simulated_day(tmp_path: Path) -> None:
+    """The stream fuses a chunk of entries at once (one projection, one vectorised
+    candidate search): chunks of any size give the batch's verdicts and memberships."""
+    out = simulate(tmp_path, "spoofing", 107, 0.5)
+    engine, _, items, sensors = run(out)
+    agreement, _, _ = load(out)
+    for size in (7, 256):
+        stream = StreamAdjudicator(agreement, ref(agreement), {})
+        streamed = []
+        for k in range(0, len(items), size):
+            streamed.extend(stream.observe_many(items[k : k + size], sensors))
+        assert len(streamed) > 10 and any(r.state is State.verified for r in streamed)
+        assert [r.model_dump() for r in streamed] == [r.model_dump() for r in engine.emitted]
+        assert stream.engine.members() == engine.members()

@@ -103,7 +103,7 @@ class StreamAdjudicator:
                 run.append((index, record))
                 k += 1
             if run:
-                out.extend(self._observe_run(run, infos))
+                out.extend(self.observe_many(run, infos))
                 continue
             index, record, _ = items[k]
             k += 1
@@ -143,16 +143,20 @@ class StreamAdjudicator:
             return index, dispute, None
         return None
 
-    def _observe_run(
+    def observe_many(
         self, run: list[tuple[int, Observation]], infos: Mapping[str, SensorInfo]
     ) -> list[IncidentTransition]:
         table = build_table(run, infos, self.engine.frame)
+        rows = rows_of(table, self.engine.frame)
+        # The rows' association points, exactly as the batch's `side_points` builds them;
+        # candidates depend on points and times only, so the whole run is searched at once.
+        links = self.index.candidates_many(
+            len(self.engine.rows),
+            [(row.t, sorted(association_points(row).items())) for row in rows],
+        )
         out: list[IncidentTransition] = []
-        for row in rows_of(table, self.engine.frame):
-            r = len(self.engine.rows)
-            # The row's association points, exactly as the batch's `side_points` builds them.
-            points = sorted(association_points(row).items())
-            found = self.engine.add(row, self.index.candidates(r, row.t, points))
+        for row, candidates in zip(rows, links, strict=True):
+            found = self.engine.add(row, candidates)
             self.triggers.extend([row.index] * len(found))
             out.extend(found)
         return out
@@ -160,7 +164,7 @@ class StreamAdjudicator:
     def observe(self, index: int, obs: Observation, info: SensorInfo) -> list[IncidentTransition]:
         """One observation (already known to be logged at `index` by a registered sensor;
         the caller keeps `size`, as when feeding the engine beside another reader)."""
-        return self._observe_run([(index, obs)], {obs.sensor: info})
+        return self.observe_many([(index, obs)], {obs.sensor: info})
 
     def follow(
         self,

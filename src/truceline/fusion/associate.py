@@ -33,7 +33,7 @@ Both score candidates with the same vectorised function.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +54,7 @@ _NON_DETECTION = np.array([KIND_CODE[k] for k in NON_DETECTION_KINDS], dtype=np.
 # Point columns: x, y, sigma, then for bearing reports sx, sy, bearing, lo, hi (NaN
 # otherwise), then the other end of a radar track: x, y, sigma (NaN otherwise).
 NCOL = 11
+_Entry = tuple[int, float, tuple[float, ...]]
 
 
 @dataclass(frozen=True)
@@ -216,10 +217,10 @@ class StreamIndex:
         self.gate = gate
         self.cell = gate.max_radius_m
         self.newest = -np.inf
-        self._grid: list[dict[tuple[int, int], list[tuple[int, float, tuple[float, ...]]]]] = [
-            defaultdict(list),
-            defaultdict(list),
-        ]
+        # Per side and cell: the event times, ascending, and the (row, t, point) entries in
+        # the same order, so a query looks only at the window's slice (the cell keeps
+        # `window + lateness` of event time, mostly out of the window).
+        self._grid: list[dict[tuple[int, int], tuple[list[float], list[_Entry]]]] = [{}, {}]
         self._added = 0
 
     def candidates(
@@ -227,40 +228,71 @@ class StreamIndex:
     ) -> list[tuple[int, int]]:
         """Register row `row` (event time t) with its (side, point columns); return its
         candidate (side, earlier row) pairs in the batch's order."""
+        return self.candidates_many(row, [(t, points)])[0]
+
+    def candidates_many(
+        self, first: int, rows: list[tuple[float, list[tuple[int, tuple[float, ...]]]]]
+    ) -> list[list[tuple[int, int]]]:
+        """`candidates` for consecutive rows first, first + 1, ... (each with its event time
+        and points), with the same result as one call per row: each row sees the rows
+        before it, those of this call included. The pairs are scored in one vectorised
+        call for all the rows (numpy's per-call cost dominates small calls)."""
         gate = self.gate
-        late = t < self.newest - gate.lateness_s
-        self.newest = max(self.newest, t)
-        if late:
-            return []
-        found: list[tuple[int, int]] = []
         box = gate.max_radius_m * (1 + 1e-9)
-        for side, pt in points:
-            grid = self._grid[side]
-            x, y = pt[0], pt[1]
-            cx, cy = int(np.floor(x / self.cell)), int(np.floor(y / self.cell))
-            cands = [
-                c
-                for gx in (cx - 1, cx, cx + 1)
-                for gy in (cy - 1, cy, cy + 1)
-                for c in grid.get((gx, gy), ())
-                if abs(t - c[1]) <= gate.window_s
-                and abs(x - c[2][0]) <= box
-                and abs(y - c[2][1]) <= box
-            ]
-            if cands:
-                mine = np.tile(np.asarray(pt, dtype=float), (len(cands), 1))
-                theirs = np.array([c[2] for c in cands], dtype=float)
-                s = gate.score(mine, theirs)
-                ok = np.flatnonzero(s <= 1.0)
-                if ok.size:
-                    idx = np.array([c[0] for c in cands])
-                    order = np.lexsort((idx[ok], s[ok]))
-                    found.extend((side, int(idx[ok[k]])) for k in order)
-            grid[(cx, cy)].append((row, t, pt))
-        self._added += 1
-        if self._added % 4096 == 0:
-            self._evict()
-        return found
+        # (row offset, side, own point, candidate entries) per queried side.
+        queries: list[tuple[int, int, tuple[float, ...], list[_Entry]]] = []
+        for k, (t, points) in enumerate(rows):
+            late = t < self.newest - gate.lateness_s
+            self.newest = max(self.newest, t)
+            if late:
+                continue
+            for side, pt in points:
+                grid = self._grid[side]
+                x, y = pt[0], pt[1]
+                cx, cy = math.floor(x / self.cell), math.floor(y / self.cell)
+                # A slice a hair wider than the window; the exact test below decides. The
+                # candidates' order does not matter: they are ranked by (score, row) below.
+                lo_t, hi_t = t - gate.window_s - 1.0, t + gate.window_s + 1.0
+                cands = []
+                for gx in (cx - 1, cx, cx + 1):
+                    for gy in (cy - 1, cy, cy + 1):
+                        found_cell = grid.get((gx, gy))
+                        if found_cell is None:
+                            continue
+                        ts, entries = found_cell
+                        for c in entries[bisect_left(ts, lo_t) : bisect_right(ts, hi_t)]:
+                            if (
+                                abs(t - c[1]) <= gate.window_s
+                                and abs(x - c[2][0]) <= box
+                                and abs(y - c[2][1]) <= box
+                            ):
+                                cands.append(c)
+                if cands:
+                    queries.append((k, side, pt, cands))
+                ts, entries = grid.setdefault((cx, cy), ([], []))
+                at = bisect_right(ts, t)
+                ts.insert(at, t)
+                entries.insert(at, (first + k, t, pt))
+            self._added += 1
+            if self._added % 4096 == 0:
+                self._evict()
+        out: list[list[tuple[int, int]]] = [[] for _ in rows]
+        if not queries:
+            return out
+        counts = [len(q[3]) for q in queries]
+        mine = np.repeat(np.array([q[2] for q in queries], dtype=float), counts, axis=0)
+        theirs = np.array([c[2] for q in queries for c in q[3]], dtype=float)
+        idx_all = np.array([c[0] for q in queries for c in q[3]], dtype=np.int64)
+        s_all = gate.score(mine, theirs)
+        at = 0
+        for (k, side, _, _cands), n in zip(queries, counts, strict=True):
+            s, idx = s_all[at : at + n], idx_all[at : at + n]
+            at += n
+            ok = np.flatnonzero(s <= 1.0)
+            if ok.size:
+                order = np.lexsort((idx[ok], s[ok]))
+                out[k].extend((side, int(idx[ok[o]])) for o in order)
+        return out
 
     def add(self, row: int, t: float, points: list[tuple[int, tuple[float, ...]]]) -> list[int]:
         """The best candidate per side (pairwise association only)."""
@@ -276,11 +308,12 @@ class StreamIndex:
         horizon = self.newest - self.gate.lateness_s - self.gate.window_s
         for grid in self._grid:
             for key in list(grid):
-                kept = [c for c in grid[key] if c[1] >= horizon]
-                if kept:
-                    grid[key] = kept
-                else:
+                ts, entries = grid[key]
+                cut = bisect_left(ts, horizon)
+                if cut == len(ts):
                     del grid[key]
+                elif cut:
+                    grid[key] = (ts[cut:], entries[cut:])
 
 
 def row_points(table: EvidenceTable, row: int) -> list[tuple[int, tuple[float, ...]]]:
