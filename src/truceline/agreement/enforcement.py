@@ -25,7 +25,9 @@ class BlockKind(StrEnum):
 class Voter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(description="a party, guarantor or council member id with a registered key")
-    weight: float = Field(default=1.0, gt=0, description="for qualified majorities, e.g. population")
+    weight: float = Field(
+        default=1.0, gt=0, description="for qualified majorities, e.g. population"
+    )
     veto: bool = Field(default=False, description="a veto holder, for reverse_veto")
 
 
@@ -41,7 +43,9 @@ class BlockRule(BaseModel):
     cutoff_midnight_utc: bool = Field(
         default=True, description="the deadline falls at 00:00 UTC after the window, as in 2231"
     )
-    exclude_accused: bool = Field(default=True, description="the accused party's votes are left out")
+    exclude_accused: bool = Field(
+        default=True, description="the accused party's votes are left out"
+    )
 
     @model_validator(mode="after")
     def _majority_for_reverse_veto(self) -> BlockRule:
@@ -103,7 +107,9 @@ class PlaybookStep(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     action: StepAction
-    to: list[str] = Field(default_factory=list, description="recipients: party, guarantor, team ids")
+    to: list[str] = Field(
+        default_factory=list, description="recipients: party, guarantor, team ids"
+    )
     deadline_hours: float = Field(default=24, gt=0)
     escalate_to: list[str] = Field(default_factory=list, description="who is told if it is missed")
 

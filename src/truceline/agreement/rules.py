@@ -23,7 +23,9 @@ class ProhibitedAct(BaseModel):
     id: str = Field(description="cited in verdicts, like an article number")
     act: Act
     description: str = ""
-    zones: list[str] = Field(default_factory=list, description="zone ids, for zone acts; empty = all")
+    zones: list[str] = Field(
+        default_factory=list, description="zone ids, for zone acts; empty = all"
+    )
     weapon_classes: list[WeaponClass] = Field(
         default_factory=list, description="empty = every class"
     )
