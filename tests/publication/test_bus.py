@@ -71,12 +71,14 @@ def make_home(root: Path, store_url: str | None = None, incidents: int = 1) -> H
     ledger = create_ledger(h, f"test.example/bus-{uuid.uuid4().hex[:10]}")
     try:
         ledger.append([b"not a sealed record: the feed skips it"])
+        records = []
         for n in range(incidents):
             at = T0 + timedelta(minutes=n)
-            ledger.append([entry(INCIDENT_TYPE, incident(f"i{n}", "verified", at, grade="fair"))])
-            ledger.append(
-                [entry(INCIDENT_TYPE, incident(f"i{n}", "confirmed", at + timedelta(hours=1)))]
+            records.append(entry(INCIDENT_TYPE, incident(f"i{n}", "verified", at, grade="fair")))
+            records.append(
+                entry(INCIDENT_TYPE, incident(f"i{n}", "confirmed", at + timedelta(hours=1)))
             )
+        ledger.append(records)
         vote = {
             "case": "sanctions-party-a-x",
             "voter": "g1",
