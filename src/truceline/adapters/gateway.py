@@ -51,6 +51,11 @@ class Signed:
     envelope: bytes
     checked: Any = None  # ingest's packed stateless check (`check.pack`), when asked for
 
+    def __reduce__(self) -> tuple[type[Signed], tuple[int, int, bytes, Any]]:
+        # the default for a frozen slots dataclass goes through dataclasses.fields() per
+        # object, which cost the merging process more than the rest of the import
+        return (Signed, (self.row, self.seq, self.envelope, self.checked))
+
 
 class Gateway:
     def __init__(
