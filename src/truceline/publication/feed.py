@@ -120,8 +120,8 @@ def _enforcement_alert(ev: enf.EnforcementEvent, agreement_id: str, sender: str)
         )
     )
     root = etree.fromstring(xml)
-    for area in root.iter(f"{{{cap.CAP_NS}}}area"):
-        area.getparent().remove(area)  # type: ignore[union-attr]
+    for area in list(root.iter(f"{{{cap.CAP_NS}}}area")):
+        area.getparent().remove(area)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
