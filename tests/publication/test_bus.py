@@ -32,6 +32,7 @@ from truceline.enforcement.records import VOTE_TYPE
 from truceline.ingest.home import create_ledger, open_ledger
 from truceline.mission.home import Home
 from truceline.publication import bus
+from truceline.registry.model import SENSOR_TYPE, Revoke, event_json
 
 NATS_URL = os.environ.get("TRUCELINE_NATS_URL", bus.DEFAULT_URL)
 NOW = T0 + timedelta(days=1)
@@ -79,6 +80,8 @@ def make_home(root: Path, store_url: str | None = None, incidents: int = 1) -> H
                 entry(INCIDENT_TYPE, incident(f"i{n}", "confirmed", at + timedelta(hours=1)))
             )
         ledger.append(records)
+        revoke = Revoke(effective_at=T0, sensor_id="radar-1", reason="lost")
+        ledger.append([entry(SENSOR_TYPE, event_json(revoke))])
         vote = {
             "case": "sanctions-party-a-x",
             "voter": "g1",
@@ -189,6 +192,9 @@ def test_every_relevant_entry_once_in_order_verified(
                 assert f"{root}.incident.verified" in subjects
                 assert f"{root}.incident.confirmed.cap" in subjects
                 assert f"{root}.party.vote" in subjects
+                assert f"{root}.sensor" in subjects
+                # A CAP alert carries the signers of the entry it renders (checked by hash).
+                assert all(a.signed_by for a in got if a.part == bus.PART_CAP)
                 assert f"{root}.enforcement.countdown_started" in subjects
                 assert f"{root}.enforcement.countdown_started.cap" in subjects
                 assert subjects[-1] == f"{root}.checkpoint"
@@ -466,3 +472,15 @@ def test_slug_is_one_subject_token(origin: str) -> None:
         return
     assert s and all(c.isascii() and (c.isalnum() or c in "_-") for c in s)
     assert bus.stream_name(origin).startswith("TRUCELINE_")
+
+
+def test_a_stream_of_other_subjects_is_refused() -> None:
+    name = unique_stream()
+
+    async def go() -> None:
+        async with nats_stream(name) as nc:
+            await bus.ensure_stream(nc, name, f"t{name.lower()}.a", 60)
+            with pytest.raises(bus.BusError, match=f"--stream {name}: exists with subjects"):
+                await bus.ensure_stream(nc, name, f"t{name.lower()}.b", 60)
+
+    run(go())

@@ -125,9 +125,15 @@ async def ensure_stream(
     """The stream holding `root.>`, created if missing (file storage: it survives restarts)."""
     jsm = nc.jsm()
     try:
-        return await jsm.stream_info(name)
+        info = await jsm.stream_info(name)
     except NotFoundError:
-        pass
+        info = None
+    if info is not None:
+        if f"{root}.>" not in (info.config.subjects or []):
+            raise BusError(
+                f"--stream {name}: exists with subjects {info.config.subjects}, not {root}.>"
+            )
+        return info
     return await jsm.add_stream(
         api.StreamConfig(
             name=name,
@@ -184,6 +190,7 @@ class Subscriber:
     rejected: list[Rejected] = field(default_factory=list)
     _sub: Any = None
     _unacked: Msg | None = None
+    _entries: dict[int, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     async def _subscription(self) -> Any:
         if self._sub is not None:
@@ -259,9 +266,14 @@ class Subscriber:
             return Alert(m.subject, part, None, None, text, m.data, stream_seq=seq)
         index = int(h[H_INDEX])
         if part == PART_CAP:
-            # The CAP rendering is not signed: it names the entry it renders by hash, and
-            # that entry (delivered just before it) is what a party acts on.
-            return Alert(m.subject, part, index, h.get(H_TYPE), m.data, m.data, stream_seq=seq)
+            # The CAP rendering is not signed: it names the entry it renders by hash. When
+            # that entry came through this subscriber (just before it), the hash must match
+            # and the alert carries the entry's signers; otherwise `signed_by` stays empty.
+            seen = self._entries.get(index)
+            if seen is not None and seen[0] != h.get(H_SHA256):
+                raise ValueError(f"header {H_SHA256}: does not match entry {index} as received")
+            signers = seen[1] if seen is not None else ()
+            return Alert(m.subject, part, index, h.get(H_TYPE), m.data, m.data, signers, None, seq)
         if part != PART_ENTRY:
             raise ValueError(f"header {H_PART}: {part!r} is not entry, cap or checkpoint")
         env = dsse.Envelope.from_json(m.data)
@@ -279,6 +291,9 @@ class Subscriber:
             if p.index != index:
                 raise ValueError(f"proof: for index {p.index}, message says {index}")
             tlog_proof.verify(p, m.data, self.log_key)
+        if len(self._entries) >= 4096:
+            self._entries.clear()  # only the entry just before its CAP is ever looked up
+        self._entries[index] = (entry_sha256(m.data), signed_by)
         return Alert(
             m.subject,
             part,
