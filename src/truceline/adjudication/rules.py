@@ -21,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import shapely
-from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from truceline.agreement.geography import ZoneKind
@@ -30,6 +28,7 @@ from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Act, ProhibitedAct
 from truceline.fusion.attribute import Attributor, project
 from truceline.fusion.base import Frame
+from truceline.fusion.cells import CellLookup
 from truceline.observation import Kind, WeaponClass
 
 IMPACT_KINDS = frozenset(
@@ -65,10 +64,10 @@ class RuleBook:
             for s in geo.protected_sites
         ]
         self.withdrawal = {w.weapon_class: w.distance_km * 1000.0 for w in geo.withdrawal}
-        for geom in (
-            [g for _, g in self.zones.values()] + [g for g, _ in self.corridors] + self.sites
-        ):
-            shapely.prepare(geom)
+        # Per geometry, cell-cached point queries (the same answers as shapely's, cheaper).
+        self._zone_cells = {zid: CellLookup(g) for zid, (_, g) in self.zones.items()}
+        self._corridor_cells = [(CellLookup(g), windows) for g, windows in self.corridors]
+        self._site_cells = [CellLookup(g) for g in self.sites]
 
     def breached(self, facts: Facts) -> list[str]:
         """Ids of the prohibited acts the incident breaches, in the agreement's order."""
@@ -85,8 +84,8 @@ class RuleBook:
     def _in_zones(self, act: ProhibitedAct, x: float, y: float, only: ZoneKind | None) -> bool:
         ids = act.zones or list(self.zones)
         for zid in ids:
-            kind, geom = self.zones[zid]
-            if (only is None or kind is only) and shapely.contains_xy(geom, x, y):
+            kind, _ = self.zones[zid]
+            if (only is None or kind is only) and self._zone_cells[zid].contains(x, y):
                 return True
         return False
 
@@ -106,13 +105,12 @@ class RuleBook:
                     return False
                 when = datetime.fromtimestamp(f.t, UTC)
                 return any(
-                    shapely.contains_xy(geom, *impact) and any(w.contains(when) for w in windows)
-                    for geom, windows in self.corridors
+                    cells.contains(*impact) and any(w.contains(when) for w in windows)
+                    for cells, windows in self._corridor_cells
                 )
             case Act.protected_site_attack:
                 return impact is not None and any(
-                    shapely.contains_xy(g, *impact) or g.distance(Point(*impact)) == 0
-                    for g in self.sites
+                    cells.covers(*impact) for cells in self._site_cells
                 )
             case Act.weapon_in_withdrawal_zone:
                 # A heavy weapon seen parked, or located by its own fire (the origin).

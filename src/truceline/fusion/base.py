@@ -216,6 +216,9 @@ def build_table(
             # A track drawn from origin to impact.
             (olons[r], olats[r]), (lons[r], lats[r]) = geom.coordinates
             cols["osigma"][r] = obs.uncertainty_m
+        elif geom.type == "Point":
+            # The point itself (what `obs.lonlat` gives, without building a shapely geometry).
+            lons[r], lats[r] = geom.coordinates[0], geom.coordinates[1]
         else:
             lons[r], lats[r] = obs.lonlat
         if a.origin is not None:
