@@ -484,3 +484,52 @@ def test_a_stream_of_other_subjects_is_refused() -> None:
                 await bus.ensure_stream(nc, name, f"t{name.lower()}.b", 60)
 
     run(go())
+
+
+def test_follow_rides_out_a_lost_puback(tmp_path: Path) -> None:
+    """A PubAck that never came (the message was stored): the follower retries the pass
+    and the stream still holds each message once, the same bytes as an unbroken run."""
+    import nats.errors
+
+    from truceline.adjudication.home import fallback_agreement
+
+    h = make_home(tmp_path / "home", incidents=4)
+    name = unique_stream()
+    want = expected(h)
+
+    async def go() -> None:
+        async with nats_stream(name) as nc:
+            store = open_store(h.store_url)
+            log = open_log(h, store, witnesses=False)
+            stop = asyncio.Event()
+            acks: list[str] = []
+
+            def lose_some(m: Any) -> None:
+                acks.append(m.id)
+                if len(acks) in (3, 8):  # an incident's CAP, then an entry
+                    raise nats.errors.TimeoutError
+                if m.id == want[-1]:
+                    stop.set()
+
+            feed = Feed(
+                log,
+                store,
+                nc,
+                log.origin,
+                stream=name,
+                after_ack=lose_some,
+                fallback=fallback_agreement(h),
+            )
+            try:
+                await asyncio.wait_for(feed.follow(stop, poll_s=0.01, retry_s=0.01), 30)
+                got = await stream_messages(nc, name)
+                assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
+                assert feed.duplicates == 0
+                clean = Feed(log, store, nc, log.origin, fallback=fallback_agreement(h))
+                rendered = {m.id: m.data for i, e in log.scan() for m in clean.messages(i, e)}
+                assert all(rendered[hd[bus.H_MSG_ID]] == data for _, data, hd in got[:-1])
+            finally:
+                log.close()
+                store.dispose()
+
+    run(go())

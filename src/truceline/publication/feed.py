@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import nats.errors
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from lxml import etree
 from nats.aio.client import Client
@@ -43,6 +45,8 @@ from truceline.observation import OBSERVATION_TYPE
 from truceline.publication import bus, cap
 from truceline.registry.model import SENSOR_TYPE
 from truceline.store.base import Base
+
+log = logging.getLogger(__name__)
 
 # Payload type -> fixed subject tail; incidents and enforcement add their state/event.
 _FIXED = {
@@ -376,10 +380,27 @@ class Feed:
         refresh = getattr(self.ledger, "refresh", None)
         return int(refresh()) if refresh is not None else self.ledger.size
 
-    async def follow(self, stop: asyncio.Event, poll_s: float = 0.05) -> None:
-        """Publish, then keep publishing as the log grows, until `stop` is set."""
+    def _forget(self) -> None:
+        """Drop what was learned from the log: the next pass re-primes from its position."""
+        self._agreements.clear()
+        self._refs.clear()
+        self._learned = 0
+
+    async def follow(self, stop: asyncio.Event, poll_s: float = 0.05, retry_s: float = 1.0) -> None:
+        """Publish, then keep publishing as the log grows, until `stop` is set.
+
+        A NATS failure (server restart, timeout) is retried after `retry_s`: the next pass
+        resumes from the stream's last message, so nothing is lost or repeated.
+        """
         while not stop.is_set():
-            await self.run_once()
+            try:
+                await self.run_once()
+            except (nats.errors.Error, TimeoutError) as exc:
+                self._forget()  # a pass cut short may have rendered past what was stored
+                log.warning("feed %s: %s; retrying in %.1f s", self.stream_name, exc, retry_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), retry_s)
+                continue
             while not stop.is_set() and self._refresh() <= self._seen:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), poll_s)

@@ -7,6 +7,7 @@ import json
 import signal
 from pathlib import Path
 
+import nats.errors
 import typer
 
 from truceline.mission.home import Home
@@ -33,6 +34,13 @@ def feed_command(
     except (bus.BusError, FileNotFoundError, ValueError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except (nats.errors.Error, TimeoutError) as exc:
+        typer.echo(
+            f"error: --nats {nats_url}: publication interrupted ({type(exc).__name__}: {exc}); "
+            "running the command again resumes where the stream stops",
+            err=True,
+        )
+        raise typer.Exit(3) from exc
     typer.echo(json.dumps(summary, indent=2))
 
 
