@@ -224,7 +224,9 @@ def test_unknown_backend_refusals_do_not_raise() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.binary(min_size=32, max_size=32), msg=st.binary(max_size=300), flip=st.integers(0, 511))
+@given(
+    seed=st.binary(min_size=32, max_size=32), msg=st.binary(max_size=300), flip=st.integers(0, 511)
+)
 def test_signatures_identical_and_verify_agrees(seed: bytes, msg: bytes, flip: int) -> None:
     key = Ed25519PrivateKey.from_private_bytes(seed)
     pk = keys.raw_public(key.public_key())

@@ -22,9 +22,9 @@ from truceline.codec.errors import CodecError
 
 # --- envelopes ------------------------------------------------------------------------
 
-_plainish = st.text(
-    alphabet=st.sampled_from('ab/+-_ "\\é\x01:{}'), max_size=12
-) | st.sampled_from(["application/vnd.truceline.observation+json", "k1", ""])
+_plainish = st.text(alphabet=st.sampled_from('ab/+-_ "\\é\x01:{}'), max_size=12) | st.sampled_from(
+    ["application/vnd.truceline.observation+json", "k1", ""]
+)
 
 
 @st.composite

@@ -54,7 +54,9 @@ def _both(raw: bytes) -> tuple[Checked | Rejection, Checked | Rejection]:
     return fast, slow
 
 
-def _envelope(payload: bytes, signers: list[tuple[Any, str]], ptype: str = OBSERVATION_TYPE) -> bytes:
+def _envelope(
+    payload: bytes, signers: list[tuple[Any, str]], ptype: str = OBSERVATION_TYPE
+) -> bytes:
     env = dsse.Envelope(ptype, payload)
     for key, kid in signers:
         env = env.with_signature(key, kid)

@@ -252,6 +252,8 @@ def is_canonical(data: bytes, value: Any = _MISSING) -> bool:
 # replace regex scans.
 _FOLD = bytes.maketrans(b"123456789E+", b"000000000e-")
 _LONG_DIGITS = b"0" * 16
+
+
 def loads_checked(data: bytes) -> tuple[Any, bool]:
     """`(loads(data), is_canonical(data, value))`, faster; ValueError as `loads` raises it.
 
