@@ -280,6 +280,26 @@ def _check_hash(what: str, h: bytes) -> None:
         raise ProofError(f"{what}: want {HASH_SIZE} bytes, got {len(h)}")
 
 
+def _check_no_proof_needed(case: str, root1: bytes, root2: bytes, proof: Sequence[bytes]) -> None:
+    """When both trees are the same tree, the proof must be empty and the roots equal."""
+    if proof:
+        raise ProofError(f"{case} but the proof has {len(proof)} hashes")
+    if root1 != root2:
+        raise ProofError(f"{case} but the roots differ")
+
+
+def _check_proof_hashes(
+    root1: bytes, root2: bytes, proof: Sequence[bytes], empty_message: str
+) -> None:
+    """Both roots and every proof hash are 32 bytes, and a non-trivial proof is not empty."""
+    _check_hash("root1", root1)
+    _check_hash("root2", root2)
+    for i, p in enumerate(proof):
+        _check_hash(f"proof[{i}]", p)
+    if not proof:
+        raise ProofError(empty_message)
+
+
 def root_from_inclusion_proof(
     index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes]
 ) -> bytes:
@@ -331,18 +351,10 @@ def verify_consistency(
     if size1 > size2:
         raise ProofError(f"size1 {size1} > size2 {size2}")
     if size1 == size2:
-        if proof:
-            raise ProofError(f"sizes are equal but the proof has {len(proof)} hashes")
-        if root1 != root2:
-            raise ProofError("sizes are equal but the roots differ")
+        _check_no_proof_needed("sizes are equal", root1, root2, proof)
         return
     # Lengths are checked only now: for equal sizes the vectors compare roots as opaque bytes.
-    _check_hash("root1", root1)
-    _check_hash("root2", root2)
-    for i, p in enumerate(proof):
-        _check_hash(f"proof[{i}]", p)
-    if not proof:
-        raise ProofError("empty consistency proof for different sizes")
+    _check_proof_hashes(root1, root2, proof, "empty consistency proof for different sizes")
     path = list(proof)
     if size1 & (size1 - 1) == 0:
         path.insert(0, root1)
@@ -468,17 +480,9 @@ def verify_subtree_consistency(
             raise ProofError('an empty subtree\'s hash must be SHA-256("")')
         return
     if start == 0 and end == size:
-        if proof:
-            raise ProofError(f"subtree is the whole tree but the proof has {len(proof)} hashes")
-        if root1 != root2:
-            raise ProofError("subtree is the whole tree but the roots differ")
+        _check_no_proof_needed("subtree is the whole tree", root1, root2, proof)
         return
-    _check_hash("root1", root1)
-    _check_hash("root2", root2)
-    for i, p in enumerate(proof):
-        _check_hash(f"proof[{i}]", p)
-    if not proof:
-        raise ProofError("empty subtree consistency proof")
+    _check_proof_hashes(root1, root2, proof, "empty subtree consistency proof")
     # Walk the generation recursion top-down; it appended the top sibling last.
     remaining = list(proof)
 
