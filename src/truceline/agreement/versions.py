@@ -22,7 +22,7 @@ party can recompute it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,6 +37,7 @@ from truceline.codec.errors import CodecError
 from truceline.codec.jcs import canonicalize
 from truceline.codec.keys import KeyFileError, public_key_from_b64
 from truceline.ledger.base import Ledger
+from truceline.ledger.fold import LedgerFold
 
 AGREEMENT_SIGNATURE_TYPE = "application/vnd.truceline.agreement-signature+json"
 
@@ -78,7 +79,7 @@ class Version:
 
 
 @dataclass
-class AgreementHistory:
+class AgreementHistory(LedgerFold):
     """Versions folded from the ledger; feed it with `apply` or `catch_up`."""
 
     versions: dict[str, Version] = field(default_factory=dict)
@@ -87,17 +88,6 @@ class AgreementHistory:
     _pending: list[tuple[int, Endorsement, dsse.Envelope]] = field(default_factory=list)
 
     # --- folding ---------------------------------------------------------------
-
-    def catch_up(self, ledger: Ledger) -> int:
-        applied = 0
-        for index, entry in ledger.scan(self.size):
-            applied += self.apply(index, entry)
-        self.size = max(self.size, ledger.size)
-        return applied
-
-    def apply_all(self, entries: Iterable[tuple[int, bytes]]) -> None:
-        for index, entry in entries:
-            self.apply(index, entry)
 
     def apply(self, index: int, entry: bytes) -> bool:
         self.size = max(self.size, index + 1)

@@ -8,7 +8,7 @@ duplicate registration) change nothing and are listed in `problems`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +20,7 @@ from truceline.codec import dsse, records
 from truceline.codec.errors import CodecError
 from truceline.codec.keys import public_key_from_b64
 from truceline.ledger.base import Ledger
+from truceline.ledger.fold import LedgerFold
 from truceline.registry.model import (
     SENSOR_EVENT,
     SENSOR_TYPE,
@@ -86,7 +87,7 @@ class SensorState:
 
 
 @dataclass
-class Registry:
+class Registry(LedgerFold):
     """Sensors by id; feed it entries with `apply` or `catch_up`."""
 
     mission_keys: Mapping[str, Ed25519PublicKey]
@@ -96,18 +97,6 @@ class Registry:
     _by_keyid: dict[str, tuple[str, KeyPeriod]] = field(default_factory=dict)
 
     # --- folding ---------------------------------------------------------------
-
-    def catch_up(self, ledger: Ledger) -> int:
-        """Apply the entries appended since the last call; returns how many events applied."""
-        applied = 0
-        for index, entry in ledger.scan(self.size):
-            applied += self.apply(index, entry)
-        self.size = max(self.size, ledger.size)
-        return applied
-
-    def apply_all(self, entries: Iterable[tuple[int, bytes]]) -> None:
-        for index, entry in entries:
-            self.apply(index, entry)
 
     def apply(self, index: int, entry: bytes) -> bool:
         """Fold one ledger entry; False if it is not a (valid) sensor event."""
