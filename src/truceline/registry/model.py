@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
@@ -86,6 +86,19 @@ def _check_public_key(value: str) -> str:
     return value
 
 
+_Keyed = TypeVar("_Keyed", bound="Sensor | Rotate")
+
+
+def _derive_keyid(model: _Keyed) -> _Keyed:
+    """Fill an empty `keyid` from `public_key`, or check a given one matches it."""
+    derived = key_id(public_key_from_b64(model.public_key))
+    if not model.keyid:
+        object.__setattr__(model, "keyid", derived)
+    elif model.keyid != derived:
+        raise ValueError(f"keyid: expected {derived} for this public_key, found {model.keyid!r}")
+    return model
+
+
 class Sensor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(pattern=SENSOR_ID_PATTERN)
@@ -103,15 +116,7 @@ class Sensor(BaseModel):
     name: str = ""
 
     _key = field_validator("public_key")(classmethod(lambda cls, v: _check_public_key(v)))
-
-    @model_validator(mode="after")
-    def _keyid(self) -> Sensor:
-        derived = key_id(public_key_from_b64(self.public_key))
-        if not self.keyid:
-            object.__setattr__(self, "keyid", derived)
-        elif self.keyid != derived:
-            raise ValueError(f"keyid: expected {derived} for this public_key, found {self.keyid!r}")
-        return self
+    _keyid = model_validator(mode="after")(_derive_keyid)
 
 
 class Register(BaseModel):
@@ -133,15 +138,7 @@ class Rotate(BaseModel):
     reason: str = ""
 
     _key = field_validator("public_key")(classmethod(lambda cls, v: _check_public_key(v)))
-
-    @model_validator(mode="after")
-    def _keyid(self) -> Rotate:
-        derived = key_id(public_key_from_b64(self.public_key))
-        if not self.keyid:
-            object.__setattr__(self, "keyid", derived)
-        elif self.keyid != derived:
-            raise ValueError(f"keyid: expected {derived} for this public_key, found {self.keyid!r}")
-        return self
+    _keyid = model_validator(mode="after")(_derive_keyid)
 
 
 class Revoke(BaseModel):
