@@ -54,7 +54,6 @@ _NON_DETECTION = np.array([KIND_CODE[k] for k in NON_DETECTION_KINDS], dtype=np.
 # Point columns: x, y, sigma, then for bearing reports sx, sy, bearing, lo, hi (NaN
 # otherwise), then the other end of a radar track: x, y, sigma (NaN otherwise).
 NCOL = 11
-_Entry = tuple[int, float, tuple[float, ...]]
 
 
 @dataclass(frozen=True)
@@ -217,10 +216,15 @@ class StreamIndex:
         self.gate = gate
         self.cell = gate.max_radius_m
         self.newest = -np.inf
-        # Per side and cell: the event times, ascending, and the (row, t, point) entries in
-        # the same order, so a query looks only at the window's slice (the cell keeps
-        # `window + lateness` of event time, mostly out of the window).
-        self._grid: list[dict[tuple[int, int], tuple[list[float], list[_Entry]]]] = [{}, {}]
+        # Every registered (row, side) point has a slot in flat arrays; per side and cell,
+        # the slots' event times, ascending, and the slots in the same order, so a query
+        # takes only the window's slice of a cell (a cell keeps `window + lateness` of
+        # event time, mostly out of the window) and numpy tests and scores the lot.
+        self._grid: list[dict[tuple[int, int], tuple[list[float], list[int]]]] = [{}, {}]
+        self._pts = np.zeros((1024, NCOL))
+        self._t = np.zeros(1024)
+        self._row = np.zeros(1024, np.int64)
+        self._n = 0
         self._added = 0
 
     def candidates(
@@ -230,69 +234,99 @@ class StreamIndex:
         candidate (side, earlier row) pairs in the batch's order."""
         return self.candidates_many(row, [(t, points)])[0]
 
+    def _slot(self, row: int, t: float, pt: tuple[float, ...]) -> int:
+        n = self._n
+        if n == len(self._t):
+            grow = len(self._t)
+            self._pts = np.concatenate((self._pts, np.zeros((grow, NCOL))))
+            self._t = np.concatenate((self._t, np.zeros(grow)))
+            self._row = np.concatenate((self._row, np.zeros(grow, np.int64)))
+        self._pts[n] = pt
+        self._t[n] = t
+        self._row[n] = row
+        self._n = n + 1
+        return n
+
     def candidates_many(
         self, first: int, rows: list[tuple[float, list[tuple[int, tuple[float, ...]]]]]
     ) -> list[list[tuple[int, int]]]:
         """`candidates` for consecutive rows first, first + 1, ... (each with its event time
         and points), with the same result as one call per row: each row sees the rows
-        before it, those of this call included. The pairs are scored in one vectorised
-        call for all the rows (numpy's per-call cost dominates small calls)."""
+        before it, those of this call included. The pairs are tested and scored in one
+        vectorised pass for all the rows (numpy's per-call cost dominates small calls)."""
         gate = self.gate
-        box = gate.max_radius_m * (1 + 1e-9)
-        # (row offset, side, own point, candidate entries) per queried side.
-        queries: list[tuple[int, int, tuple[float, ...], list[_Entry]]] = []
+        # Per queried side: (row offset, side, own point, event time); and the slots it
+        # may link to, flat, with each query's count.
+        queries: list[tuple[int, int, tuple[float, ...], float]] = []
+        counts: list[int] = []
+        slots: list[int] = []
         for k, (t, points) in enumerate(rows):
             late = t < self.newest - gate.lateness_s
             self.newest = max(self.newest, t)
             if late:
                 continue
+            # A slice a hair wider than the window; the exact test below decides. The
+            # candidates' order does not matter: they are ranked by (score, row) below.
+            lo_t, hi_t = t - gate.window_s - 1.0, t + gate.window_s + 1.0
             for side, pt in points:
                 grid = self._grid[side]
-                x, y = pt[0], pt[1]
-                cx, cy = math.floor(x / self.cell), math.floor(y / self.cell)
-                # A slice a hair wider than the window; the exact test below decides. The
-                # candidates' order does not matter: they are ranked by (score, row) below.
-                lo_t, hi_t = t - gate.window_s - 1.0, t + gate.window_s + 1.0
-                cands = []
+                cx, cy = math.floor(pt[0] / self.cell), math.floor(pt[1] / self.cell)
+                before = len(slots)
                 for gx in (cx - 1, cx, cx + 1):
                     for gy in (cy - 1, cy, cy + 1):
                         found_cell = grid.get((gx, gy))
-                        if found_cell is None:
-                            continue
-                        ts, entries = found_cell
-                        for c in entries[bisect_left(ts, lo_t) : bisect_right(ts, hi_t)]:
-                            if (
-                                abs(t - c[1]) <= gate.window_s
-                                and abs(x - c[2][0]) <= box
-                                and abs(y - c[2][1]) <= box
-                            ):
-                                cands.append(c)
-                if cands:
-                    queries.append((k, side, pt, cands))
-                ts, entries = grid.setdefault((cx, cy), ([], []))
+                        if found_cell is not None:
+                            ts, ids = found_cell
+                            slots.extend(ids[bisect_left(ts, lo_t) : bisect_right(ts, hi_t)])
+                if len(slots) > before:
+                    queries.append((k, side, pt, t))
+                    counts.append(len(slots) - before)
+                ts, ids = grid.setdefault((cx, cy), ([], []))
                 at = bisect_right(ts, t)
                 ts.insert(at, t)
-                entries.insert(at, (first + k, t, pt))
-            self._added += 1
-            if self._added % 4096 == 0:
-                self._evict()
+                ids.insert(at, self._slot(first + k, t, pt))
         out: list[list[tuple[int, int]]] = [[] for _ in rows]
-        if not queries:
-            return out
-        counts = [len(q[3]) for q in queries]
+        if queries:
+            self._score(queries, counts, slots, out)
+        # Eviction (and slot compaction) waits for the scoring; it drops only slots too old
+        # for any row that is not late, so when it runs changes no link.
+        before = self._added
+        self._added += len(rows)
+        if self._added // 4096 > before // 4096:
+            self._evict()
+        return out
+
+    def _score(
+        self,
+        queries: list[tuple[int, int, tuple[float, ...], float]],
+        counts: list[int],
+        slots: list[int],
+        out: list[list[tuple[int, int]]],
+    ) -> None:
+        gate = self.gate
+        take = np.array(slots, dtype=np.int64)
+        theirs = self._pts[take]
+        their_t = self._t[take]
+        idx_all = self._row[take]
         mine = np.repeat(np.array([q[2] for q in queries], dtype=float), counts, axis=0)
-        theirs = np.array([c[2] for q in queries for c in q[3]], dtype=float)
-        idx_all = np.array([c[0] for q in queries for c in q[3]], dtype=np.int64)
-        s_all = gate.score(mine, theirs)
+        my_t = np.repeat(np.array([q[3] for q in queries], dtype=float), counts)
+        box = gate.max_radius_m * (1 + 1e-9)
+        near = (
+            (np.abs(my_t - their_t) <= gate.window_s)
+            & (np.abs(mine[:, 0] - theirs[:, 0]) <= box)
+            & (np.abs(mine[:, 1] - theirs[:, 1]) <= box)
+        )
+        s_all = np.full(len(take), np.inf)
+        if near.any():
+            s_all[near] = gate.score(mine[near], theirs[near])
         at = 0
-        for (k, side, _, _cands), n in zip(queries, counts, strict=True):
+        for (k, side, _, _), n in zip(queries, counts, strict=True):
             s, idx = s_all[at : at + n], idx_all[at : at + n]
             at += n
             ok = np.flatnonzero(s <= 1.0)
             if ok.size:
                 order = np.lexsort((idx[ok], s[ok]))
                 out[k].extend((side, int(idx[ok[o]])) for o in order)
-        return out
 
     def add(self, row: int, t: float, points: list[tuple[int, tuple[float, ...]]]) -> list[int]:
         """The best candidate per side (pairwise association only)."""
@@ -306,14 +340,35 @@ class StreamIndex:
 
     def _evict(self) -> None:
         horizon = self.newest - self.gate.lateness_s - self.gate.window_s
+        live = 0
         for grid in self._grid:
             for key in list(grid):
-                ts, entries = grid[key]
+                ts, ids = grid[key]
                 cut = bisect_left(ts, horizon)
                 if cut == len(ts):
                     del grid[key]
-                elif cut:
-                    grid[key] = (ts[cut:], entries[cut:])
+                    continue
+                if cut:
+                    grid[key] = (ts[cut:], ids[cut:])
+                live += len(ts) - cut
+        if live * 2 < self._n:
+            # Compact the slot arrays to the live slots (renumbered in order).
+            renumber = np.full(self._n, -1, np.int64)
+            keep = np.sort(
+                np.array(
+                    [i for grid in self._grid for _, ids in grid.values() for i in ids], np.int64
+                )
+            )
+            renumber[keep] = np.arange(len(keep))
+            size = max(1024, 2 * len(keep))
+            pts, t, row = np.zeros((size, NCOL)), np.zeros(size), np.zeros(size, np.int64)
+            pts[: len(keep)] = self._pts[keep]
+            t[: len(keep)] = self._t[keep]
+            row[: len(keep)] = self._row[keep]
+            self._pts, self._t, self._row, self._n = pts, t, row, len(keep)
+            for grid in self._grid:
+                for key, (ts, ids) in grid.items():
+                    grid[key] = (ts, renumber[np.array(ids, np.int64)].tolist())
 
 
 def row_points(table: EvidenceTable, row: int) -> list[tuple[int, tuple[float, ...]]]:

@@ -17,7 +17,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 CELL_M = 2_000.0
-INSIDE, APART, CROSSED = 1, 0, -1
+INSIDE, APART, CROSSED, UNSEEN = 1, 0, -1, -2
 
 
 class CellLookup:
@@ -33,6 +33,12 @@ class CellLookup:
         key = (math.floor(x / self.cell_m), math.floor(y / self.cell_m))
         state = self._cells.get(key)
         if state is None:
+            # A cell's first point is tested exactly; its state is worked out (three
+            # shapely calls) only when a second point falls in it, so scattered points do
+            # not pay for cells they never come back to.
+            self._cells[key] = UNSEEN
+            return CROSSED
+        if state == UNSEEN:
             c = self.cell_m
             box = shapely.box(key[0] * c, key[1] * c, (key[0] + 1) * c, (key[1] + 1) * c)
             if shapely.contains_properly(self.geom, box):
