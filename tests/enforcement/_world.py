@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition, State
@@ -15,13 +17,16 @@ from truceline.agreement.enforcement import (
     PenaltyLadder,
     Playbook,
     Rung,
+    Trigger,
     Voter,
 )
+from truceline.agreement.load import agreement_json
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Grade
 from truceline.codec.keys import key_id, public_key_b64
 from truceline.codec.records import seal
 from truceline.enforcement.envelope import Record, decode
+from truceline.mission.home import Home
 
 T0 = datetime(2026, 3, 5, 13, 0, tzinfo=UTC)
 SIGNATORIES = [
@@ -107,6 +112,27 @@ def snapback(window_days: float = 30, majority: int = 2, **kw: Any) -> BlockRule
         window_days=window_days,
         **kw,
     )
+
+
+def sanctions_home(root: Path, routine: int) -> Home:
+    """A new home whose agreement has one rung (a sanctions package on one incident,
+    blockable by the snapback vote) and `routine` inspections per zone per month."""
+    h = Home(root)
+    h.root.mkdir(parents=True)
+    a = agreement(
+        rungs=[
+            Rung(
+                id="sanctions",
+                penalty="sanctions_package_1",
+                trigger=Trigger(count=1),
+                block_rule="snap",
+            )
+        ],
+        block_rules=[snapback()],
+        routine=routine,
+    )
+    h.agreement.write_text(yaml.safe_dump(agreement_json(a)))
+    return h
 
 
 def incident(

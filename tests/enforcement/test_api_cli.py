@@ -7,14 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from truceline.adjudication.verdict import INCIDENT_TYPE
-from truceline.agreement.enforcement import Rung, Trigger
-from truceline.agreement.load import agreement_json
 from truceline.clock import FixedClock
 from truceline.codec.keys import save_private_key
 from truceline.enforcement.api import router
@@ -23,28 +20,14 @@ from truceline.ingest.home import create_ledger
 from truceline.mission.home import Home
 from truceline.observation import format_time
 
-from ._world import T0, agreement, entry, incident, snapback
+from ._world import T0, entry, incident, sanctions_home
 
 NOW = T0 + timedelta(days=1)
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    h = Home(tmp_path / "home")
-    h.root.mkdir()
-    a = agreement(
-        rungs=[
-            Rung(
-                id="sanctions",
-                penalty="sanctions_package_1",
-                trigger=Trigger(count=1),
-                block_rule="snap",
-            )
-        ],
-        block_rules=[snapback()],
-        routine=1,
-    )
-    h.agreement.write_text(yaml.safe_dump(agreement_json(a)))
+    h = sanctions_home(tmp_path / "home", routine=1)
     ledger = create_ledger(h, "test.example/enforcement-api")
     ledger.append([entry(INCIDENT_TYPE, incident("i1", "verified", T0))])
     ledger.close()

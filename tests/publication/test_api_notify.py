@@ -11,10 +11,8 @@ import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from enforcement._world import T0, agreement, entry, incident, snapback
+from enforcement._world import T0, entry, incident, sanctions_home
 from truceline.adjudication.verdict import INCIDENT_TYPE
-from truceline.agreement.enforcement import Rung, Trigger
-from truceline.agreement.load import agreement_json
 from truceline.clock import FixedClock
 from truceline.enforcement.home import appender, enforcement_key
 from truceline.ingest.home import create_ledger, open_ledger
@@ -32,21 +30,7 @@ NOW = T0 + timedelta(days=1)
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    h = Home(tmp_path / "home")
-    h.root.mkdir()
-    a = agreement(
-        rungs=[
-            Rung(
-                id="sanctions",
-                penalty="sanctions_package_1",
-                trigger=Trigger(count=1),
-                block_rule="snap",
-            )
-        ],
-        block_rules=[snapback()],
-        routine=0,
-    )
-    h.agreement.write_text(yaml.safe_dump(agreement_json(a)))
+    h = sanctions_home(tmp_path / "home", routine=0)
     ledger = create_ledger(h, "test.example/publication")
     ledger.append([entry(INCIDENT_TYPE, incident("i1", "verified", T0, grade="fair"))])
     ledger.append([entry(INCIDENT_TYPE, incident("i1", "confirmed", T0 + timedelta(hours=1)))])

@@ -17,16 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
-from enforcement._world import T0, agreement, entry, incident, snapback
+from enforcement._world import T0, entry, incident, sanctions_home
 from truceline.adjudication.verdict import INCIDENT_TYPE
-from truceline.agreement.enforcement import Rung, Trigger
-from truceline.agreement.load import agreement_json
 from truceline.enforcement.home import appender
 from truceline.enforcement.records import VOTE_TYPE
 from truceline.ingest.home import create_ledger, open_ledger
@@ -52,23 +49,9 @@ def require_nats() -> str:
 def make_home(root: Path, store_url: str | None = None, incidents: int = 1) -> Home:
     """Agreement (one snapback rung), `incidents` incidents verified then confirmed, a vote,
     a non-record entry, and the enforcement transitions the appender writes."""
-    h = Home(root)
-    h.root.mkdir(parents=True)
+    h = sanctions_home(root, routine=0)
     if store_url is not None:
         (h.root / "store.url").write_text(store_url)
-    a = agreement(
-        rungs=[
-            Rung(
-                id="sanctions",
-                penalty="sanctions_package_1",
-                trigger=Trigger(count=1),
-                block_rule="snap",
-            )
-        ],
-        block_rules=[snapback()],
-        routine=0,
-    )
-    h.agreement.write_text(yaml.safe_dump(agreement_json(a)))
     ledger = create_ledger(h, f"test.example/bus-{uuid.uuid4().hex[:10]}")
     try:
         ledger.append([b"not a sealed record: the feed skips it"])
