@@ -84,14 +84,14 @@ def bench_ingest(data: Path, workers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "home"
         init_home(root, load_agreement_text(text), text, None, None, None, now)
-        cpu0 = _cpu_self()
         with Mission(Home(root), now, workers=workers if workers > 1 else 0) as mission:
             signer_us = _signer_cpu_us(data, mission)
+            cpu0 = _cpu_self()
             t = time.perf_counter()
             tally = mission.import_file("firms", data / FIRMS_2022, workers=workers)
             dt = time.perf_counter() - t
             size = mission.ledger.size
-        main_cpu = _cpu_self() - cpu0  # the merging and ingesting process (not its children)
+            main_cpu = _cpu_self() - cpu0  # the merging and ingesting process, not its children
         total = tally.accepted + sum(tally.rejected.values())
         print(
             f"  end to end, {workers} process(es): {tally.accepted} accepted, "
