@@ -21,12 +21,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
+from sqlalchemy.engine import Engine
 
 from enforcement._world import T0, entry, incident, sanctions_home
 from truceline.adjudication.verdict import INCIDENT_TYPE
 from truceline.enforcement.home import appender
 from truceline.enforcement.records import VOTE_TYPE
 from truceline.ingest.home import create_ledger, open_ledger
+from truceline.ledger.tilelog import TileLog
 from truceline.mission.home import Home
 from truceline.publication import bus
 from truceline.registry.model import SENSOR_TYPE, Revoke, event_json
@@ -115,6 +117,42 @@ def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
 
+@asynccontextmanager
+async def feed_session(h: Home, name: str) -> AsyncIterator[tuple[Client, Engine, TileLog]]:
+    """A NATS connection with the stream `name` (dropped afterwards), and the home's store and log."""
+    async with nats_stream(name) as nc:
+        store = open_store(h.store_url)
+        log = open_log(h, store, witnesses=False)
+        try:
+            yield nc, store, log
+        finally:
+            log.close()
+            store.dispose()
+
+
+def make_feed(h: Home, log: TileLog, store: Engine, nc: Client, **kw: Any) -> Feed:
+    """A feed of the home's log, rendering with the home's fallback agreement."""
+    from truceline.adjudication.home import fallback_agreement
+
+    return Feed(log, store, nc, log.origin, fallback=fallback_agreement(h), **kw)
+
+
+async def fetch_all(sub: bus.Subscriber, batch: int) -> list[bus.Alert]:
+    """Every alert the subscriber gets until a fetch comes back empty."""
+    got: list[bus.Alert] = []
+    while alerts := await sub.fetch(batch, timeout=0.5):
+        got.extend(alerts)
+    return got
+
+
+def assert_entries_are_the_log(log: TileLog, got: list[tuple[str, bytes, dict[str, str]]]) -> None:
+    """The entry messages' bytes are the ledger's entries, at the indices the headers name."""
+    for _, data, hd in got:
+        if hd[bus.H_PART] == bus.PART_ENTRY:
+            i = int(hd[bus.H_INDEX])
+            assert log.read(i, i + 1)[0] == data
+
+
 # --- tests ---------------------------------------------------------------------------
 
 from lxml import etree  # noqa: E402
@@ -142,80 +180,68 @@ def expected(h: Home, _feed: Feed | None = None) -> list[str]:
 def test_every_relevant_entry_once_in_order_verified(
     tmp_path: Path, store_url: str, vectors: Path
 ) -> None:
-    from truceline.adjudication.home import fallback_agreement
-
     h = make_home(tmp_path / "home", store_url)
     name = unique_stream()
 
     async def go() -> None:
-        async with nats_stream(name) as nc:
-            store = open_store(h.store_url)
-            log = open_log(h, store, witnesses=False)
-            try:
-                feed = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
-                want = expected(h, feed)
-                assert await feed.run_once() == len(want)
-                sub = bus.Subscriber(
-                    nc,
-                    name,
-                    "guarantor-g1",
-                    home_keys(h),
-                    log_key=h.log_vkey.read_text().strip(),
-                    prover=log.prove,
-                )
-                got: list[bus.Alert] = []
-                while batch := await sub.fetch(16, timeout=0.5):
-                    got.extend(batch)
-                assert [(a.part, a.index) for a in got] == [_part_index(m) for m in want]
-                assert sub.rejected == []
-                entries = [a for a in got if a.part == bus.PART_ENTRY]
-                assert all(a.signed_by and a.proof for a in entries)
-                root = feed.root
-                subjects = [a.subject for a in got]
-                assert f"{root}.incident.verified" in subjects
-                assert f"{root}.incident.confirmed.cap" in subjects
-                assert f"{root}.party.vote" in subjects
-                assert f"{root}.sensor" in subjects
-                # A CAP alert carries the signers of the entry it renders (checked by hash).
-                assert all(a.signed_by for a in got if a.part == bus.PART_CAP)
-                assert f"{root}.enforcement.countdown_started" in subjects
-                assert f"{root}.enforcement.countdown_started.cap" in subjects
-                assert subjects[-1] == f"{root}.checkpoint"
-                # CAP variants validate and an update cites the earlier alert.
-                xsd = vectors / "cap12" / "schema" / "CAP-v1.2.xsd"
-                ns = {"c": cap_ns()}
-                caps = [a for a in got if a.part == bus.PART_CAP]
-                for a in caps:
-                    validate(a.data, xsd)
-                confirmed = next(a for a in caps if a.subject.endswith("incident.confirmed.cap"))
-                doc = etree.fromstring(confirmed.data)
-                assert ":i0:verified:" in doc.findtext("c:references", namespaces=ns)
-                # The log grows: only the new entries go out, to the same durable consumer.
-                log2 = open_log(h, store, witnesses=False)
-                [new] = log2.append([entry(INCIDENT_TYPE, incident("i9", "verified", NOW))])
-                log2.close()
-                log.refresh()
-                restarted = Feed(
-                    log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h)
-                )
-                assert await restarted.run_once() == 3  # entry, CAP, checkpoint
-                assert restarted.duplicates == 0
-                more = await sub.fetch(16, timeout=0.5)
-                assert [(a.part, a.index) for a in more] == [
-                    ("entry", new),
-                    ("cap", new),
-                    ("checkpoint", None),
-                ]
-                assert await restarted.run_once() == 0 and restarted.duplicates == 0
-                with store.connect() as conn:
-                    from sqlalchemy import select
+        async with feed_session(h, name) as (nc, store, log):
+            feed = make_feed(h, log, store, nc, stream=name)
+            want = expected(h, feed)
+            assert await feed.run_once() == len(want)
+            sub = bus.Subscriber(
+                nc,
+                name,
+                "guarantor-g1",
+                home_keys(h),
+                log_key=h.log_vkey.read_text().strip(),
+                prover=log.prove,
+            )
+            got = await fetch_all(sub, 16)
+            assert [(a.part, a.index) for a in got] == [_part_index(m) for m in want]
+            assert sub.rejected == []
+            entries = [a for a in got if a.part == bus.PART_ENTRY]
+            assert all(a.signed_by and a.proof for a in entries)
+            root = feed.root
+            subjects = [a.subject for a in got]
+            assert f"{root}.incident.verified" in subjects
+            assert f"{root}.incident.confirmed.cap" in subjects
+            assert f"{root}.party.vote" in subjects
+            assert f"{root}.sensor" in subjects
+            # A CAP alert carries the signers of the entry it renders (checked by hash).
+            assert all(a.signed_by for a in got if a.part == bus.PART_CAP)
+            assert f"{root}.enforcement.countdown_started" in subjects
+            assert f"{root}.enforcement.countdown_started.cap" in subjects
+            assert subjects[-1] == f"{root}.checkpoint"
+            # CAP variants validate and an update cites the earlier alert.
+            xsd = vectors / "cap12" / "schema" / "CAP-v1.2.xsd"
+            ns = {"c": cap_ns()}
+            caps = [a for a in got if a.part == bus.PART_CAP]
+            for a in caps:
+                validate(a.data, xsd)
+            confirmed = next(a for a in caps if a.subject.endswith("incident.confirmed.cap"))
+            doc = etree.fromstring(confirmed.data)
+            assert ":i0:verified:" in doc.findtext("c:references", namespaces=ns)
+            # The log grows: only the new entries go out, to the same durable consumer.
+            log2 = open_log(h, store, witnesses=False)
+            [new] = log2.append([entry(INCIDENT_TYPE, incident("i9", "verified", NOW))])
+            log2.close()
+            log.refresh()
+            restarted = make_feed(h, log, store, nc, stream=name)
+            assert await restarted.run_once() == 3  # entry, CAP, checkpoint
+            assert restarted.duplicates == 0
+            more = await sub.fetch(16, timeout=0.5)
+            assert [(a.part, a.index) for a in more] == [
+                ("entry", new),
+                ("cap", new),
+                ("checkpoint", None),
+            ]
+            assert await restarted.run_once() == 0 and restarted.duplicates == 0
+            with store.connect() as conn:
+                from sqlalchemy import select
 
-                    row = conn.execute(select(FeedCursor.next_index)).scalar_one()
-                assert row == new + 1
-                await sub.close()
-            finally:
-                log.close()
-                store.dispose()
+                row = conn.execute(select(FeedCursor.next_index)).scalar_one()
+            assert row == new + 1
+            await sub.close()
 
     run(go())
 
@@ -240,59 +266,39 @@ class Crash(Exception):
 
 
 def test_crash_between_ack_and_cursor_save_sends_nothing_twice(tmp_path: Path) -> None:
-    from truceline.adjudication.home import fallback_agreement
-
     h = make_home(tmp_path / "home", incidents=5)
     name = unique_stream()
 
     async def go() -> None:
-        async with nats_stream(name) as nc:
-            store = open_store(h.store_url)
-            log = open_log(h, store, witnesses=False)
-            try:
-                want: list[str] = []
-                for k in (1, 2, 5, 6):  # entry, its CAP, and a later entry's two parts
-                    seen: list[str] = []
+        async with feed_session(h, name) as (nc, store, log):
+            want: list[str] = []
+            for k in (1, 2, 5, 6):  # entry, its CAP, and a later entry's two parts
+                seen: list[str] = []
 
-                    def crash_at(m: Any, k: int = k, seen: list[str] = seen) -> None:
-                        seen.append(m.id)
-                        if len(seen) == k:
-                            raise Crash
+                def crash_at(m: Any, k: int = k, seen: list[str] = seen) -> None:
+                    seen.append(m.id)
+                    if len(seen) == k:
+                        raise Crash
 
-                    feed = Feed(
-                        log,
-                        store,
-                        nc,
-                        log.origin,
-                        stream=name,
-                        after_ack=crash_at,
-                        fallback=fallback_agreement(h),
-                        cursor_every=1000,
-                    )
-                    want = want or expected(h, feed)
-                    with pytest.raises(Crash):
-                        await feed.run_once()
-                # A feed with a 1000-entry cursor interval never saved: the stream alone
-                # tells the next one where to go on, so nothing is sent a second time.
-                last = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
-                await last.run_once()
-                assert last.duplicates == 0
-                got = await stream_messages(nc, name)
-                assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
-                # And the bytes are the ledger's entries, at the indices the headers name.
-                for _, data, hd in got:
-                    if hd[bus.H_PART] == bus.PART_ENTRY:
-                        i = int(hd[bus.H_INDEX])
-                        assert log.read(i, i + 1)[0] == data
-            finally:
-                log.close()
-                store.dispose()
+                feed = make_feed(
+                    h, log, store, nc, stream=name, after_ack=crash_at, cursor_every=1000
+                )
+                want = want or expected(h, feed)
+                with pytest.raises(Crash):
+                    await feed.run_once()
+            # A feed with a 1000-entry cursor interval never saved: the stream alone
+            # tells the next one where to go on, so nothing is sent a second time.
+            last = make_feed(h, log, store, nc, stream=name)
+            await last.run_once()
+            assert last.duplicates == 0
+            got = await stream_messages(nc, name)
+            assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
+            assert_entries_are_the_log(log, got)
 
     run(go())
 
 
 def test_subscriber_rejects_forgeries_and_resumes_in_order(tmp_path: Path) -> None:
-    from truceline.adjudication.home import fallback_agreement
     from truceline.codec.keys import generate, key_id
     from truceline.codec.records import seal
 
@@ -300,73 +306,59 @@ def test_subscriber_rejects_forgeries_and_resumes_in_order(tmp_path: Path) -> No
     name = unique_stream()
 
     async def go() -> None:
-        async with nats_stream(name) as nc:
-            store = open_store(h.store_url)
-            log = open_log(h, store, witnesses=False)
-            try:
-                feed = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
-                total = await feed.run_once()
-                # A forged incident: right subject and headers, signed by an unknown key.
-                rogue = generate()
-                forged = seal(
-                    INCIDENT_TYPE,
-                    incident("fake", "verified", NOW),
-                    rogue,
-                    key_id(rogue.public_key()),
-                )
-                await nc.jetstream().publish(
-                    f"{feed.root}.incident.verified",
-                    forged,
-                    stream=name,
-                    headers={
-                        bus.H_MSG_ID: "forged",
-                        bus.H_PART: bus.PART_ENTRY,
-                        bus.H_INDEX: "1",
-                        bus.H_TYPE: INCIDENT_TYPE,
-                    },
-                )
-                keys = home_keys(h)
-                first = bus.Subscriber(nc, name, "party-b", keys)
-                a = await first.fetch(4, timeout=0.5)
-                # Stops without processing the second batch: not acknowledged.
-                b = await first.fetch(4, timeout=0.5)
-                first._sub = None  # the process is gone; its fetched batch was never acked
-                again = bus.Subscriber(nc, name, "party-b", keys)
-                rest: list[bus.Alert] = []
-                while batch := await again.fetch(8, timeout=0.5):
-                    rest.extend(batch)
-                await again.close()
-                seqs = [x.stream_seq for x in a + rest]
-                assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
-                assert [x.stream_seq for x in rest[: len(b)]] == [x.stream_seq for x in b]
-                assert len(a) + len(rest) == total
-                [bad] = again.rejected
-                assert (
-                    bad.subject.endswith("incident.verified") and "not a trusted key" in bad.reason
-                )
-                # Nothing more for this party; another party has its own cursor.
-                assert await bus.Subscriber(nc, name, "party-b", keys).fetch(8, 0.3) == []
-                other = await bus.Subscriber(nc, name, "guarantor-g2", keys).fetch(100, 0.5)
-                assert len(other) == total
-            finally:
-                log.close()
-                store.dispose()
+        async with feed_session(h, name) as (nc, store, log):
+            feed = make_feed(h, log, store, nc, stream=name)
+            total = await feed.run_once()
+            # A forged incident: right subject and headers, signed by an unknown key.
+            rogue = generate()
+            forged = seal(
+                INCIDENT_TYPE,
+                incident("fake", "verified", NOW),
+                rogue,
+                key_id(rogue.public_key()),
+            )
+            await nc.jetstream().publish(
+                f"{feed.root}.incident.verified",
+                forged,
+                stream=name,
+                headers={
+                    bus.H_MSG_ID: "forged",
+                    bus.H_PART: bus.PART_ENTRY,
+                    bus.H_INDEX: "1",
+                    bus.H_TYPE: INCIDENT_TYPE,
+                },
+            )
+            keys = home_keys(h)
+            first = bus.Subscriber(nc, name, "party-b", keys)
+            a = await first.fetch(4, timeout=0.5)
+            # Stops without processing the second batch: not acknowledged.
+            b = await first.fetch(4, timeout=0.5)
+            first._sub = None  # the process is gone; its fetched batch was never acked
+            again = bus.Subscriber(nc, name, "party-b", keys)
+            rest = await fetch_all(again, 8)
+            await again.close()
+            seqs = [x.stream_seq for x in a + rest]
+            assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+            assert [x.stream_seq for x in rest[: len(b)]] == [x.stream_seq for x in b]
+            assert len(a) + len(rest) == total
+            [bad] = again.rejected
+            assert bad.subject.endswith("incident.verified") and "not a trusted key" in bad.reason
+            # Nothing more for this party; another party has its own cursor.
+            assert await bus.Subscriber(nc, name, "party-b", keys).fetch(8, 0.3) == []
+            other = await bus.Subscriber(nc, name, "guarantor-g2", keys).fetch(100, 0.5)
+            assert len(other) == total
 
     run(go())
 
 
 def test_follow_publishes_what_another_process_appends(tmp_path: Path) -> None:
-    from truceline.adjudication.home import fallback_agreement
-
     h = make_home(tmp_path / "home")
     name = unique_stream()
 
     async def go() -> None:
-        async with nats_stream(name) as nc:
-            store = open_store(h.store_url)
-            log = open_log(h, store, witnesses=False)
+        async with feed_session(h, name) as (nc, store, log):
             stop = asyncio.Event()
-            feed = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
+            feed = make_feed(h, log, store, nc, stream=name)
             await feed.position()  # creates the stream the subscriber binds to
             task = asyncio.create_task(feed.follow(stop, poll_s=0.01))
             try:
@@ -389,8 +381,6 @@ def test_follow_publishes_what_another_process_appends(tmp_path: Path) -> None:
             finally:
                 stop.set()
                 await task
-                log.close()
-                store.dispose()
 
     run(go())
 
@@ -474,8 +464,6 @@ def test_follow_rides_out_a_lost_puback(tmp_path: Path) -> None:
     and the stream still holds each message once, the same bytes as an unbroken run."""
     import nats.errors
 
-    from truceline.adjudication.home import fallback_agreement
-
     h = make_home(tmp_path / "home", incidents=4)
     name = unique_stream()
     want = expected(h)
@@ -494,25 +482,13 @@ def test_follow_rides_out_a_lost_puback(tmp_path: Path) -> None:
                 if m.id == want[-1]:
                     stop.set()
 
-            feed = Feed(
-                log,
-                store,
-                nc,
-                log.origin,
-                stream=name,
-                after_ack=lose_some,
-                fallback=fallback_agreement(h),
-            )
-            try:
-                await asyncio.wait_for(feed.follow(stop, poll_s=0.01, retry_s=0.01), 30)
-                got = await stream_messages(nc, name)
-                assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
-                assert feed.duplicates == 0
-                clean = Feed(log, store, nc, log.origin, fallback=fallback_agreement(h))
-                rendered = {m.id: m.data for i, e in log.scan() for m in clean.messages(i, e)}
-                assert all(rendered[hd[bus.H_MSG_ID]] == data for _, data, hd in got[:-1])
-            finally:
-                log.close()
-                store.dispose()
+            feed = make_feed(h, log, store, nc, stream=name, after_ack=lose_some)
+            await asyncio.wait_for(feed.follow(stop, poll_s=0.01, retry_s=0.01), 30)
+            got = await stream_messages(nc, name)
+            assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
+            assert feed.duplicates == 0
+            clean = make_feed(h, log, store, nc)
+            rendered = {m.id: m.data for i, e in log.scan() for m in clean.messages(i, e)}
+            assert all(rendered[hd[bus.H_MSG_ID]] == data for _, data, hd in got[:-1])
 
     run(go())

@@ -16,7 +16,15 @@ from nats.js.errors import NotFoundError
 from truceline.ledger.home import open_log
 from truceline.publication import bus
 
-from .test_bus import NATS_URL, expected, make_home, nats_stream, stream_messages, unique_stream
+from .test_bus import (
+    NATS_URL,
+    assert_entries_are_the_log,
+    expected,
+    make_home,
+    nats_stream,
+    stream_messages,
+    unique_stream,
+)
 
 ROUNDS = 4
 
@@ -74,10 +82,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> 
             assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
             log = open_log(h, witnesses=False)
             try:
-                for _, data, hd in got:
-                    if hd[bus.H_PART] == bus.PART_ENTRY:
-                        i = int(hd[bus.H_INDEX])
-                        assert log.read(i, i + 1)[0] == data
+                assert_entries_are_the_log(log, got)
             finally:
                 log.close()
 

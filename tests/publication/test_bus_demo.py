@@ -12,15 +12,12 @@ import pytest
 from rich.console import Console
 
 from enforcement.test_presets import _scenario
-from truceline.adjudication.home import fallback_agreement
-from truceline.ledger.home import open_log
 from truceline.mission.home import Home
 from truceline.publication import bus
-from truceline.publication.feed import Feed, home_keys
+from truceline.publication.feed import home_keys
 from truceline.publication.xml import validate
-from truceline.store.base import open_store
 
-from .test_bus import expected, nats_stream, unique_stream
+from .test_bus import expected, feed_session, fetch_all, make_feed, unique_stream
 
 DAYS = 0.1
 
@@ -46,42 +43,34 @@ def test_demo_home_feed_is_complete_ordered_and_verifiable(tmp_path: Path, vecto
     xsd = vectors / "cap12" / "schema" / "CAP-v1.2.xsd"
 
     async def go() -> None:
-        async with nats_stream(name) as nc:
-            store = open_store(h.store_url)
-            log = open_log(h, store, witnesses=False)
-            try:
-                feed = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
-                assert await feed.run_once() == len(want)
-                sub = bus.Subscriber(
-                    nc,
-                    name,
-                    "guarantor",
-                    home_keys(h),
-                    log_key=h.log_vkey.read_text().strip(),
-                    prover=log.prove,
-                )
-                got: list[bus.Alert] = []
-                while batch := await sub.fetch(256, timeout=0.5):
-                    got.extend(batch)
-                await sub.close()
-                assert sub.rejected == []
-                ids = [
-                    bus.checkpoint_msg_id(log.origin, int(a.data.split(b"\n")[1]))
-                    if a.part == bus.PART_CHECKPOINT
-                    else bus.msg_id(log.origin, a.index or 0, a.part)
-                    for a in got
-                ]
-                assert ids == want
-                kinds = {a.subject.split(".")[2] for a in got}
-                assert {"sensor", "agreement", "incident", "enforcement", "checkpoint"} <= kinds
-                for a in got:
-                    if a.part == bus.PART_ENTRY:
-                        assert a.signed_by and a.proof
-                    elif a.part == bus.PART_CAP:
-                        assert a.signed_by
-                        validate(a.data, xsd)
-            finally:
-                log.close()
-                store.dispose()
+        async with feed_session(h, name) as (nc, store, log):
+            feed = make_feed(h, log, store, nc, stream=name)
+            assert await feed.run_once() == len(want)
+            sub = bus.Subscriber(
+                nc,
+                name,
+                "guarantor",
+                home_keys(h),
+                log_key=h.log_vkey.read_text().strip(),
+                prover=log.prove,
+            )
+            got = await fetch_all(sub, 256)
+            await sub.close()
+            assert sub.rejected == []
+            ids = [
+                bus.checkpoint_msg_id(log.origin, int(a.data.split(b"\n")[1]))
+                if a.part == bus.PART_CHECKPOINT
+                else bus.msg_id(log.origin, a.index or 0, a.part)
+                for a in got
+            ]
+            assert ids == want
+            kinds = {a.subject.split(".")[2] for a in got}
+            assert {"sensor", "agreement", "incident", "enforcement", "checkpoint"} <= kinds
+            for a in got:
+                if a.part == bus.PART_ENTRY:
+                    assert a.signed_by and a.proof
+                elif a.part == bus.PART_CAP:
+                    assert a.signed_by
+                    validate(a.data, xsd)
 
     asyncio.run(go())
