@@ -18,6 +18,20 @@ from truceline.simulate import config, writer
 
 from .conftest import PRESETS
 
+# The keys of a truth.jsonl event line, in the order the writer puts them.
+EVENT_KEYS = [
+    "type",
+    "id",
+    "time",
+    "kind",
+    "party",
+    "weapon_class",
+    "origin",
+    "impact",
+    "breach",
+    "rules",
+]
+
 
 def _read(d: Path) -> tuple[list[bytes], list[dict], list[dict]]:
     envelopes = (d / "observations.jsonl").read_bytes().splitlines()
@@ -63,18 +77,7 @@ def test_preset_files_are_valid_and_traceable(preset_dirs: dict[str, Path], name
         assert t["event"] == "false_alarm" or t["event"] in event_ids
         assert isinstance(t["lie"], bool)
     for e in events:
-        assert set(e) == {
-            "type",
-            "id",
-            "time",
-            "kind",
-            "party",
-            "weapon_class",
-            "origin",
-            "impact",
-            "breach",
-            "rules",
-        }
+        assert set(e) == set(EVENT_KEYS)
         assert e["breach"] == bool(e["rules"]) and set(e["rules"]) <= acts
         assert e["time"].endswith("Z")
         if e["kind"] in ("thermal_crop", "thermal_forest"):
@@ -96,18 +99,7 @@ def test_truth_lines_have_the_exact_format(preset_dirs: dict[str, Path]) -> None
     first = lines[0]
     assert first.startswith('{"type":"event","id":"ev-000001","time":"')
     keys_order = list(json.loads(first))
-    assert keys_order == [
-        "type",
-        "id",
-        "time",
-        "kind",
-        "party",
-        "weapon_class",
-        "origin",
-        "impact",
-        "breach",
-        "rules",
-    ]
+    assert keys_order == EVENT_KEYS
     assert list(json.loads(lines[-1])) == ["type", "sensor", "seq", "event", "lie"]
 
 
