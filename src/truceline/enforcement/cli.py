@@ -27,7 +27,9 @@ def _now(text: str | None) -> datetime:
     return value.astimezone(UTC)
 
 
-def _with_appender(home: Path, now: datetime, fn: Any) -> Any:
+def with_appender(home: Path, now: datetime, fn: Any) -> Any:
+    """`fn(appender)` over the home's ledger, closed afterwards; a missing or broken
+    home (no ledger, no agreement) is a clean exit 2. Also serves `truceline alert`."""
     from truceline.enforcement.home import appender
     from truceline.ingest.home import open_ledger
 
@@ -55,7 +57,7 @@ def penalties_command(home: Path = HOME, now: str | None = NOW) -> None:
     from truceline.enforcement import views
 
     at = _now(now)
-    state = _with_appender(home, at, lambda app: app.state(at))
+    state = with_appender(home, at, lambda app: app.state(at))
     _print(
         {
             "now": at.isoformat(),
@@ -70,7 +72,7 @@ def inspections_command(home: Path = HOME, now: str | None = NOW) -> None:
     from truceline.enforcement import views
 
     at = _now(now)
-    _print(views.inspections(_with_appender(home, at, lambda app: app.state(at))))
+    _print(views.inspections(with_appender(home, at, lambda app: app.state(at))))
 
 
 def playbooks_command(home: Path = HOME, now: str | None = NOW) -> None:
@@ -78,13 +80,13 @@ def playbooks_command(home: Path = HOME, now: str | None = NOW) -> None:
     from truceline.enforcement import views
 
     at = _now(now)
-    _print(views.playbooks(_with_appender(home, at, lambda app: app.state(at))))
+    _print(views.playbooks(with_appender(home, at, lambda app: app.state(at))))
 
 
 def enforce_command(home: Path = HOME, now: str | None = NOW) -> None:
     """Append the enforcement transitions due by `now` that are not on the log yet (idempotent)."""
     at = _now(now)
-    appended = _with_appender(home, at, lambda app: app.run(at))
+    appended = with_appender(home, at, lambda app: app.run(at))
     _print({"now": at.isoformat(), "appended": len(appended), "indices": appended})
 
 
@@ -122,7 +124,7 @@ def vote_command(
             typer.echo(f"refused: {exc}", err=True)
             raise typer.Exit(1) from exc
 
-    out = _with_appender(home, cast, go)
+    out = with_appender(home, cast, go)
     _print({"index": out.index, "counted": out.counted, "reason": out.reason})
 
 

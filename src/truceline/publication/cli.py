@@ -25,22 +25,11 @@ def alert_command(
     format: AlertFormat = typer.Option(AlertFormat.cap, "--format", help="cap (CAP 1.2) or cot"),  # noqa: A002
 ) -> None:
     """One incident's latest state as a CAP 1.2 alert (an Update citing earlier states) or a CoT event."""
-    from truceline.enforcement.home import appender
-    from truceline.ingest.home import open_ledger
+    from truceline.enforcement.cli import with_appender
     from truceline.publication import cap, cot
 
-    h = Home(home)
     now = datetime.now(UTC)
-    try:
-        ledger = open_ledger(h)
-    except (FileNotFoundError, RuntimeError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    try:
-        app = appender(h, ledger, now)
-        state = app.state(now, plan_routes=False)
-    finally:
-        ledger.close()
+    app, state = with_appender(home, now, lambda a: (a, a.state(now, plan_routes=False)))
     hist = state.incidents.get(incident)
     if hist is None or not hist.transitions:
         typer.echo(f"error: --incident {incident!r}: not on the log", err=True)
