@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Engine,
     Integer,
     LargeBinary,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    Update,
     bindparam,
     insert,
     select,
@@ -93,26 +95,24 @@ _SET_NEW: dict[str, Any] = {
     "checkpoint": bindparam("new_checkpoint"),
     "updated_at": bindparam("now"),
 }
-_ADVANCE = (
-    update(_LOGS)
-    .where(
-        _LOGS.c.witness == bindparam("w"),
-        _LOGS.c.origin == bindparam("o"),
-        _LOGS.c.size == bindparam("old_size"),
-        _LOGS.c.root == bindparam("old_root"),
+
+
+def _advance(root_is_old: ColumnElement[bool]) -> Update:
+    """Compare-and-swap of a log's state: only if size and root are still the old ones."""
+    return (
+        update(_LOGS)
+        .where(
+            _LOGS.c.witness == bindparam("w"),
+            _LOGS.c.origin == bindparam("o"),
+            _LOGS.c.size == bindparam("old_size"),
+            root_is_old,
+        )
+        .values(**_SET_NEW)
     )
-    .values(**_SET_NEW)
-)
-_ADVANCE_FIRST = (
-    update(_LOGS)
-    .where(
-        _LOGS.c.witness == bindparam("w"),
-        _LOGS.c.origin == bindparam("o"),
-        _LOGS.c.size == bindparam("old_size"),
-        _LOGS.c.root.is_(None),
-    )
-    .values(**_SET_NEW)
-)
+
+
+_ADVANCE = _advance(_LOGS.c.root == bindparam("old_root"))
+_ADVANCE_FIRST = _advance(_LOGS.c.root.is_(None))  # the first checkpoint: no root yet
 
 
 @dataclass(frozen=True)
