@@ -11,7 +11,12 @@ from sqlalchemy import Engine
 
 from truceline.ledger.logsign import Ed25519NoteSigner
 from truceline.ledger.tilelog import TileLog
-from truceline.store.base import open_store
+
+from . import engines
+
+# The shared store fixtures, re-exported so pytest finds them here.
+engine = engines.engine
+sqlite_engine = engines.sqlite_engine
 
 ORIGIN = "test.truceline/log"
 
@@ -20,20 +25,6 @@ ORIGIN = "test.truceline/log"
 def signer() -> Ed25519NoteSigner:
     # A fixed seed: deterministic checkpoints make failures reproducible.
     return Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    eng = open_store(store_url)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    yield eng
-    eng.dispose()
 
 
 LogFactory = Callable[..., TileLog]

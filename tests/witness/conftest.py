@@ -7,29 +7,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from ledger_log import engines
 from truceline.clock import FixedClock
 from truceline.ledger.witness.core import Witness
 from truceline.ledger.witness.server import create_app
 from truceline.ledger.witness.store import WitnessStore
-from truceline.store.base import open_store
 
 from .helpers import TestLog, cosigner
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    engine = open_store(store_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    engine = open_store(f"sqlite:///{tmp_path / 'witness.db'}")
-    yield engine
-    engine.dispose()
+# The store fixtures the log tests use, re-exported so pytest finds them here.
+engine = engines.engine
+sqlite_engine = engines.sqlite_engine
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
@@ -13,13 +12,6 @@ from truceline.store.base import open_store
 
 ORIGIN = "example.org/log"
 R1, R2, R3 = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    engine = open_store(store_url)
-    yield engine
-    engine.dispose()
 
 
 def test_unknown_origin(engine: Engine) -> None:
