@@ -26,22 +26,12 @@ def data(n: int, tag: str) -> list[bytes]:
     return [f"{tag}:{i}".encode() for i in range(n)]
 
 
-def _die_on_tree_state(monkeypatch: pytest.MonkeyPatch) -> None:
+def _die_on_writing(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """The process dies when the log is about to write the state file `name`."""
     real = tilelog.write_atomic
 
     def fake(path, payload, mode=0o644):  # type: ignore[no-untyped-def]
-        if path.name == tilelog.TREE_STATE:
-            raise Died
-        real(path, payload, mode)
-
-    monkeypatch.setattr(tilelog, "write_atomic", fake)
-
-
-def _die_on_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = tilelog.write_atomic
-
-    def fake(path, payload, mode=0o644):  # type: ignore[no-untyped-def]
-        if path.name == tilelog.CHECKPOINT:
+        if path.name == name:
             raise Died
         real(path, payload, mode)
 
@@ -55,7 +45,7 @@ def test_batch_dead_before_tree_state_is_discarded(
     kept = data(300, "kept")
     log.append(kept)
     with monkeypatch.context() as m:
-        _die_on_tree_state(m)
+        _die_on_writing(m, tilelog.TREE_STATE)
         with pytest.raises(Died):
             log.append(data(700, "lost"))  # tiles and bundles were written, tree state not
     # The dead batch's files are on disk past the tree size...
@@ -79,7 +69,7 @@ def test_batch_dead_before_checkpoint_is_finished(
     log = make_log(engine)
     log.append(data(10, "a"))
     with monkeypatch.context() as m:
-        _die_on_checkpoint(m)
+        _die_on_writing(m, tilelog.CHECKPOINT)
         with pytest.raises(Died):
             log.append(data(20, "b"))
     assert b"\n10\n" in (log.log_dir / "checkpoint").read_bytes()
