@@ -6,11 +6,12 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
 from truceline.agreement.load import agreement_json_schema
+from truceline.mission.options import option_time
 
 agreement_app = typer.Typer(
     no_args_is_help=True, help="The agreement as code: validate, sign, amend."
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(agreement_app, name="agreement")
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(1)
 
@@ -246,12 +247,9 @@ def show(
 
 def _time(text: str) -> datetime:
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        _fail(f"--at: expected an RFC 3339 time, found {text!r}")
-    if value.tzinfo is None:
-        _fail(f"--at: expected a timezone (e.g. Z), found {text!r}")
-    return value
+        return option_time("--at", text)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 def _print_version(history: object, a: object, index: int) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from truceline.mission.home import Home
+from truceline.mission.options import option_time
 
 HOME = typer.Option(..., "--home", help="mission home directory")
 NOW = typer.Option(None, "--now", help="event time to derive at (RFC 3339); default: the clock")
@@ -19,12 +20,9 @@ def _now(text: str | None) -> datetime:
     if text is None:
         return datetime.now(UTC)
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return option_time("--now", text).astimezone(UTC)
     except ValueError as exc:
-        raise typer.BadParameter(f"--now: not an RFC 3339 time: {text!r}") from exc
-    if value.tzinfo is None:
-        raise typer.BadParameter("--now: needs a timezone, e.g. 2026-03-05T12:00:00Z")
-    return value.astimezone(UTC)
+        raise typer.BadParameter(str(exc)) from exc
 
 
 def with_appender(home: Path, now: datetime, fn: Any) -> Any:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import typer
+
+from truceline.mission.options import option_time
 
 sensor_app = typer.Typer(
     no_args_is_help=True, help="The sensor registry (events signed by the mission key)."
@@ -19,7 +22,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sensor_app, name="sensor")
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(1)
 
@@ -30,12 +33,9 @@ def _when(text: str) -> datetime:
     if not text:
         return SystemClock().now()
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        _fail(f"--effective-at: expected an RFC 3339 time, found {text!r}")
-    if value.tzinfo is None:
-        _fail(f"--effective-at: expected a timezone (e.g. Z), found {text!r}")
-    return value
+        return option_time("--effective-at", text)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 def _append(home: Path, events: list[object]) -> list[int]:

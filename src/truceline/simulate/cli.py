@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import typer
+
+from truceline.mission.options import option_time
 
 
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate)
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(1)
 
 
 def parse_start(text: str) -> datetime:
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        _fail(f"--start: expected an RFC 3339 time like 2026-06-01T00:00:00Z, found {text!r}")
-    if value.tzinfo is None:
-        _fail(f"--start: expected a timezone (e.g. Z), found {text!r}")
-    return value
+        return option_time("--start", text, like="2026-06-01T00:00:00Z")
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 def simulate(

@@ -1,0 +1,21 @@
+"""Parsing of the time options the CLI commands share (--start, --at, --effective-at, --now)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def option_time(option: str, text: str, like: str = "") -> datetime:
+    """`text` as an RFC 3339 time with a timezone; a ValueError naming `option` otherwise.
+
+    `like` is an example shown in the message. Each command reports the error its own way
+    (an `error:` line and exit 1, or typer's bad-parameter exit 2).
+    """
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        example = f" like {like}" if like else ""
+        raise ValueError(f"{option}: expected an RFC 3339 time{example}, found {text!r}") from None
+    if value.tzinfo is None:
+        raise ValueError(f"{option}: expected a timezone (e.g. Z), found {text!r}")
+    return value
