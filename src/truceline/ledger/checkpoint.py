@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,11 +75,9 @@ class Checkpoint:
         if not _SIZE.fullmatch(size_s):
             raise CheckpointError(f"size: {size_s!r} is not a decimal without leading zeroes")
         try:
-            root = base64.b64decode(root_s.encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError, ValueError):
-            raise CheckpointError(f"root hash: {root_s!r} is not base64") from None
-        if base64.b64encode(root).decode() != root_s:
-            raise CheckpointError(f"root hash: {root_s!r} is not canonical base64")
+            root = notes.b64decode_canonical(root_s)
+        except ValueError as exc:
+            raise CheckpointError(f"root hash: {root_s!r} is {exc}") from None
         return cls(origin, int(size_s), root, tuple(ext))
 
 

@@ -88,15 +88,16 @@ def is_valid_name(name: str) -> bool:
     return bool(name) and "+" not in name and not any(c.isspace() for c in name)
 
 
-def _b64decode(s: str) -> bytes:
-    # Standard alphabet with padding, nothing else. Unlike Go we also refuse
-    # non-zero padding bits, so one signature has exactly one spelling.
+def b64decode_canonical(s: str) -> bytes:
+    """Standard base64 with padding, in its one canonical spelling; ValueError saying
+    "not base64" or "not canonical base64". Checkpoints, notes and tlog-proofs share it."""
+    # Unlike Go we also refuse non-zero padding bits, so one signature has exactly one spelling.
     try:
         raw = base64.b64decode(s.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError) as e:
-        raise ValueError(f"bad base64: {e}") from None
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise ValueError("not base64") from None
     if base64.b64encode(raw).decode() != s:
-        raise ValueError("non-canonical base64")
+        raise ValueError("not canonical base64")
     return raw
 
 
@@ -244,7 +245,7 @@ def _split_key(what: str, name: str, hash16: str, key64: str) -> tuple[int, byte
     if len(hash16) != 8 or any(c not in "0123456789abcdefABCDEF" for c in hash16):
         raise KeyFormatError(f"{what}: key ID {hash16!r} is not 8 hex digits")
     try:
-        raw = _b64decode(key64)
+        raw = b64decode_canonical(key64)
     except ValueError as e:
         raise KeyFormatError(f"{what}: key: {e}") from None
     if len(raw) < 2:
@@ -314,7 +315,7 @@ class Signature:
     @property
     def signature(self) -> bytes:
         """The signature bytes after the 4-byte key ID."""
-        return _b64decode(self.base64)[4:]
+        return b64decode_canonical(self.base64)[4:]
 
     @property
     def line(self) -> str:
@@ -367,7 +368,7 @@ def _split(msg: bytes) -> tuple[str, list[Signature]]:
             raise MalformedNoteError(f"line {line[:40]!r} is not a signature line")
         name, _, b64 = line[len(SIG_PREFIX) :].partition(" ")
         try:
-            raw = _b64decode(b64)
+            raw = b64decode_canonical(b64)
         except ValueError:
             raw = b""
         if not is_valid_name(name) or not b64 or len(raw) < 5:
@@ -441,7 +442,7 @@ def sign(note: Note | str, signers: Sequence[Signer]) -> bytes:
     kept = [s for s in (*note.signatures, *note.unverified) if (s.name, s.key_id) not in have]
     for s in kept:
         try:
-            raw = _b64decode(s.base64)
+            raw = b64decode_canonical(s.base64)
         except ValueError:
             raw = b""
         if not is_valid_name(s.name) or len(raw) < 5 or int.from_bytes(raw[:4], "big") != s.key_id:

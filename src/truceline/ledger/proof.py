@@ -14,7 +14,6 @@ checkpoint's origin must be the key name) or a tlog-policy, or both.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,12 +35,9 @@ class TlogProofError(ValueError):
 
 def _b64(s: str, what: str) -> bytes:
     try:
-        raw = base64.b64decode(s.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise TlogProofError(f"{what}: not base64") from None
-    if base64.b64encode(raw).decode() != s:
-        raise TlogProofError(f"{what}: not canonical base64")
-    return raw
+        return notes.b64decode_canonical(s)
+    except ValueError as exc:
+        raise TlogProofError(f"{what}: {exc}") from None
 
 
 @dataclass(frozen=True)
