@@ -29,7 +29,7 @@ from time import monotonic
 from typing import Any
 
 from truceline.ledger.base import Ledger
-from truceline.ledger.tilelog import MAX_ENTRY_SIZE, EntryTooLarge
+from truceline.ledger.tilelog import check_entry
 
 _DONE = (fb.FINISHED, fb.CANCELLED, fb.CANCELLED_AND_NOTIFIED)
 
@@ -164,13 +164,7 @@ class Sequencer:
     def submit(self, entry: bytes) -> Future[int]:
         """Queue one entry; the future resolves to its index once durable (or to the error)."""
         # Reject bad entries here, not inside (and so failing) someone else's batch.
-        if not isinstance(entry, bytes | bytearray | memoryview):
-            raise TypeError(f"entry: want bytes, got {type(entry).__name__}")
-        if len(entry) > MAX_ENTRY_SIZE:
-            raise EntryTooLarge(
-                f"entry: {len(entry)} bytes, at most {MAX_ENTRY_SIZE} "
-                "(tlog-tiles entry bundles use a uint16 length prefix)"
-            )
+        check_entry("entry", entry)
         with self._cv:
             while len(self._queue) + self._inflight >= self.max_pending and not self._closed:
                 self._room.wait()

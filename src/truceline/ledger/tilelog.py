@@ -103,15 +103,20 @@ class TreeState:
         return cls(size, root)
 
 
+def check_entry(what: str, e: object) -> None:
+    """TypeError unless `e` is bytes-like; EntryTooLarge past the tlog-tiles limit."""
+    if not isinstance(e, bytes | bytearray | memoryview):
+        raise TypeError(f"{what}: want bytes, got {type(e).__name__}")
+    if len(e) > MAX_ENTRY_SIZE:
+        raise EntryTooLarge(
+            f"{what}: {len(e)} bytes, at most {MAX_ENTRY_SIZE} "
+            "(tlog-tiles entry bundles use a uint16 length prefix)"
+        )
+
+
 def check_entries(entries: Sequence[bytes]) -> None:
     for i, e in enumerate(entries):
-        if not isinstance(e, bytes | bytearray | memoryview):
-            raise TypeError(f"entries[{i}]: want bytes, got {type(e).__name__}")
-        if len(e) > MAX_ENTRY_SIZE:
-            raise EntryTooLarge(
-                f"entries[{i}]: {len(e)} bytes, at most {MAX_ENTRY_SIZE} "
-                "(tlog-tiles entry bundles use a uint16 length prefix)"
-            )
+        check_entry(f"entries[{i}]", e)
 
 
 class TileLog(Ledger):
