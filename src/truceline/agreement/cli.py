@@ -6,12 +6,12 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 
 from truceline.agreement.load import agreement_json_schema
-from truceline.mission.options import option_time
+from truceline.mission.options import fail, option_time
 
 agreement_app = typer.Typer(
     no_args_is_help=True, help="The agreement as code: validate, sign, amend."
@@ -52,18 +52,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(agreement_app, name="agreement")
 
 
-def _fail(msg: str) -> NoReturn:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(1)
-
-
 @agreement_app.command()
 def schema(
     kind: str = typer.Argument("agreement", help="agreement, observation or sensor"),
 ) -> None:
     """Print a published JSON Schema (the same as schemas/<kind>.schema.json)."""
     if kind not in SCHEMAS:
-        _fail(f"kind: expected one of {sorted(SCHEMAS)}, found {kind!r}")
+        fail(f"kind: expected one of {sorted(SCHEMAS)}, found {kind!r}")
     typer.echo(dump_schema(SCHEMAS[kind]()), nl=False)
 
 
@@ -75,7 +70,7 @@ def validate(file: Path = typer.Argument(..., help="The agreement YAML.")) -> No
     try:
         a = load_agreement(file)
     except AgreementError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(
         f"ok: {a.id} version {a.version}, {len(a.signatories)} signatories, "
         f"{len(a.prohibited_acts)} prohibited acts"
@@ -98,7 +93,7 @@ def keygen(
     try:
         load_agreement(file)
     except AgreementError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     doc = yaml.safe_load(file.read_text())
     out.mkdir(parents=True, exist_ok=True)
     for s in doc["signatories"]:
@@ -147,19 +142,19 @@ def propose(
     try:
         a = load_agreement(file)
     except AgreementError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     h = Home(home)
     try:
         mission, mkid = mh.mission_key(h)
         signer_pairs = signer_keys_by_signatory(a, load_signer_keys(signers, a)) if signers else []
     except (ValueError, RuntimeError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     engine = mh.engine(h)
     ledger = mh.open_ledger(h, engine)
     try:
         before = history_from_ledger(ledger)
         if a.version > 1 and a.previous not in before.versions:
-            _fail(
+            fail(
                 f"previous: expected the sha256 of a recorded version {a.version - 1}, found {a.previous!r}"
             )
         (index,) = ledger.append([seal_version(a, [(mission, mkid), *signer_pairs])])
@@ -193,14 +188,12 @@ def sign(
         if not candidates:
             candidates = [v for v in history.versions.values() if v.agreement.version == version]
         if not candidates:
-            _fail(f"--version: no recorded version {version or '(pending)'}")
+            fail(f"--version: no recorded version {version or '(pending)'}")
         target = candidates[-1]
         private = keys.load_private_key(key)
         kid = keys.key_id(private.public_key())
         if kid not in history.signing_keys(target, as_):
-            _fail(
-                f"--key: key {kid} is not a key of {as_!r} for version {target.agreement.version}"
-            )
+            fail(f"--key: key {kid} is not a key of {as_!r} for version {target.agreement.version}")
         (index,) = ledger.append([seal_endorsement(target.agreement, as_, private, kid)])
         history = history_from_ledger(ledger)
         _print_version(history, target.agreement, index)
@@ -249,7 +242,7 @@ def _time(text: str) -> datetime:
     try:
         return option_time("--at", text)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _print_version(history: object, a: object, index: int) -> None:

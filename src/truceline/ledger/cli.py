@@ -8,15 +8,11 @@ from pathlib import Path
 import typer
 
 from truceline.mission.home import Home
+from truceline.mission.options import fail
 
 log_app = typer.Typer(no_args_is_help=True, help="The mission's C2SP tiled transparency log.")
 
 HOME_OPT = typer.Option(..., "--home", help="Mission home directory.")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @log_app.command("init")
@@ -35,7 +31,7 @@ def init_cmd(
     try:
         log = create_log(h, origin)
     except (KeyFileError, LogError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc), code=2)
     log.close()
     typer.echo(h.log_vkey.read_text().strip())
 
@@ -54,11 +50,12 @@ def append_cmd(
         try:
             data = f.read_bytes()
         except OSError as exc:
-            _fail(f"{f}: {exc.strerror}")
+            fail(f"{f}: {exc.strerror}", code=2)
         if len(data) > MAX_ENTRY_SIZE:
-            _fail(
+            fail(
                 f"{f}: {len(data)} bytes, at most {MAX_ENTRY_SIZE} per entry "
-                "(tlog-tiles entry bundles use a uint16 length prefix)"
+                "(tlog-tiles entry bundles use a uint16 length prefix)",
+                code=2,
             )
         entries.append(data)
     log = open_log(Home(home))
@@ -82,7 +79,7 @@ def prove_cmd(
     try:
         proof = log.prove(index)
     except IndexError as exc:
-        _fail(str(exc))
+        fail(str(exc), code=2)
     finally:
         log.close()
     sys.stdout.buffer.write(proof)
@@ -104,13 +101,13 @@ def audit_cmd(home: Path = HOME_OPT) -> None:
     try:
         verifier = load_log_verifier(h)
     except KeyFileError as exc:
-        _fail(str(exc))
+        fail(str(exc), code=2)
     policy = None
     if h.policy.exists():
         try:
             policy = Policy.parse(h.policy.read_bytes())
         except PolicyError as exc:
-            _fail(f"{h.policy}: {exc}")
+            fail(f"{h.policy}: {exc}", code=2)
     report = audit_log(h.log_dir, verifier, policy)
     for finding in report.findings:
         typer.echo(f"FAIL {finding}")

@@ -6,17 +6,14 @@ from pathlib import Path
 
 import typer
 
+from truceline.mission.options import fail
+
 HOME_OPT = typer.Option(..., "--home", help="The mission home directory.")
 
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("serve")(serve)
-
-
-def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(1)
 
 
 def init(
@@ -43,7 +40,7 @@ def init(
     try:
         parsed = load_agreement(agreement)
     except AgreementError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         report = init_home(
             home,
@@ -55,7 +52,7 @@ def init(
             SystemClock(),
         )
     except (InitError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for line in report:
         typer.echo(line)
 

@@ -1,8 +1,18 @@
-"""Parsing of the time options the CLI commands share (--start, --at, --effective-at, --now)."""
+"""What the CLI commands share: the error exit, and parsing of the time options
+(--start, --at, --effective-at, --now)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NoReturn
+
+import typer
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print `error: message` on stderr and exit with `code`."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
 
 
 def option_time(option: str, text: str, like: str = "") -> datetime:

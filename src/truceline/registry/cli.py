@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 
-from truceline.mission.options import option_time
+from truceline.mission.options import fail, option_time
 
 sensor_app = typer.Typer(
     no_args_is_help=True, help="The sensor registry (events signed by the mission key)."
@@ -22,11 +21,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sensor_app, name="sensor")
 
 
-def _fail(msg: str) -> NoReturn:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(1)
-
-
 def _when(text: str) -> datetime:
     from truceline.clock import SystemClock
 
@@ -35,7 +29,7 @@ def _when(text: str) -> datetime:
     try:
         return option_time("--effective-at", text)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _append(home: Path, events: list[object]) -> list[int]:
@@ -48,7 +42,7 @@ def _append(home: Path, events: list[object]) -> list[int]:
     try:
         mission, mkid = mh.mission_key(h)
     except RuntimeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     engine = mh.engine(h)
     ledger = mh.open_ledger(h, engine)
     try:
@@ -58,7 +52,7 @@ def _append(home: Path, events: list[object]) -> list[int]:
             # fold first, so an event the registry would ignore is refused here with its reason
             probe = registry.apply_event(registry.size + i, event)  # type: ignore[arg-type]
             if probe:
-                _fail(probe)
+                fail(probe)
             entries.append(seal_event(event, mission, mkid))  # type: ignore[arg-type]
         return ledger.append(entries)
     finally:
@@ -93,7 +87,7 @@ def add(
             try:
                 doc = json.loads(from_.read_text())
             except (OSError, ValueError) as exc:
-                _fail(f"{from_}: {exc}")
+                fail(f"{from_}: {exc}")
             if isinstance(doc, list):
                 doc = {"sensors": doc}
             sensors = SensorList.model_validate(doc).sensors
@@ -110,7 +104,7 @@ def add(
                 sensor["coverage"] = {"range_km": range_km}
             sensors = [Sensor.model_validate(sensor)]
     except ValidationError as exc:
-        _fail("\n".join(str(e) for e in field_errors(exc)))
+        fail("\n".join(str(e) for e in field_errors(exc)))
     indices = _append(home, [Register(effective_at=when, sensor=s) for s in sensors])
     for s, index in zip(sensors, indices, strict=True):
         typer.echo(
@@ -139,7 +133,7 @@ def rotate(
             reason=reason,
         )
     except ValidationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     (index,) = _append(home, [event])
     typer.echo(
         f"rotated {sensor_id} to keyid {event.keyid} from {event.effective_at.isoformat()} at entry {index}"
@@ -215,7 +209,7 @@ def keygen(
     from truceline.codec import keys
 
     if out.exists():
-        _fail(f"{out}: exists; refusing to replace a key")
+        fail(f"{out}: exists; refusing to replace a key")
     key = keys.generate()
     keys.save_private_key(out, key)
     typer.echo(f"public_key {keys.public_key_b64(key.public_key())}")

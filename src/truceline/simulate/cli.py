@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 
-from truceline.mission.options import option_time
+from truceline.mission.options import fail, option_time
 
 
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate)
 
 
-def _fail(msg: str) -> NoReturn:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(1)
-
-
 def parse_start(text: str) -> datetime:
     try:
         return option_time("--start", text, like="2026-06-01T00:00:00Z")
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def simulate(
@@ -55,12 +49,12 @@ def simulate(
     try:
         sc = config.load(scenario, **overrides)
     except config.ScenarioError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     t0 = monotonic()
     try:
         r = writer.run(sc, seed)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     t1 = monotonic()
     info = writer.write(r, out, workers or os.cpu_count() or 1)
     t2 = monotonic()

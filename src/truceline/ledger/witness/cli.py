@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from truceline.ledger.witness.home import WitnessHome
+from truceline.mission.options import fail
 
 if TYPE_CHECKING:
     from truceline.ledger.witness.core import Witness
@@ -25,11 +26,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(witness_app, name="witness")
 
 
-def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(1)
-
-
 @witness_app.command()
 def init(
     home: Path = HOME_OPT,
@@ -44,7 +40,7 @@ def init(
         skey, vkey = generate_cosigner(name)
         wh.write_key(skey, vkey)
     except (ValueError, FileExistsError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     open_store(wh.store_url).dispose()
     typer.echo(vkey)
 
@@ -63,7 +59,7 @@ def add_log(
         check_log_vkey(origin, vkey)
         witness = _open_witness(wh)
     except (ValueError, FileNotFoundError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     witness.store.add_log(origin, vkey, now=0)
     state = witness.store.state(origin)
     typer.echo(f"{origin}: {len(witness.store.keys(origin))} key(s), cosigned size {state.size}")
@@ -75,7 +71,7 @@ def logs(home: Path = HOME_OPT) -> None:
     try:
         witness = _open_witness(WitnessHome(home))
     except (ValueError, FileNotFoundError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for st in witness.store.logs():
         root = "-" if st.root is None else st.root.hex()
         typer.echo(f"{st.origin}\t{st.size}\t{root}")
@@ -94,11 +90,11 @@ def serve(
 
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
-        _fail(f"--listen: want HOST:PORT, got {listen!r}")
+        fail(f"--listen: want HOST:PORT, got {listen!r}")
     try:
         witness = _open_witness(WitnessHome(home))
     except (ValueError, FileNotFoundError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     typer.echo(f"witness {witness.vkey} on http://{listen}{prefix}/add-checkpoint", err=True)
     uvicorn.run(create_app(witness, prefix.rstrip("/")), host=host, port=int(port), log_level="info")
@@ -117,7 +113,7 @@ def evidence(
     try:
         witness = _open_witness(WitnessHome(home))
     except (ValueError, FileNotFoundError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     items = witness.store.evidence()
     for ev in items:
         typer.echo(f"{ev.id}\t{ev.origin}\t{ev.kind}\told {ev.old_size}\tat {ev.observed_at}\t{ev.detail}")
