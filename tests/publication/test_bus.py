@@ -137,6 +137,16 @@ def make_feed(h: Home, log: TileLog, store: Engine, nc: Client, **kw: Any) -> Fe
     return Feed(log, store, nc, log.origin, fallback=fallback_agreement(h), **kw)
 
 
+def verifying_subscriber(
+    nc: Client, stream: str, name: str, h: Home, log: TileLog
+) -> bus.Subscriber:
+    """A subscriber that checks signatures against the home's keys and each entry's
+    inclusion proof against the home's log key."""
+    return bus.Subscriber(
+        nc, stream, name, home_keys(h), log_key=h.log_vkey.read_text().strip(), prover=log.prove
+    )
+
+
 async def fetch_all(sub: bus.Subscriber, batch: int) -> list[bus.Alert]:
     """Every alert the subscriber gets until a fetch comes back empty."""
     got: list[bus.Alert] = []
@@ -188,14 +198,7 @@ def test_every_relevant_entry_once_in_order_verified(
             feed = make_feed(h, log, store, nc, stream=name)
             want = expected(h, feed)
             assert await feed.run_once() == len(want)
-            sub = bus.Subscriber(
-                nc,
-                name,
-                "guarantor-g1",
-                home_keys(h),
-                log_key=h.log_vkey.read_text().strip(),
-                prover=log.prove,
-            )
+            sub = verifying_subscriber(nc, name, "guarantor-g1", h, log)
             got = await fetch_all(sub, 16)
             assert [(a.part, a.index) for a in got] == [_part_index(m) for m in want]
             assert sub.rejected == []

@@ -14,10 +14,16 @@ from rich.console import Console
 from enforcement.test_presets import _scenario
 from truceline.mission.home import Home
 from truceline.publication import bus
-from truceline.publication.feed import home_keys
 from truceline.publication.xml import validate
 
-from .test_bus import expected, feed_session, fetch_all, make_feed, unique_stream
+from .test_bus import (
+    expected,
+    feed_session,
+    fetch_all,
+    make_feed,
+    unique_stream,
+    verifying_subscriber,
+)
 
 DAYS = 0.1
 
@@ -46,14 +52,7 @@ def test_demo_home_feed_is_complete_ordered_and_verifiable(tmp_path: Path, vecto
         async with feed_session(h, name) as (nc, store, log):
             feed = make_feed(h, log, store, nc, stream=name)
             assert await feed.run_once() == len(want)
-            sub = bus.Subscriber(
-                nc,
-                name,
-                "guarantor",
-                home_keys(h),
-                log_key=h.log_vkey.read_text().strip(),
-                prover=log.prove,
-            )
+            sub = verifying_subscriber(nc, name, "guarantor", h, log)
             got = await fetch_all(sub, 256)
             await sub.close()
             assert sub.rejected == []
