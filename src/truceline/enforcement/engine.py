@@ -95,22 +95,27 @@ def _trusted(record: Record, trusted: Mapping[str, Ed25519PublicKey] | TrustedKe
 
 
 def _signed(
-    record: Record, model: type[M], book: KeyBook, who: str, when: str
-) -> tuple[M | None, str | None]:
-    """The payload if valid and signed by the signatory in field `who`; else the reason."""
+    record: Record, model: type[M], book: KeyBook, who: str, when: str, ignored: list[Ignored]
+) -> M | None:
+    """The payload if valid and signed by the signatory in field `who`; else None, with
+    the reason added to `ignored`."""
     try:
         obj = model.model_validate(record.payload)
     except ValidationError as exc:
         first = exc.errors()[0]
-        return (
-            None,
-            f"malformed {model.__name__}: {'.'.join(map(str, first['loc']))}: {first['msg']}",
+        where = ".".join(map(str, first["loc"]))
+        ignored.append(
+            Ignored(record.index, f"malformed {model.__name__}: {where}: {first['msg']}")
         )
+        return None
     try:
         signer(record, book, getattr(obj, who), getattr(obj, when))
     except ValueError as exc:
-        return None, f"{model.__name__} by {getattr(obj, who)!r} refused: {exc}"
-    return obj, None
+        ignored.append(
+            Ignored(record.index, f"{model.__name__} by {getattr(obj, who)!r} refused: {exc}")
+        )
+        return None
+    return obj
 
 
 def derive(
@@ -155,22 +160,16 @@ def derive(
         elif r.payload_type == EXTENSION_TYPE:
             extension_records.append(r)
         elif r.payload_type == NOTIFICATION_TYPE:
-            note, why = _signed(r, Notification, book, "notifier", "at")
-            if note is None:
-                state.ignored.append(Ignored(r.index, why or ""))
-            elif note.at <= now:
+            note = _signed(r, Notification, book, "notifier", "at", state.ignored)
+            if note is not None and note.at <= now:
                 notes.append((r.index, note))
         elif r.payload_type == INSPECTION_REQUEST_TYPE:
-            req, why = _signed(r, InspectionRequest, book, "requester", "at")
-            if req is None:
-                state.ignored.append(Ignored(r.index, why or ""))
-            else:
+            req = _signed(r, InspectionRequest, book, "requester", "at", state.ignored)
+            if req is not None:
                 requests.append((r.index, req))
         elif r.payload_type == ACK_TYPE:
-            ack, why = _signed(r, Ack, book, "by", "at")
-            if ack is None:
-                state.ignored.append(Ignored(r.index, why or ""))
-            else:
+            ack = _signed(r, Ack, book, "by", "at", state.ignored)
+            if ack is not None:
                 acks.append(ack)
         elif r.payload_type == OBSERVATION_TYPE:
             try:
