@@ -108,15 +108,20 @@ class DurableWriter:
                 fut.result()
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace `path` with `data` atomically and durably (for the checkpoint and the tree state)."""
-    tmp = path.with_name(path.name + _TMP_SUFFIX)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+def write_synced(path: Path, data: bytes, flags: int, mode: int) -> None:
+    """Open `path` with `flags` (plus O_WRONLY), write `data` and fsync it before closing."""
+    fd = os.open(path, os.O_WRONLY | flags, mode)
     try:
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace `path` with `data` atomically and durably (for the checkpoint and the tree state)."""
+    tmp = path.with_name(path.name + _TMP_SUFFIX)
+    write_synced(tmp, data, os.O_CREAT | os.O_TRUNC, mode)
     os.replace(tmp, path)
     _fsync_path(path.parent)
 

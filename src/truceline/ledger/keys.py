@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from truceline.ledger import note
-from truceline.ledger.durable import fsync_path
+from truceline.ledger.durable import fsync_path, write_synced
 from truceline.ledger.logsign import NoteSigner
 from truceline.mission.home import Home
 
@@ -23,12 +23,7 @@ class KeyFileError(RuntimeError):
 def _write_new(path: Path, data: bytes, mode: int) -> None:
     """Create `path` (never overwrite: losing a log key forks the log) and fsync it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_synced(path, data, os.O_CREAT | os.O_EXCL, mode)
     os.chmod(path, mode)  # not subject to the umask
     fsync_path(path.parent)
 
