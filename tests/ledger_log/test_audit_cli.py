@@ -72,6 +72,21 @@ def test_append_oversize_names_the_file(home: Home, tmp_path: Path) -> None:
     assert code == 2 and f"{big}: 70000 bytes, at most 65535" in out
 
 
+@pytest.mark.parametrize("command", [["prove", "0"], ["append", "x"]])
+def test_a_home_without_a_log_is_a_clear_error(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "no-such-home"
+    (tmp_path / "x").write_bytes(b"entry")
+    code, out = run(
+        "log",
+        command[0],
+        "--home",
+        str(missing),
+        *[str(tmp_path / a) if a == "x" else a for a in command[1:]],
+    )
+    assert code == 2 and f"{missing}: no log here" in out
+    assert not missing.exists()  # nothing created by a mistyped --home
+
+
 def _audit(home: Home) -> tuple[int, str]:
     return run("log", "audit", "--home", str(home.root))
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from truceline.mission.home import Home
 from truceline.mission.options import fail
+
+if TYPE_CHECKING:
+    from truceline.ledger.tilelog import TileLog
 
 log_app = typer.Typer(no_args_is_help=True, help="The mission's C2SP tiled transparency log.")
 
@@ -36,13 +40,22 @@ def init_cmd(
     typer.echo(h.log_vkey.read_text().strip())
 
 
+def _open(home: Path, *, witnesses: bool = True) -> TileLog:
+    from truceline.ledger.home import open_log
+    from truceline.ledger.tilelog import LogError
+
+    try:
+        return open_log(Home(home), witnesses=witnesses)
+    except LogError as exc:
+        fail(str(exc), code=2)
+
+
 @log_app.command("append")
 def append_cmd(
     files: list[Path] = typer.Argument(..., help="Each file's bytes become one entry."),
     home: Path = HOME_OPT,
 ) -> None:
     """Append files as entries; prints `FILE INDEX` per file once the batch is durable."""
-    from truceline.ledger.home import open_log
     from truceline.ledger.tilelog import MAX_ENTRY_SIZE
 
     entries = []
@@ -58,7 +71,7 @@ def append_cmd(
                 code=2,
             )
         entries.append(data)
-    log = open_log(Home(home))
+    log = _open(home)
     try:
         indices = log.append(entries)
     finally:
@@ -73,9 +86,8 @@ def prove_cmd(
     home: Path = HOME_OPT,
 ) -> None:
     """Print the c2sp.org/tlog-proof@v1 of entry INDEX against the latest checkpoint."""
-    from truceline.ledger.home import open_log
 
-    log = open_log(Home(home), witnesses=False)
+    log = _open(home, witnesses=False)
     try:
         proof = log.prove(index)
     except IndexError as exc:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from truceline.ledger.keys import generate_log_key, load_log_signer
 from truceline.ledger.policy import Policy
-from truceline.ledger.tilelog import Cosigner, TileLog
+from truceline.ledger.tilelog import Cosigner, LogError, TileLog
 from truceline.mission.home import Home
 from truceline.store.base import open_store
 
@@ -48,6 +48,11 @@ def open_log(
     witnesses: bool = True,
 ) -> TileLog:
     """Open the home's log; with `witnesses`, cosign through the home's policy (if it has URLs)."""
+    if not (home.log_dir / "checkpoint").is_file():
+        # Before the store is opened: a wrong --home must not create files or fail in SQLite.
+        raise LogError(
+            f"{home.root}: no log here (create one with `truceline log init` or `truceline init`)"
+        )
     engine = store or open_store(home.store_url)
     signer = load_log_signer(home)
     auto = _policy_cosigner(home, engine) if cosigner is None and witnesses else None
