@@ -73,6 +73,16 @@ class TrustedKeys:
     def __init__(self, keys: Mapping[str, Ed25519PublicKey]) -> None:
         self.keys = dict(keys)
         self._seen: dict[dsse.Envelope, bool] = {}
+        self._models: dict[tuple[type[BaseModel], dsse.Envelope], BaseModel] = {}
+
+    def model(self, record: Record, model: type[M]) -> M:
+        """`model.model_validate(record.payload)`, validated once per envelope (the models
+        are frozen, and re-validating every record made most of a derive's time)."""
+        key = (model, record.envelope)
+        hit = self._models.get(key)
+        if hit is None:
+            hit = self._models[key] = model.model_validate(record.payload)
+        return hit  # type: ignore[return-value]
 
     def signed(self, envelope: dsse.Envelope) -> bool:
         ok = self._seen.get(envelope)
@@ -92,6 +102,14 @@ def _trusted(record: Record, trusted: Mapping[str, Ed25519PublicKey] | TrustedKe
     if not isinstance(trusted, TrustedKeys):
         trusted = TrustedKeys(trusted)
     return trusted.signed(record.envelope)
+
+
+def _validated(
+    record: Record, model: type[M], trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None
+) -> M:
+    if isinstance(trusted, TrustedKeys):
+        return trusted.model(record, model)
+    return model.model_validate(record.payload)
 
 
 def _signed(
@@ -149,7 +167,7 @@ def derive(
             continue
         if r.payload_type == INCIDENT_TYPE:
             try:
-                t = IncidentTransition.model_validate(r.payload)
+                t = _validated(r, IncidentTransition, trusted)
             except ValidationError:
                 state.ignored.append(Ignored(r.index, "malformed incident transition"))
                 continue
@@ -182,7 +200,7 @@ def derive(
                     reports.append(rep)
         elif r.payload_type == ENFORCEMENT_TYPE:
             try:
-                state.logged.add(EnforcementEvent.model_validate(r.payload).key)
+                state.logged.add(_validated(r, EnforcementEvent, trusted).key)
             except ValidationError:
                 continue
 
