@@ -258,12 +258,19 @@ def main() -> None:
     feeder.start()
     now_event = None
     first_breach: dict[str, int] = {}  # incident -> ledger index of its corroborating entry
+    verdict_at: dict[str, float] = {}  # incident -> when its first breach transition was durable
+    to_verdict: list[float] = []
     scanned = 0
     while True:
         finished = done.is_set()
         t = time.perf_counter()
+        before = len(stream.engine.emitted)
         stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
-        follow_s.append(time.perf_counter() - t)
+        followed = time.perf_counter()
+        follow_s.append(followed - t)
+        for tr in stream.engine.emitted[before:]:
+            if tr.state in BREACH_STATES:
+                verdict_at.setdefault(tr.incident, followed)
         if stream.engine.emitted:
             now_event = max(now_event or stream.engine.emitted[-1].at, stream.engine.emitted[-1].at)
         if now_event is not None:
@@ -290,6 +297,7 @@ def main() -> None:
                     corroborating = first_breach.get(trigger)
                 if corroborating is not None and corroborating in accepted:
                     latencies.append(appended_at - accepted[corroborating])
+                    to_verdict.append(verdict_at[trigger] - accepted[corroborating])
         if finished:
             break
         time.sleep(0.005)
@@ -308,6 +316,12 @@ def main() -> None:
         print(
             f"latency ms: p50 {pct(ms, 50):.0f}  p90 {pct(ms, 90):.0f}  p99 {pct(ms, 99):.0f}  "
             f"max {max(ms):.0f}  mean {statistics.mean(ms):.0f}"
+        )
+    if to_verdict:
+        ms = [x * 1000 for x in to_verdict]
+        print(
+            f"of which accepted -> verified transition durable ms: p50 {pct(ms, 50):.0f}  "
+            f"p99 {pct(ms, 99):.0f}"
         )
     if derive_s:
         ms = [x * 1000 for x in derive_s]

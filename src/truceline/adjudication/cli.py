@@ -90,14 +90,13 @@ def adjudicate_command(
 
     from truceline.adjudication.service import stream_forever
 
+    def report(n: int, size: int) -> None:
+        if n:
+            typer.echo(f"log size {size}: {n} transition(s) appended")
+
     stop = threading.Event()
     try:
-        total = stream_forever(
-            Home(home),
-            stop,
-            poll,
-            lambda n, size: n and typer.echo(f"log size {size}: {n} transition(s) appended"),
-        )
+        total = stream_forever(Home(home), stop, poll, report)
     except KeyboardInterrupt:
         stop.set()
         return
