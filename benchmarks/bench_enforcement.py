@@ -188,6 +188,11 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=4.0)
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument(
+        "--appender-thread",
+        action="store_true",
+        help="pipeline: run the appender in a thread beside the stream instead of after it",
+    )
     args = ap.parse_args()
     if args.mode == "step":
         step_mode(args)
@@ -256,11 +261,61 @@ def main() -> None:
     feeder = threading.Thread(target=feed, daemon=True)
     run_start = time.perf_counter()
     feeder.start()
-    now_event = None
     first_breach: dict[str, int] = {}  # incident -> ledger index of its corroborating entry
     verdict_at: dict[str, float] = {}  # incident -> when its first breach transition was durable
     to_verdict: list[float] = []
     scanned = 0
+
+    def enforce(now_event: datetime) -> None:
+        """One appender pass; the countdowns it appended are timed."""
+        nonlocal scanned
+        t = time.perf_counter()
+        indices = app.run(now_event)
+        appended_at = time.perf_counter()
+        derive_s.append(appended_at - t)
+        entries = ledger.read(indices[0], indices[-1] + 1) if indices else []
+        for entry in entries:
+            ptype, obj, _ = open_record(entry)
+            if ptype != ENFORCEMENT_TYPE or obj["event"] != "countdown_started":
+                continue
+            # The corroborating observation: the entry that caused the incident's first
+            # breach-state transition (the stream records each transition's cause; asking
+            # the appender's derived state here would cost a derive per pass).
+            trigger = obj["detail"]["incidents"][-1]
+            corroborating = first_breach.get(trigger)
+            if corroborating is None:
+                for k in range(scanned, len(stream.engine.emitted)):
+                    tr = stream.engine.emitted[k]
+                    if tr.state in BREACH_STATES and tr.incident not in first_breach:
+                        first_breach[tr.incident] = stream.triggers[k]
+                scanned = len(stream.engine.emitted)
+                corroborating = first_breach.get(trigger)
+            if corroborating is not None and corroborating in accepted:
+                latencies.append(appended_at - accepted[corroborating])
+                to_verdict.append(verdict_at[trigger] - accepted[corroborating])
+
+    newest: list[datetime] = []  # the newest transition's event time, once there is one
+    followed_all = threading.Event()
+
+    def enforcer() -> None:
+        """--appender-thread: the appender beside the stream, a pass whenever new incident
+        transitions are durable (the stream no longer waits for derive)."""
+        seen = 0
+        while True:
+            last = followed_all.is_set()
+            n = len(verdict_done)
+            if n > seen and newest:
+                seen = n
+                enforce(newest[-1])
+            elif last:
+                break
+            else:
+                time.sleep(0.002)
+
+    verdict_done: list[int] = []  # one item per follow pass that appended transitions
+    enforcer_thread = threading.Thread(target=enforcer, daemon=True)
+    if args.appender_thread:
+        enforcer_thread.start()
     while True:
         finished = done.is_set()
         t = time.perf_counter()
@@ -271,36 +326,18 @@ def main() -> None:
         for tr in stream.engine.emitted[before:]:
             if tr.state in BREACH_STATES:
                 verdict_at.setdefault(tr.incident, followed)
-        if stream.engine.emitted:
-            now_event = max(now_event or stream.engine.emitted[-1].at, stream.engine.emitted[-1].at)
-        if now_event is not None:
-            t = time.perf_counter()
-            indices = app.run(now_event)
-            appended_at = time.perf_counter()
-            derive_s.append(appended_at - t)
-            entries = ledger.read(indices[0], indices[-1] + 1) if indices else []
-            for entry in entries:
-                ptype, obj, _ = open_record(entry)
-                if ptype != ENFORCEMENT_TYPE or obj["event"] != "countdown_started":
-                    continue
-                # The corroborating observation: the entry that caused the incident's first
-                # breach-state transition (the stream records each transition's cause;
-                # asking the appender's derived state here would cost a derive per pass).
-                trigger = obj["detail"]["incidents"][-1]
-                corroborating = first_breach.get(trigger)
-                if corroborating is None:
-                    for k in range(scanned, len(stream.engine.emitted)):
-                        tr = stream.engine.emitted[k]
-                        if tr.state in BREACH_STATES and tr.incident not in first_breach:
-                            first_breach[tr.incident] = stream.triggers[k]
-                    scanned = len(stream.engine.emitted)
-                    corroborating = first_breach.get(trigger)
-                if corroborating is not None and corroborating in accepted:
-                    latencies.append(appended_at - accepted[corroborating])
-                    to_verdict.append(verdict_at[trigger] - accepted[corroborating])
+        if len(stream.engine.emitted) > before:
+            at = max(tr.at for tr in stream.engine.emitted[before:])
+            newest.append(max(newest[-1], at) if newest else at)
+            verdict_done.append(len(stream.engine.emitted))
+        if not args.appender_thread and newest:
+            enforce(newest[-1])
         if finished:
             break
-        time.sleep(0.005)
+        time.sleep(0.005 if not args.appender_thread else 0.002)
+    followed_all.set()
+    if args.appender_thread:
+        enforcer_thread.join()
     wall = time.perf_counter() - run_start
     ledger.close()
 
