@@ -4,12 +4,15 @@ One process, one real TileLog (fsynced tiles, SQLite store) in a fresh mission h
 
   1. simulate a duel (scaled up) and register its sensors (the real demo steps);
   2. a feeder thread appends the simulator's signed observations at --rate per second
-     (the background load); "accepted" is the moment the append returns;
+     by group commit (each append takes every observation due, at most --batch; use
+     --batch 1000), the background load; "accepted" is the moment the append returns;
   3. the follower loop runs streaming adjudication (fusion + grading + lifecycle,
      appending incident transitions) and then the enforcement appender (derive over
      the log, append the transitions not yet logged);
   4. for every `countdown_started` entry: latency = when its append returned minus
-     when the observation that first made its incident verified was accepted.
+     when the observation that first made its incident verified was accepted (also
+     split at the moment that verified transition was durable). `--appender-thread`
+     runs the appender in a thread beside the stream instead of after each pass.
 
 Ingest's signature and schema checks are not in the loop (bench_ingest.py measures
 them); the observations are appended as the simulator signed them.
