@@ -6,6 +6,8 @@ these pin down each step deterministically.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine
 
@@ -124,6 +126,27 @@ def test_two_processes_share_a_log(
         assert b.refresh() == 4
         assert b.read(0, 4) == [b"1", b"2", b"3", b"4"]
         assert audit_log(a.log_dir, signer.verifier()).ok
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_reader_behind_the_writer_reads_grown_tiles(
+    tmp_path: Path, signer: Ed25519NoteSigner, sqlite_engine: Engine
+) -> None:
+    """Another process's append deletes the partial tiles a lagging reader's size points at."""
+    a = TileLog.create(tmp_path / "log", ORIGIN, signer, sqlite_engine)
+    b = TileLog.open(tmp_path / "log", signer, sqlite_engine)
+    try:
+        first = [f"e{i}".encode() for i in range(100)]
+        a.append(first)
+        assert b.refresh() == 100
+        old_root = a.root(100)
+        a.append([f"f{i}".encode() for i in range(300)])  # 000.p/100 gone, 000 and 001.p/144 made
+        assert not (tmp_path / "log/tile/entries/000.p").exists()
+        assert b.size == 100  # b has not refreshed: its tree is the old one
+        assert b.read(0, 100) == first
+        assert b.root(100) == old_root
     finally:
         a.close()
         b.close()

@@ -9,6 +9,7 @@ lookups and a cold one one 8 KiB read plus at most 255 SHA-256 calls.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -48,6 +49,26 @@ class TileStore:
         except FileNotFoundError as exc:
             raise TileStoreError(f"{rel}: missing") from exc
 
+    def _read_grown(self, rel: str, full: str) -> bytes:
+        """Partial tile `rel`, or a later version of it whose prefix it is.
+
+        A writer in another process deletes a partial tile once the tile grows; tiles are
+        append-only, so the full tile or any wider partial starts with the same content.
+        """
+        try:
+            return (self.dir / rel).read_bytes()
+        except FileNotFoundError:
+            pass
+        wider = (
+            sorted((self.dir / f"{full}.p").glob("[0-9]*"), key=lambda p: -int(p.name))
+            if (self.dir / f"{full}.p").is_dir()
+            else []
+        )
+        for path in [self.dir / full, *wider]:
+            with contextlib.suppress(FileNotFoundError):
+                return path.read_bytes()
+        raise TileStoreError(f"{rel}: missing")
+
     def tile(self, level: int, index: int, size: int) -> list[list[bytes]]:
         """Tile (level, index) as it is in a tree of `size`, with its inner levels."""
         avail = (size >> (tiles.TILE_HEIGHT * level)) - index * tiles.TILE_WIDTH
@@ -59,7 +80,10 @@ class TileStore:
         if got is not None:
             return got
         rel = tiles.tile_path(level, index, width)
-        data = self.read_file(rel)
+        if width == tiles.TILE_WIDTH:
+            data = self.read_file(rel)
+        else:
+            data = self._read_grown(rel, tiles.tile_path(level, index))[: width * tiles.HASH_SIZE]
         if len(data) != width * tiles.HASH_SIZE:
             raise TileStoreError(f"{rel}: {len(data)} bytes, want {width * tiles.HASH_SIZE}")
         levels = _tile_levels(tiles.tile_hashes(data))
@@ -85,8 +109,12 @@ class TileStore:
         if width == 0:
             raise TileStoreError(f"entry bundle {index} does not exist in a tree of size {size}")
         rel = tiles.entries_path(index, width)
+        if width == tiles.TILE_WIDTH:
+            data = self.read_file(rel)
+        else:
+            data = self._read_grown(rel, tiles.entries_path(index))
         try:
-            entries = tiles.decode_bundle(self.read_file(rel))
+            entries = tiles.decode_bundle(data)[:width]
         except tiles.TileError as exc:
             raise TileStoreError(f"{rel}: {exc}") from exc
         if len(entries) != width:
