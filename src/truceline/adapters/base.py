@@ -139,6 +139,12 @@ class Adapter(ABC):
     def convert(self, value: Any, ctx: RowContext) -> Observation:
         """Turn one record into an observation, or raise FieldError."""
 
+    def payload(self, observation: Observation, sensor: str, seq: int) -> bytes | None:
+        """The RFC 8785 payload of `observation` as `sensor` at `seq`, written directly for a
+        fixed shape this adapter makes, or None: then the gateway takes the general path
+        (`to_json_obj` + `jcs.canonicalize`). An override must give the same bytes (tested)."""
+        return None
+
     def parse(self, path: Path, share: tuple[int, int] | None = None) -> Iterator[Parsed]:
         """Every row of `path`, in order, as a Row or a RowError (streaming).
 

@@ -23,6 +23,7 @@ Conventions (see docs/adapters.md):
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -33,13 +34,28 @@ from typing import Any
 from truceline.adapters.base import Adapter, FieldError, Record, RowContext, RowError, SourceError
 from truceline.adapters.fields import iso_date, lonlat, need, number, text
 from truceline.adapters.tabular import csv_header, csv_records
-from truceline.observation import Attributes, Kind, Observation, Perception, Point
+from truceline.codec.jcs import canonicalize
+from truceline.observation import Attributes, Kind, Observation, Perception, Point, format_time
 
 VIIRS_CONFIDENCE = {"l": 0.15, "low": 0.15, "n": 0.55, "nominal": 0.55, "h": 0.9, "high": 0.9}
 NOMINAL_PIXEL_KM = {"VIIRS": 0.375, "MODIS": 1.0, "UNKNOWN": 1.0}
 DAY_S = 86_400
 _HHMM = re.compile(r"^\d{1,4}$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+DATE_ONLY_REPAIR = "acq_time: absent (date-only schema); observed_at set to 00:00Z of acq_date"
+
+
+def _string(value: str) -> str:
+    # RFC 8785 strings are what the C JSON encoder writes without ASCII escaping (the same
+    # encoder `jcs.canonicalize` uses); a lone surrogate fails at UTF-8 encoding later
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _number(value: float | int) -> str:
+    # repr is ES6's shortest form in this range (as in `jcs.canonicalize`'s fast path)
+    if type(value) is float and 1e-4 <= abs(value) < 1e16 and not value.is_integer():
+        return repr(value)
+    return canonicalize(value).decode("ascii")
 
 
 def _schema(header: list[str]) -> str:
@@ -87,6 +103,7 @@ class FirmsAdapter(Adapter):
         super().__init__()
         self.schema = "UNKNOWN"
         self._days: dict[str, datetime] = {}
+        self._times: dict[datetime, str] = {}
 
     def _midnight(self, raw: str) -> datetime:
         # a file holds few distinct dates, so parse each once
@@ -106,7 +123,7 @@ class FirmsAdapter(Adapter):
         observed_at = self._midnight(text(value, "acq_date") or "")
         attrs: dict[str, Any] = {"perception": Perception.recorded}
         if schema == "DATE_ONLY":
-            ctx.repair("acq_time: absent (date-only schema); observed_at set to 00:00Z of acq_date")
+            ctx.repair(DATE_ONLY_REPAIR)
             attrs["time_uncertainty_s"] = DAY_S
             pixel = NOMINAL_PIXEL_KM["UNKNOWN"]
             uncertainty = pixel_uncertainty_m(pixel, pixel)
@@ -158,3 +175,60 @@ class FirmsAdapter(Adapter):
             uncertainty_m=need(uncertainty, "scan"),
             attributes=Attributes(**attrs),
         )
+
+    def payload(self, observation: Observation, sensor: str, seq: int) -> bytes | None:
+        """Date-only rows (the yearly files, 10^5 rows): their payload written directly, the
+        keys in RFC 8785 order, instead of model_dump + canonicalize (≈ 55 µs a row). The
+        observation is the validated model `convert` built; every value comes from it.
+        Any other shape returns None (the general path)."""
+        attrs = observation.attributes
+        prov = attrs.provenance
+        point = observation.geometry
+        if (
+            self.schema != "DATE_ONLY"
+            or not isinstance(point, Point)
+            or prov is None
+            or prov.repairs != [DATE_ONLY_REPAIR]
+            or attrs.model_fields_set != {"perception", "time_uncertainty_s", "provenance"}
+            or attrs.media_sha256
+            or attrs.model_extra != {"time_uncertainty_s": DAY_S}
+            or observation.model_fields_set
+            != {"sensor", "seq", "observed_at", "kind", "geometry", "uncertainty_m", "attributes"}
+        ):
+            return None
+        when = self._times.get(observation.observed_at)
+        if when is None:
+            when = self._times[observation.observed_at] = _string(
+                format_time(observation.observed_at)
+            )
+        coords = ",".join(_number(c) for c in point.coordinates)
+        text = (
+            '{"attributes":{"media_sha256":[],"perception":'
+            + _string(attrs.perception.value if attrs.perception is not None else "")
+            + ',"provenance":{"format":'
+            + _string(prov.format)
+            + ',"repairs":['
+            + _string(DATE_ONLY_REPAIR)
+            + '],"row":'
+            + _number(prov.row)
+            + ',"sha256":'
+            + _string(prov.sha256)
+            + ',"source":'
+            + _string(prov.source)
+            + '},"time_uncertainty_s":'
+            + _number(DAY_S)
+            + '},"geometry":{"coordinates":['
+            + coords
+            + '],"type":"Point"},"kind":'
+            + _string(observation.kind.value)
+            + ',"observed_at":'
+            + when
+            + ',"sensor":'
+            + _string(sensor)
+            + ',"seq":'
+            + _number(seq)
+            + ',"uncertainty_m":'
+            + _number(observation.uncertainty_m)
+            + "}"
+        )
+        return text.encode("utf-8")

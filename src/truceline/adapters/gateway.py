@@ -43,6 +43,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truceline.adapters.base import Adapter, Counts, Parsed, RowError
+from truceline.codec import dsse
 from truceline.codec.keys import parse_private_key, private_key_b64, raw_public
 from truceline.codec.records import seal
 from truceline.ingest.check import KeyTable, Packed, check_envelope, pack
@@ -84,8 +85,15 @@ class Gateway:
         self.keyid = keyid
         self.next_seq = start_seq
 
-    def seal_row(self, observation: Observation, seq: int) -> bytes:
-        """Envelope bytes of the observation as the gateway's, at `seq`."""
+    def seal_row(self, observation: Observation, seq: int, adapter: Adapter | None = None) -> bytes:
+        """Envelope bytes of the observation as the gateway's, at `seq`.
+
+        `adapter`: the one that parsed it, which may write the payload directly
+        (`Adapter.payload`, same bytes)."""
+        if adapter is not None:
+            payload = adapter.payload(observation, self.sensor_id, seq)
+            if payload is not None:
+                return dsse.sign(OBSERVATION_TYPE, payload, self.private_key, self.keyid).to_json()
         obj = observation.to_json_obj()
         obj["sensor"] = self.sensor_id
         obj["seq"] = seq
@@ -100,11 +108,15 @@ class Gateway:
         return envelope
 
     def envelopes(
-        self, parsed: Iterable[Parsed], check_keys: KeyTable | None = None
+        self,
+        parsed: Iterable[Parsed],
+        check_keys: KeyTable | None = None,
+        adapter: Adapter | None = None,
     ) -> Iterator[Signed | RowError]:
         """Sign the Rows of one file in order; RowErrors pass through (and take no seq).
 
-        With `check_keys`, each Signed also carries ingest's stateless check of it."""
+        With `check_keys`, each Signed also carries ingest's stateless check of it.
+        `adapter` (the one making `parsed`) may write payloads directly (`Adapter.payload`)."""
         base = self.next_seq
         own = check_keys is not None and self._own_key(check_keys)
         for item in parsed:
@@ -114,7 +126,7 @@ class Gateway:
                 yield item
                 continue
             observation = item.observation
-            signed = _sized(item.row, seq, self.seal_row(observation, seq))
+            signed = _sized(item.row, seq, self.seal_row(observation, seq, adapter))
             if check_keys is not None and isinstance(signed, Signed):
                 raw = signed.envelope
                 checked: Packed | Any = (
@@ -159,7 +171,7 @@ class Gateway:
         `check_keys` (ingest's key table): also run ingest's stateless check in the signing
         processes; each Signed then carries it (`Signed.checked`)."""
         if workers <= 1:
-            yield from self.envelopes(adapter.parse(path), check_keys)
+            yield from self.envelopes(adapter.parse(path), check_keys, adapter)
             return
         base = self.next_seq
         # forkserver, not fork: the caller may hold threads (ledger fsync, DB pools) that a
@@ -213,7 +225,7 @@ def _work(
         adapter = adapter_cls()
         chunk: list[Signed | RowError] = []
         parsed = adapter.parse(path, share=(share, workers))
-        for item in gateway.envelopes(parsed, check_keys):
+        for item in gateway.envelopes(parsed, check_keys, adapter):
             chunk.append(item)
             if len(chunk) >= CHUNK:
                 queue.put(("items", chunk))
