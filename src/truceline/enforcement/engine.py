@@ -84,6 +84,13 @@ class TrustedKeys:
             hit = self._models[key] = model.model_validate(record.payload)
         return hit  # type: ignore[return-value]
 
+    def vouch(self, envelope: dsse.Envelope) -> None:
+        """Record `envelope` as signed, without verifying: only for an envelope this
+        process has just signed with one of `keys` (the appender's own transitions).
+        Read back from the log, an entry equal to it is then not verified again; one
+        that differs in any byte is a different envelope and is verified as usual."""
+        self._seen[envelope] = True
+
     def signed(self, envelope: dsse.Envelope) -> bool:
         ok = self._seen.get(envelope)
         if ok is None:
@@ -136,6 +143,85 @@ def _signed(
     return obj
 
 
+@dataclass
+class Folded:
+    """The part of `derive` that looks at each record alone and not at `now`.
+
+    Records are folded one at a time in log order, so a caller that keeps a `Folded`
+    can feed it only the records appended since (the appender does); `settle` then
+    gives exactly what `derive` over all the records gives.
+    """
+
+    agreement: Agreement
+    book: KeyBook
+    trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None = None
+    transitions: list[tuple[int, IncidentTransition]] = field(default_factory=list)
+    votes: list[Record] = field(default_factory=list)
+    extension_records: list[Record] = field(default_factory=list)
+    notes: list[tuple[int, Notification]] = field(default_factory=list)  # any `at`
+    requests: list[tuple[int, InspectionRequest]] = field(default_factory=list)
+    acks: list[Ack] = field(default_factory=list)
+    reports: list[insp.Report] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    logged: set[str] = field(default_factory=set)
+
+    def add(self, r: Record) -> None:
+        trusted = self.trusted
+        if r.payload_type in (INCIDENT_TYPE, ENFORCEMENT_TYPE) and not _trusted(r, trusted):
+            self.ignored.append(Ignored(r.index, "not signed by a mission key"))
+            return
+        if r.payload_type == INCIDENT_TYPE:
+            try:
+                t = _validated(r, IncidentTransition, trusted)
+            except ValidationError:
+                self.ignored.append(Ignored(r.index, "malformed incident transition"))
+                return
+            if t.agreement.id == self.agreement.id:
+                self.transitions.append((r.index, t))
+        elif r.payload_type == VOTE_TYPE:
+            self.votes.append(r)
+        elif r.payload_type == EXTENSION_TYPE:
+            self.extension_records.append(r)
+        elif r.payload_type == NOTIFICATION_TYPE:
+            note = _signed(r, Notification, self.book, "notifier", "at", self.ignored)
+            if note is not None:
+                self.notes.append((r.index, note))
+        elif r.payload_type == INSPECTION_REQUEST_TYPE:
+            req = _signed(r, InspectionRequest, self.book, "requester", "at", self.ignored)
+            if req is not None:
+                self.requests.append((r.index, req))
+        elif r.payload_type == ACK_TYPE:
+            ack = _signed(r, Ack, self.book, "by", "at", self.ignored)
+            if ack is not None:
+                self.acks.append(ack)
+        elif r.payload_type == OBSERVATION_TYPE:
+            try:
+                obs = Observation.model_validate(r.payload)
+            except ValidationError:
+                return  # ingest validated it; a newer schema is not ours to judge
+            if obs.kind is Kind.inspection_report:
+                rep = insp.report_of(r.index, obs)
+                if rep is not None:
+                    self.reports.append(rep)
+        elif r.payload_type == ENFORCEMENT_TYPE:
+            try:
+                self.logged.add(_validated(r, EnforcementEvent, trusted).key)
+            except ValidationError:
+                return
+
+
+def fold_records(
+    records: Iterable[Record],
+    agreement: Agreement,
+    book: KeyBook | None = None,
+    trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None = None,
+) -> Folded:
+    folded = Folded(agreement, book or KeyBook.from_agreement(agreement), trusted)
+    for r in records:
+        folded.add(r)
+    return folded
+
+
 def derive(
     records: Iterable[Record],
     agreement: Agreement,
@@ -152,57 +238,23 @@ def derive(
     `plan_routes`: assign teams and order their visits (advisory, for the views; the
     appender skips it, since routes are re-planned as inspections open and close).
     """
-    book = book or KeyBook.from_agreement(agreement)
+    return settle(fold_records(records, agreement, book, trusted), now, plan_routes)
+
+
+def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> EnforcementState:
+    """The state at `now` from the folded records; `folded` is left as it was."""
+    agreement, book = folded.agreement, folded.book
     state = EnforcementState(now=now)
-    transitions: list[tuple[int, IncidentTransition]] = []
-    votes: list[Record] = []
-    extension_records: list[Record] = []
-    notes: list[tuple[int, Notification]] = []
-    requests: list[tuple[int, InspectionRequest]] = []
-    acks: list[Ack] = []
-    reports: list[insp.Report] = []
-    for r in records:
-        if r.payload_type in (INCIDENT_TYPE, ENFORCEMENT_TYPE) and not _trusted(r, trusted):
-            state.ignored.append(Ignored(r.index, "not signed by a mission key"))
-            continue
-        if r.payload_type == INCIDENT_TYPE:
-            try:
-                t = _validated(r, IncidentTransition, trusted)
-            except ValidationError:
-                state.ignored.append(Ignored(r.index, "malformed incident transition"))
-                continue
-            if t.agreement.id == agreement.id:
-                transitions.append((r.index, t))
-        elif r.payload_type == VOTE_TYPE:
-            votes.append(r)
-        elif r.payload_type == EXTENSION_TYPE:
-            extension_records.append(r)
-        elif r.payload_type == NOTIFICATION_TYPE:
-            note = _signed(r, Notification, book, "notifier", "at", state.ignored)
-            if note is not None and note.at <= now:
-                notes.append((r.index, note))
-        elif r.payload_type == INSPECTION_REQUEST_TYPE:
-            req = _signed(r, InspectionRequest, book, "requester", "at", state.ignored)
-            if req is not None:
-                requests.append((r.index, req))
-        elif r.payload_type == ACK_TYPE:
-            ack = _signed(r, Ack, book, "by", "at", state.ignored)
-            if ack is not None:
-                acks.append(ack)
-        elif r.payload_type == OBSERVATION_TYPE:
-            try:
-                obs = Observation.model_validate(r.payload)
-            except ValidationError:
-                continue  # ingest validated it; a newer schema is not ours to judge
-            if obs.kind is Kind.inspection_report:
-                rep = insp.report_of(r.index, obs)
-                if rep is not None:
-                    reports.append(rep)
-        elif r.payload_type == ENFORCEMENT_TYPE:
-            try:
-                state.logged.add(_validated(r, EnforcementEvent, trusted).key)
-            except ValidationError:
-                continue
+    state.ignored = list(folded.ignored)
+    state.logged = set(folded.logged)
+    # Copies, so nothing downstream can change what the next pass folds onto.
+    transitions = list(folded.transitions)
+    votes = list(folded.votes)
+    extension_records = list(folded.extension_records)
+    notes = [(i, n) for i, n in folded.notes if n.at <= now]
+    requests = list(folded.requests)
+    acks = list(folded.acks)
+    reports = list(folded.reports)
 
     hist = histories(transitions)
     state.incidents = hist
