@@ -92,7 +92,7 @@ class Appender:
         if self._idle == (len(self.records), now):
             return []
         state = settle(self.folded, now, plan_routes=False)
-        todo = [e for e in events(state) if e.key not in state.logged]
+        todo = events(state, skip=state.logged)
         self._idle = None if todo else (len(self.records), now)
         return todo
 

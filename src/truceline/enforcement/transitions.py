@@ -7,11 +7,13 @@ replay of the same log writes nothing new.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container
 from datetime import datetime
 from typing import Any
 
 from truceline.enforcement.engine import EnforcementState
 from truceline.enforcement.penalties import CaseState, Status, disputes_of
+from truceline.enforcement.playbooks import StepState
 from truceline.enforcement.records import EnforcementEvent, EventKind
 from truceline.observation import format_time
 
@@ -34,28 +36,48 @@ def _case_detail(cs: CaseState) -> dict[str, Any]:
     }
 
 
-def case_events(state: EnforcementState, cs: CaseState) -> list[EnforcementEvent]:
+def _adder(
+    out: list[EnforcementEvent], skip: Container[str]
+) -> Callable[[str, Callable[[], EnforcementEvent]], None]:
+    """`add(key, build)`: append `build()` unless `key` is skipped. Building the events
+    the log already holds, on every appender pass, was most of the time of a pass."""
+
+    def add(key: str, build: Callable[[], EnforcementEvent]) -> None:
+        if key not in skip:
+            out.append(build())
+
+    return add
+
+
+def case_events(
+    state: EnforcementState, cs: CaseState, skip: Container[str] = frozenset()
+) -> list[EnforcementEvent]:
     case, tl = cs.case, cs.timeline
-    out = [
-        EnforcementEvent(
+    out: list[EnforcementEvent] = []
+    add = _adder(out, skip)
+    add(
+        f"{case.id}:countdown_started",
+        lambda: EnforcementEvent(
             event=EventKind.countdown_started,
             key=f"{case.id}:countdown_started",
             at=case.opened_at,
             subject=case.id,
             party=case.accused,
             detail=_case_detail(cs),
-        )
-    ]
+        ),
+    )
     for start, _end in disputes_of(case, state.incidents, state.now):
-        out.append(
-            EnforcementEvent(
+        key = f"{case.id}:suspended:{format_time(start)}"
+        add(
+            key,
+            lambda key=key, start=start: EnforcementEvent(  # type: ignore[misc]
                 event=EventKind.suspended,
-                key=f"{case.id}:suspended:{format_time(start)}",
+                key=key,
                 at=max(start, case.opened_at),
                 subject=case.id,
                 party=case.accused,
                 detail={"incidents": list(cs.disputed_incidents)},
-            )
+            ),
         )
     tally = (
         {
@@ -70,87 +92,96 @@ def case_events(state: EnforcementState, cs: CaseState) -> list[EnforcementEvent
         else {}
     )
 
-    def ev(kind: EventKind, at: datetime, detail: dict[str, Any]) -> EnforcementEvent:
-        return EnforcementEvent(
-            event=kind,
-            key=f"{case.id}:{kind.value}",
-            at=at,
-            subject=case.id,
-            party=case.accused,
-            detail=detail,
+    def ev(kind: EventKind, at: datetime, detail: dict[str, Any]) -> None:
+        key = f"{case.id}:{kind.value}"
+        add(
+            key,
+            lambda: EnforcementEvent(
+                event=kind, key=key, at=at, subject=case.id, party=case.accused, detail=detail
+            ),
         )
 
     if cs.status is Status.void:
         moments = [t.at for i in case.incidents for t in state.incidents[i].seen(state.now)]
-        out.append(ev(EventKind.case_void, max(moments), {"reason": cs.reason}))
+        ev(EventKind.case_void, max(moments), {"reason": cs.reason})
     elif cs.status is Status.blocked:
-        out.append(ev(EventKind.blocked, tl.effective_at, tally))
+        ev(EventKind.blocked, tl.effective_at, tally)
     elif cs.status in (Status.in_force, Status.lapsed):
         if cs.tally is not None:
-            out.append(ev(EventKind.block_attempt_failed, tl.effective_at, tally))
-        out.append(ev(EventKind.penalty_in_force, tl.effective_at, {"penalty": case.rung.penalty}))
+            ev(EventKind.block_attempt_failed, tl.effective_at, tally)
+        ev(EventKind.penalty_in_force, tl.effective_at, {"penalty": case.rung.penalty})
         if cs.status is Status.lapsed and tl.lapses_at is not None:
-            out.append(ev(EventKind.penalty_lapsed, tl.lapses_at, {"reason": "sunset"}))
+            ev(EventKind.penalty_lapsed, tl.lapses_at, {"reason": "sunset"})
     return out
 
 
-def events(state: EnforcementState) -> list[EnforcementEvent]:
-    """Every transition that has happened by `state.now`, in event-time order."""
+def events(state: EnforcementState, skip: Container[str] = frozenset()) -> list[EnforcementEvent]:
+    """Every transition that has happened by `state.now`, in event-time order; those whose
+    key is in `skip` (the appender passes the keys already logged) are left out."""
     out: list[EnforcementEvent] = []
+    add = _adder(out, skip)
     for cs in state.cases:
-        out.extend(case_events(state, cs))
+        out.extend(case_events(state, cs, skip))
     for ad in state.extensions:
-        out.append(
-            EnforcementEvent(
+        add(
+            f"{ad.case}:extended:{ad.round}",
+            lambda ad=ad: EnforcementEvent(  # type: ignore[misc]
                 event=EventKind.consultation_extended,
                 key=f"{ad.case}:extended:{ad.round}",
                 at=ad.at,
                 subject=ad.case,
                 detail={"round": ad.round, "days": ad.days, "signers": list(ad.signers)},
-            )
+            ),
         )
     for ig in state.ignored:
-        out.append(
-            EnforcementEvent(
+        add(
+            f"ignored:{ig.index}",
+            lambda ig=ig: EnforcementEvent(  # type: ignore[misc]
                 event=EventKind.record_ignored,
                 key=f"ignored:{ig.index}",
                 at=state.now,
                 subject=str(ig.index),
                 detail={"reason": ig.reason},
-            )
+            ),
         )
     for s in state.steps:
-        detail = {
-            "playbook": s.playbook,
-            "step": s.step.id,
-            "action": s.step.action.value,
-            "to": list(s.step.to),
-            "incident": s.incident,
-            "due_by": format_time(s.due_by),
-        }
-        out.append(
-            EnforcementEvent(
+
+        def detail(s: StepState = s) -> dict[str, Any]:
+            return {
+                "playbook": s.playbook,
+                "step": s.step.id,
+                "action": s.step.action.value,
+                "to": list(s.step.to),
+                "incident": s.incident,
+                "due_by": format_time(s.due_by),
+            }
+
+        add(
+            s.key,
+            lambda s=s, detail=detail: EnforcementEvent(  # type: ignore[misc]
                 event=EventKind.playbook_step,
                 key=s.key,
                 at=s.issued_at,
                 subject=s.key,
-                detail=detail,
-            )
+                detail=detail(),
+            ),
         )
         if s.status in ("escalated", "done_late"):
-            out.append(
-                EnforcementEvent(
+            add(
+                f"{s.key}:escalated",
+                lambda s=s, detail=detail: EnforcementEvent(  # type: ignore[misc]
                     event=EventKind.playbook_escalated,
                     key=f"{s.key}:escalated",
                     at=s.due_by,
                     subject=s.key,
-                    detail={"escalate_to": list(s.step.escalate_to), **detail},
-                )
+                    detail={"escalate_to": list(s.step.escalate_to), **detail()},
+                ),
             )
     for st in state.inspections:
         item = st.inspection
-        out.append(
-            EnforcementEvent(
+        add(
+            f"inspection:{item.id}:scheduled",
+            lambda item=item: EnforcementEvent(  # type: ignore[misc]
                 event=EventKind.inspection_scheduled,
                 key=f"inspection:{item.id}:scheduled",
                 at=item.opened_at,
@@ -162,21 +193,18 @@ def events(state: EnforcementState) -> list[EnforcementEvent]:
                     "zone": item.zone,
                     "incident": item.incident,
                 },
-            )
+            ),
         )
         if st.report is not None:
-            out.append(
-                EnforcementEvent(
+            add(
+                f"inspection:{item.id}:reported",
+                lambda item=item, rep=st.report: EnforcementEvent(  # type: ignore[misc]
                     event=EventKind.inspection_reported,
                     key=f"inspection:{item.id}:reported",
-                    at=st.report.at,
+                    at=rep.at,
                     subject=item.id,
-                    detail={
-                        "finding": st.report.finding,
-                        "report": st.report.index,
-                        "team": st.report.sensor,
-                    },
-                )
+                    detail={"finding": rep.finding, "report": rep.index, "team": rep.sensor},
+                ),
             )
     out = [e for e in out if e.at <= state.now]
     out.sort(key=lambda e: (e.at, e.key))
