@@ -7,8 +7,9 @@ One process, one real TileLog (fsynced tiles, SQLite store) in a fresh mission h
      by group commit (each append takes every observation due, at most --batch; use
      --batch 1000), the background load; "accepted" is the moment the append returns;
   3. the follower loop runs streaming adjudication (fusion + grading + lifecycle,
-     appending incident transitions) and then the enforcement appender (derive over
-     the log, append the transitions not yet logged);
+     appending incident transitions) and then the enforcement appender (fold the new
+     entries into its kept state, settle it at `now`, append the transitions not yet
+     logged);
   4. for every `countdown_started` entry: latency = when its append returned minus
      when the observation that first made its incident verified was accepted (also
      split at the moment that verified transition was durable). `--appender-thread`
@@ -365,7 +366,9 @@ def main() -> None:
         )
     if derive_s:
         ms = [x * 1000 for x in derive_s]
-        print(f"appender pass (derive + append) ms: p50 {pct(ms, 50):.0f}  p99 {pct(ms, 99):.0f}")
+        print(
+            f"appender pass (fold + settle + append) ms: p50 {pct(ms, 50):.0f}  p99 {pct(ms, 99):.0f}"
+        )
     ms = [x * 1000 for x in follow_s]
     print(
         f"stream adjudication pass ms: p50 {pct(ms, 50):.0f}  p99 {pct(ms, 99):.0f}  total {sum(ms) / 1000:.1f} s"
