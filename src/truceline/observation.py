@@ -35,7 +35,8 @@ def _utc(value: datetime) -> datetime:
 def format_time(value: datetime) -> str:
     """RFC 3339 UTC with a Z and no more precision than the value has (canonical)."""
     value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime("%Y"): glibc writes year 999 as "999", which is not RFC 3339.
+    text = f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S")
     if value.microsecond:
         text += f".{value.microsecond:06d}".rstrip("0")
     return text + "Z"
