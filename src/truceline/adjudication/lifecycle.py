@@ -22,6 +22,7 @@ verified incidents on. Nothing here reads a clock: every time is event time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -486,19 +487,15 @@ class Engine:
                 assessment.sources,
                 assessment.reason + "; the firing side rests on the accuser's sensors alone",
             )
+        # What this judgement knows; each record below adds its verdict to it.
+        judged = functools.partial(
+            self._record, inc, rows, impact, origin, kind, weapon, accused, confidence
+        )
         if not rules:
             if inc.record is not None:
                 self._emit(
                     inc,
-                    self._record(
-                        inc,
-                        rows,
-                        impact,
-                        origin,
-                        kind,
-                        weapon,
-                        accused,
-                        confidence,
+                    judged(
                         [],
                         assessment.grade,
                         State.dismissed,
@@ -524,23 +521,7 @@ class Engine:
         key = (state, g, accused, tuple(rules))
         if key == inc.last:
             return
-        self._emit(
-            inc,
-            self._record(
-                inc,
-                rows,
-                impact,
-                origin,
-                kind,
-                weapon,
-                accused,
-                confidence,
-                rules,
-                g,
-                state,
-                assessment.reason,
-            ),
-        )
+        self._emit(inc, judged(rules, g, state, assessment.reason))
 
     def _origin_fix(self, rows: list[Row]) -> Fix | None:
         eq = Normal()
