@@ -16,6 +16,7 @@ from truceline.agreement.enforcement import (
     ObserverTeam,
     PenaltyLadder,
     Playbook,
+    PlaybookStep,
     Rung,
     Trigger,
     Voter,
@@ -183,3 +184,24 @@ class Log:
     def records(self) -> list[Record]:
         out = [decode(i, e) for i, e in enumerate(self.entries)]
         return [r for r in out if r is not None]
+
+
+def warning_then_snapback(*steps: PlaybookStep) -> Agreement:
+    """A warning on the first breach, a snapback (3-day window) on the second, one playbook."""
+    return agreement(
+        rungs=[
+            Rung(
+                id="warn", penalty="warning", trigger=Trigger(count=1, grades=["confirmed", "fair"])
+            ),
+            Rung(
+                id="snap",
+                penalty="sanctions",
+                trigger=Trigger(count=2),
+                block_rule="snap",
+                countdown_days=2,
+            ),
+        ],
+        block_rules=[snapback(window_days=3)],
+        playbooks=[Playbook(id="pb", steps=list(steps))],
+        routine=1,
+    )

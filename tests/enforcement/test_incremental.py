@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from truceline.adjudication.verdict import INCIDENT_TYPE, State
-from truceline.agreement.enforcement import Playbook, PlaybookStep, Rung, Trigger
+from truceline.agreement.enforcement import PlaybookStep
 from truceline.agreement.model import Agreement
 from truceline.enforcement.engine import Folded, TrustedKeys, derive, settle
 from truceline.enforcement.envelope import Record, decode
@@ -26,30 +26,11 @@ from truceline.enforcement.records import ACK_TYPE, ENFORCEMENT_TYPE, VOTE_TYPE
 from truceline.enforcement.transitions import events
 from truceline.observation import format_time
 
-from ._world import KEYIDS, KEYS, T0, agreement, entry, incident, snapback
+from ._world import KEYIDS, KEYS, T0, entry, incident, warning_then_snapback
 
-A = agreement(
-    rungs=[
-        Rung(id="warn", penalty="warning", trigger=Trigger(count=1, grades=["confirmed", "fair"])),
-        Rung(
-            id="snap",
-            penalty="sanctions",
-            trigger=Trigger(count=2),
-            block_rule="snap",
-            countdown_days=2,
-        ),
-    ],
-    block_rules=[snapback(window_days=3)],
-    playbooks=[
-        Playbook(
-            id="pb",
-            steps=[
-                PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6),
-                PlaybookStep(id="look", action="open_inspection", to=["mission"], deadline_hours=9),
-            ],
-        )
-    ],
-    routine=1,
+A = warning_then_snapback(
+    PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6),
+    PlaybookStep(id="look", action="open_inspection", to=["mission"], deadline_hours=9),
 )
 MISSION = {KEYIDS["mission"]: KEYS["mission"].public_key()}
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from truceline.adjudication.verdict import INCIDENT_TYPE, State
-from truceline.agreement.enforcement import Playbook, PlaybookStep, Rung, Trigger
+from truceline.agreement.enforcement import PlaybookStep
 from truceline.codec.records import open_record
 from truceline.enforcement.appender import Appender
 from truceline.enforcement.records import ENFORCEMENT_TYPE
@@ -20,27 +20,11 @@ from truceline.ledger.logsign import Ed25519NoteSigner
 from truceline.ledger.tilelog import TileLog
 from truceline.store.base import open_store
 
-from ._world import KEYIDS, KEYS, T0, agreement, entry, incident, snapback
+from ._world import KEYIDS, KEYS, T0, entry, incident, warning_then_snapback
 
 KEY = Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
-A = agreement(
-    rungs=[
-        Rung(id="warn", penalty="warning", trigger=Trigger(count=1, grades=["confirmed", "fair"])),
-        Rung(
-            id="snap",
-            penalty="sanctions",
-            trigger=Trigger(count=2),
-            block_rule="snap",
-            countdown_days=2,
-        ),
-    ],
-    block_rules=[snapback(window_days=3)],
-    playbooks=[
-        Playbook(
-            id="pb", steps=[PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6)]
-        )
-    ],
-    routine=1,
+A = warning_then_snapback(
+    PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6)
 )
 transition = st.tuples(
     st.sampled_from(["i0", "i1", "i2"]),
