@@ -42,13 +42,13 @@ from rich.console import Console
 from rich.table import Table
 
 from truceline.clock import FixedClock, monotonic
-from truceline.mission.witnesses import WitnessFarm, WitnessGroup
 
 if TYPE_CHECKING:
     from truceline.agreement.enforcement import BlockRule
     from truceline.enforcement.appender import Appender
     from truceline.enforcement.penalties import CaseState
     from truceline.ledger.base import Ledger
+    from truceline.mission.witnesses import WitnessFarm
 
 COSIGN_WAIT = 30.0
 """Seconds the story's log waits for every witness (a dead one answers at once: refused)."""
@@ -142,6 +142,10 @@ def step_witnesses(d: Demo) -> None:
     from truceline.agreement.model import Role
     from truceline.ledger.tilelog import TileLog
     from truceline.mission.home import Home
+
+    # Here, not at the top: the witness servers pull in FastAPI, which every `truceline`
+    # command would otherwise load at start-up.
+    from truceline.mission.witnesses import WitnessFarm, WitnessGroup
 
     assert d.sim_dir is not None
     agreement = load_agreement(d.sim_dir / "agreement.yaml")
