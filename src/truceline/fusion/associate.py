@@ -54,6 +54,8 @@ _NON_DETECTION = np.array([KIND_CODE[k] for k in NON_DETECTION_KINDS], dtype=np.
 # Point columns: x, y, sigma, then for bearing reports sx, sy, bearing, lo, hi (NaN
 # otherwise), then the other end of a radar track: x, y, sigma (NaN otherwise).
 NCOL = 11
+# Candidate pairs scored at once by the batch (bounds its working memory to ~100 MB).
+_CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -184,14 +186,28 @@ def candidates_batch(table: EvidenceTable, gate: Gate) -> tuple[I64, I64, I64]:
         pairs = tree.query_pairs(gate.max_radius_m * (1 + 1e-9), p=np.inf, output_type="ndarray")
         if pairs.size == 0:
             continue
-        # Orient each pair as (later, earlier) in ledger order (rows are ascending).
-        i = np.maximum(pairs[:, 0], pairs[:, 1])
-        j = np.minimum(pairs[:, 0], pairs[:, 1])
-        ok = np.abs(t[i] - t[j]) <= gate.window_s
-        i, j = i[ok], j[ok]
-        s = gate.score(pts[i], pts[j])
-        ok = s <= 1.0
-        out.append((rows[i[ok]], rows[j[ok]], np.full(int(ok.sum()), side, np.int64), s[ok]))
+        x, y, sig = (np.ascontiguousarray(pts[:, c]) for c in range(3))
+        # Score in chunks: a heavy day has tens of millions of pairs in the box, and their
+        # point columns at once would take gigabytes (most of the time went to page faults).
+        for lo in range(0, len(pairs), _CHUNK):
+            chunk = pairs[lo : lo + _CHUNK]
+            # Orient each pair as (later, earlier) in ledger order (rows are ascending).
+            i = np.maximum(chunk[:, 0], chunk[:, 1])
+            j = np.minimum(chunk[:, 0], chunk[:, 1])
+            # A pair farther apart than its distance gate scores above 1 whatever the rest
+            # of the score says, so only the pairs within it (with a hair of slack for
+            # rounding) are scored in full.
+            near = np.minimum(
+                gate.max_radius_m,
+                np.maximum(gate.radius_m, gate.k_sigma * np.hypot(sig[i], sig[j])),
+            )
+            ok = (np.abs(t[i] - t[j]) <= gate.window_s) & (
+                np.hypot(x[i] - x[j], y[i] - y[j]) <= near * (1 + 1e-9)
+            )
+            i, j = i[ok], j[ok]
+            s = gate.score(pts[i], pts[j])
+            ok = s <= 1.0
+            out.append((rows[i[ok]], rows[j[ok]], np.full(int(ok.sum()), side, np.int64), s[ok]))
     if not out:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
