@@ -44,7 +44,7 @@ from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
 from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Grade
-from truceline.fusion.associate import IMPACT, ORIGIN, Gate, candidates_batch
+from truceline.fusion.associate import IMPACT, ORIGIN, Gate, candidate_blocks
 from truceline.fusion.attribute import Attributor, normal_cdf
 from truceline.fusion.base import (
     KINDS,
@@ -58,6 +58,7 @@ from truceline.fusion.base import (
 from truceline.fusion.locate import Fix, Normal
 from truceline.fusion.thermal import SeasonalBaseline, cell_of
 from truceline.observation import Kind, WeaponClass
+from truceline.prefetch import prefetched
 
 _ORDER = {State.reported: 0, State.corroborated: 1, State.verified: 2}
 _SETTLED = frozenset({State.disputed, State.inspection, State.confirmed, State.dismissed})
@@ -805,27 +806,29 @@ def adjudicate(
     baseline: SeasonalBaseline | None = None,
     gate: Gate | None = None,
 ) -> tuple[Engine, list[int]]:
-    """The batch: associate every row at once (k-d tree), then drive the engine in ledger order.
+    """The batch: associate the rows by blocks (k-d tree), and drive the engine in ledger order.
 
     `disputes[r]` lists (ledger index, incident, party, reason) logged just before row r
     (r = len(table) for those after the last observation). Returns the engine and, per
     emitted transition, the ledger index of the entry that caused it.
     """
     engine = Engine(agreement, agreement_ref, gate=gate, baseline=baseline)
-    ci, cj, cs = candidates_batch(table, engine.gate)
-    # Row r's candidates are links[start[r]:start[r + 1]] (ci is ascending).
-    links = list(zip(cs.tolist(), cj.tolist(), strict=True))
-    start = np.searchsorted(ci, np.arange(len(table) + 1)).tolist()
     disputes = disputes or {}
     rows = rows_of(table, engine.frame)
     triggers: list[int] = []
-    for r, row in enumerate(rows):
-        if disputes:
-            for d in disputes.get(r, ()):
-                triggers.extend([d[0]] * len(engine.dispute(*d)))
-        emitted = engine.add(row, links[start[r] : start[r + 1]])
-        if emitted:
-            triggers.extend([row.index] * len(emitted))
+    # The next blocks' candidate links are found on the other core while these are judged.
+    for lo, hi, ci, cj, cs in prefetched(candidate_blocks(table, engine.gate)):
+        # Row r's candidates are links[start[r - lo]:start[r - lo + 1]] (ci is ascending).
+        links = list(zip(cs.tolist(), cj.tolist(), strict=True))
+        start = np.searchsorted(ci, np.arange(lo, hi + 1)).tolist()
+        for r in range(lo, hi):
+            if disputes:
+                for d in disputes.get(r, ()):
+                    triggers.extend([d[0]] * len(engine.dispute(*d)))
+            row = rows[r]
+            emitted = engine.add(row, links[start[r - lo] : start[r - lo + 1]])
+            if emitted:
+                triggers.extend([row.index] * len(emitted))
     for d in disputes.get(len(rows), ()):
         triggers.extend([d[0]] * len(engine.dispute(*d)))
     return engine, triggers

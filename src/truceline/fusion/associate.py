@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +55,8 @@ _NON_DETECTION = np.array([KIND_CODE[k] for k in NON_DETECTION_KINDS], dtype=np.
 # Point columns: x, y, sigma, then for bearing reports sx, sy, bearing, lo, hi (NaN
 # otherwise), then the other end of a radar track: x, y, sigma (NaN otherwise).
 NCOL = 11
-# Candidate pairs scored at once by the batch (bounds its working memory to ~100 MB).
-_CHUNK = 1 << 18
+# Rows per block of the batch's candidate search (bounds its working memory).
+BLOCK_ROWS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -172,48 +173,84 @@ def late_rows(t: F64, lateness_s: float) -> NDArray[np.bool_]:
 def candidates_batch(table: EvidenceTable, gate: Gate) -> tuple[I64, I64, I64]:
     """All candidate links (later row i, earlier row j, side) with score <= 1, ordered by
     i, then side, then best score, then the lowest j."""
+    blocks = [b[2:] for b in candidate_blocks(table, gate)]
+    if not blocks:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    i, j, sd = (np.concatenate(c) for c in zip(*blocks, strict=True))
+    return i, j, sd
+
+
+def candidate_blocks(
+    table: EvidenceTable, gate: Gate, block: int = BLOCK_ROWS
+) -> Iterator[tuple[int, int, I64, I64, I64]]:
+    """`candidates_batch` in blocks of consecutive rows: (lo, hi, i, j, side) with every
+    link of the rows lo <= i < hi, in the same order. A consumer can start on the first
+    block while the next ones are found (the k-d tree and numpy release the GIL).
+
+    Every block is yielded, with empty arrays where it has no link.
+    A row's earlier candidates lie within the window of its event time, so a block's
+    links are found with a tree over the block's rows and the rows before it in that
+    stretch of event time (found by a search in time order, however late they came)."""
     late = late_rows(table.t, gate.lateness_s)
-    out: list[tuple[I64, I64, I64, F64]] = []
+    scale = gate.max_radius_m / gate.window_s
+    box = gate.max_radius_m * (1 + 1e-9)
+    sides = []
     for side in (IMPACT, ORIGIN):
         rows, pts = side_points(table, side)
         keep = ~late[rows]
         rows, pts = rows[keep], pts[keep]
-        if rows.size < 2:
-            continue
         t = table.t[rows]
-        scale = gate.max_radius_m / gate.window_s
-        tree = cKDTree(np.column_stack((pts[:, 0], pts[:, 1], t * scale)))
-        pairs = tree.query_pairs(gate.max_radius_m * (1 + 1e-9), p=np.inf, output_type="ndarray")
-        if pairs.size == 0:
+        by_time = np.argsort(t, kind="stable")
+        xyz = np.column_stack((pts[:, 0], pts[:, 1], t * scale))
+        sides.append((side, rows, pts, t, by_time, t[by_time], xyz))
+    for lo in range(0, len(table), block):
+        hi = min(lo + block, len(table))
+        out: list[tuple[I64, I64, I64, F64]] = []
+        for side, rows, pts, t, by_time, t_sorted, xyz in sides:
+            mine = np.arange(*np.searchsorted(rows, (lo, hi)))
+            if mine.size == 0:
+                continue
+            first, last = np.searchsorted(
+                t_sorted,
+                (t[mine].min() - gate.window_s - 1.0, t[mine].max() + gate.window_s + 1.0),
+                side="left",
+            )
+            theirs = by_time[first:last]
+            theirs = np.sort(theirs[rows[theirs] < hi])
+            pairs = cKDTree(xyz[mine]).sparse_distance_matrix(
+                cKDTree(xyz[theirs]), box, p=np.inf, output_type="ndarray"
+            )
+            i, j = mine[pairs["i"]], theirs[pairs["j"]]
+            ok = j < i  # each link once, from the later row to the earlier
+            out.append(_scored(gate, side, rows, pts, t, i[ok], j[ok]))
+        if not out:
+            empty = np.zeros(0, np.int64)
+            yield lo, hi, empty, empty, empty
             continue
-        x, y, sig = (np.ascontiguousarray(pts[:, c]) for c in range(3))
-        # Score in chunks: a heavy day has tens of millions of pairs in the box, and their
-        # point columns at once would take gigabytes (most of the time went to page faults).
-        for lo in range(0, len(pairs), _CHUNK):
-            chunk = pairs[lo : lo + _CHUNK]
-            # Orient each pair as (later, earlier) in ledger order (rows are ascending).
-            i = np.maximum(chunk[:, 0], chunk[:, 1])
-            j = np.minimum(chunk[:, 0], chunk[:, 1])
-            # A pair farther apart than its distance gate scores above 1 whatever the rest
-            # of the score says, so only the pairs within it (with a hair of slack for
-            # rounding) are scored in full.
-            near = np.minimum(
-                gate.max_radius_m,
-                np.maximum(gate.radius_m, gate.k_sigma * np.hypot(sig[i], sig[j])),
-            )
-            ok = (np.abs(t[i] - t[j]) <= gate.window_s) & (
-                np.hypot(x[i] - x[j], y[i] - y[j]) <= near * (1 + 1e-9)
-            )
-            i, j = i[ok], j[ok]
-            s = gate.score(pts[i], pts[j])
-            ok = s <= 1.0
-            out.append((rows[i[ok]], rows[j[ok]], np.full(int(ok.sum()), side, np.int64), s[ok]))
-    if not out:
-        empty = np.zeros(0, np.int64)
-        return empty, empty, empty
-    i, j, sd, s = (np.concatenate(c) for c in zip(*out, strict=True))
-    order = np.lexsort((j, s, sd, i))
-    return i[order], j[order], sd[order]
+        i, j, sd, s = (np.concatenate(c) for c in zip(*out, strict=True))
+        order = np.lexsort((j, s, sd, i))
+        yield lo, hi, i[order], j[order], sd[order]
+
+
+def _scored(
+    gate: Gate, side: int, rows: I64, pts: F64, t: F64, i: I64, j: I64
+) -> tuple[I64, I64, I64, F64]:
+    """The pairs (positions on a side) that score <= 1: (row i, row j, side, score)."""
+    x, y, sig = pts[:, 0], pts[:, 1], pts[:, 2]
+    # A pair farther apart than its distance gate scores above 1 whatever the rest of the
+    # score says, so only the pairs within it (with a hair of slack for rounding) are
+    # scored in full.
+    near = np.minimum(
+        gate.max_radius_m, np.maximum(gate.radius_m, gate.k_sigma * np.hypot(sig[i], sig[j]))
+    )
+    ok = (np.abs(t[i] - t[j]) <= gate.window_s) & (
+        np.hypot(x[i] - x[j], y[i] - y[j]) <= near * (1 + 1e-9)
+    )
+    i, j = i[ok], j[ok]
+    s = gate.score(pts[i], pts[j])
+    ok = s <= 1.0
+    return rows[i[ok]], rows[j[ok]], np.full(int(ok.sum()), side, np.int64), s[ok]
 
 
 def links_batch(table: EvidenceTable, gate: Gate) -> tuple[I64, I64]:
