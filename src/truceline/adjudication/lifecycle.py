@@ -75,6 +75,7 @@ _KIND_PRIORITY = [
     Kind.thermal_anomaly,
     Kind.third_party_report,
 ]
+_KIND_ORDER = _KIND_PRIORITY + [k for k in Kind if k not in _KIND_PRIORITY]
 # Reports that are hearsay or context, never an independent detection.
 _NOT_A_SOURCE = frozenset({Kind.third_party_report, Kind.inspection_report})
 # Sensors that relay what others say (press, OSINT feeds): kept as evidence and for
@@ -412,7 +413,7 @@ class Engine:
         impact = impact_eq.solve() if n_impact else None
         origin = origin_eq.solve() if n_origin else None
         kinds = {row.kind for row in rows}
-        kind = next(k for k in _KIND_PRIORITY + list(Kind) if k in kinds)
+        kind = next(k for k in _KIND_ORDER if k in kinds)
         weapon = _weapon(rows)
         self._check_contradictions(inc, rows, impact, origin)
         credible = [row for row in rows if is_source(row) and row.sensor not in flagged]
@@ -537,33 +538,36 @@ class Engine:
         the others include a neutral (mission, guarantor) sensor. Two lone witnesses who
         disagree are contested, not both liars.
         """
-        detections = [row for row in rows if is_source(row) and not math.isnan(row.x)]
-        ops = {row.operator for row in detections}
-        if len(ops) < 2:
+        detections = [row for row in rows if is_source(row) and row.x == row.x]
+        # Each operator's own equations per side, summed once: an operator's consensus is
+        # then the sum of the others' (leave one out), not another pass over every report.
+        own: dict[str, tuple[Normal, Normal]] = {}
+        imp_from: set[str] = set()
+        org_from: set[str] = set()
+        for row in detections:
+            eqs = own.get(row.operator)
+            if eqs is None:
+                eqs = own[row.operator] = (Normal(), Normal())
+            if row.kind is Kind.launch:
+                _add(eqs[ORIGIN], row.x, row.y, row.sigma, 1.0, row)
+                org_from.add(row.operator)
+                continue
+            _add(eqs[IMPACT], row.x, row.y, row.sigma, 1.0, row)
+            imp_from.add(row.operator)
+            if row.ox == row.ox:
+                eqs[ORIGIN].point(row.ox, row.oy, row.osigma)
+                org_from.add(row.operator)
+        if len(own) < 2:
             return
-        for op in sorted(ops):
-            imp, org = Normal(), Normal()
-            imp_ops: set[str] = set()
-            org_ops: set[str] = set()
+        ops = sorted(own)
+        for op in ops:
+            cons_i = self._consensus(op, ops, own, imp_from, IMPACT)
+            cons_o = self._consensus(op, ops, own, org_from, ORIGIN)
             for row in detections:
-                if row.operator == op:
-                    continue
-                if row.kind is Kind.launch:
-                    _add(org, row.x, row.y, row.sigma, 1.0, row)
-                    org_ops.add(row.operator)
-                    continue
-                _add(imp, row.x, row.y, row.sigma, 1.0, row)
-                imp_ops.add(row.operator)
-                if not math.isnan(row.ox):
-                    org.point(row.ox, row.oy, row.osigma)
-                    org_ops.add(row.operator)
-            cons_i = imp.solve() if self._outvotes(op, imp_ops) else None
-            cons_o = org.solve() if self._outvotes(op, org_ops) else None
-            for row in detections:
-                if row.operator != op or not math.isnan(row.bearing):
+                if row.operator != op or row.bearing == row.bearing:
                     continue  # a bearing's point is a band, not a claim of position
                 bad = checked = False
-                if not math.isnan(row.ox) and cons_o is not None:
+                if row.ox == row.ox and cons_o is not None:
                     checked = True
                     bad |= _z(row.ox, row.oy, row.osigma, cons_o) > CONTRADICTION_Z
                 if row.kind is not Kind.launch and cons_i is not None:
@@ -571,6 +575,24 @@ class Engine:
                     bad |= _z(row.x, row.y, row.sigma, cons_i) > CONTRADICTION_Z
                 if checked:
                     self.reliability.record(row.sensor, inc.id, bad)
+
+    def _consensus(
+        self,
+        op: str,
+        ops: list[str],
+        own: dict[str, tuple[Normal, Normal]],
+        reporting: set[str],
+        side: int,
+    ) -> Fix | None:
+        """The other operators' fix of one side, if they can outvote `op` there."""
+        others = reporting - {op}
+        if not self._outvotes(op, others):
+            return None
+        eq = Normal()
+        for o in ops:
+            if o in others:
+                eq.merge(own[o][side])
+        return eq.solve()
 
     def _outvotes(self, op: str, others: set[str]) -> bool:
         if len(others) >= 2:

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from truceline.agreement.geography import Geography
 from truceline.fusion.base import Frame, Fuser
-from truceline.fusion.cells import CELL_M, CellLookup
+from truceline.fusion.cells import APART, CELL_M, INSIDE, CellLookup
 from truceline.fusion.locate import Fix
 
 
@@ -31,6 +31,9 @@ def project(geom: BaseGeometry, frame: Frame) -> BaseGeometry:
         return np.column_stack((x, y))
 
     return shapely.transform(geom, fwd)
+
+
+_UNDECIDED = object()
 
 
 def normal_cdf(z: float) -> float:
@@ -55,6 +58,8 @@ class Attributor(Fuser):
         self._ab = np.concatenate([c[1:] - c[:-1] for c in segs])
         self._ab2 = np.maximum((self._ab**2).sum(axis=1), 1e-12)
         self._party: dict[tuple[float, float], str | None] = {}
+        # Per grid cell that a cell decides (see `_decide`): its party, or None.
+        self._cell_party: dict[tuple[int, int], str | None] = {}
         # Cell-cached territory queries (the same answers as shapely's, cheaper).
         self._cells = [CellLookup(geom) for _, geom in self.territories]
         self._near: dict[tuple[float, float], tuple[float, float, float]] = {}
@@ -64,6 +69,30 @@ class Attributor(Fuser):
 
     def party_at(self, x: float, y: float) -> str | None:
         """The party whose territory holds (x, y); the first listed wins on overlaps."""
+        if math.isfinite(x) and math.isfinite(y):
+            cell = (math.floor(x / CELL_M), math.floor(y / CELL_M))
+            decided = self._cell_party.get(cell, _UNDECIDED)
+            if decided is not _UNDECIDED:
+                return decided  # type: ignore[return-value]
+            found = self._party_exact(x, y)
+            decided = self._decide(cell)
+            if decided is not _UNDECIDED:
+                self._cell_party[cell] = decided  # type: ignore[assignment]
+            return found
+        return self._party_exact(x, y)
+
+    def _decide(self, cell: tuple[int, int]) -> object:
+        """The cell's party when the cell alone decides it (each territory before the
+        holding one known to be apart from the whole cell), else _UNDECIDED."""
+        for (party, _), cells in zip(self.territories, self._cells, strict=True):
+            state = cells.state_of(cell)
+            if state == INSIDE:
+                return party
+            if state != APART:
+                return _UNDECIDED
+        return None
+
+    def _party_exact(self, x: float, y: float) -> str | None:
         key = (x, y)
         if key in self._party:
             return self._party[key]

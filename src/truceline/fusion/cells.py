@@ -50,6 +50,10 @@ class CellLookup:
             self._cells[key] = state
         return state
 
+    def state_of(self, key: tuple[int, int]) -> int:
+        """What is known of a cell (INSIDE, APART, CROSSED, UNSEEN) without working it out."""
+        return self._cells.get(key, UNSEEN)
+
     def contains(self, x: float, y: float) -> bool:
         """`shapely.contains_xy(geom, x, y)`: the point is in the interior."""
         state = self._state(x, y)
