@@ -24,7 +24,7 @@ from truceline.enforcement import extensions
 from truceline.enforcement import inspections as insp
 from truceline.enforcement.envelope import Record
 from truceline.enforcement.extensions import Adopted
-from truceline.enforcement.incidents import IncidentHistory, histories
+from truceline.enforcement.incidents import IncidentHistory
 from truceline.enforcement.keys import KeyBook
 from truceline.enforcement.penalties import CaseState, Status, case_timeline, evaluate, open_cases
 from truceline.enforcement.playbooks import StepState, steps
@@ -155,7 +155,8 @@ class Folded:
     agreement: Agreement
     book: KeyBook
     trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None = None
-    transitions: list[tuple[int, IncidentTransition]] = field(default_factory=list)
+    # Kept per incident as transitions arrive (immutable, so `settle` can share them).
+    incidents: dict[str, IncidentHistory] = field(default_factory=dict)
     votes: list[Record] = field(default_factory=list)
     extension_records: list[Record] = field(default_factory=list)
     notes: list[tuple[int, Notification]] = field(default_factory=list)  # any `at`
@@ -177,7 +178,12 @@ class Folded:
                 self.ignored.append(Ignored(r.index, "malformed incident transition"))
                 return
             if t.agreement.id == self.agreement.id:
-                self.transitions.append((r.index, t))
+                old = self.incidents.get(t.incident)
+                self.incidents[t.incident] = (
+                    old.with_transition(r.index, t)
+                    if old is not None
+                    else IncidentHistory(t.incident, ((r.index, t),))
+                )
         elif r.payload_type == VOTE_TYPE:
             self.votes.append(r)
         elif r.payload_type == EXTENSION_TYPE:
@@ -248,7 +254,7 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
     state.ignored = list(folded.ignored)
     state.logged = set(folded.logged)
     # Copies, so nothing downstream can change what the next pass folds onto.
-    transitions = list(folded.transitions)
+    hist = dict(folded.incidents)
     votes = list(folded.votes)
     extension_records = list(folded.extension_records)
     notes = [(i, n) for i, n in folded.notes if n.at <= now]
@@ -256,7 +262,6 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
     acks = list(folded.acks)
     reports = list(folded.reports)
 
-    hist = histories(transitions)
     state.incidents = hist
     cases, refusals = open_cases(agreement, hist, notes, now)
     state.ignored.extend(Ignored(f.index, f.reason) for f in refusals)

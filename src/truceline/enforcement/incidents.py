@@ -2,13 +2,20 @@
 
 Event time decides: a transition whose `at` is after `now` has not happened yet.
 Among those that have, log order decides which is the latest.
+
+A history is immutable: a new transition makes a new history (`with_transition`),
+so the appender can keep histories from pass to pass and a state it handed out
+never changes under its reader. Once `now` is past an incident's last transition,
+what the history says no longer depends on `now` (except where a dispute still
+open is clipped at it), so those answers are computed once per history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from truceline.adjudication.verdict import IncidentTransition, State
 
@@ -16,12 +23,32 @@ BREACH_STATES = frozenset({State.verified, State.confirmed})
 DISPUTE_STATES = frozenset({State.disputed, State.inspection})
 
 
-@dataclass
+@dataclass(frozen=True)
 class IncidentHistory:
     incident: str
-    transitions: list[tuple[int, IncidentTransition]] = field(default_factory=list)
+    transitions: tuple[tuple[int, IncidentTransition], ...] = ()
+    # Per-history answers for a `now` past every transition; not part of the value.
+    _memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
-    def seen(self, now: datetime) -> list[IncidentTransition]:
+    def with_transition(self, index: int, t: IncidentTransition) -> IncidentHistory:
+        return IncidentHistory(self.incident, (*self.transitions, (index, t)))
+
+    @cached_property
+    def _all(self) -> tuple[IncidentTransition, ...]:
+        return tuple(t for _, t in self.transitions)
+
+    @cached_property
+    def last_at(self) -> datetime | None:
+        """The latest event time of any transition (None for an empty history)."""
+        return max((t.at for _, t in self.transitions), default=None)
+
+    def complete(self, now: datetime) -> bool:
+        """Every transition has happened by `now`."""
+        return self.last_at is None or self.last_at <= now
+
+    def seen(self, now: datetime) -> Sequence[IncidentTransition]:
+        if self.complete(now):
+            return self._all
         return [t for _, t in self.transitions if t.at <= now]
 
     def latest(self, now: datetime) -> IncidentTransition | None:
@@ -34,6 +61,20 @@ class IncidentHistory:
 
     def dispute_intervals(self, now: datetime) -> list[tuple[datetime, datetime]]:
         """Periods (clipped at `now`) during which the incident was disputed or under inspection."""
+        if not self.complete(now):
+            closed, start = self._disputes(now)
+        else:
+            got = self._memo.get("disputes")
+            if got is None:
+                got = self._memo["disputes"] = self._disputes(now)
+            closed, start = got  # type: ignore[misc]
+        return [*closed, (start, now)] if start is not None else list(closed)
+
+    def _disputes(
+        self, now: datetime
+    ) -> tuple[tuple[tuple[datetime, datetime], ...], datetime | None]:
+        """The closed dispute periods among the transitions seen by `now`, and the start of
+        one still open (its end is `now`, so it is left to the caller)."""
         out: list[tuple[datetime, datetime]] = []
         start: datetime | None = None
         # Walk the states in event-time order of when each became the latest.
@@ -44,13 +85,11 @@ class IncidentHistory:
             elif state not in DISPUTE_STATES and start is not None:
                 out.append((start, t))
                 start = None
-        if start is not None:
-            out.append((start, now))
-        return out
+        return tuple(out), start
 
 
 def histories(transitions: Iterable[tuple[int, IncidentTransition]]) -> dict[str, IncidentHistory]:
-    out: dict[str, IncidentHistory] = {}
+    grouped: dict[str, list[tuple[int, IncidentTransition]]] = {}
     for index, t in transitions:
-        out.setdefault(t.incident, IncidentHistory(t.incident)).transitions.append((index, t))
-    return out
+        grouped.setdefault(t.incident, []).append((index, t))
+    return {k: IncidentHistory(k, tuple(v)) for k, v in grouped.items()}
