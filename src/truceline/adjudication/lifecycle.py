@@ -524,7 +524,7 @@ class Engine:
         """A satellite-only incident breaches only if its cell burns beyond its season."""
         if not self._baseline_seen:
             return False
-        lon, lat = (float(v) for v in self.frame.to_lonlat(impact.x, impact.y))
+        lon, lat = self.frame.point_to_lonlat(impact.x, impact.y)
         count = self._thermal_day.get((cell_of(lon, lat), int(t // 86_400)), 0)
         return self.baseline.anomalous(lon, lat, t, count)
 
@@ -711,15 +711,11 @@ class Engine:
         where = impact or origin
         olonlat = None
         if where is not None:
-            # One projection call for both ends (PROJ maps each point alike either way).
-            both = origin is not None and impact is not None
-            xs = [where.x, origin.x] if both and origin is not None else [where.x]
-            ys = [where.y, origin.y] if both and origin is not None else [where.y]
-            lons, lats = self.frame.to_lonlat(xs, ys)
-            lon, lat = round(float(lons[0]), 6), round(float(lats[0]), 6)
+            lon, lat = (round(v, 6) for v in self.frame.point_to_lonlat(where.x, where.y))
             unc = round(where.radius_m, 1)
-            if both:
-                olonlat = (round(float(lons[1]), 6), round(float(lats[1]), 6))
+            if origin is not None and impact is not None:
+                olon, olat = self.frame.point_to_lonlat(origin.x, origin.y)
+                olonlat = (round(olon, 6), round(olat, 6))
         else:
             lon, lat, unc = round(rows[0].lon, 6), round(rows[0].lat, 6), round(rows[0].sigma, 1)
         ts = [row.t for row in rows]
