@@ -12,7 +12,7 @@ from truceline.ingest.ingestor import read_entry
 from truceline.ingest.reasons import Reason
 from truceline.ledger import proof as tlog_proof
 from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE
-from truceline.registry.model import Revoke, Rotate
+from truceline.registry.model import Register, Revoke, Rotate, Sensor
 from truceline.registry.state import seal_event
 
 from .conftest import T0, World, make_world, obs
@@ -258,6 +258,43 @@ def test_process_pool_gives_the_same_results(tmp_path: Path) -> None:
         assert [i for i, r in enumerate(results) if not r.accepted] == [100, 400]
         assert (results[100].reason, results[400].reason) == (Reason.bad_json, Reason.replay)
         assert w.ledger.size == 2 + 598
+    finally:
+        w.ingestor.close()
+        w.ledger.close()
+
+
+def test_a_key_registered_while_batches_are_in_flight(tmp_path: Path) -> None:
+    """Batches checked against the key table before a sensor's registration reached the
+    log are checked again when their turn comes: none is lost as unknown_key."""
+    w = make_world(tmp_path, f"sqlite:///{tmp_path}/s.db", workers=2)
+    try:
+        late = keys.generate()
+        kid = keys.key_id(late.public_key())
+
+        def sealed(seq: int) -> bytes:
+            return records.seal(OBSERVATION_TYPE, obs("radar-late", seq), late, kid)
+
+        batches = [
+            [w.seal(obs(seq=i)) for i in range(1, 301)],
+            [sealed(i) for i in range(1, 301)],
+            [sealed(i) for i in range(301, 601)],
+        ]
+        results = []
+        for batch in w.ingestor.ingest_batches(batches):
+            if not results:
+                # The first batch is appended; the next two were already sent to be checked.
+                sensor = Sensor(
+                    id="radar-late",
+                    kind="weapon_locating_radar",
+                    operator="mission",
+                    public_key=keys.public_key_b64(late.public_key()),
+                )
+                w.ledger.append(
+                    [seal_event(Register(effective_at=T0, sensor=sensor), w.mission, w.mission_kid)]
+                )
+            results.extend(batch)
+        assert [r.reason for r in results if not r.accepted] == []
+        assert len(results) == 900
     finally:
         w.ingestor.close()
         w.ledger.close()

@@ -24,6 +24,7 @@ import hashlib
 import multiprocessing
 import pickle
 import threading
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from truceline.ledger.base import Ledger
 from truceline.registry.state import KeyState, Registry
 
 DEFAULT_SKEW_S = 300.0
+# Batches whose stateless checks are in flight while one is appended (with a pool).
+PIPELINE_DEPTH = 2
 
 _STATUS_REASON = {
     KeyState.unknown: Reason.unknown_key,
@@ -223,32 +226,35 @@ class Ingestor:
     def ingest_batches(
         self, batches: Iterable[Sequence[bytes]], source: str = ""
     ) -> Generator[list[Result], None, None]:
-        """Results per batch, in order; the checks of batch k+1 run while batch k is appended."""
+        """Results per batch, in order. The checks of the next `PIPELINE_DEPTH` batches run
+        while a batch is appended, so the check processes never wait for the appender."""
         with self._mu:
             with _file_lock(self.lock_path):
                 self._catch_up()  # registry changes must be visible to the signature check
             it = iter(batches)
-            first = next(it, None)
-            if first is None:
-                return
-            current = [bytes(e) for e in first]
-            pending = self._submit(current)
-            while True:
+            # (envelopes, their checks' results when ready, the key table version used)
+            inflight: deque[tuple[list[bytes], Callable[[], list[Checked | Rejection]], int]]
+            inflight = deque()
+
+            def submit_next() -> None:
                 following = next(it, None)
-                upcoming = [bytes(e) for e in following] if following is not None else None
+                if following is not None:
+                    upcoming = [bytes(e) for e in following]
+                    inflight.append((upcoming, self._submit(upcoming), self._keys_version))
+
+            for _ in range(PIPELINE_DEPTH):
+                submit_next()
+            while inflight:
+                current, pending, version = inflight.popleft()
                 checked = pending()
-                if upcoming is not None:
-                    pending = self._submit(upcoming)
+                submit_next()
                 with _file_lock(self.lock_path):
-                    known = len(self._keys)
                     self._catch_up()
-                    if len(self._keys) != known:
+                    if self._keys_version != version:
+                        # a key registered since these were checked: try its envelopes again
                         checked = self._recheck_unknown(current, checked)
                     results = self._stateful(current, checked, source)
                 yield results
-                if upcoming is None:
-                    return
-                current = upcoming
 
     def _stateful(
         self, envelopes: list[bytes], checked: list[Checked | Rejection], source: str
