@@ -284,9 +284,10 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
         frames[case.id] = (case, case_timeline(case, hist, rule, now, extra), rule)
     ballots = fold(votes, book, frames, now)
     state.ignored.extend(ballots.ignored)
-    for case, _tl, rule in frames.values():
+    for case, tl, rule in frames.values():
         counted = ballots.counted.get(case.id, {})
-        state.cases.append(evaluate(case, hist, rule, counted, now, ext.days.get(case.id, 0.0)))
+        extra = ext.days.get(case.id, 0.0)
+        state.cases.append(evaluate(case, hist, rule, counted, now, extra, tl))
 
     state.steps = steps(agreement, hist, acks, now)
     items = insp.routine(agreement, now) + insp.on_demand(agreement, requests, hist, now)

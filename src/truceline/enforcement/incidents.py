@@ -12,7 +12,7 @@ open is clipped at it), so those answers are computed once per history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -21,6 +21,7 @@ from truceline.adjudication.verdict import IncidentTransition, State
 
 BREACH_STATES = frozenset({State.verified, State.confirmed})
 DISPUTE_STATES = frozenset({State.disputed, State.inspection})
+_DISPUTES = ("disputes",)  # memo key of the dispute periods
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class IncidentHistory:
     incident: str
     transitions: tuple[tuple[int, IncidentTransition], ...] = ()
     # Per-history answers for a `now` past every transition; not part of the value.
-    _memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
 
     def with_transition(self, index: int, t: IncidentTransition) -> IncidentHistory:
         return IncidentHistory(self.incident, (*self.transitions, (index, t)))
@@ -51,6 +52,20 @@ class IncidentHistory:
             return self._all
         return [t for _, t in self.transitions if t.at <= now]
 
+    def where(
+        self, now: datetime, key: Hashable, keep: Callable[[IncidentTransition], bool]
+    ) -> Sequence[IncidentTransition]:
+        """The transitions seen by `now` for which `keep` holds, in log order. `key` names
+        `keep` and every value it reads (e.g. `("auto", grades)`): the answer is kept
+        under it. Settling a long log asks this of every incident on every pass; the
+        few transitions that can matter are found once per history."""
+        if not self.complete(now):
+            return [t for t in self.seen(now) if keep(t)]
+        got = self._memo.get(key)
+        if got is None:
+            got = self._memo[key] = tuple(t for t in self._all if keep(t))
+        return got  # type: ignore[return-value]
+
     def latest(self, now: datetime) -> IncidentTransition | None:
         seen = self.seen(now)
         return seen[-1] if seen else None
@@ -64,9 +79,9 @@ class IncidentHistory:
         if not self.complete(now):
             closed, start = self._disputes(now)
         else:
-            got = self._memo.get("disputes")
+            got = self._memo.get(_DISPUTES)
             if got is None:
-                got = self._memo["disputes"] = self._disputes(now)
+                got = self._memo[_DISPUTES] = self._disputes(now)
             closed, start = got  # type: ignore[misc]
         return [*closed, (start, now)] if start is not None else list(closed)
 

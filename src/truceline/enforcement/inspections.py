@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from truceline.adjudication.verdict import IncidentTransition
 from truceline.agreement.model import Agreement
 from truceline.enforcement.incidents import DISPUTE_STATES, IncidentHistory
 from truceline.enforcement.records import InspectionRequest
@@ -118,22 +119,24 @@ def on_demand(
                 requester=req.requester,
             )
         )
+    grades = frozenset(regime.auto_for_grades)
+
+    def automatic(t: IncidentTransition) -> bool:
+        return t.state in DISPUTE_STATES or (t.grade in grades and t.state.value != "dismissed")
+
     for h in histories.values():
-        for t in h.seen(now):
-            if t.state in DISPUTE_STATES or (
-                t.grade in regime.auto_for_grades and t.state.value != "dismissed"
-            ):
-                add(
-                    Inspection(
-                        f"incident:{t.incident}",
-                        Origin.automatic,
-                        t.location,
-                        t.at,
-                        t.at + within,
-                        incident=t.incident,
-                    )
+        for t in h.where(now, ("automatic inspection", grades), automatic):
+            add(
+                Inspection(
+                    f"incident:{t.incident}",
+                    Origin.automatic,
+                    t.location,
+                    t.at,
+                    t.at + within,
+                    incident=t.incident,
                 )
-                break
+            )
+            break
     return sorted(by_id.values(), key=lambda i: (i.due_by, i.id))
 
 
@@ -161,6 +164,8 @@ def status(
     done: dict[str, Report] = {}
     for item in inspections:
         keys = [item.id] + ([item.incident] if item.incident else [])
+        if not any(k in by_subject for k in keys):
+            continue
         found = sorted(
             (r for k in keys for r in by_subject.get(k, []) if r.at >= item.opened_at),
             key=lambda r: (r.at, r.index),

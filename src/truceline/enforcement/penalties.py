@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from truceline.adjudication.verdict import State
+from truceline.adjudication.verdict import IncidentTransition, State
 from truceline.agreement.enforcement import BlockRule, Rung, Trigger
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Act
@@ -42,8 +42,8 @@ def first_breach(
     history: IncidentHistory, trigger: Trigger, acts: Mapping[str, Act], now: datetime
 ) -> Breach | None:
     """The first verified transition of the incident that meets `trigger`, if any."""
-    for t in history.seen(now):
-        if t.state not in BREACH_STATES or t.accused is None or t.grade not in trigger.grades:
+    for t in history.where(now, _ACCUSING, _accusing):
+        if t.accused is None or t.grade not in trigger.grades:  # (None: for the type checker)
             continue
         if trigger.rules and not set(trigger.rules) & set(t.rules):
             continue
@@ -51,6 +51,13 @@ def first_breach(
             continue
         return Breach(t.incident, t.accused, t.at)
     return None
+
+
+def _accusing(t: IncidentTransition) -> bool:
+    return t.state in BREACH_STATES and t.accused is not None
+
+
+_ACCUSING = ("accusing breach",)  # memo key of `_accusing` (see IncidentHistory.where)
 
 
 def case_id(rung: str, accused: str, incidents: Iterable[str]) -> str:
@@ -268,8 +275,10 @@ def evaluate(
     votes: Mapping[str, Choice],
     now: datetime,
     extension_days: float = 0.0,
+    tl: Timeline | None = None,
 ) -> CaseState:
-    """The case's status at `now`, given the votes counted for it (see votes.py)."""
+    """The case's status at `now`, given the votes counted for it (see votes.py).
+    `tl`: the case's timeline at `now` if the caller has it already."""
     valid: list[str] = []
     disputed: list[str] = []
     for incident in case.incidents:
@@ -280,7 +289,8 @@ def evaluate(
             valid.append(incident)
         elif latest.state in DISPUTE_STATES:
             disputed.append(incident)
-    tl = case_timeline(case, histories, rule, now, extension_days)
+    if tl is None:
+        tl = case_timeline(case, histories, rule, now, extension_days)
 
     def state(status: Status, tally: Tally | None = None, reason: str = "") -> CaseState:
         return CaseState(case, status, tl, tuple(valid), tuple(disputed), votes, tally, reason)

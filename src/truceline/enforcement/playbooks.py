@@ -22,6 +22,13 @@ from truceline.enforcement.records import Ack
 SKIP_STATES = frozenset({State.reported, State.dismissed})
 
 
+def _past_reported(t: IncidentTransition) -> bool:
+    return t.state not in SKIP_STATES
+
+
+_PAST_REPORTED = ("past reported",)  # memo key of `_past_reported` (IncidentHistory.where)
+
+
 @dataclass(frozen=True)
 class StepState:
     key: str
@@ -56,7 +63,7 @@ def steps(
             acks_by_step.setdefault(a.step, []).append(a)
     out: list[StepState] = []
     for incident in sorted(histories):
-        seen = histories[incident].seen(now)
+        seen = histories[incident].where(now, _PAST_REPORTED, _past_reported)
         for book in agreement.playbooks:
             trigger = next((t for t in seen if matches(book, t, acts)), None)
             if trigger is None:
