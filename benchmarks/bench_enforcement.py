@@ -37,6 +37,7 @@ countdown entry appended.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import multiprocessing
 import resource
@@ -65,6 +66,7 @@ from truceline.enforcement.records import ENFORCEMENT_TYPE
 from truceline.ingest.formats import split_envelopes
 from truceline.ingest.home import open_ledger
 from truceline.ledger.base import Ledger
+from truceline.ledger.tilelog import TileLog
 from truceline.mission.demo import STEPS, Demo, run
 from truceline.mission.home import Home
 
@@ -210,6 +212,11 @@ def main() -> None:
         help="pipeline: run the appender in its own process following the log",
     )
     ap.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="pipeline: gc.freeze() what is alive when the load starts (each process)",
+    )
+    ap.add_argument(
         "--appender-thread",
         action="store_true",
         help="pipeline: run the appender in a thread beside the stream instead of after it",
@@ -344,10 +351,12 @@ def main() -> None:
         ctx = multiprocessing.get_context("spawn")
         ready, followed_all_mp, results = ctx.Event(), ctx.Event(), ctx.Queue()
         child = ctx.Process(
-            target=enforcer_process, args=(str(home.root), ready, followed_all_mp, results)
+            target=enforcer_process,
+            args=(str(home.root), ready, followed_all_mp, results, args.gc_freeze),
         )
         child.start()
         ready.wait()
+    pauses = GcPauses(args.gc_freeze)
     rusage = resource.getrusage(resource.RUSAGE_SELF)
     feeder = threading.Thread(target=feed, daemon=True)
     run_start = time.perf_counter()
@@ -375,17 +384,19 @@ def main() -> None:
     followed_all.set()
     if args.appender_thread:
         enforcer_thread.join()
-    child_cpu = 0.0
+    child_cpu, child_gc = 0.0, ""
     if child is not None:
         followed_all_mp.set()
         got: ChildReport = results.get()
         child.join()
         for trigger, appended_at in got.countdowns:
             timed(trigger, appended_at)
-        derive_s, derive_cpu, child_cpu = got.passes, got.cpu, got.total_cpu
+        derive_s, derive_cpu, child_cpu, child_gc = got.passes, got.cpu, got.total_cpu, got.gc
     wall = time.perf_counter() - run_start
     after = resource.getrusage(resource.RUSAGE_SELF)
     main_cpu = after.ru_utime + after.ru_stime - rusage.ru_utime - rusage.ru_stime
+    if isinstance(ledger, TileLog):
+        ledger.refresh()  # the appender process's last entries
     ledger.close()
 
     print(
@@ -424,6 +435,37 @@ def main() -> None:
         f"CPU during the run: this process {main_cpu:.1f} s"
         + (f", the appender process {child_cpu:.1f} s" if child is not None else "")
     )
+    print(
+        f"GC{' (start-up frozen)' if args.gc_freeze else ''}: this process {pauses.summary()}"
+        + (f"; the appender process {child_gc}" if child is not None else "")
+    )
+
+
+class GcPauses:
+    """Full (generation 2) collections while the load runs: their count and lengths.
+
+    With `freeze`, everything alive at the start (imported modules, the set-up's
+    objects) is moved out of the collector's sight first (`gc.freeze`), so a full
+    collection walks only what the run itself keeps; a long-running service would do
+    the same once it has started."""
+
+    def __init__(self, freeze: bool) -> None:
+        if freeze:
+            gc.collect()
+            gc.freeze()
+        self.pauses: list[float] = []
+        self._start = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        elif info["generation"] == 2:
+            self.pauses.append(time.perf_counter() - self._start)
+
+    def summary(self) -> str:
+        ms = [x * 1000 for x in self.pauses]
+        return f"{len(ms)} full collections, longest {max(ms, default=0):.0f} ms, total {sum(ms):.0f} ms"
 
 
 @dataclass(frozen=True)
@@ -432,9 +474,12 @@ class ChildReport:
     passes: list[float]  # wall time of each appender pass that ran
     cpu: list[float]  # CPU time of each
     total_cpu: float  # the process's CPU from `ready` to the end
+    gc: str  # GcPauses.summary()
 
 
-def enforcer_process(home_root: str, ready: Any, followed_all: Any, results: Any) -> None:
+def enforcer_process(
+    home_root: str, ready: Any, followed_all: Any, results: Any, freeze: bool
+) -> None:
     """--appender-process: the appender in its own process, following the log.
 
     It opens the home's log itself and polls its published size; a pass runs whenever
@@ -445,7 +490,8 @@ def enforcer_process(home_root: str, ready: Any, followed_all: Any, results: Any
     ledger = open_ledger(home)
     app = appender(home, ledger, datetime.now().astimezone())
     app.catch_up()
-    report = ChildReport([], [], [], 0.0)
+    report = ChildReport([], [], [], 0.0, "")
+    pauses = GcPauses(freeze)
     start_cpu = time.process_time()
     ready.set()
     newest: datetime | None = None
@@ -472,7 +518,13 @@ def enforcer_process(home_root: str, ready: Any, followed_all: Any, results: Any
             time.sleep(0.002)
     ledger.close()
     results.put(
-        ChildReport(report.countdowns, report.passes, report.cpu, time.process_time() - start_cpu)
+        ChildReport(
+            report.countdowns,
+            report.passes,
+            report.cpu,
+            time.process_time() - start_cpu,
+            pauses.summary(),
+        )
     )
 
 
