@@ -57,9 +57,9 @@ from rich.console import Console
 from truceline.adjudication.home import adjudicator_key, mission_keys, seal_transition
 from truceline.adjudication.service import recompute
 from truceline.adjudication.stream import StreamAdjudicator
-from truceline.adjudication.verdict import INCIDENT_TYPE
 from truceline.agreement.load import load_agreement
 from truceline.codec.records import open_record
+from truceline.enforcement.follow import follow
 from truceline.enforcement.home import appender
 from truceline.enforcement.incidents import BREACH_STATES
 from truceline.enforcement.records import ENFORCEMENT_TYPE
@@ -482,10 +482,10 @@ def enforcer_process(
 ) -> None:
     """--appender-process: the appender in its own process, following the log.
 
-    It opens the home's log itself and polls its published size; a pass runs whenever
-    the log grew, at the event time of the newest incident transition folded so far
-    (as the in-process modes use the stream's newest). `time.perf_counter` is
-    CLOCK_MONOTONIC on Linux, one clock for both processes."""
+    It opens the home's log itself and runs `enforcement.follow` (a look every 2 ms);
+    a pass runs whenever the log grew, at the event time of the newest incident
+    transition folded so far (as the in-process modes use the stream's newest).
+    `time.perf_counter` is CLOCK_MONOTONIC on Linux, one clock for both processes."""
     home = Home(Path(home_root))
     ledger = open_ledger(home)
     app = appender(home, ledger, datetime.now().astimezone())
@@ -494,28 +494,22 @@ def enforcer_process(
     pauses = GcPauses(freeze)
     start_cpu = time.process_time()
     ready.set()
-    newest: datetime | None = None
-    folded = len(app.records)
-    while True:
-        last = followed_all.is_set()  # then this refresh sees the stream's last entry
-        if ledger.refresh() > app.cursor:
-            t, cpu = time.perf_counter(), time.process_time()
-            app.catch_up()
-            for rec in app.records[folded:]:
-                if rec.payload_type == INCIDENT_TYPE:
-                    at = datetime.fromisoformat(rec.payload["at"])
-                    newest = at if newest is None else max(newest, at)
-            folded = len(app.records)
-            if newest is not None:
-                indices = app.run(newest)
-                appended_at = time.perf_counter()
-                report.passes.append(appended_at - t)
-                report.cpu.append(time.process_time() - cpu)
-                report.countdowns.extend((c, appended_at) for c in countdowns(ledger, indices))
-        elif last:
-            break
-        else:
-            time.sleep(0.002)
+    began = [0.0, 0.0]  # wall and CPU clocks at the latest look at the log
+
+    def stop() -> bool:
+        began[:] = time.perf_counter(), time.process_time()
+        return bool(followed_all.is_set())
+
+    def newest() -> datetime | None:
+        return max((h.last_at for h in app.folded.incidents.values() if h.last_at), default=None)
+
+    def timed(indices: list[int]) -> None:
+        appended_at = time.perf_counter()
+        report.passes.append(appended_at - began[0])
+        report.cpu.append(time.process_time() - began[1])
+        report.countdowns.extend((c, appended_at) for c in countdowns(ledger, indices))
+
+    follow(app, ledger, newest, stop, poll_s=0.002, on_pass=timed)
     ledger.close()
     results.put(
         ChildReport(
