@@ -79,10 +79,11 @@ def pct(values: list[float], q: float) -> float:
 def step_mode(args: argparse.Namespace) -> None:
     from datetime import UTC, timedelta
 
-    from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
+    from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition, State
+    from truceline.agreement.rules import Grade
     from truceline.codec.keys import generate, key_id
     from truceline.codec.records import seal
-    from truceline.observation import OBSERVATION_TYPE, format_time
+    from truceline.observation import OBSERVATION_TYPE, WeaponClass, format_time
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-enforcement-step-"))
     scenario = tmp / "scenario.yaml"
@@ -146,7 +147,7 @@ def step_mode(args: argparse.Namespace) -> None:
         at = start_event + timedelta(seconds=k)
         tr = IncidentTransition(
             incident=f"bench-{k}",
-            state="verified",
+            state=State.verified,
             at=at,
             agreement=ref,
             evidence=[0],
@@ -154,12 +155,12 @@ def step_mode(args: argparse.Namespace) -> None:
             location=(33.4, 47.6),
             uncertainty_m=50,
             kind="impact",
-            weapon_class="artillery",
+            weapon_class=WeaponClass.artillery,
             origin=(33.5, 47.54),
             accused=parties[k % 2],
             attribution_confidence=1.0,
             rules=[agreement.prohibited_acts[0].id],
-            grade="confirmed",
+            grade=Grade.confirmed,
         )
         t_append = time.perf_counter()
         ledger.append([seal(INCIDENT_TYPE, tr.model_dump(mode="json"), key, keyid)])
