@@ -70,14 +70,15 @@ def test_no_penalty_on_a_party_that_did_not_breach(tmp_path: Path, preset: str) 
     try:
         app = appender(home, ledger, now)
         state = app.state(now)
+        records = app.records
     finally:
         ledger.close()
     # The appender's incremental fold equals a full derive on this real log, with
     # passes falling at several points of it and at several event times.
-    assert app.trusted is not None
-    n = len(app.records)
+    assert app.trusted is not None and len(records) == app.folded_count
+    n = len(records)
     passes = [(n * k // 4, d.end - timedelta(hours=6 * (4 - k))) for k in range(1, 5)]
-    assert_incremental_matches(app.records, app.agreement, app.book, app.trusted.keys, passes)
+    assert_incremental_matches(records, app.agreement, app.book, app.trusted.keys, passes)
 
     truth = [json.loads(line) for line in (d.sim_dir / "truth.jsonl").read_text().splitlines()]
     breaches = [e for e in truth if e.get("type") == "event" and e.get("breach")]

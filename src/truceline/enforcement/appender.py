@@ -34,6 +34,7 @@ from truceline.ledger.base import Ledger
 from truceline.observation import OBSERVATION_TYPE
 
 _INSPECTION_MARK = b'"inspection_report"'
+_OBSERVATION = frozenset({OBSERVATION_TYPE})
 RELEVANT = frozenset(
     {
         INCIDENT_TYPE,
@@ -45,6 +46,14 @@ RELEVANT = frozenset(
         EXTENSION_TYPE,
     }
 )
+
+
+def relevant(index: int, entry: bytes) -> Record | None:
+    """Ledger entry `index` as a record enforcement folds, else None."""
+    rec = decode(index, entry, RELEVANT)
+    if rec is None and _INSPECTION_MARK in entry:  # of observations, only inspection reports
+        rec = decode(index, entry, _OBSERVATION)
+    return rec
 
 
 class Appender:
@@ -66,20 +75,33 @@ class Appender:
         self.trusted = (
             TrustedKeys({**trusted, keyid: key.public_key()}) if trusted is not None else None
         )
-        self.records: list[Record] = []
+        # How many relevant records are folded. The records themselves are not kept:
+        # `Folded` keeps what it needs, and a list of every payload was most of the
+        # objects a full garbage collection walked (its pauses are a pass's p99).
+        self.folded_count = 0
         self.folded = Folded(agreement, self.book, self.trusted)
         self.cursor = 0
         self._idle: tuple[int, datetime] | None = None  # (records, now) of an idle pass
 
     def catch_up(self) -> None:
         for index, entry in self.ledger.scan(self.cursor):
-            rec = decode(index, entry, RELEVANT)
-            if rec is None and _INSPECTION_MARK in entry:  # only inspection reports matter
-                rec = decode(index, entry, frozenset({OBSERVATION_TYPE}))
+            rec = relevant(index, entry)
             if rec is not None:
-                self.records.append(rec)
+                self.folded_count += 1
                 self.folded.add(rec)
             self.cursor = index + 1
+
+    @property
+    def records(self) -> list[Record]:
+        """The relevant records folded so far, read again from the log (not kept)."""
+        out: list[Record] = []
+        for index, entry in self.ledger.scan(0):
+            if index >= self.cursor:
+                break
+            rec = relevant(index, entry)
+            if rec is not None:
+                out.append(rec)
+        return out
 
     def state(self, now: datetime, plan_routes: bool = True) -> EnforcementState:
         self.catch_up()
@@ -89,11 +111,11 @@ class Appender:
         self.catch_up()
         # The state is a function of the relevant records and `now` alone: if neither
         # changed since a pass that found nothing to write, this one finds nothing too.
-        if self._idle == (len(self.records), now):
+        if self._idle == (self.folded_count, now):
             return []
         state = settle(self.folded, now, plan_routes=False)
         todo = events(state, skip=state.logged)
-        self._idle = None if todo else (len(self.records), now)
+        self._idle = None if todo else (self.folded_count, now)
         return todo
 
     def run(self, now: datetime) -> list[int]:
