@@ -64,43 +64,35 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class TrustedKeys:
-    """The mission's keys, with the verdict on each envelope remembered.
+    """The mission's keys, and the envelopes this process has just signed with them.
 
-    Entries never change, so re-deriving need not re-verify them; the answer is the
-    same as `dsse.verify` against `keys`, only computed once per envelope.
+    The appender folds each entry once, so nothing is remembered per envelope except
+    its own transitions between signing and reading them back: it need not verify
+    what it has just signed. (A cache of every verdict and validated model, from when
+    each pass re-derived the whole log, kept a third of the objects a full garbage
+    collection walks and was never hit again once the fold became incremental.)
     """
 
     def __init__(self, keys: Mapping[str, Ed25519PublicKey]) -> None:
         self.keys = dict(keys)
-        self._seen: dict[dsse.Envelope, bool] = {}
-        self._models: dict[tuple[type[BaseModel], dsse.Envelope], BaseModel] = {}
-
-    def model(self, record: Record, model: type[M]) -> M:
-        """`model.model_validate(record.payload)`, validated once per envelope (the models
-        are frozen, and re-validating every record made most of a derive's time)."""
-        key = (model, record.envelope)
-        hit = self._models.get(key)
-        if hit is None:
-            hit = self._models[key] = model.model_validate(record.payload)
-        return hit  # type: ignore[return-value]
+        self._vouched: set[dsse.Envelope] = set()
 
     def vouch(self, envelope: dsse.Envelope) -> None:
         """Record `envelope` as signed, without verifying: only for an envelope this
         process has just signed with one of `keys` (the appender's own transitions).
-        Read back from the log, an entry equal to it is then not verified again; one
-        that differs in any byte is a different envelope and is verified as usual."""
-        self._seen[envelope] = True
+        Read back from the log once, an entry equal to it is not verified; one that
+        differs in any byte is a different envelope and is verified as usual."""
+        self._vouched.add(envelope)
 
     def signed(self, envelope: dsse.Envelope) -> bool:
-        ok = self._seen.get(envelope)
-        if ok is None:
-            try:
-                dsse.verify(envelope, self.keys)
-                ok = True
-            except CodecError:
-                ok = False
-            self._seen[envelope] = ok
-        return ok
+        if envelope in self._vouched:
+            self._vouched.discard(envelope)
+            return True
+        try:
+            dsse.verify(envelope, self.keys)
+        except CodecError:
+            return False
+        return True
 
 
 def _trusted(record: Record, trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None) -> bool:
@@ -109,14 +101,6 @@ def _trusted(record: Record, trusted: Mapping[str, Ed25519PublicKey] | TrustedKe
     if not isinstance(trusted, TrustedKeys):
         trusted = TrustedKeys(trusted)
     return trusted.signed(record.envelope)
-
-
-def _validated(
-    record: Record, model: type[M], trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None
-) -> M:
-    if isinstance(trusted, TrustedKeys):
-        return trusted.model(record, model)
-    return model.model_validate(record.payload)
 
 
 def _signed(
@@ -173,7 +157,7 @@ class Folded:
             return
         if r.payload_type == INCIDENT_TYPE:
             try:
-                t = _validated(r, IncidentTransition, trusted)
+                t = IncidentTransition.model_validate(r.payload)
             except ValidationError:
                 self.ignored.append(Ignored(r.index, "malformed incident transition"))
                 return
@@ -211,7 +195,7 @@ class Folded:
                     self.reports.append(rep)
         elif r.payload_type == ENFORCEMENT_TYPE:
             try:
-                self.logged.add(_validated(r, EnforcementEvent, trusted).key)
+                self.logged.add(EnforcementEvent.model_validate(r.payload).key)
             except ValidationError:
                 return
 
