@@ -23,9 +23,7 @@ from truceline.store.base import open_store
 from ._world import KEYIDS, KEYS, T0, entry, incident, warning_then_snapback
 
 KEY = Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
-A = warning_then_snapback(
-    PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6)
-)
+A = warning_then_snapback(PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6))
 transition = st.tuples(
     st.sampled_from(["i0", "i1", "i2"]),
     st.sampled_from([State.verified, State.confirmed, State.disputed, State.dismissed]),
