@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -31,9 +30,9 @@ KeyTable = Mapping[str, tuple[str, bytes]]
 """keyid -> (sensor id, raw 32-byte Ed25519 public key), every key the registry ever held."""
 
 
-@dataclass(frozen=True)
-class Checked:
-    """An envelope that passed the stateless checks."""
+class Checked(NamedTuple):
+    """An envelope that passed the stateless checks (a named tuple: the ingesting process
+    builds one per envelope from the check processes' replies, on its critical path)."""
 
     entry: bytes  # canonical envelope JSON, verified signatures only: the ledger entry
     sensor: str
