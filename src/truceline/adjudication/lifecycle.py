@@ -57,6 +57,7 @@ from truceline.fusion.base import (
 )
 from truceline.fusion.locate import Fix, Normal
 from truceline.fusion.thermal import SeasonalBaseline, cell_of
+from truceline.gcpause import gc_paused
 from truceline.observation import Kind, WeaponClass
 from truceline.prefetch import prefetched
 
@@ -830,8 +831,19 @@ def adjudicate(
     (r = len(table) for those after the last observation). Returns the engine and, per
     emitted transition, the ledger index of the entry that caused it.
     """
+    with gc_paused():  # millions of long-lived objects and no cycles
+        return _adjudicate(table, agreement, agreement_ref, disputes or {}, baseline, gate)
+
+
+def _adjudicate(
+    table: EvidenceTable,
+    agreement: Agreement,
+    agreement_ref: AgreementRef,
+    disputes: Mapping[int, list[tuple[int, str, str, str]]],
+    baseline: SeasonalBaseline | None,
+    gate: Gate | None,
+) -> tuple[Engine, list[int]]:
     engine = Engine(agreement, agreement_ref, gate=gate, baseline=baseline)
-    disputes = disputes or {}
     rows = rows_of(table, engine.frame)
     triggers: list[int] = []
     # The next blocks' candidate links are found on the other core while these are judged.
