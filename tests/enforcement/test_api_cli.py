@@ -135,3 +135,54 @@ def test_cli(home: Home, tmp_path: Path) -> None:
     assert out.exit_code == 0 and json.loads(out.output)["coverage"]["z1"]["required"] == 1
     bad = runner.invoke(app, ["penalties", "--home", str(tmp_path / "nowhere")])
     assert bad.exit_code == 2
+
+
+def test_enforce_follow_is_a_process_of_its_own(home: Home) -> None:
+    """`truceline enforce --follow` as a real process beside this one's writer: the
+    countdown of a breach verified on the log after it started, then a clean stop on
+    SIGTERM with its count."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from truceline.ingest.home import open_ledger
+
+    from .test_appender import events
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from truceline.cli import app; app()",
+            "enforce",
+            "--home",
+            str(home.root),
+            "--follow",
+            "--poll",
+            "0.02",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    ledger = open_ledger(home)
+    try:
+        ledger.append([entry(INCIDENT_TYPE, incident("i2", "verified", T0 + timedelta(hours=1)))])
+        deadline = time.monotonic() + 60  # a bound on a hang, not a speed check
+        started: list[dict] = []
+        while len(started) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            ledger.refresh()
+            started = [e for e in events(ledger) if e["event"] == "countdown_started"]
+        assert len(started) == 2, proc.stderr.read() if proc.poll() is not None else started
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        ledger.refresh()
+        total = len(events(ledger))
+        assert out.strip().endswith(f"{total} enforcement transition(s) appended")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        ledger.close()

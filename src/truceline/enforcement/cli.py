@@ -81,11 +81,58 @@ def playbooks_command(home: Path = HOME, now: str | None = NOW) -> None:
     _print(views.playbooks(with_appender(home, at, lambda app: app.state(at))))
 
 
-def enforce_command(home: Path = HOME, now: str | None = NOW) -> None:
-    """Append the enforcement transitions due by `now` that are not on the log yet (idempotent)."""
-    at = _now(now)
-    appended = with_appender(home, at, lambda app: app.run(at))
-    _print({"now": at.isoformat(), "appended": len(appended), "indices": appended})
+def enforce_command(
+    home: Path = HOME,
+    now: str | None = NOW,
+    follow: bool = typer.Option(
+        False,
+        "--follow",
+        help="keep running: a pass whenever the log grows and every second (Ctrl-C stops)",
+    ),
+    poll: float = typer.Option(0.05, "--poll", help="with --follow: seconds between looks"),
+) -> None:
+    """Append the enforcement transitions due by `now` that are not on the log yet (idempotent).
+
+    With --follow, run as the mission's enforcement process beside `truceline adjudicate`:
+    each verified breach gets its countdown as soon as its transition is on the log, and
+    deadlines are settled as the clock reaches them."""
+    if not follow:
+        at = _now(now)
+        appended = with_appender(home, at, lambda app: app.run(at))
+        _print({"now": at.isoformat(), "appended": len(appended), "indices": appended})
+        return
+    if now is not None:
+        raise typer.BadParameter("--now: a follower runs on the clock; leave it out")
+    total = with_appender(home, _now(None), lambda app: _follow(app, poll))
+    typer.echo(f"{total} enforcement transition(s) appended")
+
+
+def _follow(app: Any, poll: float) -> int:
+    import gc
+    import signal
+    import threading
+
+    from truceline.clock import SystemClock
+    from truceline.enforcement.follow import follow
+
+    clock = SystemClock()
+    app.catch_up()
+    # What the fold holds now lives as long as the process: out of the collector's way, so
+    # that its full collections (tens of ms on a long log) do not delay a countdown.
+    gc.freeze()
+
+    def report(indices: list[int]) -> None:
+        if indices:
+            typer.echo(f"log size {indices[-1] + 1}: {len(indices)} transition(s) appended")
+
+    # Ctrl-C or a service manager's SIGTERM: finish the pass, take a last look, then stop.
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return follow(app, app.ledger, clock.now, stop.is_set, poll_s=poll, on_pass=report)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def vote_command(
