@@ -104,7 +104,7 @@ class Row(NamedTuple):
     a heavy day has a million of them, and a tuple is built several times faster than a
     frozen dataclass."""
 
-    index: int
+    leaf: int  # the observation's ledger index (`index` would shadow tuple.index)
     t: float
     kind: Kind
     sensor: str
@@ -268,7 +268,7 @@ class Engine:
                 chosen[side] = root
         roots = sorted(set(chosen.values()))
         if not roots:
-            self._inc[r] = _Incident(incident_id(row.index), [r], eqs=(Normal(), Normal()))
+            self._inc[r] = _Incident(incident_id(row.leaf), [r], eqs=(Normal(), Normal()))
             self._by_id[self._inc[r].id] = r
             root, merged = r, False
         else:
@@ -649,7 +649,7 @@ class Engine:
             if target is State.confirmed
             else (Grade.discounted if target is State.dismissed else inc.record.grade)
         )
-        evidence = sorted(set(inc.record.evidence) | {row.index})
+        evidence = sorted(set(inc.record.evidence) | {row.leaf})
         self._emit(
             inc,
             inc.record.model_copy(
@@ -725,7 +725,7 @@ class Engine:
             state=state,
             at=_time(max(ts)),
             agreement=self.ref,
-            evidence=sorted(row.index for row in rows),
+            evidence=sorted(row.leaf for row in rows),
             window=(_time(min(ts)), _time(max(ts))),
             location=(lon, lat),
             uncertainty_m=unc,
@@ -750,7 +750,7 @@ class Engine:
     def members(self) -> dict[str, list[int]]:
         """Every incident's full evidence so far (ledger indices), including reports that
         joined after its last transition (they changed nothing worth logging)."""
-        return {inc.id: sorted(self.rows[r].index for r in inc.rows) for inc in self._inc.values()}
+        return {inc.id: sorted(self.rows[r].leaf for r in inc.rows) for inc in self._inc.values()}
 
     def incidents(self) -> list[IncidentTransition]:
         """The latest transition of every logged incident, by incident id order of first evidence."""
@@ -858,7 +858,7 @@ def _adjudicate(
             row = rows[r]
             emitted = engine.add(row, links[start[r - lo] : start[r - lo + 1]])
             if emitted:
-                triggers.extend([row.index] * len(emitted))
+                triggers.extend([row.leaf] * len(emitted))
     for d in disputes.get(len(rows), ()):
         triggers.extend([d[0]] * len(engine.dispute(*d)))
     return engine, triggers

@@ -158,7 +158,7 @@ class StreamAdjudicator:
         out: list[IncidentTransition] = []
         for row, candidates in zip(rows, links, strict=True):
             found = self.engine.add(row, candidates)
-            self.triggers.extend([row.index] * len(found))
+            self.triggers.extend([row.leaf] * len(found))
             out.extend(found)
         return out
 
