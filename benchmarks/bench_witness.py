@@ -77,8 +77,14 @@ def _free_port() -> int:
 
 @contextmanager
 def _serve(app):  # type: ignore[no-untyped-def]
-    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="error",
-                            timeout_graceful_shutdown=1, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=_free_port(),
+        log_level="error",
+        timeout_graceful_shutdown=1,
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     t = threading.Thread(target=server.run, daemon=True)
     t.start()
@@ -103,7 +109,9 @@ def _bodies(n: int) -> list[bytes]:
     for _ in range(n - 1):
         old = len(log.leaves)
         log.grow(1)
-        bodies.append(AddCheckpointRequest(old, tuple(log.proof(old, old + 1)), log.checkpoint()).encode())
+        bodies.append(
+            AddCheckpointRequest(old, tuple(log.proof(old, old + 1)), log.checkpoint()).encode()
+        )
     return bodies
 
 
@@ -115,7 +123,9 @@ def bench_add_checkpoint(tmp: Path, n: int) -> None:
     for b in bodies:
         w.add_checkpoint(b)
     core = n / (time.perf_counter() - t0)
-    print(f"add-checkpoint, decision core + SQLite (no HTTP): {core:8.0f} req/s  ({n} sequential updates)")
+    print(
+        f"add-checkpoint, decision core + SQLite (no HTTP): {core:8.0f} req/s  ({n} sequential updates)"
+    )
 
     engine2 = open_store(f"sqlite:///{tmp / 'http.db'}")
     w2 = _witness(engine2, "w-http")
@@ -125,7 +135,9 @@ def bench_add_checkpoint(tmp: Path, n: int) -> None:
             r = client.post(f"{url}/add-checkpoint", content=b)
             assert r.status_code == 200, r.text
         http = n / (time.perf_counter() - t0)
-    print(f"add-checkpoint over HTTP (uvicorn, keep-alive):    {http:8.0f} req/s  ({n} sequential updates)")
+    print(
+        f"add-checkpoint over HTTP (uvicorn, keep-alive):    {http:8.0f} req/s  ({n} sequential updates)"
+    )
 
     # Conflicting requests are cheap refusals: measure 409s (all checks but the proof).
     with _serve(create_app(w2)) as url, httpx.Client() as client:
@@ -160,14 +172,22 @@ def bench_cosign(tmp: Path, rounds: int) -> None:
     hang = _Hang()
     with ExitStack() as stack:
         urls = {n: stack.enter_context(_serve(create_app(_witness(engine, n)))) for n in names}
-        hanging_url = stack.enter_context(_serve(Starlette(routes=[
-            Route("/add-checkpoint", hang.handle, methods=["POST"])])))
+        hanging_url = stack.enter_context(
+            _serve(Starlette(routes=[Route("/add-checkpoint", hang.handle, methods=["POST"])]))
+        )
         dead_url = f"http://127.0.0.1:{_free_port()}"
 
         def run(label: str, override: dict[str, str], grace: float = 0.2) -> None:
             store = open_store(f"sqlite:///{tmp / (label.replace(' ', '_') + '.db')}")
-            c = Cosigner(policy, store, log.proof, urls={**urls, **override}, timeout=10.0,
-                         grace=grace, retries=0)
+            c = Cosigner(
+                policy,
+                store,
+                log.proof,
+                urls={**urls, **override},
+                timeout=10.0,
+                grace=grace,
+                retries=0,
+            )
             published = len(log.leaves)
             times, missing = [], set()
             for _ in range(rounds):
@@ -182,8 +202,10 @@ def bench_cosign(tmp: Path, rounds: int) -> None:
             c.close()
             times.sort()
             p95 = times[int(0.95 * (len(times) - 1))]
-            print(f"cosign 5 witnesses, quorum 3, {label:28s} median {statistics.median(times) * 1000:7.1f} ms"
-                  f"  p95 {p95 * 1000:7.1f} ms  ({rounds} rounds; missing: {sorted(missing) or 'none'})")
+            print(
+                f"cosign 5 witnesses, quorum 3, {label:28s} median {statistics.median(times) * 1000:7.1f} ms"
+                f"  p95 {p95 * 1000:7.1f} ms  ({rounds} rounds; missing: {sorted(missing) or 'none'})"
+            )
 
         run("all up", {})
         run("w5 down (refused)", {names[4]: dead_url})

@@ -78,7 +78,9 @@ class Polygon(BaseModel):
 
     @field_validator("coordinates")
     @classmethod
-    def _closed_rings(cls, rings: list[list[tuple[float, float]]]) -> list[list[tuple[float, float]]]:
+    def _closed_rings(
+        cls, rings: list[list[tuple[float, float]]]
+    ) -> list[list[tuple[float, float]]]:
         for ring in rings:
             if len(ring) < 4 or ring[0] != ring[-1]:
                 raise ValueError("each ring needs at least 4 positions and must be closed")
@@ -156,7 +158,9 @@ class Attributes(BaseModel):
     frp_mw: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     confidence: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     media_sha256: list[str] = Field(default_factory=list)
-    incident: str | None = Field(default=None, description="for inspection reports: the incident id")
+    incident: str | None = Field(
+        default=None, description="for inspection reports: the incident id"
+    )
     finding: Literal["confirmed", "dismissed", "inconclusive"] | None = None
     provenance: Provenance | None = None
 

@@ -29,14 +29,22 @@ ORIGIN = "interop.example.org/truceline/log"
 BATCHES = (1, 255, 256, 257, 600, 64500)
 
 
-def truceline(*args: str | Path, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def truceline(
+    *args: str | Path, check: bool = True, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the `truceline` CLI of this checkout in a child process."""
     proc = subprocess.run(
         [sys.executable, "-m", "truceline.cli", *map(str, args)],
-        capture_output=True, text=True, env={**os.environ}, timeout=600, cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=600,
+        cwd=cwd,
     )
     if check and proc.returncode != 0:
-        raise AssertionError(f"truceline {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
+        raise AssertionError(
+            f"truceline {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}"
+        )
     return proc
 
 
@@ -69,7 +77,10 @@ def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build tests/interop/go with Debian's Go and x/mod, in GOPATH mode (no module proxy)."""
     if not _go_available():
         deps = subprocess.run(
-            ["bash", str(REPO / "scripts/interop-deps")], capture_output=True, text=True, timeout=900
+            ["bash", str(REPO / "scripts/interop-deps")],
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
         if deps.returncode != 0 or not _go_available():
             pytest.skip(
@@ -88,15 +99,21 @@ def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     binary = out / "tlogverify"
     build = subprocess.run(
-        ["go", "build", "-o", str(binary), "."], cwd=GO_SRC, env=env,
-        capture_output=True, text=True, timeout=600,
+        ["go", "build", "-o", str(binary), "."],
+        cwd=GO_SRC,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert build.returncode == 0, f"go build failed:\n{build.stderr}"
     return binary
 
 
 def run_go(binary: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(binary), *map(str, args)], capture_output=True, text=True, timeout=300
+    )
 
 
 @dataclass
@@ -130,7 +147,9 @@ class InteropLog:
 
     def copy(self, dest: Path) -> InteropLog:
         shutil.copytree(self.home, dest)
-        return InteropLog(dest, self.files, self.checkpoints, self.proofs, self.sizes, self.duplicate)
+        return InteropLog(
+            dest, self.files, self.checkpoints, self.proofs, self.sizes, self.duplicate
+        )
 
 
 def entry_bytes(batch: int, i: int) -> bytes:
@@ -196,7 +215,9 @@ def _build_log(base: Path, entries: Path) -> InteropLog:
         dest = base / "proofs" / f"{index}@{size}.tlog-proof"
         dest.parent.mkdir(exist_ok=True)
         dest.write_text(truceline("log", "prove", "--home", log.home, str(index)).stdout)
-        data = next(f for f, i in log.files.items() if i == index)  # the first file given that index
+        data = next(
+            f for f, i in log.files.items() if i == index
+        )  # the first file given that index
         log.proofs.append(Proof(dest, data, index, size))
 
     snapshot(0)
@@ -217,7 +238,9 @@ def _build_log(base: Path, entries: Path) -> InteropLog:
             files.append(again)
             log.duplicate = (again, entries / "b1" / "e7")
         printed = append_files(log.home, files, entries)
-        assert list(printed) == files, "log append must print one `FILE INDEX` line per file, in order"
+        assert list(printed) == files, (
+            "log append must print one `FILE INDEX` line per file, in order"
+        )
         log.files.update(printed)
         size += count
         snapshot(size)

@@ -99,7 +99,9 @@ class VerifierKey:
             message = b"cosignature/v1\ntime %d\n" % timestamp + text
             sig = signature[8:]
         else:
-            raise VerificationError(f"key {self.name}: signature type {self.sig_type:#04x} not supported")
+            raise VerificationError(
+                f"key {self.name}: signature type {self.sig_type:#04x} not supported"
+            )
         try:
             pub.verify(sig, message)
         except InvalidSignature:
@@ -138,7 +140,9 @@ def parse_note(raw: bytes) -> Note:
     for line in block[:-1].decode().split("\n"):
         prefix = EM_DASH + " "
         if not line.startswith(prefix):
-            raise VerificationError(f"signature line {line!r} does not start with an em dash and space")
+            raise VerificationError(
+                f"signature line {line!r} does not start with an em dash and space"
+            )
         name, _, b64 = line[len(prefix) :].partition(" ")
         try:
             blob = base64.b64decode(b64, validate=True)
@@ -185,7 +189,9 @@ class Checkpoint:
 def parse_checkpoint(text: bytes) -> Checkpoint:
     lines = text.decode().split("\n")
     if lines[-1] != "" or len(lines) < 4:
-        raise VerificationError("checkpoint text needs origin, size and root lines, newline-terminated")
+        raise VerificationError(
+            "checkpoint text needs origin, size and root lines, newline-terminated"
+        )
     origin, size, root, *ext = lines[:-1]
     if not origin:
         raise VerificationError("checkpoint origin is empty")
@@ -206,7 +212,9 @@ def verify_checkpoint(raw: bytes, log_key: VerifierKey, witnesses: list[Verifier
     note = verify_note(raw, [log_key, *witnesses])
     cp = parse_checkpoint(note.text)
     if cp.origin != log_key.name:
-        raise VerificationError(f"checkpoint origin {cp.origin!r} is not the log key's name {log_key.name!r}")
+        raise VerificationError(
+            f"checkpoint origin {cp.origin!r} is not the log key's name {log_key.name!r}"
+        )
     return cp
 
 
@@ -249,7 +257,9 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes], roo
         fn >>= 1
         sn >>= 1
     if sn != 0 or r != root:
-        raise VerificationError(f"inclusion proof for index {index} does not lead to the root of size {size}")
+        raise VerificationError(
+            f"inclusion proof for index {index} does not lead to the root of size {size}"
+        )
 
 
 # --- tlog-tiles --------------------------------------------------------------------
@@ -376,13 +386,19 @@ def verify_log(
                     f"Merkle Tree Hash of {tile_path(level - 1, j)}"
                 )
     if view.root(cp.size) != cp.root:
-        raise VerificationError(f"root computed from the tiles is not the checkpoint root at size {cp.size}")
+        raise VerificationError(
+            f"root computed from the tiles is not the checkpoint root at size {cp.size}"
+        )
     for raw in old_checkpoints or []:
         old = verify_checkpoint(raw, log_key, [])
         if old.size > cp.size:
-            raise VerificationError(f"earlier checkpoint size {old.size} exceeds the latest {cp.size}")
+            raise VerificationError(
+                f"earlier checkpoint size {old.size} exceeds the latest {cp.size}"
+            )
         if view.root(old.size) != old.root:
-            raise VerificationError(f"checkpoint of size {old.size} is not a prefix of the latest tree")
+            raise VerificationError(
+                f"checkpoint of size {old.size} is not a prefix of the latest tree"
+            )
     return view
 
 
@@ -454,7 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("url", help="the log's URL prefix (serving checkpoint and tile/)")
     ap.add_argument("vkey", type=Path, help="file holding the log's verifier key")
-    ap.add_argument("--witness", type=Path, action="append", default=[], help="required witness vkey file")
+    ap.add_argument(
+        "--witness", type=Path, action="append", default=[], help="required witness vkey file"
+    )
     ap.add_argument("--old", type=Path, action="append", default=[], help="an earlier checkpoint")
     ap.add_argument("--proof", action="append", default=[], help="PROOF[=DATA] tlog-proof file")
     args = ap.parse_args(argv)

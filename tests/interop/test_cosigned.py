@@ -46,9 +46,20 @@ def cosigned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
     truceline("witness", "add-log", "--home", whome, "--origin", ORIGIN, "--vkey", vkey)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "truceline.cli", "witness", "serve", "--home", str(whome),
-         "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "truceline.cli",
+            "witness",
+            "serve",
+            "--home",
+            str(whome),
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
     )
     try:
         deadline = time.monotonic() + 120
@@ -85,15 +96,26 @@ def cosigned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
 
 def test_checkpoint_carries_the_cosignature(cosigned: tuple[Path, Path]) -> None:
     home, _ = cosigned
-    sig_lines = [ln for ln in (home / "log/checkpoint").read_text().splitlines() if ln.startswith("\u2014 ")]
+    sig_lines = [
+        ln for ln in (home / "log/checkpoint").read_text().splitlines() if ln.startswith("\u2014 ")
+    ]
     assert [ln.split(" ")[1] for ln in sig_lines] == [ORIGIN, WITNESS]
 
 
 def test_go_note_open_with_both_verifiers(cosigned: tuple[Path, Path], go_verifier: Path) -> None:
     home, wvkey = cosigned
     proof = home.parent / "last.tlog-proof"
-    r = run_go(go_verifier, "-log", home / "log", "-vkey", home / "log.vkey", "-witness", wvkey,
-               "-proof", proof)
+    r = run_go(
+        go_verifier,
+        "-log",
+        home / "log",
+        "-vkey",
+        home / "log.vkey",
+        "-witness",
+        wvkey,
+        "-proof",
+        proof,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     # x/mod 0.7 has no type 0x04 verifier: with the log key alone the cosignature is an
     # unverified (unknown-key) signature, as signed-note requires...
@@ -107,13 +129,28 @@ def test_go_note_open_with_both_verifiers(cosigned: tuple[Path, Path], go_verifi
     lines = proof.read_text().splitlines(keepends=True)
     stripped = home.parent / "uncosigned.tlog-proof"
     stripped.write_text("".join(ln for ln in lines if not ln.startswith(f"\u2014 {WITNESS} ")))
-    r = run_go(go_verifier, "-log", home / "log", "-vkey", home / "log.vkey", "-witness", wvkey,
-               "-proof", stripped)
-    assert r.returncode == 1 and f"FAIL {stripped}: checkpoint: no signature by {WITNESS}+" in r.stdout
+    r = run_go(
+        go_verifier,
+        "-log",
+        home / "log",
+        "-vkey",
+        home / "log.vkey",
+        "-witness",
+        wvkey,
+        "-proof",
+        stripped,
+    )
+    assert (
+        r.returncode == 1 and f"FAIL {stripped}: checkpoint: no signature by {WITNESS}+" in r.stdout
+    )
     key = sv.VerifierKey.parse((home / "log.vkey").read_text())
     with pytest.raises(sv.VerificationError, match=f"no signature by {WITNESS}"):
-        sv.verify_tlog_proof(stripped.read_bytes(), b"cosigned batch 1 entry 299\n", key,
-                             [sv.VerifierKey.parse(wvkey.read_text())])
+        sv.verify_tlog_proof(
+            stripped.read_bytes(),
+            b"cosigned batch 1 entry 299\n",
+            key,
+            [sv.VerifierKey.parse(wvkey.read_text())],
+        )
 
 
 def test_monitor_requires_the_cosignature(cosigned: tuple[Path, Path]) -> None:
@@ -143,16 +180,23 @@ def forged(cosigned: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
     return bad
 
 
-def test_forged_cosignature_fails_monitor_and_audit(cosigned: tuple[Path, Path], forged: Path) -> None:
+def test_forged_cosignature_fails_monitor_and_audit(
+    cosigned: tuple[Path, Path], forged: Path
+) -> None:
     home, wvkey = cosigned
     key = sv.VerifierKey.parse((home / "log.vkey").read_text())
     witness = sv.VerifierKey.parse(wvkey.read_text())
-    with serve_directory(forged / "log") as url, pytest.raises(sv.VerificationError, match="does not verify"):
+    with (
+        serve_directory(forged / "log") as url,
+        pytest.raises(sv.VerificationError, match="does not verify"),
+    ):
         sv.verify_log(url, key, [witness])
     assert truceline("log", "audit", "--home", forged, check=False).returncode != 0
 
 
-def test_forged_cosignature_fails_go(cosigned: tuple[Path, Path], forged: Path, go_verifier: Path) -> None:
+def test_forged_cosignature_fails_go(
+    cosigned: tuple[Path, Path], forged: Path, go_verifier: Path
+) -> None:
     _, wvkey = cosigned
     r = run_go(go_verifier, "-log", forged / "log", "-vkey", forged / "log.vkey", "-witness", wvkey)
     assert r.returncode == 1 and "FAIL checkpoint: invalid signature for key " + WITNESS in r.stdout

@@ -32,4 +32,6 @@ def test_monitor_accepts_empty_log(empty_home: Path) -> None:
 def test_go_accepts_empty_log(empty_home: Path, go_verifier: Path) -> None:
     home = empty_home
     r = run_go(go_verifier, "-log", home / "log", "-vkey", home / "log.vkey")
-    assert r.returncode == 0 and "size 0 root 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" in r.stdout
+    assert (
+        r.returncode == 0 and "size 0 root 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" in r.stdout
+    )

@@ -24,7 +24,9 @@ def test_log_verifies_over_http(view: sv.LogView, interop_log: InteropLog) -> No
     assert len(view.levels) == 3 and len(view.levels[2]) == 1
 
 
-def test_every_printed_index_holds_the_files_bytes(view: sv.LogView, interop_log: InteropLog) -> None:
+def test_every_printed_index_holds_the_files_bytes(
+    view: sv.LogView, interop_log: InteropLog
+) -> None:
     for f, index in interop_log.files.items():
         assert view.entries[index] == f.read_bytes(), f
     assert interop_log.duplicate is not None
@@ -40,7 +42,9 @@ def test_every_tlog_proof_verifies(view: sv.LogView, interop_log: InteropLog) ->
         proof, cp = sv.verify_tlog_proof(raw, p.data.read_bytes(), key)
         assert (proof.index, cp.size) == (p.index, p.size)
         assert cp.root == view.root(p.size)  # the proof's checkpoint is one the log still extends
-        assert raw.endswith(p.path.parent.parent.joinpath("checkpoints", f"checkpoint.{p.size}").read_bytes())
+        assert raw.endswith(
+            p.path.parent.parent.joinpath("checkpoints", f"checkpoint.{p.size}").read_bytes()
+        )
         with pytest.raises(sv.VerificationError, match="does not lead to the root"):
             sv.verify_tlog_proof(raw, p.data.read_bytes() + b"!", key)
 
@@ -54,14 +58,18 @@ def test_layout_is_tlog_tiles(interop_log: InteropLog) -> None:
         for n in range((count + 255) // 256):
             want.add(sv.tile_path(level, n, min(256, count - n * 256)))
         level, count = level + 1, count >> 8
-    want |= {sv.tile_path("entries", n, min(256, size - n * 256)) for n in range((size + 255) // 256)}
+    want |= {
+        sv.tile_path("entries", n, min(256, size - n * 256)) for n in range((size + 255) // 256)
+    }
     present = {
         p.relative_to(interop_log.log_dir).as_posix()
         for p in interop_log.log_dir.rglob("*")
         if p.is_file() and not p.relative_to(interop_log.log_dir).as_posix().startswith(".")
     }
     assert want <= present, sorted(want - present)[:5]
-    path_re = re.compile(r"tile/(0|[1-9][0-9]?|entries)/(x[0-9]{3}/)*[0-9]{3}(\.p/([1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?")
+    path_re = re.compile(
+        r"tile/(0|[1-9][0-9]?|entries)/(x[0-9]{3}/)*[0-9]{3}(\.p/([1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?"
+    )
     assert all(p == "checkpoint" or path_re.fullmatch(p) for p in present), sorted(present)[:5]
     assert (interop_log.log_dir / "tile/2/000.p/1").stat().st_size == 32
     assert (interop_log.log_dir / "tile/1/001.p/1").stat().st_size == 32
@@ -75,10 +83,10 @@ def test_audit_passes(interop_log: InteropLog) -> None:
 def test_command_line(interop_log: InteropLog, capsys: pytest.CaptureFixture[str]) -> None:
     p = interop_log.proofs[-1]
     with serve_directory(interop_log.log_dir) as url:
-        code = sv.main([url, str(interop_log.vkey), "--proof", str(p.path), "--proof", f"{p.path}={p.data}"])
+        code = sv.main(
+            [url, str(interop_log.vkey), "--proof", str(p.path), "--proof", f"{p.path}={p.data}"]
+        )
     assert code == 0 and capsys.readouterr().out.startswith(f"VERIFIED {ORIGIN} size {p.size}")
     with serve_directory(interop_log.log_dir) as url:
         assert sv.main([url, str(interop_log.vkey), "--proof", f"{p.path}={interop_log.vkey}"]) == 1
     assert "FAIL inclusion proof" in capsys.readouterr().out
-
-

@@ -35,7 +35,9 @@ def view_of(leaves: list[bytes]) -> sv.LogView:
     levels = [leaves]
     while len(levels[-1]) >= 256:
         below = levels[-1]
-        levels.append([sv.mth_of_hashes(below[j : j + 256]) for j in range(0, len(below) - 255, 256)])
+        levels.append(
+            [sv.mth_of_hashes(below[j : j + 256]) for j in range(0, len(below) - 255, 256)]
+        )
     view = sv.LogView(sv.Checkpoint("o", len(leaves), b"", ()))
     view.levels = levels
     return view

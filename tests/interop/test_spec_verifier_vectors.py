@@ -70,13 +70,16 @@ def test_c2sp_note_parsing_examples(vectors: Path) -> None:
         assert sv.index_path(case["N"]) == case["path_elem"]
 
 
-@pytest.mark.parametrize("bad", [
-    b"origin\n01\n" + base64.b64encode(b"\0" * 32) + b"\n",
-    b"origin\n1\n" + base64.b64encode(b"\0" * 31) + b"\n",
-    b"\n1\n" + base64.b64encode(b"\0" * 32) + b"\n",
-    b"origin\n1\n",
-    b"origin\n1\n" + base64.b64encode(b"\0" * 32) + b"\n\n",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"origin\n01\n" + base64.b64encode(b"\0" * 32) + b"\n",
+        b"origin\n1\n" + base64.b64encode(b"\0" * 31) + b"\n",
+        b"\n1\n" + base64.b64encode(b"\0" * 32) + b"\n",
+        b"origin\n1\n",
+        b"origin\n1\n" + base64.b64encode(b"\0" * 32) + b"\n\n",
+    ],
+)
 def test_malformed_checkpoints_rejected(bad: bytes) -> None:
     with pytest.raises(sv.VerificationError):
         sv.parse_checkpoint(bad)
@@ -91,7 +94,11 @@ def test_sunlight_cosignatures(vectors: Path) -> None:
         assert witness.sig_type == sv.SIG_COSIGNATURE_V1
         # The log's own signature (another type) is from an unknown key and is ignored.
         assert sv.verify_note(raw, [witness]).text == case["checkpoint_body"].encode()
-        tampered = raw.replace(b"\n300\n", b"\n301\n") if b"\n300\n" in raw else raw.replace(b"=\n\n", b"A=\n\n", 1)
+        tampered = (
+            raw.replace(b"\n300\n", b"\n301\n")
+            if b"\n300\n" in raw
+            else raw.replace(b"=\n\n", b"A=\n\n", 1)
+        )
         with pytest.raises(sv.VerificationError):
             sv.verify_note(tampered, [witness])
 
@@ -110,7 +117,9 @@ def test_transparency_dev_inclusion_probes(vectors: Path) -> None:
         try:
             if len(b64(c["leafHash"])) != 32 or len(b64(c["root"])) != 32:
                 raise sv.VerificationError("hash is not 32 bytes")
-            sv.verify_inclusion(c["leafIdx"], c["treeSize"], b64(c["leafHash"]), proof, b64(c["root"]))
+            sv.verify_inclusion(
+                c["leafIdx"], c["treeSize"], b64(c["leafHash"]), proof, b64(c["root"])
+            )
             failed = False
         except sv.VerificationError:
             failed = True
@@ -120,6 +129,11 @@ def test_transparency_dev_inclusion_probes(vectors: Path) -> None:
 def test_vkey_rejections() -> None:
     good = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
     sv.VerifierKey.parse(good)
-    for bad in (good.replace("530d903a", "530d903b"), "example.com/foo+530d903a", good[:-4] + "AAAA", "+530d903a+AAAA"):
+    for bad in (
+        good.replace("530d903a", "530d903b"),
+        "example.com/foo+530d903a",
+        good[:-4] + "AAAA",
+        "+530d903a+AAAA",
+    ):
         with pytest.raises(sv.VerificationError):
             sv.VerifierKey.parse(bad)

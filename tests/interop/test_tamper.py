@@ -32,14 +32,21 @@ CASES = {
     "bundle": ("tile/entries/100", lambda p: _flip(p, -1), "tile/entries/100", "tile/entries/100"),
     "level-0 tile": ("tile/0/100", lambda p: _flip(p, 100), "tile/0/100", "tile/0/100"),
     "level-1 tile": ("tile/1/000", lambda p: _flip(p, 32 * 7), "tile/1/000", "tile/1/000"),
-    "partial tile": ("tile/0/257.p/77", lambda p: _flip(p, 5), "tree hash from tiles", "tile/0/257.p/77"),
+    "partial tile": (
+        "tile/0/257.p/77",
+        lambda p: _flip(p, 5),
+        "tree hash from tiles",
+        "tile/0/257.p/77",
+    ),
     "checkpoint root": ("checkpoint", _swap_root_char, "checkpoint signature", "does not verify"),
 }
 
 
 @pytest.fixture(scope="module", params=list(CASES))
 def tampered(
-    request: pytest.FixtureRequest, interop_log: InteropLog, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    interop_log: InteropLog,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[str, InteropLog]:
     """A copy of the whole home with one change, per case."""
     case: str = request.param
@@ -61,13 +68,18 @@ def test_go_rejects_tampered_copy(tampered: tuple[str, InteropLog], go_verifier:
 def test_monitor_and_audit_reject_tampered_copy(tampered: tuple[str, InteropLog]) -> None:
     case, bad = tampered
     key = sv.VerifierKey.parse(bad.vkey.read_text())
-    with serve_directory(bad.log_dir) as url, pytest.raises(sv.VerificationError, match=CASES[case][3]):
+    with (
+        serve_directory(bad.log_dir) as url,
+        pytest.raises(sv.VerificationError, match=CASES[case][3]),
+    ):
         sv.verify_log(url, key)
     audit = truceline("log", "audit", "--home", bad.home, check=False)
     assert audit.returncode != 0, audit.stdout
 
 
-def test_tampered_proof_checkpoint_fails(interop_log: InteropLog, go_verifier: Path, tmp_path: Path) -> None:
+def test_tampered_proof_checkpoint_fails(
+    interop_log: InteropLog, go_verifier: Path, tmp_path: Path
+) -> None:
     p = interop_log.proofs[-1]
     raw = p.path.read_bytes()
     head, _, checkpoint = raw.partition(b"\n\n")
@@ -76,7 +88,15 @@ def test_tampered_proof_checkpoint_fails(interop_log: InteropLog, go_verifier: P
     lines[3] = base64.b64encode(bytes(32))
     bad = tmp_path / "bad.tlog-proof"
     bad.write_bytes(b"\n".join(lines) + b"\n\n" + checkpoint)
-    r = run_go(go_verifier, "-log", interop_log.log_dir, "-vkey", interop_log.vkey, "-proof", f"{bad}={p.data}")
+    r = run_go(
+        go_verifier,
+        "-log",
+        interop_log.log_dir,
+        "-vkey",
+        interop_log.vkey,
+        "-proof",
+        f"{bad}={p.data}",
+    )
     assert r.returncode == 1 and f"FAIL {bad}: index {p.index} not included" in r.stdout
     key = sv.VerifierKey.parse(interop_log.vkey.read_text())
     with pytest.raises(sv.VerificationError, match="does not lead to the root"):

@@ -52,9 +52,11 @@ def test_witnesses_cosigned_the_final_checkpoint(demo: tuple[Demo, str]) -> None
     verified = policy.verify(note)  # raises unless the log signed it and the quorum cosigned it
     assert verified.checkpoint.size == d.results["ledger_size"]
     # one witness per party and per guarantor, and every one of them cosigned
-    assert set(verified.witnesses) == set(policy.witnesses) == {
-        "west-witness", "east-witness", "guarantor-a-witness", "guarantor-b-witness"
-    }
+    assert (
+        set(verified.witnesses)
+        == set(policy.witnesses)
+        == {"west-witness", "east-witness", "guarantor-a-witness", "guarantor-b-witness"}
+    )
     # the servers are gone, and the policy no longer sends anyone to them
     assert all(w.url is None for w in policy.witnesses.values())
     assert d.farm is not None
@@ -63,8 +65,11 @@ def test_witnesses_cosigned_the_final_checkpoint(demo: tuple[Demo, str]) -> None
 
 def test_each_witness_kept_the_final_checkpoint_in_its_own_state(demo: tuple[Demo, str]) -> None:
     d, _ = demo
-    final = Checkpoint.parse(Policy.parse(Home(d.home).policy.read_bytes()).verify(
-        (Home(d.home).log_dir / CHECKPOINT).read_bytes()).note.text)
+    final = Checkpoint.parse(
+        Policy.parse(Home(d.home).policy.read_bytes())
+        .verify((Home(d.home).log_dir / CHECKPOINT).read_bytes())
+        .note.text
+    )
     assert d.farm is not None
     for w in d.farm.witnesses.values():
         [state] = w.witness.store.logs()
@@ -150,17 +155,43 @@ def test_log_audit_and_replay_pass(demo: tuple[Demo, str]) -> None:
 @pytest.mark.parametrize(
     "rule",
     [
-        BlockRule(id="council", kind=BlockKind.reverse_veto, window_days=30, majority=3,
-                  voters=[Voter(id="g1", veto=True), Voter(id="g2", veto=True),
-                          Voter(id="a"), Voter(id="b")]),
-        BlockRule(id="council", kind=BlockKind.reverse_veto, window_days=30, majority=2,
-                  voters=[Voter(id="g1"), Voter(id="g2"), Voter(id="a"), Voter(id="b")]),
-        BlockRule(id="eu", kind=BlockKind.reverse_qualified_majority, window_days=30,
-                  voters=[Voter(id=x) for x in ("a", "b", "c", "d", "e")]),
-        BlockRule(id="eu", kind=BlockKind.reverse_qualified_majority, window_days=30,
-                  voters=[Voter(id="a"), Voter(id="b")]),
-        BlockRule(id="wto", kind=BlockKind.negative_consensus, window_days=30,
-                  voters=[Voter(id=x) for x in ("a", "b", "c")]),
+        BlockRule(
+            id="council",
+            kind=BlockKind.reverse_veto,
+            window_days=30,
+            majority=3,
+            voters=[
+                Voter(id="g1", veto=True),
+                Voter(id="g2", veto=True),
+                Voter(id="a"),
+                Voter(id="b"),
+            ],
+        ),
+        BlockRule(
+            id="council",
+            kind=BlockKind.reverse_veto,
+            window_days=30,
+            majority=2,
+            voters=[Voter(id="g1"), Voter(id="g2"), Voter(id="a"), Voter(id="b")],
+        ),
+        BlockRule(
+            id="eu",
+            kind=BlockKind.reverse_qualified_majority,
+            window_days=30,
+            voters=[Voter(id=x) for x in ("a", "b", "c", "d", "e")],
+        ),
+        BlockRule(
+            id="eu",
+            kind=BlockKind.reverse_qualified_majority,
+            window_days=30,
+            voters=[Voter(id="a"), Voter(id="b")],
+        ),
+        BlockRule(
+            id="wto",
+            kind=BlockKind.negative_consensus,
+            window_days=30,
+            voters=[Voter(id=x) for x in ("a", "b", "c")],
+        ),
     ],
 )
 def test_the_story_votes_fail_to_block_under_every_model(rule: BlockRule) -> None:

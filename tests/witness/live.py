@@ -28,8 +28,12 @@ def free_port() -> int:
 def serve(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """Serve `app` on a free port; yield its base URL; stop it afterwards."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), log_level="warning",
-        timeout_graceful_shutdown=1, lifespan="off",
+        app,
+        host="127.0.0.1",
+        port=free_port(),
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        lifespan="off",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -59,7 +63,9 @@ class Hang:
 
 
 @contextmanager
-def witness_farm(witnesses: dict[str, Witness], hanging: tuple[str, ...] = ()) -> Iterator[dict[str, str]]:
+def witness_farm(
+    witnesses: dict[str, Witness], hanging: tuple[str, ...] = ()
+) -> Iterator[dict[str, str]]:
     """One server, each witness under /<name>; names in `hanging` never answer.
 
     Yields name -> submission prefix URL, plus a dead URL (nothing listening) under "dead".

@@ -39,7 +39,9 @@ def test_init_add_log_and_errors(tmp_path: Path) -> None:
     assert code == 1 and "already exists" in err
 
     log = TestLog()
-    code, _, err = run("add-log", "--home", str(home), "--origin", "other.origin", "--vkey", log.vkey)
+    code, _, err = run(
+        "add-log", "--home", str(home), "--origin", "other.origin", "--vkey", log.vkey
+    )
     assert code == 1 and "must equal the origin" in err
     code, _, err = run("add-log", "--home", str(home), "--origin", log.origin, "--vkey", "garbage")
     assert code == 1 and "vkey" in err
@@ -56,9 +58,20 @@ def test_serve_cosigns_and_evidence_exports(tmp_path: Path) -> None:
     assert run("add-log", "--home", str(home), "--origin", log.origin, "--vkey", log.vkey)[0] == 0
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "truceline.cli", "witness", "serve", "--home", str(home),
-         "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "truceline.cli",
+            "witness",
+            "serve",
+            "--home",
+            str(home),
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
     )
     try:
         url = f"http://127.0.0.1:{port}"

@@ -100,8 +100,9 @@ def test_5xx_is_retried_until_it_succeeds(base: str, log: TestLog, flaky: Flaky)
 
 def test_retries_are_bounded(base: str, log: TestLog, flaky: Flaky) -> None:
     log.grow(2)
-    with WitnessClient(f"{base}/flaky", retries=1, backoff=0.01) as client, pytest.raises(
-        WitnessUnavailable, match="503"
+    with (
+        WitnessClient(f"{base}/flaky", retries=1, backoff=0.01) as client,
+        pytest.raises(WitnessUnavailable, match="503"),
     ):
         client.add_checkpoint(0, [], log.checkpoint())
     assert flaky.calls == 2
@@ -109,14 +110,19 @@ def test_retries_are_bounded(base: str, log: TestLog, flaky: Flaky) -> None:
 
 def test_nothing_listening_is_unavailable(log: TestLog) -> None:
     log.grow(1)
-    with WitnessClient(f"http://127.0.0.1:{free_port()}", retries=1, backoff=0.01) as client, \
-            pytest.raises(WitnessUnavailable, match="ConnectError"):
+    with (
+        WitnessClient(f"http://127.0.0.1:{free_port()}", retries=1, backoff=0.01) as client,
+        pytest.raises(WitnessUnavailable, match="ConnectError"),
+    ):
         client.add_checkpoint(0, [], log.checkpoint())
 
 
 def test_a_409_without_the_size_media_type_is_refused(base: str, log: TestLog) -> None:
     log.grow(1)
-    with WitnessClient(f"{base}/sloppy") as client, pytest.raises(WitnessRefused, match="x.tlog.size"):
+    with (
+        WitnessClient(f"{base}/sloppy") as client,
+        pytest.raises(WitnessRefused, match="x.tlog.size"),
+    ):
         client.add_checkpoint(0, [], log.checkpoint())
 
 

@@ -66,7 +66,9 @@ def test_many_concurrent_requests_never_roll_back(engine: Engine, clock: FixedCl
 
     threads = [
         threading.Thread(target=submit, args=(old, size))
-        for old in (4, 6, 9) for size in (6, 9, 13, 20) if size > old
+        for old in (4, 6, 9)
+        for size in (6, 9, 13, 20)
+        if size > old
     ]
     for t in threads:
         t.start()

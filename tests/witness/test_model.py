@@ -29,7 +29,9 @@ def test_witness_matches_the_model(steps: list[tuple[int, int]]) -> None:
     with tempfile.TemporaryDirectory() as d:
         engine = open_store(f"sqlite:///{d}/w.db")
         log = TestLog()
-        witness: Witness = make_witness(engine, "w", FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), log)
+        witness: Witness = make_witness(
+            engine, "w", FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), log
+        )
         cosigned = 0  # the model: the latest size cosigned
         for grow, guess in steps:
             log.grow(grow)

@@ -31,9 +31,13 @@ def test_spec_example_body_parses(vectors: Path) -> None:
         "/6WVhPs2CwSsb5rYBH5cjHV/wSmA79abXAwhXw3Kj/0=",
     ]
     assert req.origin == "example.com/behind-the-sofa"
-    assert req.checkpoint == examples["checkpoint_example"]["note"].encode() + (
-        "— example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+49/V6267UEjw6QUXTS5Rovnzv++qbSzm9Q=\n"
-    ).encode()
+    assert (
+        req.checkpoint
+        == examples["checkpoint_example"]["note"].encode()
+        + (
+            "— example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+49/V6267UEjw6QUXTS5Rovnzv++qbSzm9Q=\n"
+        ).encode()
+    )
     assert req.encode() == body
 
 
@@ -70,7 +74,9 @@ def test_sixty_three_proof_lines_are_allowed() -> None:
 @given(
     old=st.integers(min_value=0, max_value=(1 << 63) - 1),
     proof=st.lists(st.binary(min_size=32, max_size=32), max_size=MAX_PROOF_LINES),
-    text=st.text(alphabet=st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)), min_size=1),
+    text=st.text(
+        alphabet=st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)), min_size=1
+    ),
 )
 def test_encode_parse_round_trip(old: int, proof: list[bytes], text: str) -> None:
     note = (text + "\n1\nroot\n\n— k sig\n").encode()

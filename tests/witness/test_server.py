@@ -131,7 +131,9 @@ def test_400_for_a_signed_but_malformed_checkpoint(http: TestClient, log: TestLo
     assert post(http, AddCheckpointRequest(0, (), bad).encode()).status_code == 400
 
 
-def test_422_for_a_bad_proof_keeps_evidence(http: TestClient, witness: Witness, log: TestLog) -> None:
+def test_422_for_a_bad_proof_keeps_evidence(
+    http: TestClient, witness: Witness, log: TestLog
+) -> None:
     log.grow(6)
     assert post(http, log.request(0)).status_code == 200
     log.grow(5)

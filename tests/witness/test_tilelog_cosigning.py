@@ -38,8 +38,9 @@ def test_tilelog_publishes_cosigned_checkpoints(
     store = open_store(f"sqlite:///{tmp_path / 'log.db'}")
     with witness_farm(witnesses) as urls:
         hook = Cosigner(policy, store, urls=urls, timeout=10.0, retries=0)
-        ledger = TileLog.create(tmp_path / "log", origin, Ed25519NoteSigner(origin, key), store,
-                                cosigner=hook)
+        ledger = TileLog.create(
+            tmp_path / "log", origin, Ed25519NoteSigner(origin, key), store, cosigner=hook
+        )
         hook.consistency_proof = ledger.consistency_proof
         try:
             for batch in range(4):

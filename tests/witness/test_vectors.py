@@ -53,7 +53,11 @@ def test_sunlight_checkpoint_files_carry_valid_cosignatures(vectors: Path) -> No
 def test_a_shifted_timestamp_or_other_checkpoint_is_rejected(vectors: Path) -> None:
     rome, milan, mirror = cases(vectors)
     with pytest.raises(notes.InvalidSignatureError):
-        verified_cosignatures(rome["checkpoint_body"], line(rome, ts=rome["cosignature_timestamp"] + 1), [witness(rome)])
+        verified_cosignatures(
+            rome["checkpoint_body"],
+            line(rome, ts=rome["cosignature_timestamp"] + 1),
+            [witness(rome)],
+        )
     # The mirror signed another root for the same origin and size: not valid over rome's body.
     with pytest.raises(notes.InvalidSignatureError):
         verified_cosignatures(rome["checkpoint_body"], line(mirror), [witness(mirror)])
@@ -67,7 +71,9 @@ def test_sunlight_witnesses_in_a_policy_quorum(vectors: Path) -> None:
     b.witness("sunlight-w", rome["witness_vkey"]).witness("sunlight-mirror", mirror["witness_vkey"])
     b.group("one", "any", ["sunlight-w", "sunlight-mirror"]).quorum("one")
     policy = b.build()
-    got = verified_cosignatures(rome["checkpoint_body"], line(rome), list(policy.witnesses.values()))
+    got = verified_cosignatures(
+        rome["checkpoint_body"], line(rome), list(policy.witnesses.values())
+    )
     assert set(got) == {"sunlight-w"}
     assert policy.witnessed(policy.quorum, set(got))
     assert not policy.witnessed("sunlight-mirror", set(got))

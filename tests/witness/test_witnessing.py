@@ -72,7 +72,9 @@ def test_all_seven_witnesses_cosign_and_the_quorum_verifies(
 
 
 def test_quorum_not_met_returns_what_it_has_and_names_the_missing(
-    witnesses: dict[str, Witness], log: TestLog, log_engine: Engine,
+    witnesses: dict[str, Witness],
+    log: TestLog,
+    log_engine: Engine,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     log.grow(6)
@@ -211,8 +213,13 @@ def test_witness_urls_come_from_the_policy_file(
         for n in NAMES:
             url = f" {urls[n]}" if n != "g2" else ""  # g2 is listed without a URL
             lines.append(f"witness {n} {cosigner(n).verifier().vkey}{url}")
-        lines += ["group A 2 a1 a2 a3", "group B 2 b1 b2", "group G any g1 g2",
-                  "group all-parties all A B G", "quorum all-parties"]
+        lines += [
+            "group A 2 a1 a2 a3",
+            "group B 2 b1 b2",
+            "group G any g1 g2",
+            "group all-parties all A B G",
+            "quorum all-parties",
+        ]
         policy = Policy.parse("\n".join(lines) + "\n")
         c = Cosigner(policy, log_engine, log.proof, retries=0)
         result = c.collect(log.checkpoint(), 0)

@@ -127,7 +127,9 @@ def _follow(app: Any, poll: float) -> int:
 
     # Ctrl-C or a service manager's SIGTERM: finish the pass, take a last look, then stop.
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         return follow(app, app.ledger, clock.now, stop.is_set, poll_s=poll, on_pass=report)
     finally:

@@ -99,9 +99,7 @@ class WitnessSizes:
         try:
             with self.engine.begin() as conn:
                 conn.execute(
-                    insert(WitnessSizeRow).values(
-                        origin=self.origin, witness_vkey=vkey, **values
-                    )
+                    insert(WitnessSizeRow).values(origin=self.origin, witness_vkey=vkey, **values)
                 )
         except IntegrityError:  # a concurrent first write won; write over it
             with self.engine.begin() as conn:
@@ -229,7 +227,9 @@ class Cosigner:
                 ts = timestamp_of(notes.parse(b"-\n\n" + lines[w.name]).signatures[0].signature)
                 if ts > unix_seconds(self.clock) + self.max_skew:
                     # tlog-cosignature: verifiers MAY reject future timestamps; ours must not ship.
-                    problem = f"cosignature timestamp {ts} is more than {self.max_skew}s in the future"
+                    problem = (
+                        f"cosignature timestamp {ts} is more than {self.max_skew}s in the future"
+                    )
             sizes.put(w.verifier.vkey, cp.size, now, problem)
             if problem:
                 raise WitnessRefused(200, problem)
@@ -260,7 +260,9 @@ class Cosigner:
                     result.cosigned[name] = f.result()
                 except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal
                     result.missing[name] = f"{getattr(exc, 'reason', 'error')}: {exc}"
-            if quorum_at is None and self.policy.witnessed(self.policy.quorum, set(result.cosigned)):
+            if quorum_at is None and self.policy.witnessed(
+                self.policy.quorum, set(result.cosigned)
+            ):
                 quorum_at = monotonic()
         waited = (
             f"{self.grace:g}s after the quorum was met"
@@ -288,19 +290,35 @@ class Cosigner:
 
     def _report(self, cp: Checkpoint, result: CosignResult) -> None:
         if not result.missing:
-            log.info("%s@%d cosigned by all %d witnesses in %.3fs", cp.origin, cp.size,
-                     len(result.cosigned), result.elapsed)
+            log.info(
+                "%s@%d cosigned by all %d witnesses in %.3fs",
+                cp.origin,
+                cp.size,
+                len(result.cosigned),
+                result.elapsed,
+            )
             return
         missing = "; ".join(f"{n} ({why})" for n, why in sorted(result.missing.items()))
         if result.quorum_met:
-            log.warning("%s@%d quorum met (%d cosigned) but witnesses missing: %s",
-                        cp.origin, cp.size, len(result.cosigned), missing)
+            log.warning(
+                "%s@%d quorum met (%d cosigned) but witnesses missing: %s",
+                cp.origin,
+                cp.size,
+                len(result.cosigned),
+                missing,
+            )
         else:
-            log.warning("%s@%d QUORUM NOT MET after %.3fs (cosigned by %s); publishing anyway; "
-                        "missing: %s", cp.origin, cp.size, result.elapsed,
-                        sorted(result.cosigned) or "none", missing)
-
+            log.warning(
+                "%s@%d QUORUM NOT MET after %.3fs (cosigned by %s); publishing anyway; missing: %s",
+                cp.origin,
+                cp.size,
+                result.elapsed,
+                sorted(result.cosigned) or "none",
+                missing,
+            )
 
 
 def _no_proofs(old: int, new: int) -> Sequence[bytes]:
-    raise ValueError(f"consistency proof {old} -> {new} needed, but the Cosigner has no consistency_proof")
+    raise ValueError(
+        f"consistency proof {old} -> {new} needed, but the Cosigner has no consistency_proof"
+    )

@@ -115,7 +115,9 @@ def step_init(d: Demo) -> None:
     _seed_mission_keys(d)
     d.results["init"] = lines
     d.console.rule("[bold]2. mission home")
-    d.console.print(f"home {d.home}: log, keys, store (SQLite); the agreement is entry 0 of the log")
+    d.console.print(
+        f"home {d.home}: log, keys, store (SQLite); the agreement is entry 0 of the log"
+    )
 
 
 def _seed_mission_keys(d: Demo) -> None:
@@ -382,9 +384,9 @@ def _votes_for(rule: Any, accused: str) -> list[tuple[str, str]]:
     from truceline.agreement.enforcement import BlockKind
 
     others = [v for v in rule.voters if v.id != accused]
-    votes: list[tuple[str, str]] = [(accused, "block")] if any(
-        v.id == accused for v in rule.voters
-    ) else []
+    votes: list[tuple[str, str]] = (
+        [(accused, "block")] if any(v.id == accused for v in rule.voters) else []
+    )
     if rule.kind is BlockKind.reverse_veto:
         # every eligible voter blocks except one veto holder, whose "allow" vetoes the
         # continuation resolution: the penalty happens (UNSCR 2231 snapback)
@@ -411,8 +413,12 @@ def _spare_witness(d: Demo) -> str | None:
     if d.farm is None:
         return None
     for g in d.farm.groups:
-        need = len(g.members) if g.threshold == "all" else 1 if g.threshold == "any" else int(
-            g.threshold
+        need = (
+            len(g.members)
+            if g.threshold == "all"
+            else 1
+            if g.threshold == "any"
+            else int(g.threshold)
         )
         if need < len(g.members):
             return witness_name(g.members[-1])
@@ -510,8 +516,7 @@ def _open_case(
     )
     if not cases:
         d.console.print(
-            "[yellow]no case reached a rung with a block rule in this run; "
-            "try more --days[/yellow]"
+            "[yellow]no case reached a rung with a block rule in this run; try more --days[/yellow]"
         )
         return None
     cs = cases[0]
@@ -533,8 +538,13 @@ def _open_case(
     )
     p = _prove(d, ledger, idx, "1-incident-verified")
     story["breach"] = {
-        "incident": inc, "index": idx, "grade": rec.grade.value, "accused": rec.accused,
-        "rules": rec.rules, "evidence": rec.evidence, "proof": p,
+        "incident": inc,
+        "index": idx,
+        "grade": rec.grade.value,
+        "accused": rec.accused,
+        "rules": rec.rules,
+        "evidence": rec.evidence,
+        "proof": p,
     }
     d.console.print(
         f"\n[bold](a) verified breach[/bold] {inc}: {rec.kind} by [bold]{rec.accused}[/bold], "
@@ -546,14 +556,15 @@ def _open_case(
         + ", ".join(f"entry {i} {r.state.value} ({r.grade.value})" for i, r in history)
     )
     d.console.print(
-        f"  evidence: ledger leaves {rec.evidence} "
-        f"({len(rec.evidence)} independent observations)"
+        f"  evidence: ledger leaves {rec.evidence} ({len(rec.evidence)} independent observations)"
     )
     d.console.print(f"  record '{rec.state.value}' with grade {rec.grade.value}: entry {idx}")
     d.console.print(_proof_line(p))
     d.console.print(
         (d.proofs_dir / "1-incident-verified.tlog-proof").read_text().rstrip("\n"),
-        style="dim", highlight=False, markup=False,
+        style="dim",
+        highlight=False,
+        markup=False,
     )
 
     # (b) the countdown
@@ -615,8 +626,13 @@ def _block_attempt(
         d.console.print(f"  {format_time(cast)} {voter} signs a vote: {choice}")
         acc = submit(app, entry, cast)
         story["votes"].append(
-            {"voter": voter, "choice": choice, "index": acc.index, "counted": acc.counted,
-             "reason": acc.reason}
+            {
+                "voter": voter,
+                "choice": choice,
+                "index": acc.index,
+                "counted": acc.counted,
+                "reason": acc.reason,
+            }
         )
         d.console.print(
             f"    log entry {acc.index}: "
@@ -634,7 +650,6 @@ def _block_attempt(
             d.console.print(
                 f"    checkpoint {size} cosigned by {', '.join(cosigners)}: quorum met", style="dim"
             )
-
 
 
 def _bring_back(d: Demo, story: dict[str, Any]) -> int | None:
@@ -658,7 +673,8 @@ def _deadline(
     case = cs.case
     app = appender(Home(d.home), ledger, cs.timeline.effective_at)
     final = next(
-        c for c in app.state(cs.timeline.effective_at, plan_routes=False).cases
+        c
+        for c in app.state(cs.timeline.effective_at, plan_routes=False).cases
         if c.case.id == case.id
     )
     deadline = final.timeline.effective_at
@@ -708,8 +724,6 @@ def _deadline(
         )
 
 
-
-
 def _truth_of(d: Demo, incidents: tuple[str, ...] | list[str]) -> dict[str, list[dict[str, Any]]]:
     """For each incident, the true events its evidence saw: id, party, breach (from truth.jsonl)."""
     events, obs = d.results["truth"]
@@ -726,7 +740,9 @@ def _truth_of(d: Demo, incidents: tuple[str, ...] | list[str]) -> dict[str, list
             ev = events.get(str(t["event"])) if t else None
             if ev is not None:
                 seen[ev["id"]] = {
-                    "id": ev["id"], "party": ev.get("party"), "breach": bool(ev.get("breach"))
+                    "id": ev["id"],
+                    "party": ev.get("party"),
+                    "breach": bool(ev.get("breach")),
                 }
         out[inc] = list(seen.values())
     return out
@@ -808,8 +824,9 @@ class _ConsoleLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.d.results.setdefault("witness_warnings", []).append(record.getMessage())
-        self.d.console.print(f"    [{record.name}] {record.getMessage()}", style="dim",
-                             highlight=False, markup=False)
+        self.d.console.print(
+            f"    [{record.name}] {record.getMessage()}", style="dim", highlight=False, markup=False
+        )
 
 
 def run(d: Demo, steps: list[tuple[str, Callable[[Demo], None]]] | None = None) -> Demo:

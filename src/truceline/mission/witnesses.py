@@ -121,12 +121,16 @@ class WitnessFarm:
         sock.bind(("127.0.0.1", port))  # 0: the kernel picks a free port, no race with others
         port = sock.getsockname()[1]
         config = uvicorn.Config(
-            create_app(w.witness), log_level="warning", lifespan="off",
+            create_app(w.witness),
+            log_level="warning",
+            lifespan="off",
             timeout_graceful_shutdown=1,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+            target=server.run,
+            kwargs={"sockets": [sock]},
+            daemon=True,
             name=f"witness-{w.name}",
         )
         thread.start()

@@ -49,7 +49,9 @@ def init(
 def add_log(
     home: Path = HOME_OPT,
     origin: str = typer.Option(..., "--origin", help="The log's checkpoint origin line."),
-    vkey: str = typer.Option(..., "--vkey", help="The log's verifier key (name must equal origin)."),
+    vkey: str = typer.Option(
+        ..., "--vkey", help="The log's verifier key (name must equal origin)."
+    ),
 ) -> None:
     """Trust a log key for an origin (repeat to add more keys for one origin)."""
     from truceline.ledger.witness.core import check_log_vkey
@@ -97,7 +99,9 @@ def serve(
         fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     typer.echo(f"witness {witness.vkey} on http://{listen}{prefix}/add-checkpoint", err=True)
-    uvicorn.run(create_app(witness, prefix.rstrip("/")), host=host, port=int(port), log_level="info")
+    uvicorn.run(
+        create_app(witness, prefix.rstrip("/")), host=host, port=int(port), log_level="info"
+    )
 
 
 @witness_app.command()
@@ -116,7 +120,9 @@ def evidence(
         fail(str(exc))
     items = witness.store.evidence()
     for ev in items:
-        typer.echo(f"{ev.id}\t{ev.origin}\t{ev.kind}\told {ev.old_size}\tat {ev.observed_at}\t{ev.detail}")
+        typer.echo(
+            f"{ev.id}\t{ev.origin}\t{ev.kind}\told {ev.old_size}\tat {ev.observed_at}\t{ev.detail}"
+        )
     if export is not None:
         for path in export_evidence(items, export):
             typer.echo(f"wrote {path}", err=True)

@@ -132,8 +132,11 @@ class Witness:
             raise NotFound(f"unknown log origin {origin!r}")
         try:
             cp, opened = open_checkpoint(req.checkpoint, log_verifiers(keys), origin)
-        except (notes.UnverifiedNoteError, notes.InvalidSignatureError,
-                notes.AmbiguousKeyError) as exc:
+        except (
+            notes.UnverifiedNoteError,
+            notes.InvalidSignatureError,
+            notes.AmbiguousKeyError,
+        ) as exc:
             raise Forbidden(f"checkpoint signature: {exc}") from exc
         except (notes.NoteError, CheckpointError) as exc:
             raise BadRequest(f"checkpoint: {exc}") from exc
@@ -143,11 +146,20 @@ class Witness:
 
         now = unix_seconds(self.clock)
         if state.root is not None and cp.size == state.size and cp.root_hash != state.root:
-            self._keep_evidence(state, req.checkpoint, SAME_SIZE_DIFFERENT_ROOT, req.old,
-                                req.proof, "two signed checkpoints of one size with different roots", now)
+            self._keep_evidence(
+                state,
+                req.checkpoint,
+                SAME_SIZE_DIFFERENT_ROOT,
+                req.old,
+                req.proof,
+                "two signed checkpoints of one size with different roots",
+                now,
+            )
             raise Conflict(state.size, f"size {cp.size} was cosigned with a different root")
         if req.old != state.size:
-            raise Conflict(state.size, f"old size {req.old} is not the latest cosigned size {state.size}")
+            raise Conflict(
+                state.size, f"old size {req.old} is not the latest cosigned size {state.size}"
+            )
         self._check_proof(state, req.old, cp.size, cp.root_hash, req.proof, req.checkpoint, now)
 
         if self.before_commit is not None:
@@ -161,15 +173,21 @@ class Witness:
         return cosigned_line
 
     def _check_proof(
-        self, state: LogState, old: int, size: int, root: bytes, proof: tuple[bytes, ...],
-        note: bytes, now: int,
+        self,
+        state: LogState,
+        old: int,
+        size: int,
+        root: bytes,
+        proof: tuple[bytes, ...],
+        note: bytes,
+        now: int,
     ) -> None:
         if old == 0:
             # The empty tree is a prefix of every tree: nothing to prove, and a proof is an error.
             if proof:
                 raise BadProof("consistency proof: must be empty when old size is 0")
             if size == 0 and root != EMPTY_ROOT:
-                raise BadProof("checkpoint: a tree of size 0 has root SHA-256(\"\")")
+                raise BadProof('checkpoint: a tree of size 0 has root SHA-256("")')
             return
         if state.root is None:  # old == state.size > 0 always comes with a recorded root
             raise WitnessError(f"state of {state.origin!r}: size {state.size} without a root")
@@ -184,13 +202,22 @@ class Witness:
             raise BadProof(f"consistency proof: {exc}") from exc
 
     def _keep_evidence(
-        self, state: LogState, offered: bytes, kind: str, old: int, proof: tuple[bytes, ...],
-        detail: str, now: int,
+        self,
+        state: LogState,
+        offered: bytes,
+        kind: str,
+        old: int,
+        proof: tuple[bytes, ...],
+        detail: str,
+        now: int,
     ) -> None:
         seen = state.checkpoint or b""
         if self.store.record_evidence(state.origin, kind, seen, offered, old, proof, detail, now):
             log.warning(
                 "EVIDENCE %s for %s: recorded size %d root %s vs offered note (%s)",
-                kind, state.origin, state.size,
-                base64.b64encode(state.root or b"").decode(), detail,
+                kind,
+                state.origin,
+                state.size,
+                base64.b64encode(state.root or b"").decode(),
+                detail,
             )

@@ -1,9 +1,9 @@
 """Exporting equivocation evidence as plain files anyone can re-verify.
 
-    <dir>/<id>-<kind>/seen.checkpoint      the note on record (with this witness's cosignature)
-    <dir>/<id>-<kind>/offered.checkpoint   the contradicting note, as the log signed it
-    <dir>/<id>-<kind>/proof                old size line + proof lines, as in the request
-    <dir>/<id>-<kind>/README               what the two notes show
+<dir>/<id>-<kind>/seen.checkpoint      the note on record (with this witness's cosignature)
+<dir>/<id>-<kind>/offered.checkpoint   the contradicting note, as the log signed it
+<dir>/<id>-<kind>/proof                old size line + proof lines, as in the request
+<dir>/<id>-<kind>/README               what the two notes show
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The layout of a witness home directory.
 
-    <home>/witness.key    the cosigning private key (mode 0600)
-    <home>/witness.vkey   its verifier key, type 0x04 (c2sp.org/tlog-cosignature)
-    <home>/store.db       SQLite state, unless <home>/store.url names another database
+<home>/witness.key    the cosigning private key (mode 0600)
+<home>/witness.vkey   its verifier key, type 0x04 (c2sp.org/tlog-cosignature)
+<home>/store.db       SQLite state, unless <home>/store.url names another database
 """
 
 from __future__ import annotations

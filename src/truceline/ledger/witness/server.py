@@ -27,7 +27,8 @@ def create_app(witness: Witness, prefix: str = "") -> FastAPI:
         body = await _read_limited(request)
         if body is None:
             return Response(
-                f"body: larger than {MAX_BODY_BYTES} bytes\n", status_code=400,
+                f"body: larger than {MAX_BODY_BYTES} bytes\n",
+                status_code=400,
                 media_type="text/plain",
             )
         try:
@@ -53,8 +54,11 @@ def create_app(witness: Witness, prefix: str = "") -> FastAPI:
         for st in logs:
             if st.checkpoint and hashlib.sha256(st.origin.encode()).hexdigest() == origin_hash:
                 return Response(st.checkpoint, media_type="text/plain; charset=utf-8")
-        return Response("no cosigned checkpoint for that origin hash\n", status_code=404,
-                        media_type="text/plain")
+        return Response(
+            "no cosigned checkpoint for that origin hash\n",
+            status_code=404,
+            media_type="text/plain",
+        )
 
     return app
 

@@ -160,8 +160,12 @@ class WitnessStore:
             if exists is None:
                 conn.execute(
                     insert(WitnessLogRow).values(
-                        witness=self.witness, origin=origin, size=0, root=None,
-                        checkpoint=None, updated_at=now,
+                        witness=self.witness,
+                        origin=origin,
+                        size=0,
+                        root=None,
+                        checkpoint=None,
+                        updated_at=now,
                     )
                 )
             have = conn.execute(
@@ -206,13 +210,17 @@ class WitnessStore:
             raise UnknownLog(origin)
         return LogState(origin, row.size, row.root, row.checkpoint)
 
-    def advance(
-        self, old: LogState, size: int, root: bytes, checkpoint: bytes, now: int
-    ) -> bool:
+    def advance(self, old: LogState, size: int, root: bytes, checkpoint: bytes, now: int) -> bool:
         """Compare-and-swap the log from `old` to the new checkpoint; False if it moved meanwhile."""
         params = {
-            "w": self.witness, "o": old.origin, "old_size": old.size, "old_root": old.root,
-            "new_size": size, "new_root": root, "new_checkpoint": checkpoint, "now": now,
+            "w": self.witness,
+            "o": old.origin,
+            "old_size": old.size,
+            "old_root": old.root,
+            "new_size": size,
+            "new_root": root,
+            "new_checkpoint": checkpoint,
+            "now": now,
         }
         stmt = _ADVANCE_FIRST if old.root is None else _ADVANCE
         with self.engine.begin() as conn:
@@ -237,10 +245,16 @@ class WitnessStore:
             with self.engine.begin() as conn:
                 conn.execute(
                     insert(WitnessEvidenceRow).values(
-                        witness=self.witness, origin=origin, kind=kind, seen=seen,
-                        offered=offered, old_size=old_size,
+                        witness=self.witness,
+                        origin=origin,
+                        kind=kind,
+                        seen=seen,
+                        offered=offered,
+                        old_size=old_size,
                         proof="\n".join(base64.b64encode(h).decode() for h in proof),
-                        detail=detail, observed_at=now, digest=digest,
+                        detail=detail,
+                        observed_at=now,
+                        digest=digest,
                     )
                 )
         except IntegrityError:
@@ -256,9 +270,15 @@ class WitnessStore:
             )
             return [
                 Evidence(
-                    r.id, r.origin, r.kind, r.seen, r.offered, r.old_size,
+                    r.id,
+                    r.origin,
+                    r.kind,
+                    r.seen,
+                    r.offered,
+                    r.old_size,
                     tuple(base64.b64decode(p) for p in r.proof.split("\n") if p),
-                    r.detail, r.observed_at,
+                    r.detail,
+                    r.observed_at,
                 )
                 for r in rows
             ]
