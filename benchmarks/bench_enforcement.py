@@ -63,6 +63,7 @@ from truceline.enforcement.follow import follow
 from truceline.enforcement.home import appender
 from truceline.enforcement.incidents import BREACH_STATES
 from truceline.enforcement.records import ENFORCEMENT_TYPE
+from truceline.gcpause import freeze_survivors
 from truceline.ingest.formats import split_envelopes
 from truceline.ingest.home import open_ledger
 from truceline.ledger.base import Ledger
@@ -215,7 +216,9 @@ def main() -> None:
     ap.add_argument(
         "--gc-freeze",
         action="store_true",
-        help="pipeline: gc.freeze() what is alive when the load starts (each process)",
+        help="pipeline: freeze what is alive at the start out of the collector's sight (each "
+        "process), and in the appender process what survives each pass, as `truceline enforce "
+        "--follow` does",
     )
     ap.add_argument(
         "--appender-thread",
@@ -446,14 +449,13 @@ class GcPauses:
     """Full (generation 2) collections while the load runs: their count and lengths.
 
     With `freeze`, everything alive at the start (imported modules, the set-up's
-    objects) is moved out of the collector's sight first (`gc.freeze`), so a full
-    collection walks only what the run itself keeps; a long-running service would do
-    the same once it has started."""
+    objects) is moved out of the collector's sight first; the appender process also
+    freezes what survives each pass (`gcpause.freeze_survivors`), as `truceline enforce
+    --follow` does."""
 
     def __init__(self, freeze: bool) -> None:
         if freeze:
-            gc.collect()
-            gc.freeze()
+            freeze_survivors()
         self.pauses: list[float] = []
         self._start = 0.0
         gc.callbacks.append(self._on_gc)
@@ -509,6 +511,8 @@ def enforcer_process(
         report.passes.append(appended_at - began[0])
         report.cpu.append(time.process_time() - began[1])
         report.countdowns.extend((c, appended_at) for c in countdowns(ledger, indices))
+        if freeze:
+            freeze_survivors()
 
     follow(app, ledger, newest, stop, poll_s=0.002, on_pass=timed)
     ledger.close()

@@ -24,3 +24,17 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def freeze_survivors() -> None:
+    """For a long-running follower, after each pass: collect what the pass left behind,
+    then freeze what survived (mostly the followed state, which only grows) out of the
+    collector's sight.
+
+    A full collection walks only objects not yet frozen, so this one costs about what
+    the pass allocated, and no later collection walks the whole state again: on a
+    7-day benchmark log the enforcement process otherwise ran 29 full collections
+    (5.1 s, the longest 228 ms, the tail of a pass). The price: a reference cycle
+    retired after it was frozen is never collected (the folded states hold none)."""
+    gc.collect()
+    gc.freeze()

@@ -108,22 +108,21 @@ def enforce_command(
 
 
 def _follow(app: Any, poll: float) -> int:
-    import gc
     import signal
     import threading
 
     from truceline.clock import SystemClock
     from truceline.enforcement.follow import follow
+    from truceline.gcpause import freeze_survivors
 
     clock = SystemClock()
     app.catch_up()
-    # What the fold holds now lives as long as the process: out of the collector's way, so
-    # that its full collections (tens of ms on a long log) do not delay a countdown.
-    gc.freeze()
+    freeze_survivors()
 
     def report(indices: list[int]) -> None:
         if indices:
             typer.echo(f"log size {indices[-1] + 1}: {len(indices)} transition(s) appended")
+        freeze_survivors()  # the fold grows; full collections of it would delay countdowns
 
     # Ctrl-C or a service manager's SIGTERM: finish the pass, take a last look, then stop.
     stop = threading.Event()
