@@ -40,6 +40,7 @@ from truceline.enforcement.records import (
     InspectionRequest,
     Notification,
 )
+from truceline.enforcement.reuse import Reuse
 from truceline.enforcement.votes import Ignored, fold, signer
 from truceline.observation import OBSERVATION_TYPE, Kind, Observation
 
@@ -149,6 +150,11 @@ class Folded:
     reports: list[insp.Report] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     logged: set[str] = field(default_factory=set)
+    # What settle worked out on earlier passes and can reuse (see reuse.py).
+    reuse: Reuse = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reuse = Reuse(self.agreement)
 
     def add(self, r: Record) -> None:
         trusted = self.trusted
@@ -232,8 +238,9 @@ def derive(
 
 
 def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> EnforcementState:
-    """The state at `now` from the folded records; `folded` is left as it was."""
-    agreement, book = folded.agreement, folded.book
+    """The state at `now` from the folded records; what `folded` holds of them is left as
+    it was (only `folded.reuse` learns, for the next pass)."""
+    agreement, book, reuse = folded.agreement, folded.book, folded.reuse
     state = EnforcementState(now=now)
     state.ignored = list(folded.ignored)
     state.logged = set(folded.logged)
@@ -247,7 +254,14 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
     reports = list(folded.reports)
 
     state.incidents = hist
-    cases, refusals = open_cases(agreement, hist, notes, now)
+    # One look at each incident (reused while its history is complete) answers every
+    # per-incident question below, in the order of `hist`.
+    summaries = [reuse.summary(h, now) for h in hist.values()]
+    breaches = [
+        [b for s in summaries if (b := s.breaches[k]) is not None]
+        for k in range(len(agreement.penalties.rungs))
+    ]
+    cases, refusals = open_cases(agreement, breaches, notes, now, reuse.automatic_cases)
     state.ignored.extend(Ignored(f.index, f.reason) for f in refusals)
     rules: dict[str, BlockRule] = {b.id: b for b in agreement.penalties.block_rules}
     ruled = {c.id: (c, rules.get(c.rung.block_rule) if c.rung.block_rule else None) for c in cases}
@@ -265,7 +279,7 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
         rule = rules.get(case.rung.block_rule) if case.rung.block_rule else None
         # The deadlines do not depend on the votes, so they can filter them.
         extra = ext.days.get(case.id, 0.0)
-        frames[case.id] = (case, case_timeline(case, hist, rule, now, extra), rule)
+        frames[case.id] = (case, reuse.timeline(case, hist, rule, now, extra), rule)
     ballots = fold(votes, book, frames, now)
     state.ignored.extend(ballots.ignored)
     for case, tl, rule in frames.values():
@@ -273,8 +287,14 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
         extra = ext.days.get(case.id, 0.0)
         state.cases.append(evaluate(case, hist, rule, counted, now, extra, tl))
 
-    state.steps = steps(agreement, hist, acks, now)
-    items = insp.routine(agreement, now) + insp.on_demand(agreement, requests, hist, now)
+    triggers = {
+        k: s.triggers
+        for k, s in zip(hist, summaries, strict=True)
+        if any(t is not None for t in s.triggers)
+    }
+    state.steps = steps(agreement, triggers, acks, now)
+    automatic = [s.automatic for s in summaries if s.automatic is not None]
+    items = insp.routine(agreement, now) + insp.on_demand(agreement, requests, automatic, now)
     for s in state.steps:
         if s.step.action.value == "open_inspection":
             latest = hist[s.incident].latest(now)

@@ -47,6 +47,16 @@ class IncidentHistory:
         """Every transition has happened by `now`."""
         return self.last_at is None or self.last_at <= now
 
+    def settled(self, now: datetime) -> bool:
+        """Every transition has happened by `now` and no dispute is still open: nothing
+        the history says (dispute periods included) depends on `now` any more."""
+        if not self.complete(now):
+            return False
+        got = self._memo.get(_DISPUTES)
+        if got is None:
+            got = self._memo[_DISPUTES] = self._disputes(now)
+        return got[1] is None  # type: ignore[index]
+
     def seen(self, now: datetime) -> Sequence[IncidentTransition]:
         if self.complete(now):
             return self._all

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -92,9 +92,11 @@ def routine(agreement: Agreement, now: datetime) -> list[Inspection]:
 def on_demand(
     agreement: Agreement,
     requests: Iterable[tuple[int, InspectionRequest]],
-    histories: Mapping[str, IncidentHistory],
+    automatic: Iterable[Inspection],
     now: datetime,
 ) -> list[Inspection]:
+    """The requested inspections by `now`, and `automatic` (each incident's
+    `automatic_of` at `now`), the earliest opened for each id."""
     regime = agreement.inspections
     within = timedelta(hours=regime.on_demand_within_hours)
     by_id: dict[str, Inspection] = {}
@@ -119,25 +121,32 @@ def on_demand(
                 requester=req.requester,
             )
         )
+    for item in automatic:
+        add(item)
+    return sorted(by_id.values(), key=lambda i: (i.due_by, i.id))
+
+
+def automatic_of(
+    agreement: Agreement, history: IncidentHistory, now: datetime
+) -> Inspection | None:
+    """The inspection the incident opens on its own by `now`: at its first transition
+    that is disputed, or graded in `auto_for_grades` and not dismissed."""
+    regime = agreement.inspections
     grades = frozenset(regime.auto_for_grades)
 
     def automatic(t: IncidentTransition) -> bool:
         return t.state in DISPUTE_STATES or (t.grade in grades and t.state.value != "dismissed")
 
-    for h in histories.values():
-        for t in h.where(now, ("automatic inspection", grades), automatic):
-            add(
-                Inspection(
-                    f"incident:{t.incident}",
-                    Origin.automatic,
-                    t.location,
-                    t.at,
-                    t.at + within,
-                    incident=t.incident,
-                )
-            )
-            break
-    return sorted(by_id.values(), key=lambda i: (i.due_by, i.id))
+    for t in history.where(now, ("automatic inspection", grades), automatic):
+        return Inspection(
+            f"incident:{t.incident}",
+            Origin.automatic,
+            t.location,
+            t.at,
+            t.at + timedelta(hours=regime.on_demand_within_hours),
+            incident=t.incident,
+        )
+    return None
 
 
 def report_of(index: int, obs: Observation) -> Report | None:

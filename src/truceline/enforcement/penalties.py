@@ -16,7 +16,7 @@ below the trigger count is void, whatever stage it had reached.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -81,29 +81,33 @@ class Refusal:
     reason: str
 
 
+AutomaticCases = Callable[[Rung, str, list[Breach], timedelta], list[Case]]
+
+
 def open_cases(
     agreement: Agreement,
-    histories: Mapping[str, IncidentHistory],
+    breaches: Sequence[Iterable[Breach]],
     notifications: Iterable[tuple[int, Notification]],
     now: datetime,
+    automatic: AutomaticCases | None = None,
 ) -> tuple[list[Case], list[Refusal]]:
-    """Every case of every rung as of `now`, and the notifications refused (with why)."""
-    acts = {a.id: a.act for a in agreement.prohibited_acts}
+    """Every case of every rung as of `now`, and the notifications refused (with why).
+    `breaches[k]`: each incident's first breach meeting rung k's trigger (`first_breach`
+    at `now`); `automatic`: `automatic_cases`, or a caller's reuse of it."""
+    automatic = automatic or automatic_cases
     notes = sorted(((i, n) for i, n in notifications if n.at <= now), key=lambda x: (x[1].at, x[0]))
     cases: list[Case] = []
     refusals: list[Refusal] = []
-    for rung in agreement.penalties.rungs:
+    for rung, found_breaches in zip(agreement.penalties.rungs, breaches, strict=True):
         per_party: dict[str, list[Breach]] = {}
-        for h in histories.values():
-            b = first_breach(h, rung.trigger, acts, now)
-            if b is not None:
-                per_party.setdefault(b.party, []).append(b)
+        for b in found_breaches:
+            per_party.setdefault(b.party, []).append(b)
         for party_breaches in per_party.values():
             party_breaches.sort(key=lambda b: (b.at, b.incident))
         window = days(rung.trigger.within_days)
         if not rung.standing:
             for party, found in sorted(per_party.items()):
-                cases.extend(_automatic(rung, party, found, window))
+                cases.extend(automatic(rung, party, found, window))
             continue
         consumed: set[str] = set()
         for index, note in notes:
@@ -144,7 +148,9 @@ def open_cases(
     return cases, refusals
 
 
-def _automatic(rung: Rung, party: str, found: list[Breach], window: timedelta) -> list[Case]:
+def automatic_cases(rung: Rung, party: str, found: list[Breach], window: timedelta) -> list[Case]:
+    """The cases a rung without standing opens on its own from the party's breaches
+    (in event-time order)."""
     out: list[Case] = []
     pending: list[Breach] = []
     for b in found:

@@ -9,7 +9,7 @@ deadline escalates to `escalate_to`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,27 +50,34 @@ def matches(playbook: Playbook, t: IncidentTransition, acts: Mapping[str, str]) 
     return not playbook.acts or bool({acts.get(r) for r in t.rules} & set(playbook.acts))
 
 
+def trigger(
+    playbook: Playbook, history: IncidentHistory, acts: Mapping[str, str], now: datetime
+) -> IncidentTransition | None:
+    """The transition (seen by `now`) that fires `playbook` for the incident, if any."""
+    seen = history.where(now, _PAST_REPORTED, _past_reported)
+    return next((t for t in seen if matches(playbook, t, acts)), None)
+
+
 def steps(
     agreement: Agreement,
-    histories: Mapping[str, IncidentHistory],
+    triggers: Mapping[str, Sequence[IncidentTransition | None]],
     acks: Iterable[Ack],
     now: datetime,
 ) -> list[StepState]:
-    acts = {a.id: a.act.value for a in agreement.prohibited_acts}
+    """Every step issued by `now`. `triggers[incident][k]`: the transition that fires
+    playbook k for the incident (`trigger` at `now`)."""
     acks_by_step: dict[str, list[Ack]] = {}
     for a in sorted(acks, key=lambda a: a.at):
         if a.at <= now:
             acks_by_step.setdefault(a.step, []).append(a)
     out: list[StepState] = []
-    for incident in sorted(histories):
-        seen = histories[incident].where(now, _PAST_REPORTED, _past_reported)
-        for book in agreement.playbooks:
-            trigger = next((t for t in seen if matches(book, t, acts)), None)
-            if trigger is None:
+    for incident in sorted(triggers):
+        for book, fired in zip(agreement.playbooks, triggers[incident], strict=True):
+            if fired is None:
                 continue
             for step in book.steps:
                 key = f"{book.id}:{step.id}:{incident}"
-                due = trigger.at + timedelta(hours=step.deadline_hours)
+                due = fired.at + timedelta(hours=step.deadline_hours)
                 # Only a recipient can acknowledge; the first such acknowledgement counts.
                 ack = next(
                     (a for a in acks_by_step.get(key, []) if not step.to or a.by in step.to), None
@@ -85,7 +92,7 @@ def steps(
                         book.id,
                         step,
                         incident,
-                        trigger.at,
+                        fired.at,
                         due,
                         status,
                         ack.by if ack else None,

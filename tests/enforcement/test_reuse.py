@@ -1,0 +1,93 @@
+"""settle's reuse between passes (reuse.py) never changes what a pass decides.
+
+A `Folded` kept from pass to pass, settled at whatever `now` each pass brings
+(later, earlier, the same again), must give the state and the transitions that a
+fresh fold of the same records gives at that `now`: what was reused is exactly
+what would have been recomputed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from truceline.adjudication.verdict import INCIDENT_TYPE, State
+from truceline.agreement.enforcement import PlaybookStep
+from truceline.enforcement.engine import Folded, TrustedKeys, fold_records, settle
+from truceline.enforcement.envelope import decode
+from truceline.enforcement.keys import KeyBook
+from truceline.enforcement.records import ACK_TYPE
+from truceline.enforcement.transitions import events
+from truceline.observation import format_time
+
+from ._world import KEYIDS, KEYS, T0, entry, incident, warning_then_snapback
+
+A = warning_then_snapback(
+    PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6),
+    PlaybookStep(id="look", action="open_inspection", to=["mission"], deadline_hours=9),
+)
+BOOK = KeyBook.from_agreement(A)
+MISSION = {KEYIDS["mission"]: KEYS["mission"].public_key()}
+
+minute = st.integers(0, 60 * 24 * 5)
+transition = st.tuples(
+    st.just("incident"),
+    st.sampled_from(["i0", "i1", "i2"]),
+    st.sampled_from(list(State)),
+    minute,
+    st.sampled_from(["party-a", "party-b"]),
+    st.sampled_from(["confirmed", "fair"]),
+)
+ack = st.tuples(st.just("ack"), st.sampled_from(["i0", "i1", "i2"]), minute)
+# (records folded so far, minutes after T0): counts only grow, `now` goes anywhere
+passes = st.lists(
+    st.tuples(st.integers(0, 16), st.integers(0, 60 * 24 * 8)), min_size=1, max_size=12
+)
+
+
+def _entry(item: tuple[Any, ...]) -> bytes:
+    if item[0] == "incident":
+        _, ident, state, m, accused, grade = item
+        at = T0 + timedelta(minutes=m)
+        return entry(INCIDENT_TYPE, incident(ident, state, at, accused=accused, grade=grade))
+    _, ident, m = item
+    at = format_time(T0 + timedelta(minutes=m))
+    return entry(ACK_TYPE, {"step": f"pb:tell:{ident}", "by": "g1", "at": at}, "g1")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(transition, transition, ack), min_size=1, max_size=16), passes)
+def test_a_kept_fold_settles_as_a_fresh_one(items, schedule) -> None:
+    records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
+    kept = Folded(A, BOOK, TrustedKeys(MISSION))
+    fed = 0
+    # Every pass twice: the second finds everything it can reuse.
+    for count, m in [p for p in sorted(schedule, key=lambda p: p[0]) for _ in (0, 1)]:
+        for r in records[fed:count]:
+            kept.add(r)
+        fed = max(fed, min(count, len(records)))
+        now = T0 + timedelta(minutes=m)
+        got = settle(kept, now, plan_routes=False)
+        fresh = settle(fold_records(records[:fed], A, BOOK, MISSION), now, plan_routes=False)
+        assert got == fresh, f"after {fed} records at {now}"
+        assert events(got, skip=got.logged) == events(fresh, skip=fresh.logged)
+
+
+def test_a_dispute_still_open_keeps_the_timeline_moving() -> None:
+    """A case whose incident is disputed (and not yet resolved) has deadlines that move
+    with `now`: two passes over the same records at different times must not share one."""
+    items: list[tuple[Any, ...]] = [
+        ("incident", "i0", State.verified, 0, "party-a", "confirmed"),
+        ("incident", "i1", State.verified, 10, "party-a", "confirmed"),
+        ("incident", "i1", State.disputed, 60, "party-a", "confirmed"),
+    ]
+    records = [decode(i, _entry(x)) for i, x in enumerate(items)]
+    kept = fold_records([r for r in records if r is not None], A, BOOK, MISSION)
+    first, later = (settle(kept, T0 + timedelta(hours=h), plan_routes=False) for h in (2, 30))
+    snap = [c for c in first.cases if c.case.rung.id == "snap"]
+    assert snap[0].timeline != [c for c in later.cases if c.case.rung.id == "snap"][0].timeline
+    fresh = fold_records([r for r in records if r is not None], A, BOOK, MISSION)
+    assert later == settle(fresh, T0 + timedelta(hours=30), plan_routes=False)
