@@ -19,7 +19,8 @@ from truceline.agreement.enforcement import PlaybookStep
 from truceline.enforcement.engine import Folded, TrustedKeys, fold_records, settle
 from truceline.enforcement.envelope import decode
 from truceline.enforcement.keys import KeyBook
-from truceline.enforcement.records import ACK_TYPE
+from truceline.enforcement.penalties import case_id
+from truceline.enforcement.records import ACK_TYPE, VOTE_TYPE
 from truceline.enforcement.transitions import events
 from truceline.observation import format_time
 
@@ -42,6 +43,19 @@ transition = st.tuples(
     st.sampled_from(["confirmed", "fair"]),
 )
 ack = st.tuples(st.just("ack"), st.sampled_from(["i0", "i1", "i2"]), minute)
+# Votes on the snapback cases two of the incidents would open (ids are hashes of them).
+CASES = [
+    case_id("snap", party, pair)
+    for party in ("party-a", "party-b")
+    for pair in (("i0", "i1"), ("i0", "i2"), ("i1", "i2"))
+]
+vote = st.tuples(
+    st.just("vote"),
+    st.sampled_from(CASES),
+    st.sampled_from(["g1", "g2", "g3"]),
+    minute,
+    st.sampled_from(["allow", "block", "abstain"]),
+)
 # (records folded so far, minutes after T0): counts only grow, `now` goes anywhere
 passes = st.lists(
     st.tuples(st.integers(0, 16), st.integers(0, 60 * 24 * 8)), min_size=1, max_size=12
@@ -53,13 +67,17 @@ def _entry(item: tuple[Any, ...]) -> bytes:
         _, ident, state, m, accused, grade = item
         at = T0 + timedelta(minutes=m)
         return entry(INCIDENT_TYPE, incident(ident, state, at, accused=accused, grade=grade))
+    if item[0] == "vote":
+        _, case, voter, m, choice = item
+        cast = {"case": case, "voter": voter, "choice": choice}
+        return entry(VOTE_TYPE, {**cast, "cast_at": format_time(T0 + timedelta(minutes=m))}, voter)
     _, ident, m = item
     at = format_time(T0 + timedelta(minutes=m))
     return entry(ACK_TYPE, {"step": f"pb:tell:{ident}", "by": "g1", "at": at}, "g1")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(transition, transition, ack), min_size=1, max_size=16), passes)
+@given(st.lists(st.one_of(transition, transition, ack, vote), min_size=1, max_size=16), passes)
 def test_a_kept_fold_settles_as_a_fresh_one(items, schedule) -> None:
     records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
     kept = Folded(A, BOOK, TrustedKeys(MISSION))
@@ -91,3 +109,23 @@ def test_a_dispute_still_open_keeps_the_timeline_moving() -> None:
     assert snap[0].timeline != [c for c in later.cases if c.case.rung.id == "snap"][0].timeline
     fresh = fold_records([r for r in records if r is not None], A, BOOK, MISSION)
     assert later == settle(fresh, T0 + timedelta(hours=30), plan_routes=False)
+
+
+def test_a_vote_logged_later_is_counted() -> None:
+    """Votes are read on every pass: one logged after a pass that settled the case (same
+    histories, same `now`) changes the case's state."""
+    items: list[tuple[Any, ...]] = [
+        ("incident", "i0", State.verified, 0, "party-a", "confirmed"),
+        ("incident", "i1", State.verified, 10, "party-a", "confirmed"),
+        ("vote", CASES[0], "g1", 60, "block"),
+        ("vote", CASES[0], "g2", 70, "block"),
+    ]
+    records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
+    late = T0 + timedelta(days=8)
+    kept = fold_records(records[:2], A, BOOK, MISSION)
+    before = settle(kept, late, plan_routes=False)
+    for r in records[2:]:
+        kept.add(r)
+    after = settle(kept, late, plan_routes=False)
+    assert after == settle(fold_records(records, A, BOOK, MISSION), late, plan_routes=False)
+    assert [c.status for c in before.cases] != [c.status for c in after.cases]

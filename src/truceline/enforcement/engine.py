@@ -26,7 +26,7 @@ from truceline.enforcement.envelope import Record
 from truceline.enforcement.extensions import Adopted
 from truceline.enforcement.incidents import IncidentHistory
 from truceline.enforcement.keys import KeyBook
-from truceline.enforcement.penalties import CaseState, Status, case_timeline, evaluate, open_cases
+from truceline.enforcement.penalties import CaseState, Status, case_timeline, open_cases
 from truceline.enforcement.playbooks import StepState, steps
 from truceline.enforcement.records import (
     ACK_TYPE,
@@ -285,14 +285,10 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
     for case, tl, rule in frames.values():
         counted = ballots.counted.get(case.id, {})
         extra = ext.days.get(case.id, 0.0)
-        state.cases.append(evaluate(case, hist, rule, counted, now, extra, tl))
+        state.cases.append(reuse.evaluate(case, hist, rule, counted, now, extra, tl))
 
-    triggers = {
-        k: s.triggers
-        for k, s in zip(hist, summaries, strict=True)
-        if any(t is not None for t in s.triggers)
-    }
-    state.steps = steps(agreement, triggers, acks, now)
+    triggers = {k: s.triggers for k, s in zip(hist, summaries, strict=True) if s.fires}
+    state.steps = steps(agreement, triggers, acks, now, reuse.incident_steps)
     automatic = [s.automatic for s in summaries if s.automatic is not None]
     items = insp.routine(agreement, now) + insp.on_demand(agreement, requests, automatic, now)
     for s in state.steps:

@@ -172,9 +172,10 @@ def status(
             by_subject.setdefault(r.subject, []).append(r)
     done: dict[str, Report] = {}
     for item in inspections:
-        keys = [item.id] + ([item.incident] if item.incident else [])
-        if not any(k in by_subject for k in keys):
+        # Most inspections have no report yet: ruled out without building anything.
+        if item.id not in by_subject and (not item.incident or item.incident not in by_subject):
             continue
+        keys = [item.id] + ([item.incident] if item.incident else [])
         found = sorted(
             (r for k in keys for r in by_subject.get(k, []) if r.at >= item.opened_at),
             key=lambda r: (r.at, r.index),
@@ -200,12 +201,9 @@ def route(agreement: Agreement, open_items: list[Inspection]) -> Plan:
 def coverage(agreement: Agreement, states: list[InspectionState]) -> dict[str, dict[str, float]]:
     """Per zone: routine visits required this month, visits reported, and the share done."""
     out: dict[str, dict[str, float]] = {}
+    routine = [s for s in states if s.inspection.origin is Origin.routine]  # a few per zone
     for zone in agreement.geography.zones:
-        mine = [
-            s
-            for s in states
-            if s.inspection.origin is Origin.routine and s.inspection.zone == zone.id
-        ]
+        mine = [s for s in routine if s.inspection.zone == zone.id]
         done = sum(1 for s in mine if s.status == "reported")
         out[zone.id] = {
             "required": len(mine),

@@ -9,7 +9,7 @@ deadline escalates to `escalate_to`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,45 +58,68 @@ def trigger(
     return next((t for t in seen if matches(playbook, t, acts)), None)
 
 
+IncidentSteps = Callable[
+    [Agreement, str, Sequence[IncidentTransition | None], Mapping[str, list[Ack]], datetime],
+    list[StepState],
+]
+
+
 def steps(
     agreement: Agreement,
     triggers: Mapping[str, Sequence[IncidentTransition | None]],
     acks: Iterable[Ack],
     now: datetime,
+    of: IncidentSteps | None = None,
 ) -> list[StepState]:
     """Every step issued by `now`. `triggers[incident][k]`: the transition that fires
-    playbook k for the incident (`trigger` at `now`)."""
+    playbook k for the incident (`trigger` at `now`); `of`: `incident_steps`, or a
+    caller's reuse of it."""
+    of = of or incident_steps
     acks_by_step: dict[str, list[Ack]] = {}
     for a in sorted(acks, key=lambda a: a.at):
         if a.at <= now:
             acks_by_step.setdefault(a.step, []).append(a)
     out: list[StepState] = []
     for incident in sorted(triggers):
-        for book, fired in zip(agreement.playbooks, triggers[incident], strict=True):
-            if fired is None:
-                continue
-            for step in book.steps:
-                key = f"{book.id}:{step.id}:{incident}"
-                due = fired.at + timedelta(hours=step.deadline_hours)
-                # Only a recipient can acknowledge; the first such acknowledgement counts.
-                ack = next(
-                    (a for a in acks_by_step.get(key, []) if not step.to or a.by in step.to), None
+        out.extend(of(agreement, incident, triggers[incident], acks_by_step, now))
+    return out
+
+
+def incident_steps(
+    agreement: Agreement,
+    incident: str,
+    triggers: Sequence[IncidentTransition | None],
+    acks_by_step: Mapping[str, list[Ack]],
+    now: datetime,
+) -> list[StepState]:
+    """The steps the playbooks fired by `triggers` issue for one incident, given the
+    acknowledgements made by `now` (in event-time order) per step key."""
+    out: list[StepState] = []
+    for book, fired in zip(agreement.playbooks, triggers, strict=True):
+        if fired is None:
+            continue
+        for step in book.steps:
+            key = f"{book.id}:{step.id}:{incident}"
+            due = fired.at + timedelta(hours=step.deadline_hours)
+            # Only a recipient can acknowledge; the first such acknowledgement counts.
+            ack = next(
+                (a for a in acks_by_step.get(key, []) if not step.to or a.by in step.to), None
+            )
+            if ack is not None:
+                status = "done" if ack.at <= due else "done_late"
+            else:
+                status = "escalated" if now > due else "open"
+            out.append(
+                StepState(
+                    key,
+                    book.id,
+                    step,
+                    incident,
+                    fired.at,
+                    due,
+                    status,
+                    ack.by if ack else None,
+                    ack.at if ack else None,
                 )
-                if ack is not None:
-                    status = "done" if ack.at <= due else "done_late"
-                else:
-                    status = "escalated" if now > due else "open"
-                out.append(
-                    StepState(
-                        key,
-                        book.id,
-                        step,
-                        incident,
-                        fired.at,
-                        due,
-                        status,
-                        ack.by if ack else None,
-                        ack.at if ack else None,
-                    )
-                )
+            )
     return out

@@ -28,12 +28,15 @@ from truceline.enforcement.incidents import IncidentHistory
 from truceline.enforcement.penalties import (
     Breach,
     Case,
+    CaseState,
     Timeline,
     automatic_cases,
     case_timeline,
+    evaluate,
     first_breach,
 )
-from truceline.enforcement.playbooks import trigger
+from truceline.enforcement.playbooks import StepState, incident_steps, trigger
+from truceline.enforcement.records import Ack, Choice
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,18 @@ class Summary:
     breaches: tuple[Breach | None, ...]  # the first breach meeting each rung's trigger
     triggers: tuple[IncidentTransition | None, ...]  # the transition firing each playbook
     automatic: insp.Inspection | None  # the automatic inspection it opens, if any
+    fires: bool  # some playbook fires (most incidents' steps need no look otherwise)
 
 
 def summarize(agreement: Agreement, h: IncidentHistory, now: datetime) -> Summary:
     acts = {a.id: a.act for a in agreement.prohibited_acts}
     act_values = {a.id: a.act.value for a in agreement.prohibited_acts}
+    triggers = tuple(trigger(book, h, act_values, now) for book in agreement.playbooks)
     return Summary(
         tuple(first_breach(h, rung.trigger, acts, now) for rung in agreement.penalties.rungs),
-        tuple(trigger(book, h, act_values, now) for book in agreement.playbooks),
+        triggers,
         insp.automatic_of(agreement, h, now),
+        any(t is not None for t in triggers),
     )
 
 
@@ -65,6 +71,32 @@ class Reuse:
         default_factory=dict
     )
     # case id -> (case, its histories, rule, extension days, the timeline they give)
+    # incident -> (its playbook triggers, their steps' keys and deadlines, which of those
+    # had passed, and the steps)
+    steps: dict[
+        str,
+        tuple[
+            Sequence[IncidentTransition | None],
+            tuple[str, ...],
+            tuple[datetime, ...],
+            tuple[bool, ...],
+            list[StepState],
+        ],
+    ] = field(default_factory=dict)
+    # case id -> (case, its histories, rule, votes counted, timeline, which deadlines
+    # `now` had reached, and the case's state)
+    states: dict[
+        str,
+        tuple[
+            Case,
+            tuple[IncidentHistory, ...],
+            BlockRule | None,
+            dict[str, Choice],
+            Timeline,
+            tuple[bool, bool, bool],
+            CaseState,
+        ],
+    ] = field(default_factory=dict)
     timelines: dict[
         str, tuple[Case, tuple[IncidentHistory, ...], BlockRule | None, float, Timeline]
     ] = field(default_factory=dict)
@@ -93,6 +125,63 @@ class Reuse:
         self.automatic[key] = (rung, found, out)
         return list(out)
 
+    def incident_steps(
+        self,
+        agreement: Agreement,
+        incident: str,
+        triggers: Sequence[IncidentTransition | None],
+        acks_by_step: Mapping[str, list[Ack]],
+        now: datetime,
+    ) -> list[StepState]:
+        """`playbooks.incident_steps`, reused while the triggers are the same objects, no
+        step of theirs is acknowledged, and `now` is on the same side of each deadline
+        (what a step's status reads besides its acknowledgement)."""
+        got = self.steps.get(incident)
+        if got is not None and got[0] is triggers:
+            _, keys, dues, passed, out = got
+            unacked = not any(k in acks_by_step for k in keys)
+            if unacked and tuple(now > d for d in dues) == passed:
+                return list(out)
+        out = incident_steps(agreement, incident, triggers, acks_by_step, now)
+        if not any(s.acked_at is not None for s in out):
+            keys = tuple(s.key for s in out)
+            dues = tuple(s.due_by for s in out)
+            self.steps[incident] = (triggers, keys, dues, tuple(now > d for d in dues), out)
+        return list(out)
+
+    def evaluate(
+        self,
+        case: Case,
+        hist: Mapping[str, IncidentHistory],
+        rule: BlockRule | None,
+        votes: Mapping[str, Choice],
+        now: datetime,
+        extra: float,
+        tl: Timeline,
+    ) -> CaseState:
+        """`penalties.evaluate` given the case's timeline `tl`, reused while the case, its
+        complete histories, rule, votes and timeline (the same object) are the same and
+        `now` has reached the same deadlines."""
+        hs = tuple(hist[i] for i in case.incidents)
+        if not all(h.complete(now) for h in hs):  # which incidents count moves with `now`
+            return evaluate(case, hist, rule, votes, now, extra, tl)
+        reached = _reached(tl, now)
+        got = self.states.get(case.id)
+        if (
+            got is not None
+            and got[4] is tl
+            and got[5] == reached
+            and _same(got[0], case)
+            and got[2] is rule
+            and len(got[1]) == len(hs)
+            and all(a is b for a, b in zip(got[1], hs, strict=True))
+            and got[3] == votes
+        ):
+            return got[6]
+        cs = evaluate(case, hist, rule, votes, now, extra, tl)
+        self.states[case.id] = (case, hs, rule, dict(votes), tl, reached, cs)
+        return cs
+
     def timeline(
         self,
         case: Case,
@@ -109,7 +198,7 @@ class Reuse:
         got = self.timelines.get(case.id)
         if (
             got is not None
-            and got[0] == case
+            and _same(got[0], case)
             and got[2] is rule
             and got[3] == extra
             and len(got[1]) == len(hs)
@@ -119,3 +208,25 @@ class Reuse:
         tl = case_timeline(case, hist, rule, now, extra)
         self.timelines[case.id] = (case, hs, rule, extra, tl)
         return tl
+
+
+def _same(a: Case, b: Case) -> bool:
+    """`a == b`, with the rung compared by identity (the agreement's own object), which
+    is much cheaper than comparing the model field by field."""
+    return (
+        a.id == b.id
+        and a.rung is b.rung
+        and a.accused == b.accused
+        and a.opened_at == b.opened_at
+        and a.incidents == b.incidents
+        and a.notifier == b.notifier
+    )
+
+
+def _reached(tl: Timeline, now: datetime) -> tuple[bool, bool, bool]:
+    """The comparisons with `now` that `penalties.evaluate` makes."""
+    return (
+        now < tl.countdown_from,
+        now < tl.effective_at,
+        tl.lapses_at is not None and now >= tl.lapses_at,
+    )
