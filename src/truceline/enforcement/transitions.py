@@ -144,7 +144,12 @@ def events(state: EnforcementState, skip: Container[str] = frozenset()) -> list[
                 detail={"reason": ig.reason},
             ),
         )
+    # Steps and inspections are most of the state and nearly all logged already: their
+    # keys are checked before anything is built for them.
     for s in state.steps:
+        escalates = s.status in ("escalated", "done_late")
+        if s.key in skip and (not escalates or f"{s.key}:escalated" in skip):
+            continue
 
         def detail(s: StepState = s) -> dict[str, Any]:
             return {
@@ -166,7 +171,7 @@ def events(state: EnforcementState, skip: Container[str] = frozenset()) -> list[
                 detail=detail(),
             ),
         )
-        if s.status in ("escalated", "done_late"):
+        if escalates:
             add(
                 f"{s.key}:escalated",
                 lambda s=s, detail=detail: EnforcementEvent(  # type: ignore[misc]
@@ -179,8 +184,11 @@ def events(state: EnforcementState, skip: Container[str] = frozenset()) -> list[
             )
     for st in state.inspections:
         item = st.inspection
+        scheduled = f"inspection:{item.id}:scheduled"
+        if scheduled in skip and (st.report is None or f"inspection:{item.id}:reported" in skip):
+            continue
         add(
-            f"inspection:{item.id}:scheduled",
+            scheduled,
             lambda item=item: EnforcementEvent(  # type: ignore[misc]
                 event=EventKind.inspection_scheduled,
                 key=f"inspection:{item.id}:scheduled",
