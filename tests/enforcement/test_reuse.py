@@ -58,7 +58,7 @@ vote = st.tuples(
 )
 # (records folded so far, minutes after T0): counts only grow, `now` goes anywhere
 passes = st.lists(
-    st.tuples(st.integers(0, 16), st.integers(0, 60 * 24 * 8)), min_size=1, max_size=12
+    st.tuples(st.integers(0, 12), st.integers(0, 60 * 24 * 8)), min_size=2, max_size=12
 )
 
 
@@ -76,8 +76,11 @@ def _entry(item: tuple[Any, ...]) -> bytes:
     return entry(ACK_TYPE, {"step": f"pb:tell:{ident}", "by": "g1", "at": at}, "g1")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(transition, transition, ack, vote), min_size=1, max_size=16), passes)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(transition, transition, transition, ack, vote), min_size=1, max_size=12),
+    passes,
+)
 def test_a_kept_fold_settles_as_a_fresh_one(items, schedule) -> None:
     records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
     kept = Folded(A, BOOK, TrustedKeys(MISSION))
@@ -129,3 +132,23 @@ def test_a_vote_logged_later_is_counted() -> None:
     after = settle(kept, late, plan_routes=False)
     assert after == settle(fold_records(records, A, BOOK, MISSION), late, plan_routes=False)
     assert [c.status for c in before.cases] != [c.status for c in after.cases]
+
+
+def test_a_case_whose_incident_changes_is_settled_again() -> None:
+    """A dispute opened and closed on one of a case's incidents after a pass settled the
+    case: the same case (same id, same opening) gets the longer deadlines."""
+    items: list[tuple[Any, ...]] = [
+        ("incident", "i0", State.verified, 0, "party-a", "confirmed"),
+        ("incident", "i1", State.verified, 10, "party-a", "confirmed"),
+        ("incident", "i1", State.disputed, 60, "party-a", "confirmed"),
+        ("incident", "i1", State.verified, 180, "party-a", "confirmed"),
+    ]
+    records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
+    late = T0 + timedelta(days=1)
+    kept = fold_records(records[:2], A, BOOK, MISSION)
+    before = settle(kept, late, plan_routes=False)
+    for r in records[2:]:
+        kept.add(r)
+    after = settle(kept, late, plan_routes=False)
+    assert after == settle(fold_records(records, A, BOOK, MISSION), late, plan_routes=False)
+    assert [c.timeline for c in before.cases] != [c.timeline for c in after.cases]

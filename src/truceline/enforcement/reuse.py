@@ -6,9 +6,13 @@ incidents whose every transition has already happened: what such a history says
 inspection) no longer depends on `now`, so it is worked out once per history
 object (histories are immutable: a new transition makes a new one) and looked up
 afterwards. A case whose incidents are all like that, with no dispute still open,
-has a timeline that no longer depends on `now` either. Anything else is computed
-afresh at `now`, so a pass gives exactly what a fresh `settle` gives
-(tests/enforcement/test_reuse.py checks it over random pass schedules).
+has a timeline that no longer depends on `now` either; its state then changes only
+with its votes and as `now` reaches one of its deadlines, and an incident's playbook
+steps only with an acknowledgement or a deadline passing. Each answer is kept with
+the inputs it was computed from and reused only while they are the same (histories
+by identity); anything else is computed afresh at `now`, so a pass gives exactly
+what a fresh `settle` gives (tests/enforcement/test_reuse.py checks it over random
+records and pass schedules, and fails if any of these checks is dropped).
 
 It assumes what the rest of enforcement assumes: the agreement a `Folded` holds is
 not changed in place.
