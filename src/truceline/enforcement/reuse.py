@@ -74,7 +74,6 @@ class Reuse:
     automatic: dict[tuple[str, str], tuple[Rung, tuple[Breach, ...], list[Case]]] = field(
         default_factory=dict
     )
-    # case id -> (case, its histories, rule, extension days, the timeline they give)
     # incident -> (its playbook triggers, their steps' keys and deadlines, which of those
     # had passed, and the steps)
     steps: dict[
@@ -101,6 +100,7 @@ class Reuse:
             CaseState,
         ],
     ] = field(default_factory=dict)
+    # case id -> (case, its histories, rule, extension days, the timeline they give)
     timelines: dict[
         str, tuple[Case, tuple[IncidentHistory, ...], BlockRule | None, float, Timeline]
     ] = field(default_factory=dict)
