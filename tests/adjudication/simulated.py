@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from truceline.adjudication.evaluate import evaluate, load_truth
+from truceline.adjudication.evaluate import evaluate_engine, load_truth
 from truceline.adjudication.lifecycle import Engine, adjudicate
 from truceline.adjudication.verdict import AgreementRef
 from truceline.agreement.load import load_agreement
@@ -51,14 +51,5 @@ def run(
     table = build_table(items, sensors, frame_for(agreement.geography.contact_line))
     engine, _ = adjudicate(table, agreement, ref(agreement))
     events, tobs = load_truth(out / "truth.jsonl")
-    scores = evaluate(
-        engine.emitted,
-        dict(items),
-        sensors,
-        events,
-        tobs,
-        frozenset(p.id for p in agreement.parties),
-        agreement.evidence.fair_min_sources,
-        engine.members(),
-    )
+    scores = evaluate_engine(engine, engine.emitted, dict(items), sensors, events, tobs)
     return engine, scores, items, sensors

@@ -57,7 +57,7 @@ def evaluate_command(
     truth: Path = typer.Option(..., "--truth", help="the simulator's truth.jsonl"),
 ) -> None:
     """Score the logged verdicts against ground truth (JSON on stdout)."""
-    from truceline.adjudication.evaluate import evaluate, load_truth
+    from truceline.adjudication.evaluate import evaluate_engine, load_truth
     from truceline.adjudication.service import recompute
 
     try:
@@ -67,16 +67,13 @@ def evaluate_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     logged = [rec for _, rec, _ in verdicts.view.transitions] or verdicts.emitted
-    agreement = verdicts.engine.agreement
-    result = evaluate(
+    result = evaluate_engine(
+        verdicts.engine,
         logged,
         dict(verdicts.view.observations),
         verdicts.view.sensors(),
         events,
         obs,
-        frozenset(p.id for p in agreement.parties),
-        agreement.evidence.fair_min_sources,
-        verdicts.engine.members(),
     )
     typer.echo(json.dumps(result, indent=2))
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from truceline.adjudication.grading import has_standing, independent_sources
-from truceline.adjudication.lifecycle import HEARSAY_SENSOR_KINDS
+from truceline.adjudication.lifecycle import HEARSAY_SENSOR_KINDS, Engine
 from truceline.adjudication.verdict import IncidentTransition, State
 from truceline.fusion.base import SensorInfo
 from truceline.observation import Observation
@@ -223,3 +223,26 @@ def evaluate(
         },
         "false_accusations_by_grade": dict(sorted(false_acc.items())),
     }
+
+
+def evaluate_engine(
+    engine: Engine,
+    transitions: list[IncidentTransition],
+    observations: Mapping[int, Observation],
+    sensors: Mapping[str, SensorInfo],
+    truth_events: Mapping[str, dict[str, Any]],
+    truth_obs: Mapping[tuple[str, int], dict[str, Any]],
+) -> dict[str, Any]:
+    """`evaluate` under the agreement an engine judged by (its parties, the fewest sources
+    that verify), with the engine's full evidence of each incident."""
+    agreement = engine.agreement
+    return evaluate(
+        transitions,
+        observations,
+        sensors,
+        truth_events,
+        truth_obs,
+        frozenset(p.id for p in agreement.parties),
+        agreement.evidence.fair_min_sources,
+        engine.members(),
+    )

@@ -258,7 +258,7 @@ def _show_checkpoint(d: Demo, title: str, *, full: bool = True) -> None:
 
 def step_fuse(d: Demo) -> None:
     """Fuse and adjudicate the whole log (as `truceline fuse`), then score against the truth."""
-    from truceline.adjudication.evaluate import DETECTED, evaluate, load_truth
+    from truceline.adjudication.evaluate import DETECTED, evaluate_engine, load_truth
     from truceline.adjudication.service import fuse, recompute
     from truceline.adjudication.verdict import State
     from truceline.mission.home import Home
@@ -276,16 +276,13 @@ def step_fuse(d: Demo) -> None:
     d.results["transitions"] = logged
     d.results["breaches"] = breaches
     events, obs = load_truth(d.sim_dir / "truth.jsonl")
-    agreement = verdicts.engine.agreement
-    scores = evaluate(
+    scores = evaluate_engine(
+        verdicts.engine,
         [rec for _, rec in logged],
         dict(verdicts.view.observations),
         verdicts.view.sensors(),
         events,
         obs,
-        frozenset(p.id for p in agreement.parties),
-        agreement.evidence.fair_min_sources,
-        verdicts.engine.members(),
     )
     d.results["evaluation"] = scores
     d.results["truth"] = (events, obs)
