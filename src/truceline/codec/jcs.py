@@ -122,29 +122,25 @@ def _scan(value: Any, depth: int) -> int:
         raise _Redo
     state = _FAST
     if kind is dict:
-        for key, item in value.items():
+        for key in value:
             if type(key) is not str:
                 raise _Redo
             if not key.isascii():
                 state = _SLOW  # code-point order may differ from UTF-16 order
-            # strings and small ints inline: a call per leaf is most of the cost
-            leaf = type(item)
-            if leaf is str or (leaf is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER):
-                continue
-            found = _scan(item, depth + 1)
-            if found > state:
-                state = found
-        return state
-    if kind is list or kind is tuple:
-        for item in value:
-            leaf = type(item)
-            if leaf is str or (leaf is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER):
-                continue
-            found = _scan(item, depth + 1)
-            if found > state:
-                state = found
-        return state
-    raise _Redo
+        items = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        raise _Redo
+    for item in items:
+        # strings and small ints inline: a call per leaf is most of the cost
+        leaf = type(item)
+        if leaf is str or (leaf is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER):
+            continue
+        found = _scan(item, depth + 1)
+        if found > state:
+            state = found
+    return state
 
 
 def _ints(value: Any) -> Any:
