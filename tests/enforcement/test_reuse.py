@@ -8,7 +8,7 @@ what would have been recomputed.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -123,14 +123,7 @@ def test_a_vote_logged_later_is_counted() -> None:
         ("vote", CASES[0], "g1", 60, "block"),
         ("vote", CASES[0], "g2", 70, "block"),
     ]
-    records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
-    late = T0 + timedelta(days=8)
-    kept = fold_records(records[:2], A, BOOK, MISSION)
-    before = settle(kept, late, plan_routes=False)
-    for r in records[2:]:
-        kept.add(r)
-    after = settle(kept, late, plan_routes=False)
-    assert after == settle(fold_records(records, A, BOOK, MISSION), late, plan_routes=False)
+    before, after = _settled_before_and_after(items, T0 + timedelta(days=8))
     assert [c.status for c in before.cases] != [c.status for c in after.cases]
 
 
@@ -143,12 +136,18 @@ def test_a_case_whose_incident_changes_is_settled_again() -> None:
         ("incident", "i1", State.disputed, 60, "party-a", "confirmed"),
         ("incident", "i1", State.verified, 180, "party-a", "confirmed"),
     ]
+    before, after = _settled_before_and_after(items, T0 + timedelta(days=1))
+    assert [c.timeline for c in before.cases] != [c.timeline for c in after.cases]
+
+
+def _settled_before_and_after(items: list[tuple[Any, ...]], late: datetime) -> tuple[Any, Any]:
+    """A kept fold of the first two records settled at `late`, then the rest added and
+    settled again; the second must equal a fresh fold of all the records settled."""
     records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
-    late = T0 + timedelta(days=1)
     kept = fold_records(records[:2], A, BOOK, MISSION)
     before = settle(kept, late, plan_routes=False)
     for r in records[2:]:
         kept.add(r)
     after = settle(kept, late, plan_routes=False)
     assert after == settle(fold_records(records, A, BOOK, MISSION), late, plan_routes=False)
-    assert [c.timeline for c in before.cases] != [c.timeline for c in after.cases]
+    return before, after
