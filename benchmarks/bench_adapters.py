@@ -75,9 +75,9 @@ def bench_sign(data: Path, workers: int) -> float:
 def bench_ingest(data: Path, workers: int) -> None:
     from truceline.agreement.load import load_agreement_text
     from truceline.clock import FixedClock
+    from truceline.home import Home
     from truceline.ingest.bootstrap import init_home
     from truceline.ingest.service import Mission
-    from truceline.mission.home import Home
 
     text = (REPO / "examples/agreement.yaml").read_text()
     now = FixedClock(datetime(2026, 3, 1, tzinfo=UTC))

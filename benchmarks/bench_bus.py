@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the enforcement tests' small world
 
+
 from enforcement._world import T0, entry, incident  # noqa: E402
 from publication.test_bus import NATS_URL, make_home, nats_stream  # noqa: E402
-from truceline.adjudication.home import fallback_agreement  # noqa: E402
 from truceline.adjudication.verdict import INCIDENT_TYPE  # noqa: E402
 from truceline.ledger.home import open_log  # noqa: E402
 from truceline.publication import bus  # noqa: E402
@@ -52,7 +52,7 @@ async def throughput(tmp: Path, n: int) -> None:
         store = open_store(h.store_url)
         log = open_log(h, store, witnesses=False)
         try:
-            feed = Feed(log, store, nc, log.origin, stream=name, fallback=fallback_agreement(h))
+            feed = Feed(log, store, nc, log.origin, stream=name)
             t = time.perf_counter()
             sent = await feed.run_once()
             dt = time.perf_counter() - t
@@ -60,7 +60,7 @@ async def throughput(tmp: Path, n: int) -> None:
                 f"feed.run_once: {log.size} entries, {sent} messages in {dt:.2f} s = "
                 f"{sent / dt:,.0f} msg/s, {log.size / dt:,.0f} entries/s (acked, CAP rendered, cursor)"
             )
-            probe = Feed(log, store, nc, log.origin, fallback=fallback_agreement(h))
+            probe = Feed(log, store, nc, log.origin)
             t = time.perf_counter()
             msgs = [m for i, e in log.scan() for m in probe.messages(i, e)]
             render = time.perf_counter() - t

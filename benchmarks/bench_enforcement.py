@@ -54,22 +54,21 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from truceline.adjudication.home import adjudicator_key, mission_keys, seal_transition
 from truceline.adjudication.service import recompute
 from truceline.adjudication.stream import StreamAdjudicator
+from truceline.adjudication.verdict import seal_transition
 from truceline.agreement.load import load_agreement
 from truceline.codec.records import open_record
+from truceline.enforcement.appender import open_appender
 from truceline.enforcement.follow import follow
-from truceline.enforcement.home import appender
 from truceline.enforcement.incidents import BREACH_STATES
 from truceline.enforcement.records import ENFORCEMENT_TYPE
 from truceline.gcpause import freeze_survivors
+from truceline.home import Home
 from truceline.ingest.formats import split_envelopes
-from truceline.ingest.home import open_ledger
 from truceline.ledger.base import Ledger
 from truceline.ledger.tilelog import TileLog
 from truceline.mission.demo import STEPS, Demo, run
-from truceline.mission.home import Home
 
 
 def pct(values: list[float], q: float) -> float:
@@ -99,10 +98,10 @@ def step_mode(args: argparse.Namespace) -> None:
     agreement = load_agreement(home.agreement)
     _, ref = recompute(home).view.agreement(agreement)
     parties = [p.id for p in agreement.parties]
-    key, keyid = adjudicator_key(home)
-    ledger = open_ledger(home)
+    key, keyid, _ = home.signing_key(*agreement.principals.adjudicators)
+    ledger = home.ledger()
     start_event = datetime(2026, 6, 1, tzinfo=UTC)
-    app = appender(home, ledger, start_event)
+    app = open_appender(home, ledger, start_event, write=True)
 
     sensor_key = generate()
     skid = key_id(sensor_key.public_key())
@@ -261,10 +260,10 @@ def main() -> None:
 
     agreement = load_agreement(home.agreement)
     _, ref = recompute(home).view.agreement(agreement)
-    ledger = open_ledger(home)
-    stream = StreamAdjudicator(agreement, ref, mission_keys(home, agreement))
-    key, keyid = adjudicator_key(home)
-    app = appender(home, ledger, datetime.now().astimezone())
+    ledger = home.ledger()
+    stream = StreamAdjudicator(agreement, ref)
+    key, keyid, _ = home.signing_key(*agreement.principals.adjudicators)
+    app = open_appender(home, ledger, datetime.now().astimezone(), write=True)
 
     accepted: dict[int, float] = {}
     done = threading.Event()
@@ -490,8 +489,8 @@ def enforcer_process(
     transition folded so far (as the in-process modes use the stream's newest).
     `time.perf_counter` is CLOCK_MONOTONIC on Linux, one clock for both processes."""
     home = Home(Path(home_root))
-    ledger = open_ledger(home)
-    app = appender(home, ledger, datetime.now().astimezone())
+    ledger = home.ledger()
+    app = open_appender(home, ledger, datetime.now().astimezone(), write=True)
     app.catch_up()
     report = ChildReport([], [], [], 0.0, "")
     pauses = GcPauses(freeze)

@@ -21,19 +21,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from truceline.adjudication.home import seal_transition
 from truceline.adjudication.lifecycle import adjudicate
 from truceline.adjudication.stream import StreamAdjudicator
-from truceline.adjudication.verdict import AgreementRef, State
+from truceline.adjudication.verdict import AgreementRef, State, seal_transition
 from truceline.agreement.model import Agreement
-from truceline.codec.keys import generate, key_id
+from truceline.codec.keys import generate, key_id, public_key_b64
 from truceline.fusion.base import KIND_CODE, EvidenceTable, frame_for
 from truceline.observation import Kind
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 LAT = 47.0
 LON0, LON1 = 30.0, 43.2  # about 1,000 km along 47 N
+
+
+# The registrar's key: the agreement lists it, so its registry records introduce the sensors.
+MISSION = Ed25519PrivateKey.from_private_bytes(b"\x4d" * 32)
 
 
 def agreement() -> Agreement:
@@ -49,7 +53,12 @@ def agreement() -> Agreement:
             "signatories": [
                 {"id": "north", "name": "N", "role": "party"},
                 {"id": "south", "name": "S", "role": "party"},
-                {"id": "mission", "name": "M", "role": "mission"},
+                {
+                    "id": "mission",
+                    "name": "M",
+                    "role": "mission",
+                    "keys": [{"public_key": public_key_b64(MISSION.public_key())}],
+                },
             ],
             "geography": {
                 "contact_line": {"type": "LineString", "coordinates": line},
@@ -162,8 +171,8 @@ def bench_stream(n: int, rate: float, commit_ms: float) -> None:
 
     from truceline.codec.keys import public_key_b64
     from truceline.codec.records import seal
+    from truceline.home import Home
     from truceline.ledger.home import create_log
-    from truceline.mission.home import Home
     from truceline.observation import OBSERVATION_TYPE
     from truceline.registry.model import Register, Sensor
     from truceline.registry.state import seal_event
@@ -174,7 +183,7 @@ def bench_stream(n: int, rate: float, commit_ms: float) -> None:
     frame = frame_for(agr.geography.contact_line)
     lon, lat = frame.to_lonlat(table.x, table.y)
     olon, olat = frame.to_lonlat(np.nan_to_num(table.ox), np.nan_to_num(table.oy))
-    mission = generate()
+    mission = MISSION
     mkid = key_id(mission.public_key())
     keys = {sid: generate() for sid, _, _ in SENSORS}
     kids = {sid: key_id(k.public_key()) for sid, k in keys.items()}
@@ -220,7 +229,7 @@ def bench_stream(n: int, rate: float, commit_ms: float) -> None:
         )
         key = generate()
         kid = key_id(key.public_key())
-        stream = StreamAdjudicator(agr, ref, {mkid: mission.public_key()})
+        stream = StreamAdjudicator(agr, ref)
         accepted: dict[int, float] = {}
         fed = threading.Event()
 

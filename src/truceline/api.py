@@ -10,7 +10,7 @@ import importlib
 from fastapi import FastAPI
 
 from truceline import __version__
-from truceline.mission.home import Home
+from truceline.home import Home
 
 _ROUTER_MODULES = (
     "truceline.ingest.api",

@@ -15,9 +15,9 @@ import pytest
 from truceline.adapters import ADAPTERS
 from truceline.agreement.load import load_agreement_text
 from truceline.clock import FixedClock
+from truceline.home import Home
 from truceline.ingest.bootstrap import init_home
 from truceline.ingest.service import Mission
-from truceline.mission.home import Home
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = {

@@ -9,14 +9,15 @@ from pathlib import Path
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from truceline.adjudication.home import ADJUDICATOR_KEY
 from truceline.adjudication.verdict import DISPUTE_TYPE, Dispute
+from truceline.agreement.load import parse_agreement
+from truceline.agreement.versions import seal_version
 from truceline.codec import records
 from truceline.codec.keys import key_id, public_key_b64, save_private_key
 from truceline.fusion.base import SensorInfo
+from truceline.home import Home
 from truceline.ledger.base import Ledger
 from truceline.ledger.home import create_log
-from truceline.mission.home import Home
 from truceline.observation import OBSERVATION_TYPE, Observation
 from truceline.registry.model import Register, Sensor
 from truceline.registry.state import seal_event
@@ -28,24 +29,52 @@ def _seed(n: int) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(n.to_bytes(32, "big"))
 
 
+# Entries before the sensors' registrations: the agreement, the adjudicator's key.
+GENESIS = 2
+
+
 class MissionHome:
+    """As `truceline init` makes one: entry 0 is the agreement (its mission signatory's key
+    is the registrar's), entry 1 introduces the adjudicator's key, then each sensor is
+    registered. The observer patrol `patrol-m1` is an inspection team of the agreement."""
+
     def __init__(self, root: Path, sensors: Mapping[str, SensorInfo]) -> None:
         self.home = Home(root)
         root.mkdir(parents=True, exist_ok=True)
         # The example agreement, with an Ed25519 key for each party (to sign disputes).
         doc = yaml.safe_load((REPO / "examples" / "agreement.yaml").read_text())
         self.party_keys = {"party-a": _seed(10), "party-b": _seed(11)}
-        for sig in doc["signatories"]:
-            if sig["id"] in self.party_keys:
-                pub = self.party_keys[sig["id"]].public_key()
-                sig["keys"] = [{"keyid": key_id(pub), "public_key": public_key_b64(pub)}]
-        self.home.agreement.write_text(yaml.safe_dump(doc))
         self.mission = _seed(2)
+        signers = {**self.party_keys, "mission": self.mission}
+        for sig in doc["signatories"]:
+            if sig["id"] in signers:
+                pub = signers[sig["id"]].public_key()
+                sig["keys"] = [{"keyid": key_id(pub), "public_key": public_key_b64(pub)}]
+        doc["inspections"]["teams"].append({"id": "patrol-m1", "base": [36.5, 47.9]})
+        self.home.agreement.write_text(yaml.safe_dump(doc))
+        self.agreement = parse_agreement(doc)
+        mkid = key_id(self.mission.public_key())
         save_private_key(self.home.keys_dir / "mission.key", self.mission)
-        save_private_key(self.home.keys_dir / ADJUDICATOR_KEY, _seed(3))
+        adjudicator = _seed(3)
+        save_private_key(self.home.keys_dir / "mission-adjudicator.key", adjudicator)
         self.log = create_log(self.home, "test.truceline/log")
         self.sensor_keys: dict[str, Ed25519PrivateKey] = {}
-        entries = []
+        entries = [
+            seal_version(self.agreement, [(self.mission, mkid)]),
+            seal_event(
+                Register(
+                    effective_at=T0.replace(day=1),
+                    sensor=Sensor(
+                        id="mission-adjudicator",
+                        kind="adjudicator",
+                        operator="mission",
+                        public_key=public_key_b64(adjudicator.public_key()),
+                    ),
+                ),
+                self.mission,
+                mkid,
+            ),
+        ]
         for n, (sid, info) in enumerate(sorted(sensors.items())):
             key = _seed(100 + n)
             self.sensor_keys[sid] = key
@@ -59,10 +88,15 @@ class MissionHome:
                 seal_event(
                     Register(effective_at=T0.replace(day=1), sensor=sensor),
                     self.mission,
-                    key_id(self.mission.public_key()),
+                    mkid,
                 )
             )
         self.log.append(entries)
+
+    @property
+    def adjudicator(self) -> tuple[Ed25519PrivateKey, str]:
+        key = _seed(3)
+        return key, key_id(key.public_key())
 
     def dispute(
         self, incident: str, party: str, reason: str = "not us", signer: str | None = None

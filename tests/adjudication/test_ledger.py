@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from truceline.adjudication.home import adjudicator_key, mission_keys, seal_transition
 from truceline.adjudication.service import fuse, recompute, replay
 from truceline.adjudication.stream import StreamAdjudicator
-from truceline.adjudication.verdict import State
+from truceline.adjudication.verdict import State, seal_transition
 from truceline.agreement.load import load_agreement
 from truceline.cli import app
 
@@ -66,7 +65,7 @@ def test_replay_detects_a_forged_transition(tmp_path: Path) -> None:
     fuse(h.home)
     verdicts = recompute(h.home)
     forged = verdicts.emitted[0].model_copy(update={"accused": "party-a", "reason": "forged"})
-    key, keyid = adjudicator_key(h.home)
+    key, keyid = h.adjudicator
     h.log.append([seal_transition(forged, key, keyid)])
     report = replay(h.home)
     assert not report.ok and report.differences[0].kind == "extra"
@@ -81,8 +80,8 @@ def test_stream_gives_the_batch_verdicts(tmp_path: Path) -> None:
     agreement = load_agreement(h.home.agreement)
     batch = recompute(h.home)
     _, ref = batch.view.agreement(agreement)
-    stream = StreamAdjudicator(agreement, ref, mission_keys(h.home, agreement))
-    key, keyid = adjudicator_key(h.home)
+    stream = StreamAdjudicator(agreement, ref)
+    key, keyid = h.adjudicator
     appended = stream.follow(h.log, lambda rec: seal_transition(rec, key, keyid))
     assert [r.model_dump() for r in stream.engine.emitted] == [
         r.model_dump() for r in batch.emitted
@@ -107,8 +106,8 @@ def test_chunked_stream_gives_the_batch_verdicts(tmp_path: Path, chunk: int) -> 
     agreement = load_agreement(h.home.agreement)
     batch = recompute(h.home)
     _, ref = batch.view.agreement(agreement)
-    stream = StreamAdjudicator(agreement, ref, mission_keys(h.home, agreement))
-    key, keyid = adjudicator_key(h.home)
+    stream = StreamAdjudicator(agreement, ref)
+    key, keyid = h.adjudicator
     appended = stream.follow(h.log, lambda rec: seal_transition(rec, key, keyid), chunk=chunk)
     assert State.disputed in {r.state for r in batch.emitted}
     assert [r.model_dump() for r in stream.engine.emitted] == [
@@ -149,7 +148,11 @@ def test_dispute_then_inspection(tmp_path: Path) -> None:
     fuse(h.home)
     final = recompute(h.home).engine.incidents()[0]
     assert final.state is State.confirmed
-    assert replay(h.home).ok
+    # Every verdict recomputes; the dispute party-a signed in party-b's name is named.
+    report = replay(h.home)
+    assert not report.differences and report.matched == report.logged
+    [(index, reason)] = report.refused
+    assert "is not a key of 'party-b'" in reason and not report.ok
 
 
 def test_incidents_export(tmp_path: Path) -> None:
@@ -160,13 +163,16 @@ def test_incidents_export(tmp_path: Path) -> None:
     out = runner.invoke(app, ["incidents", "--home", str(h.home.root), "--format", "geojson"])
     assert out.exit_code == 0, out.output
     features = json.loads(out.stdout)["features"]
-    assert [f["id"] for f in features] == ["inc-11", "inc-14"]  # entries 0-10 register the sensors
+    assert [f["id"] for f in features] == [
+        "inc-13",
+        "inc-16",
+    ]  # 0-1 genesis, 2-12 register the sensors
     props = features[0]["properties"]
     assert props["accused"] == "party-b" and props["grade"] == "confirmed"
-    assert props["evidence"] == [11, 12, 13] and props["rules"] == ["art-1.1"]
+    assert props["evidence"] == [13, 14, 15] and props["rules"] == ["art-1.1"]
     out = runner.invoke(app, ["incidents", "--home", str(h.home.root), "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert rows[0]["incident"] == "inc-11" and float(rows[0]["uncertainty_m"]) > 0
+    assert rows[0]["incident"] == "inc-13" and float(rows[0]["uncertainty_m"]) > 0
     assert rows[1]["grade"] == "weak" and rows[1]["accused"] == "party-b"
 
 
@@ -190,15 +196,14 @@ def test_api_lists_logged_incidents(tmp_path: Path) -> None:
     app.include_router(router(h.home))
     client = TestClient(app)
     listed = client.get("/incidents").json()
-    assert [r["incident"] for r in listed] == ["inc-11", "inc-14"]
+    assert [r["incident"] for r in listed] == ["inc-13", "inc-16"]
     assert client.get("/incidents", params={"grade": "confirmed"}).json()[0]["accused"] == "party-b"
-    history = client.get("/incidents/inc-11").json()["transitions"]
+    history = client.get("/incidents/inc-13").json()["transitions"]
     assert [t["state"] for t in history] == ["reported", "verified", "verified"]
     assert client.get("/incidents/inc-999").status_code == 404
     geo = client.get("/incidents.geojson").json()
     assert len(geo["features"]) == 2
     # A transition signed by an unknown key is not shown.
-    from truceline.adjudication.home import seal_transition
     from truceline.codec.keys import generate, key_id
 
     rogue = generate()

@@ -61,7 +61,7 @@ def test_stream_equals_batch_on_a_simulated_day(tmp_path: Path) -> None:
     out = simulate(tmp_path, "spoofing", 107, 0.5)
     engine, _, items, sensors = run(out)
     agreement, _, _ = load(out)
-    stream = StreamAdjudicator(agreement, ref(agreement), {})
+    stream = StreamAdjudicator(agreement, ref(agreement))
     streamed = []
     for index, obs in items:
         streamed.extend(stream.observe(index, obs, sensors[obs.sensor]))
@@ -77,7 +77,7 @@ def test_chunked_stream_equals_batch_on_a_simulated_day(tmp_path: Path) -> None:
     engine, _, items, sensors = run(out)
     agreement, _, _ = load(out)
     for size in (7, 256):
-        stream = StreamAdjudicator(agreement, ref(agreement), {})
+        stream = StreamAdjudicator(agreement, ref(agreement))
         streamed = []
         for k in range(0, len(items), size):
             streamed.extend(stream.observe_many(items[k : k + size], sensors))

@@ -24,10 +24,16 @@ from truceline.agreement.enforcement import (
 from truceline.agreement.load import agreement_json
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Grade
-from truceline.codec.keys import key_id, public_key_b64
+from truceline.agreement.versions import seal_version
+from truceline.authority import Authority
+from truceline.codec.entries import Record, decode
+from truceline.codec.keys import key_id, public_key_b64, save_private_key
 from truceline.codec.records import seal
-from truceline.enforcement.envelope import Record, decode
-from truceline.mission.home import Home
+from truceline.enforcement.records import ENFORCEMENT_TYPE
+from truceline.home import Home
+from truceline.ledger.home import create_log
+from truceline.registry.model import Register, Sensor
+from truceline.registry.state import seal_event
 
 T0 = datetime(2026, 3, 5, 13, 0, tzinfo=UTC)
 SIGNATORIES = [
@@ -39,12 +45,18 @@ SIGNATORIES = [
     ("g4", "guarantor"),
     ("mission", "mission"),
 ]
+# The mission's principals, introduced on the log by the registrar (the mission signatory).
+ADJUDICATOR = "mission-adjudicator"
+ENFORCER = "mission-enforcement"
+PRINCIPALS = {ADJUDICATOR: "adjudicator", ENFORCER: "enforcement"}
 # Deterministic keys, so hypothesis examples replay.
 KEYS = {
     sid: Ed25519PrivateKey.from_private_bytes(bytes([i + 1]) * 32)
-    for i, (sid, _) in enumerate(SIGNATORIES)
+    for i, sid in enumerate([*(sid for sid, _ in SIGNATORIES), *PRINCIPALS])
 }
 KEYIDS = {sid: key_id(k.public_key()) for sid, k in KEYS.items()}
+# Who signs a record of each type unless a test says otherwise.
+DEFAULT_SIGNER = {INCIDENT_TYPE: ADJUDICATOR, ENFORCEMENT_TYPE: ENFORCER}
 
 
 def _square(lon: float, lat: float, d: float = 0.2) -> dict[str, Any]:
@@ -115,9 +127,15 @@ def snapback(window_days: float = 30, majority: int = 2, **kw: Any) -> BlockRule
     )
 
 
-def sanctions_home(root: Path, routine: int) -> Home:
+def sanctions_home(
+    root: Path,
+    routine: int,
+    origin: str = "test.example/enforcement-api",
+    store_url: str | None = None,
+) -> Home:
     """A new home whose agreement has one rung (a sanctions package on one incident,
-    blockable by the snapback vote) and `routine` inspections per zone per month."""
+    blockable by the snapback vote) and `routine` inspections per zone per month: its
+    log holds the agreement and its principals, its keys the mission's (as `init` makes)."""
     h = Home(root)
     h.root.mkdir(parents=True)
     a = agreement(
@@ -133,6 +151,13 @@ def sanctions_home(root: Path, routine: int) -> Home:
         routine=routine,
     )
     h.agreement.write_text(yaml.safe_dump(agreement_json(a)))
+    for name in ("mission", *PRINCIPALS):
+        save_private_key(h.keys_dir / f"{name}.key", KEYS[name])
+    if store_url is not None:
+        (h.root / "store.url").write_text(store_url)
+    ledger = create_log(h, origin)
+    ledger.append(genesis(a))
+    ledger.close()
     return h
 
 
@@ -163,8 +188,44 @@ def incident(
     return t.model_dump(mode="json", exclude_none=True)
 
 
-def entry(payload_type: str, obj: dict[str, Any], signer: str = "mission") -> bytes:
+def entry(payload_type: str, obj: dict[str, Any], signer: str | None = None) -> bytes:
+    signer = signer or DEFAULT_SIGNER.get(payload_type, "mission")
     return seal(payload_type, obj, KEYS[signer], KEYIDS[signer])
+
+
+def principals(at: datetime = T0 - timedelta(days=30)) -> list[bytes]:
+    """The registry records introducing the adjudicator's and the enforcement appender's
+    keys, signed by the registrar (what `truceline init` logs after the agreement)."""
+    return [
+        seal_event(
+            Register(
+                effective_at=at,
+                sensor=Sensor(
+                    id=pid,
+                    kind=kind,
+                    operator="mission",
+                    public_key=public_key_b64(KEYS[pid].public_key()),
+                ),
+            ),
+            KEYS["mission"],
+            KEYIDS["mission"],
+        )
+        for pid, kind in PRINCIPALS.items()
+    ]
+
+
+# Where records go on a log that starts with `principals()`.
+AFTER_PRINCIPALS = len(PRINCIPALS)
+
+
+def genesis(a: Agreement) -> list[bytes]:
+    """The first entries of a mission's log: the agreement, then its principals."""
+    return [seal_version(a, [(KEYS["mission"], KEYIDS["mission"])]), *principals()]
+
+
+def authority(a: Agreement) -> Authority:
+    """An authority fold for a log that starts with `principals()` (or `genesis(a)`)."""
+    return Authority(a)
 
 
 class Log:
@@ -173,7 +234,7 @@ class Log:
     def __init__(self) -> None:
         self.entries: list[bytes] = []
 
-    def add(self, payload_type: str, obj: dict[str, Any], signer: str = "mission") -> int:
+    def add(self, payload_type: str, obj: dict[str, Any], signer: str | None = None) -> int:
         self.entries.append(entry(payload_type, obj, signer))
         return len(self.entries) - 1
 

@@ -16,8 +16,7 @@ from truceline.clock import FixedClock
 from truceline.codec.keys import save_private_key
 from truceline.enforcement.api import router
 from truceline.enforcement.records import INSPECTION_REQUEST_TYPE, VOTE_TYPE
-from truceline.ingest.home import create_ledger
-from truceline.mission.home import Home
+from truceline.home import Home
 from truceline.observation import format_time
 
 from ._world import T0, entry, incident, sanctions_home
@@ -28,7 +27,7 @@ NOW = T0 + timedelta(days=1)
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
     h = sanctions_home(tmp_path / "home", routine=1)
-    ledger = create_ledger(h, "test.example/enforcement-api")
+    ledger = h.ledger()
     ledger.append([entry(INCIDENT_TYPE, incident("i1", "verified", T0))])
     ledger.close()
     return h
@@ -146,8 +145,6 @@ def test_enforce_follow_is_a_process_of_its_own(home: Home) -> None:
     import sys
     import time
 
-    from truceline.ingest.home import open_ledger
-
     from .test_appender import events
 
     proc = subprocess.Popen(
@@ -166,7 +163,7 @@ def test_enforce_follow_is_a_process_of_its_own(home: Home) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    ledger = open_ledger(home)
+    ledger = home.ledger()
     try:
         ledger.append([entry(INCIDENT_TYPE, incident("i2", "verified", T0 + timedelta(hours=1)))])
         deadline = time.monotonic() + 60  # a bound on a hang, not a speed check

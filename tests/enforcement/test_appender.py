@@ -19,7 +19,18 @@ from truceline.ledger.tilelog import TileLog
 from truceline.observation import format_time
 from truceline.store.base import open_store
 
-from ._world import KEYIDS, KEYS, T0, agreement, entry, incident, snapback
+from ._world import (
+    ENFORCER,
+    KEYIDS,
+    KEYS,
+    T0,
+    agreement,
+    authority,
+    entry,
+    incident,
+    principals,
+    snapback,
+)
 
 DEADLINE = datetime(2026, 4, 5, tzinfo=UTC)
 
@@ -31,6 +42,7 @@ def log(tmp_path: Path) -> Iterator[TileLog]:
     ledger = TileLog.create(
         tmp_path / "log", origin, signer, open_store(f"sqlite:///{tmp_path / 's.db'}")
     )
+    ledger.append(principals())
     yield ledger
     ledger.close()
 
@@ -62,9 +74,7 @@ def world():
 
 
 def appender(ledger: TileLog, a) -> Appender:
-    key = Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
-    trusted = {KEYIDS["mission"]: KEYS["mission"].public_key()}
-    return Appender(ledger, a, key, "enforcer", trusted=trusted)
+    return Appender(ledger, a, KEYS[ENFORCER], KEYIDS[ENFORCER], authority=authority(a))
 
 
 def test_countdown_in_force_and_idempotent_replay(log: TileLog) -> None:
@@ -124,4 +134,5 @@ def test_incident_not_signed_by_the_mission_is_ignored(log: TileLog) -> None:
     appender(log, a).run(T0)
     kinds = [e["event"] for e in events(log)]
     assert "countdown_started" not in kinds
-    assert [e["detail"]["reason"] for e in events(log)] == ["not signed by a mission key"]
+    [reason] = [e["detail"]["reason"] for e in events(log)]
+    assert "'party-b''s signatory key" in reason and "needs adjudicator" in reason

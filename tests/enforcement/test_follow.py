@@ -20,7 +20,7 @@ from truceline.ledger.logsign import Ed25519NoteSigner
 from truceline.ledger.tilelog import TileLog
 from truceline.store.base import open_store
 
-from ._world import T0, entry, incident
+from ._world import T0, entry, incident, principals
 from .test_appender import appender, events, world
 
 ORIGIN = "test.example/enforcement"
@@ -31,6 +31,7 @@ def logs(tmp_path: Path) -> Iterator[tuple[TileLog, TileLog]]:
     signer = Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate())
     db = f"sqlite:///{tmp_path / 's.db'}"
     writer = TileLog.create(tmp_path / "log", ORIGIN, signer, open_store(db))
+    writer.append(principals())
     reader = TileLog.open(tmp_path / "log", signer, open_store(db))
     yield writer, reader
     reader.close()

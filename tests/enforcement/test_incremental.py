@@ -8,50 +8,72 @@ passes fall between them (hypothesis), and on the simulator presets' real logs
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from truceline.adjudication.verdict import INCIDENT_TYPE, State
 from truceline.agreement.enforcement import PlaybookStep
 from truceline.agreement.model import Agreement
-from truceline.enforcement.engine import Folded, TrustedKeys, derive, settle
-from truceline.enforcement.envelope import Record, decode
-from truceline.enforcement.keys import KeyBook
+from truceline.authority import Authority, KeyBook
+from truceline.codec.entries import Record, decode
+from truceline.enforcement.engine import Folded, derive, settle
 from truceline.enforcement.records import ACK_TYPE, ENFORCEMENT_TYPE, VOTE_TYPE
 from truceline.enforcement.transitions import events
 from truceline.observation import format_time
 
-from ._world import KEYIDS, KEYS, T0, entry, incident, warning_then_snapback
+from ._world import (
+    ADJUDICATOR,
+    AFTER_PRINCIPALS,
+    T0,
+    entry,
+    incident,
+    principals,
+    warning_then_snapback,
+)
 
 A = warning_then_snapback(
     PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6),
     PlaybookStep(id="look", action="open_inspection", to=["mission"], deadline_hours=9),
 )
-MISSION = {KEYIDS["mission"]: KEYS["mission"].public_key()}
+
+
+def mission(agreement: Agreement) -> Authority:
+    """Who may write what: the agreement's registrar, and the principals it introduced."""
+    authority = Authority(agreement)
+    for i, e in enumerate(principals()):
+        authority.apply(i, e)
+    return authority
+
+
+MISSION = mission(A)
+
+
+def _placed(entries: list[bytes]) -> list[tuple[int, bytes]]:
+    """The entries with the indices they take on a log after the principals."""
+    return [(AFTER_PRINCIPALS + i, e) for i, e in enumerate(entries)]
 
 
 def assert_incremental_matches(
     records: Sequence[Record],
     agreement: Agreement,
     book: KeyBook,
-    trusted: Mapping[str, Ed25519PublicKey],
+    authority: Authority,
     passes: Sequence[tuple[int, datetime]],
 ) -> None:
     """Feed `records` one at a time; at each (count, now) in `passes` the settled state
     (and its transitions) must equal a full `derive` over the first `count` records."""
-    folded = Folded(agreement, book, TrustedKeys(trusted))
+    folded = Folded(agreement, book, authority)
     fed = 0
     for count, now in sorted(passes, key=lambda p: p[0]):
         for r in records[fed:count]:
             folded.add(r)
         fed = max(fed, count)
         inc = settle(folded, now, plan_routes=False)
-        full = derive(records[:fed], agreement, now, book, trusted, plan_routes=False)
+        full = derive(records[:fed], agreement, now, book, authority, plan_routes=False)
         assert inc == full, f"after {fed} records at {now}"
         every = events(full)
         assert events(inc) == every
@@ -77,7 +99,7 @@ record = st.one_of(
         st.sampled_from([State.verified, State.confirmed, State.disputed, State.dismissed]),
         minute,
         st.sampled_from(["party-a", "party-b"]),
-        st.sampled_from(["mission", "party-b"]),  # party-b's is not a mission signature
+        st.sampled_from([ADJUDICATOR, "party-b"]),  # party-b may not write a transition
     ),
     st.tuples(
         st.just("vote"),
@@ -101,7 +123,7 @@ def _entry(item: tuple[Any, ...], counter: int, before: list[bytes]) -> bytes:
     if kind == "vote":
         _, which, voter, m, choice, signer = item
         # Case ids are hashes: take one of the cases the log so far opens (or none).
-        prior = [r for r in (decode(i, e) for i, e in enumerate(before)) if r is not None]
+        prior = [r for r in (decode(i, e) for i, e in _placed(before)) if r is not None]
         cases = derive(prior, A, T0 + timedelta(days=10), None, MISSION, plan_routes=False).cases
         case = cases[which % len(cases)].case.id if cases else "no-such-case"
         return entry(VOTE_TYPE, _vote(case, voter, m, choice), signer)
@@ -121,7 +143,7 @@ def test_incremental_fold_equals_full_derive(items, passes) -> None:
     entries: list[bytes] = []
     for n, item in enumerate(items):
         entries.append(_entry(item, n, entries))
-    records = [r for r in (decode(i, e) for i, e in enumerate(entries)) if r is not None]
+    records = [r for r in (decode(i, e) for i, e in _placed(entries)) if r is not None]
     at = [(min(count, len(records)), T0 + timedelta(minutes=m)) for count, m in passes]
     at.append((len(records), T0 + timedelta(days=10)))
     assert_incremental_matches(records, A, KeyBook.from_agreement(A), MISSION, at)
@@ -135,8 +157,8 @@ def test_settle_leaves_the_fold_unchanged() -> None:
         entry(VOTE_TYPE, _vote("snap:i1", "g1", 90, "block"), "g1"),
         entry(INCIDENT_TYPE, incident("i1", "confirmed", T0), signer="party-b"),
     ]
-    records = [r for r in (decode(i, e) for i, e in enumerate(entries)) if r is not None]
-    folded = Folded(A, KeyBook.from_agreement(A), TrustedKeys(MISSION))
+    records = [r for r in (decode(i, e) for i, e in _placed(entries)) if r is not None]
+    folded = Folded(A, KeyBook.from_agreement(A), MISSION)
     for r in records:
         folded.add(r)
     late = T0 + timedelta(days=9)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from truceline.agreement.enforcement import Rung, Trigger
+from truceline.authority import KeyBook
 from truceline.enforcement.engine import derive
-from truceline.enforcement.keys import KeyBook
 from truceline.enforcement.penalties import Status
 from truceline.enforcement.records import NOTIFICATION_TYPE, VOTE_TYPE
 from truceline.observation import format_time

@@ -48,10 +48,9 @@ def _scenario(tmp: Path, preset: str) -> Path:
 @pytest.mark.parametrize("preset", sorted(p.stem for p in PRESETS.glob("*.yaml")))
 def test_no_penalty_on_a_party_that_did_not_breach(tmp_path: Path, preset: str) -> None:
     from truceline.adjudication.service import fuse
-    from truceline.enforcement.home import appender
-    from truceline.ingest.home import open_ledger
+    from truceline.enforcement.appender import open_appender
+    from truceline.home import Home
     from truceline.mission.demo import Demo, run
-    from truceline.mission.home import Home
 
     d = run(
         Demo(
@@ -66,19 +65,19 @@ def test_no_penalty_on_a_party_that_did_not_breach(tmp_path: Path, preset: str) 
     fuse(home)
     assert d.end is not None
     now = d.end + timedelta(days=60)
-    ledger = open_ledger(home)
+    ledger = home.ledger()
     try:
-        app = appender(home, ledger, now)
+        app = open_appender(home, ledger, now, write=False)
         state = app.state(now)
         records = app.records
     finally:
         ledger.close()
     # The appender's incremental fold equals a full derive on this real log, with
     # passes falling at several points of it and at several event times.
-    assert app.trusted is not None and len(records) == app.folded_count
+    assert app.authority is not None and len(records) == app.folded_count
     n = len(records)
     passes = [(n * k // 4, d.end - timedelta(hours=6 * (4 - k))) for k in range(1, 5)]
-    assert_incremental_matches(records, app.agreement, app.book, app.trusted.keys, passes)
+    assert_incremental_matches(records, app.agreement, app.book, app.authority, passes)
 
     truth = [json.loads(line) for line in (d.sim_dir / "truth.jsonl").read_text().splitlines()]
     breaches = [e for e in truth if e.get("type") == "event" and e.get("breach")]

@@ -20,7 +20,17 @@ from truceline.ledger.logsign import Ed25519NoteSigner
 from truceline.ledger.tilelog import TileLog
 from truceline.store.base import open_store
 
-from ._world import KEYIDS, KEYS, T0, entry, incident, warning_then_snapback
+from ._world import (
+    ENFORCER,
+    KEYIDS,
+    KEYS,
+    T0,
+    authority,
+    entry,
+    incident,
+    principals,
+    warning_then_snapback,
+)
 
 KEY = Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
 A = warning_then_snapback(PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6))
@@ -46,13 +56,13 @@ def keys_on(log: TileLog) -> list[str]:
     st.lists(transition, min_size=1, max_size=8), st.lists(st.integers(0, 60 * 24 * 10), max_size=5)
 )
 def test_runs_never_duplicate_and_cover_a_final_run(transitions, run_minutes) -> None:
-    trusted = {KEYIDS["mission"]: KEYS["mission"].public_key()}
     with tempfile.TemporaryDirectory() as tmp:
         origin = "test.example/idem"
         signer = Ed25519NoteSigner(origin, KEY)
         store = open_store(f"sqlite:///{Path(tmp) / 's.db'}")
         log = TileLog.create(Path(tmp) / "log", origin, signer, store)
         try:
+            log.append(principals())
             log.append(
                 [
                     entry(INCIDENT_TYPE, incident(i, s, T0 + timedelta(minutes=m), accused=p))
@@ -60,14 +70,14 @@ def test_runs_never_duplicate_and_cover_a_final_run(transitions, run_minutes) ->
                 ]
             )
             final = T0 + timedelta(days=10)
-            app = Appender(log, A, KEY, "enforcer", trusted=trusted)
+            app = Appender(log, A, KEYS[ENFORCER], KEYIDS[ENFORCER], authority=authority(A))
             for m in sorted(run_minutes):
                 app.run(T0 + timedelta(minutes=m))
                 app.run(T0 + timedelta(minutes=m))  # a replay at the same time adds nothing
-            Appender(log, A, KEY, "enforcer", trusted=trusted).run(final)
+            Appender(log, A, KEYS[ENFORCER], KEYIDS[ENFORCER], authority=authority(A)).run(final)
             logged = keys_on(log)
             assert len(logged) == len(set(logged))
-            fresh = Appender(log, A, KEY, "enforcer", trusted=trusted)
+            fresh = Appender(log, A, KEYS[ENFORCER], KEYIDS[ENFORCER], authority=authority(A))
             assert fresh.pending(final) == []
         finally:
             log.close()

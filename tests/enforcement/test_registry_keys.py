@@ -7,10 +7,10 @@ from datetime import timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truceline.agreement.enforcement import Rung, Trigger
+from truceline.authority import KeyBook
 from truceline.codec.keys import key_id, public_key_b64
 from truceline.codec.records import seal
 from truceline.enforcement.engine import derive
-from truceline.enforcement.keys import KeyBook
 from truceline.enforcement.penalties import Status
 from truceline.enforcement.records import VOTE_TYPE
 from truceline.observation import format_time
@@ -38,13 +38,13 @@ def test_votes_follow_registry_revocation_and_rotation() -> None:
     new_g3 = Ed25519PrivateKey.from_private_bytes(b"\x33" * 32)
     g3 = Sensor(
         id="g3",
-        kind="third_party",
+        kind="signatory",
         operator="g3",
         public_key=public_key_b64(KEYS["g3"].public_key()),
     )
     g2 = Sensor(
         id="g2",
-        kind="third_party",
+        kind="signatory",
         operator="g2",
         public_key=public_key_b64(KEYS["g2"].public_key()),
     )

@@ -16,22 +16,23 @@ from hypothesis import strategies as st
 
 from truceline.adjudication.verdict import INCIDENT_TYPE, State
 from truceline.agreement.enforcement import PlaybookStep
-from truceline.enforcement.engine import Folded, TrustedKeys, fold_records, settle
-from truceline.enforcement.envelope import decode
-from truceline.enforcement.keys import KeyBook
+from truceline.authority import KeyBook
+from truceline.codec.entries import decode
+from truceline.enforcement.engine import Folded, fold_records, settle
 from truceline.enforcement.penalties import case_id
 from truceline.enforcement.records import ACK_TYPE, VOTE_TYPE
 from truceline.enforcement.transitions import events
 from truceline.observation import format_time
 
-from ._world import KEYIDS, KEYS, T0, entry, incident, warning_then_snapback
+from ._world import AFTER_PRINCIPALS, T0, entry, incident, warning_then_snapback
+from .test_incremental import mission
 
 A = warning_then_snapback(
     PlaybookStep(id="tell", action="notify", to=["g1"], deadline_hours=6),
     PlaybookStep(id="look", action="open_inspection", to=["mission"], deadline_hours=9),
 )
 BOOK = KeyBook.from_agreement(A)
-MISSION = {KEYIDS["mission"]: KEYS["mission"].public_key()}
+MISSION = mission(A)
 
 minute = st.integers(0, 60 * 24 * 5)
 transition = st.tuples(
@@ -82,8 +83,12 @@ def _entry(item: tuple[Any, ...]) -> bytes:
     passes,
 )
 def test_a_kept_fold_settles_as_a_fresh_one(items, schedule) -> None:
-    records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
-    kept = Folded(A, BOOK, TrustedKeys(MISSION))
+    records = [
+        r
+        for r in (decode(AFTER_PRINCIPALS + i, _entry(x)) for i, x in enumerate(items))
+        if r is not None
+    ]
+    kept = Folded(A, BOOK, MISSION)
     fed = 0
     # Every pass twice: the second finds everything it can reuse.
     for count, m in [p for p in sorted(schedule, key=lambda p: p[0]) for _ in (0, 1)]:
@@ -105,7 +110,7 @@ def test_a_dispute_still_open_keeps_the_timeline_moving() -> None:
         ("incident", "i1", State.verified, 10, "party-a", "confirmed"),
         ("incident", "i1", State.disputed, 60, "party-a", "confirmed"),
     ]
-    records = [decode(i, _entry(x)) for i, x in enumerate(items)]
+    records = [decode(AFTER_PRINCIPALS + i, _entry(x)) for i, x in enumerate(items)]
     kept = fold_records([r for r in records if r is not None], A, BOOK, MISSION)
     first, later = (settle(kept, T0 + timedelta(hours=h), plan_routes=False) for h in (2, 30))
     snap = [c for c in first.cases if c.case.rung.id == "snap"]
@@ -143,7 +148,11 @@ def test_a_case_whose_incident_changes_is_settled_again() -> None:
 def _settled_before_and_after(items: list[tuple[Any, ...]], late: datetime) -> tuple[Any, Any]:
     """A kept fold of the first two records settled at `late`, then the rest added and
     settled again; the second must equal a fresh fold of all the records settled."""
-    records = [r for r in (decode(i, _entry(x)) for i, x in enumerate(items)) if r is not None]
+    records = [
+        r
+        for r in (decode(AFTER_PRINCIPALS + i, _entry(x)) for i, x in enumerate(items))
+        if r is not None
+    ]
     kept = fold_records(records[:2], A, BOOK, MISSION)
     before = settle(kept, late, plan_routes=False)
     for r in records[2:]:

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from truceline.api import create_app
 from truceline.cli import app
 from truceline.codec import keys, records
+from truceline.home import Home
 from truceline.ledger import proof as tlog_proof
-from truceline.mission.home import Home
 from truceline.observation import OBSERVATION_TYPE
 
 from .conftest import obs
@@ -181,7 +181,12 @@ def test_http_api(home: tuple[Path, keys.Ed25519PrivateKey]) -> None:
         assert q["field"] == "payload.seq"
         assert client.get("/receipts/999999").status_code == 404
         assert client.post("/observations", content=b"[1,").status_code == 400
-        assert [s["id"] for s in client.get("/sensors").json()] == ["mission-gateway", "radar-1"]
+        assert [s["id"] for s in client.get("/sensors").json()] == [
+            "mission-adjudicator",
+            "mission-enforcement",
+            "mission-gateway",
+            "radar-1",
+        ]
 
 
 def test_import_firms_file_cli_and_http(

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from truceline.cli import app
+from truceline.home import Home
 from truceline.ledger import cosignature, note, proof
-from truceline.mission.home import Home
 
 runner = CliRunner()
 ORIGIN = "example.org/mission/log"

@@ -22,12 +22,12 @@ from truceline.agreement.enforcement import BlockKind, BlockRule, Voter
 from truceline.cli import app
 from truceline.enforcement.blockrules import decide
 from truceline.enforcement.records import Choice
+from truceline.home import Home
 from truceline.ledger import proof
 from truceline.ledger.checkpoint import Checkpoint
 from truceline.ledger.policy import Policy
 from truceline.ledger.tilelog import CHECKPOINT
 from truceline.mission.demo import Demo, _votes_for, run, step_summary
-from truceline.mission.home import Home
 
 
 @pytest.fixture(scope="module")

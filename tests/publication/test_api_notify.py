@@ -14,9 +14,8 @@ from fastapi.testclient import TestClient
 from enforcement._world import T0, entry, incident, sanctions_home
 from truceline.adjudication.verdict import INCIDENT_TYPE
 from truceline.clock import FixedClock
-from truceline.enforcement.home import appender, enforcement_key
-from truceline.ingest.home import create_ledger, open_ledger
-from truceline.mission.home import Home
+from truceline.enforcement.appender import open_appender
+from truceline.home import Home
 from truceline.publication.api import router
 from truceline.publication.notify import load_routes, logged_events, publish
 from truceline.publication.webhooks import Deliverer, RetryPolicy, verify
@@ -31,7 +30,7 @@ NOW = T0 + timedelta(days=1)
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
     h = sanctions_home(tmp_path / "home", routine=0)
-    ledger = create_ledger(h, "test.example/publication")
+    ledger = h.ledger()
     ledger.append([entry(INCIDENT_TYPE, incident("i1", "verified", T0, grade="fair"))])
     ledger.append([entry(INCIDENT_TYPE, incident("i1", "confirmed", T0 + timedelta(hours=1)))])
     ledger.close()
@@ -61,10 +60,9 @@ def test_routes(home: Home, vectors: Path) -> None:
 def test_logged_transitions_are_pushed_once(home: Home, tmp_path: Path) -> None:
     rx = Receiver(fail=1)
     try:
-        ledger = open_ledger(home)
-        appender(home, ledger, NOW).run(NOW)
-        _, keyid = enforcement_key(home)
-        events = logged_events(ledger, [keyid])
+        ledger = home.ledger()
+        open_appender(home, ledger, NOW, write=True).run(NOW)
+        events = logged_events(ledger)
         ledger.close()
         assert {e["event"] for e in events} == {"countdown_started"}
 

@@ -25,11 +25,10 @@ from sqlalchemy.engine import Engine
 
 from enforcement._world import T0, entry, incident, sanctions_home
 from truceline.adjudication.verdict import INCIDENT_TYPE
-from truceline.enforcement.home import appender
+from truceline.enforcement.appender import open_appender
 from truceline.enforcement.records import VOTE_TYPE
-from truceline.ingest.home import create_ledger, open_ledger
+from truceline.home import Home
 from truceline.ledger.tilelog import TileLog
-from truceline.mission.home import Home
 from truceline.publication import bus
 from truceline.registry.model import SENSOR_TYPE, Revoke, event_json
 
@@ -51,10 +50,9 @@ def require_nats() -> str:
 def make_home(root: Path, store_url: str | None = None, incidents: int = 1) -> Home:
     """Agreement (one snapback rung), `incidents` incidents verified then confirmed, a vote,
     a non-record entry, and the enforcement transitions the appender writes."""
-    h = sanctions_home(root, routine=0)
-    if store_url is not None:
-        (h.root / "store.url").write_text(store_url)
-    ledger = create_ledger(h, f"test.example/bus-{uuid.uuid4().hex[:10]}")
+    origin = f"test.example/bus-{uuid.uuid4().hex[:10]}"
+    h = sanctions_home(root, routine=0, origin=origin, store_url=store_url)
+    ledger = h.ledger()
     try:
         ledger.append([b"not a sealed record: the feed skips it"])
         records = []
@@ -76,9 +74,9 @@ def make_home(root: Path, store_url: str | None = None, incidents: int = 1) -> H
         ledger.append([entry(VOTE_TYPE, vote, signer="g1")])
     finally:
         ledger.close()
-    ledger = open_ledger(h)
+    ledger = h.ledger()
     try:
-        appender(h, ledger, NOW).run(NOW)
+        open_appender(h, ledger, NOW, write=True).run(NOW)
     finally:
         ledger.close()
     return h
@@ -132,9 +130,7 @@ async def feed_session(h: Home, name: str) -> AsyncIterator[tuple[Client, Engine
 
 def make_feed(h: Home, log: TileLog, store: Engine, nc: Client, **kw: Any) -> Feed:
     """A feed of the home's log, rendering with the home's fallback agreement."""
-    from truceline.adjudication.home import fallback_agreement
-
-    return Feed(log, store, nc, log.origin, fallback=fallback_agreement(h), **kw)
+    return Feed(log, store, nc, log.origin, **kw)
 
 
 def verifying_subscriber(
@@ -175,12 +171,11 @@ from truceline.store.base import open_store  # noqa: E402
 
 def expected(h: Home, _feed: Feed | None = None) -> list[str]:
     """The msg ids the feed must publish for the whole log, in order (then the checkpoint)."""
-    from truceline.adjudication.home import fallback_agreement
 
     log = open_log(h, witnesses=False)
     try:
         # `messages` needs neither the store nor the connection.
-        probe = Feed(log, None, None, log.origin, fallback=fallback_agreement(h))  # type: ignore[arg-type]
+        probe = Feed(log, None, None, log.origin)  # type: ignore[arg-type]
         ids = [m.id for i, e in log.scan() for m in probe.messages(i, e)]
         return [*ids, bus.checkpoint_msg_id(log.origin, log.size)]
     finally:

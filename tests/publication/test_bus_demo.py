@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from enforcement.test_presets import _scenario
-from truceline.mission.home import Home
+from truceline.home import Home
 from truceline.publication import bus
 from truceline.publication.xml import validate
 

@@ -10,9 +10,9 @@ from rich.console import Console
 from truceline.clock import FixedClock
 from truceline.codec import dsse, keys
 from truceline.codec.records import seal
+from truceline.home import Home
 from truceline.ingest.service import Mission
 from truceline.mission import demo
-from truceline.mission.home import Home
 from truceline.observation import OBSERVATION_TYPE
 
 
@@ -30,8 +30,9 @@ def test_demo_ingests_every_simulated_observation(tmp_path: Path) -> None:
     assert generated > 500
     # lies and false alarms are signed by registered keys: ingest cannot and must not refuse them
     assert ingest["accepted"] == generated and ingest["rejected"] == 0
-    # agreement + gateway registration + sensors + observations
-    assert d.results["ingested_size"] == 2 + d.results["registered"] + generated
+    # agreement + the mission's principals (gateway, adjudicator, enforcement) + sensors
+    # + observations
+    assert d.results["ingested_size"] == 4 + d.results["registered"] + generated
     assert d.results["checkpoint"].splitlines()[1] == str(d.results["ingested_size"])
     demo.step_summary(d)
 

@@ -153,6 +153,7 @@ class Gateway:
             seq,
             observation.observed_at,
             (prov.sha256, prov.row) if prov is not None else None,
+            observation.kind.value,
         )
 
     def import_file(

@@ -6,7 +6,8 @@
     GET /incidents.geojson          the latest transitions as a FeatureCollection
 
 The view folds the log incrementally (only entries appended since the last
-request are read), and trusts only transitions signed by a mission key.
+request are read), and keeps only transitions an adjudicator the agreement names
+signed (`truceline.authority`): the same on the operator's home and on a mirror.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import ValidationError
 
 from truceline.adjudication.export import to_geojson
-from truceline.adjudication.home import fallback_agreement, mission_keys, open_ledger
 from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
-from truceline.codec import dsse, records
-from truceline.codec.errors import CodecError
-from truceline.mission.home import Home
+from truceline.authority import Authority
+from truceline.codec.entries import Record, read
+from truceline.home import Home, HomeError
 
-_MARK = b'"payloadType":"' + INCIDENT_TYPE.encode() + b'"'
+_INCIDENT = (INCIDENT_TYPE,)
 
 
 class IncidentIndex:
@@ -33,30 +33,30 @@ class IncidentIndex:
         self.home = home
         self.size = 0
         self.history: dict[str, list[tuple[int, IncidentTransition]]] = {}
+        self.authority = Authority()
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
         with self._lock:
-            ledger = open_ledger(self.home)
+            ledger = self.home.ledger(witnesses=False)
             try:
-                trusted = mission_keys(self.home, fallback_agreement(self.home))
                 for index, entry in ledger.scan(self.size):
-                    if _MARK in entry:
-                        self._apply(index, entry, trusted)
+                    self.authority.apply(index, entry)
+                    self._apply(index, entry)
                 self.size = ledger.size
             finally:
                 ledger.close()
 
-    def _apply(self, index: int, entry: bytes, trusted: dict[str, Any]) -> None:
-        try:
-            payload_type, obj, envelope = records.open_record(entry)
-            if payload_type != INCIDENT_TYPE:
-                return
-            dsse.verify(envelope, trusted)
-            rec = IncidentTransition.model_validate(obj)
-        except (CodecError, ValidationError):
+    def _apply(self, index: int, entry: bytes) -> None:
+        got = read(index, entry, _INCIDENT)
+        if not isinstance(got, Record):
             return
-        self.history.setdefault(rec.incident, []).append((index, rec))
+        try:
+            rec = IncidentTransition.model_validate(got.payload)
+        except ValidationError:
+            return
+        if isinstance(self.authority.check_mission(got), str):
+            self.history.setdefault(rec.incident, []).append((index, rec))
 
     def latest(self) -> list[IncidentTransition]:
         out = [h[-1][1] for h in self.history.values()]
@@ -70,8 +70,8 @@ def router(home: Home) -> APIRouter:
     def fresh() -> IncidentIndex:
         try:
             index.refresh()
-        except FileNotFoundError as exc:
-            raise HTTPException(503, f"no log in the mission home: {exc}") from exc
+        except HomeError as exc:
+            raise HTTPException(503, str(exc)) from exc
         return index
 
     @api.get("/incidents")

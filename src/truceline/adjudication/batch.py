@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from truceline.adjudication.lifecycle import Engine, adjudicate
-from truceline.adjudication.logview import LogView, dispute_is_signed, read_view
+from truceline.adjudication.logview import LogView, read_view
 from truceline.adjudication.verdict import IncidentTransition
 from truceline.agreement.model import Agreement
 from truceline.fusion.base import build_table, frame_for
@@ -27,31 +25,20 @@ class Verdicts:
 
 
 def verdicts_of(
-    entries: Iterable[tuple[int, bytes]],
-    mission_keys: Mapping[str, Ed25519PublicKey],
-    fallback_agreement: Agreement | None = None,
+    entries: Iterable[tuple[int, bytes]], fallback_agreement: Agreement | None = None
 ) -> Verdicts:
-    view = read_view(entries, mission_keys)
+    """`fallback_agreement`: the agreement to judge by when the log holds none (library
+    callers); a mission home's log always starts with its agreement."""
+    view = read_view(entries, fallback_agreement)
     agreement, ref = view.agreement(fallback_agreement)
-    sensors = view.sensors()
-    registered = view.registry.sensors if view.registry is not None else {}
-    known = []
-    for i, o in view.observations:
-        # A sensor counts from the entry after its registration (as in the stream).
-        st = registered.get(o.sensor)
-        if st is not None and st.registered_index < i:
-            known.append((i, o))
-        else:
-            view.problems.append((i, f"observation by unregistered sensor {o.sensor!r} ignored"))
-    table = build_table(known, sensors, frame_for(agreement.geography.contact_line))
+    # The authority let through only observations by principals registered before them.
+    known = view.observations
+    table = build_table(known, view.sensors(), frame_for(agreement.geography.contact_line))
     # Disputes sit between observation rows at their ledger position.
     disputes: dict[int, list[tuple[int, str, str, str]]] = {}
     row_of = [i for i, _ in known]
 
-    for idx, d, env in view.disputes:
-        if not dispute_is_signed(d, env, agreement):
-            view.problems.append((idx, f"dispute by {d.party!r} is not signed by that party"))
-            continue
+    for idx, d, _env in view.disputes:
         disputes.setdefault(bisect.bisect_left(row_of, idx), []).append(
             (idx, d.incident, d.party, d.reason)
         )

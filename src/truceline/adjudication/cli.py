@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from truceline.mission.home import Home
+from truceline.errors import TrucelineError
+from truceline.home import Home
 
 
 class Format(StrEnum):
@@ -29,7 +30,7 @@ def incidents_command(
 
     try:
         verdicts = run(Home(home))
-    except (FileNotFoundError, ValueError) as exc:
+    except (TrucelineError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     records = verdicts.emitted if recompute else [rec for _, rec, _ in verdicts.view.transitions]
@@ -44,7 +45,7 @@ def replay_command(
 
     try:
         report = replay(Home(home))
-    except (FileNotFoundError, ValueError) as exc:
+    except (TrucelineError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(json.dumps(report.to_json(), indent=2))
@@ -63,7 +64,7 @@ def evaluate_command(
     try:
         events, obs = load_truth(truth)
         verdicts = recompute(Home(home))
-    except (FileNotFoundError, ValueError) as exc:
+    except (TrucelineError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     logged = [rec for _, rec, _ in verdicts.view.transitions] or verdicts.emitted
@@ -97,7 +98,7 @@ def adjudicate_command(
     except KeyboardInterrupt:
         stop.set()
         return
-    except (FileNotFoundError, ValueError) as exc:
+    except (TrucelineError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"{total} transition(s) appended")

@@ -1,21 +1,20 @@
 """What adjudication reads from the ledger, folded in one pass in log order.
 
-* observations (payload OBSERVATION_TYPE; ingest verified their signatures);
-* the sensor registry (kind and operator of each sensor: `truceline.registry`);
-* the agreement versions (`truceline.agreement.versions`); the verdicts use the
-  newest complete version, named in every transition by id, number and hash;
-* disputes (DISPUTE_TYPE) signed by a party key listed in the agreement;
-* incident transitions already logged (INCIDENT_TYPE), for replay.
+* the agreement versions and the registry (`truceline.authority`): who may write what;
+* observations (OBSERVATION_TYPE) whose signer may write them, with a key live at their
+  `observed_at` (verified here: a reader trusts the log, not whoever appended to it);
+* disputes (DISPUTE_TYPE) signed by the disputing party's key;
+* incident transitions already logged (INCIDENT_TYPE), by an adjudicator, for replay.
 
-Anything malformed is skipped and listed in `problems` with its index.
+Anything malformed or unauthorized is skipped and listed in `problems` with its index;
+`truceline replay` names each one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from truceline.adjudication.verdict import (
@@ -27,84 +26,85 @@ from truceline.adjudication.verdict import (
 )
 from truceline.agreement.model import Agreement
 from truceline.agreement.versions import AgreementHistory, payload_sha256
-from truceline.codec import dsse, records
-from truceline.codec.errors import CodecError
-from truceline.codec.keys import public_key_from_b64
+from truceline.authority import Authority
+from truceline.codec import dsse
+from truceline.codec.entries import Malformed, read
 from truceline.fusion.base import SensorInfo
 from truceline.observation import OBSERVATION_TYPE, Observation
 from truceline.registry.state import Registry
 
-_MARKS = {
-    t: b'"payloadType":"' + t.encode() + b'"'
-    for t in (OBSERVATION_TYPE, INCIDENT_TYPE, DISPUTE_TYPE)
-}
+TYPES = frozenset({OBSERVATION_TYPE, INCIDENT_TYPE, DISPUTE_TYPE})
 
 
 @dataclass
 class LogView:
+    authority: Authority = field(default_factory=Authority)
     size: int = 0
     observations: list[tuple[int, Observation]] = field(default_factory=list)
     disputes: list[tuple[int, Dispute, dsse.Envelope]] = field(default_factory=list)
     transitions: list[tuple[int, IncidentTransition, bytes]] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
-    registry: Registry | None = None
-    history: AgreementHistory = field(default_factory=AgreementHistory)
+
+    @property
+    def registry(self) -> Registry:
+        return self.authority.registry
+
+    @property
+    def history(self) -> AgreementHistory:
+        return self.authority.history
 
     def sensors(self) -> dict[str, SensorInfo]:
-        if self.registry is None:
-            return {}
         return {
             sid: SensorInfo(st.kind.value, st.operator) for sid, st in self.registry.sensors.items()
         }
 
     def agreement(self, fallback: Agreement | None = None) -> tuple[Agreement, AgreementRef]:
-        """The newest complete version in the log, else `fallback` (named by its payload hash)."""
-        latest = self.history.latest()
+        """The version verdicts use: the newest complete one in the log, else the first the
+        log holds (the genesis, before every party signed it), else `fallback`."""
+        latest = self.history.latest() or self.history.first()
         if latest is not None:
             agr, sha = latest.agreement, latest.sha256
         elif fallback is not None:
             agr, sha = fallback, payload_sha256(fallback)
         else:
-            raise ValueError(
-                "agreement: the log holds no complete agreement version and none was given"
-            )
+            raise ValueError("agreement: the log holds no agreement version and none was given")
         return agr, AgreementRef(id=agr.id, version=agr.version, sha256=sha)
 
 
-def read_view(
-    entries: Iterable[tuple[int, bytes]], mission_keys: Mapping[str, Ed25519PublicKey]
-) -> LogView:
-    view = LogView(registry=Registry(mission_keys))
-    assert view.registry is not None
+def read_view(entries: Iterable[tuple[int, bytes]], fallback: Agreement | None = None) -> LogView:
+    view = LogView(authority=Authority(fallback))
+    authority = view.authority
     for index, entry in entries:
         view.size = index + 1
-        view.registry.apply(index, entry)
-        view.history.apply(index, entry)
-        kind = next((t for t, mark in _MARKS.items() if mark in entry), None)
-        if kind is None:
+        authority.apply(index, entry)
+        got = read(index, entry, TYPES)
+        if got is None:
+            continue
+        if isinstance(got, Malformed):
+            view.problems.append((index, f"{got.payload_type} entry ignored: {got.reason}"))
             continue
         try:
-            payload_type, obj, envelope = records.open_record(entry)
-            if payload_type == OBSERVATION_TYPE:
-                view.observations.append((index, Observation.model_validate(obj)))
-            elif payload_type == INCIDENT_TYPE:
-                view.transitions.append((index, IncidentTransition.model_validate(obj), entry))
-            elif payload_type == DISPUTE_TYPE:
-                view.disputes.append((index, Dispute.model_validate(obj), envelope))
-        except (CodecError, ValidationError) as exc:
-            view.problems.append((index, f"{kind} entry ignored: {str(exc)[:200]}"))
+            if got.payload_type == OBSERVATION_TYPE:
+                obs = Observation.model_validate(got.payload)
+                refusal = authority.check_observation(index, obs, got.envelope)
+                if refusal is None:
+                    view.observations.append((index, obs))
+                else:
+                    view.problems.append((index, f"observation ignored: {refusal.reason}"))
+            elif got.payload_type == INCIDENT_TYPE:
+                t = IncidentTransition.model_validate(got.payload)
+                signer = authority.check_mission(got)
+                if isinstance(signer, str):
+                    view.transitions.append((index, t, entry))
+                else:
+                    view.problems.append((index, f"incident transition ignored: {signer.reason}"))
+            else:
+                d = Dispute.model_validate(got.payload)
+                refusal = authority.check_signatory(got, d.party, d.at)
+                if refusal is None:
+                    view.disputes.append((index, d, got.envelope))
+                else:
+                    view.problems.append((index, f"dispute ignored: {refusal.reason}"))
+        except ValidationError as exc:
+            view.problems.append((index, f"{got.payload_type} entry ignored: {str(exc)[:200]}"))
     return view
-
-
-def dispute_is_signed(dispute: Dispute, envelope: dsse.Envelope, agreement: Agreement) -> bool:
-    """The dispute carries a valid signature by one of the disputing party's keys."""
-    try:
-        signatory = agreement.signatory(dispute.party)
-    except KeyError:
-        return False
-    keys = {k.keyid: public_key_from_b64(k.public_key) for k in signatory.keys}
-    try:
-        dsse.verify(envelope, keys)
-    except CodecError:
-        return False
-    return True

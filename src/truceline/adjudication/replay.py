@@ -6,6 +6,12 @@ the next transition the engine emitted, and must have been caused by an entry
 engine emitted whose cause lies before the last logged transition but which
 are absent from the log are `missing`; those caused after it are `pending`
 (not yet fused), which is not a difference.
+
+Every record replay relies on is checked on the way (`truceline.authority`: signatures,
+keys live when they signed, the signer's role): a record that fails is `refused`, named
+with its index and reason, and makes the report fail as a difference does. On an honest
+log nothing is refused: an entry that is, was put there by a writer the agreement does not
+authorize (or by something outside Truceline, e.g. `truceline log append`).
 """
 
 from __future__ import annotations
@@ -33,10 +39,11 @@ class ReplayReport:
     matched: int = 0
     pending: int = 0
     differences: list[Difference] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.refused
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -46,6 +53,8 @@ class ReplayReport:
             "matched": self.matched,
             "pending": self.pending,
             "differences": [d.to_json() for d in self.differences[:100]],
+            "refused": len(self.refused),
+            "refusals": [{"ledger_index": i, "reason": r} for i, r in self.refused[:100]],
         }
 
 
@@ -67,7 +76,13 @@ def compare(verdicts: Verdicts) -> ReplayReport:
         (i, _canon(rec.model_dump(mode="json")), rec.incident)
         for i, rec, _ in verdicts.view.transitions
     ]
-    report = ReplayReport(logged=len(logged), recomputed=len(expected))
+    view = verdicts.view
+    # The view lists every record it refused (with the authority's reason); the registry
+    # and the agreement history list the records of theirs they could not apply.
+    refused = view.problems + view.registry.problems + view.history.problems
+    report = ReplayReport(
+        logged=len(logged), recomputed=len(expected), refused=sorted(set(refused))
+    )
     for m, (index, text, incident) in enumerate(logged):
         if m >= len(expected):
             report.differences.append(

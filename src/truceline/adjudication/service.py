@@ -6,36 +6,26 @@ import threading
 from typing import Any
 
 from truceline.adjudication.batch import Verdicts, verdicts_of
-from truceline.adjudication.home import (
-    adjudicator_key,
-    fallback_agreement,
-    mission_keys,
-    open_ledger,
-    seal_transition,
-)
 from truceline.adjudication.replay import ReplayReport, compare
 from truceline.adjudication.stream import StreamAdjudicator
-from truceline.adjudication.verdict import AgreementRef
-from truceline.agreement.versions import history_from_ledger, payload_sha256
-from truceline.ledger.tilelog import TileLog
-from truceline.mission.home import Home
+from truceline.adjudication.verdict import seal_transition
+from truceline.home import Home
 
 
 def recompute(home: Home) -> Verdicts:
-    ledger = open_ledger(home)
+    """Every verdict recomputed from the home's log alone (a mirror gives the same)."""
+    ledger = home.ledger(witnesses=False)
     try:
-        fallback = fallback_agreement(home)
-        return verdicts_of(ledger.scan(), mission_keys(home, fallback), fallback)
+        return verdicts_of(ledger.scan())
     finally:
         ledger.close()
 
 
 def fuse(home: Home) -> dict[str, Any]:
-    key, keyid = adjudicator_key(home)
-    ledger = open_ledger(home)
+    ledger = home.ledger()
     try:
-        fallback = fallback_agreement(home)
-        verdicts = verdicts_of(ledger.scan(), mission_keys(home, fallback), fallback)
+        verdicts = verdicts_of(ledger.scan())
+        key, keyid, _ = home.signing_key(*verdicts.view.authority.agreement.principals.adjudicators)
         entries = [seal_transition(rec, key, keyid) for rec in verdicts.emitted]
         before = ledger.size
         for lo in range(0, len(entries), 1024):
@@ -64,24 +54,15 @@ def stream_forever(
     transitions it appended when `stop` is set. The agreement version is fixed at start.
 
     Run it in a thread beside the HTTP app (or with `truceline adjudicate --follow`)."""
-    key, keyid = adjudicator_key(home)
-    ledger = open_ledger(home)
+    ledger = home.ledger()
     try:
-        fallback = fallback_agreement(home)
-        history = history_from_ledger(ledger)
-        latest = history.latest()
-        if latest is not None:
-            agreement, sha = latest.agreement, latest.sha256
-        elif fallback is not None:
-            agreement, sha = fallback, payload_sha256(fallback)
-        else:
-            raise FileNotFoundError(f"--home {home.root}: no agreement in the log or the home")
-        ref = AgreementRef(id=agreement.id, version=agreement.version, sha256=sha)
-        stream = StreamAdjudicator(agreement, ref, mission_keys(home, agreement))
+        view = _agreement_view(ledger)
+        agreement, ref = view.agreement()
+        key, keyid, _ = home.signing_key(*view.authority.agreement.principals.adjudicators)
+        stream = StreamAdjudicator(agreement, ref)
         total = 0
         while not stop.is_set():
-            if isinstance(ledger, TileLog):
-                ledger.refresh()
+            ledger.refresh()
             before = stream.size
             n = stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
             total += n
@@ -94,6 +75,15 @@ def stream_forever(
         return total
     finally:
         ledger.close()
+
+
+def _agreement_view(ledger: Any) -> Any:
+    """The agreement versions and registry of the log so far (no observation read)."""
+    from truceline.adjudication.logview import LogView
+
+    view = LogView()
+    view.authority.catch_up(ledger)
+    return view
 
 
 def replay(home: Home) -> ReplayReport:

@@ -19,11 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from truceline.adjudication.lifecycle import Engine, association_points, rows_of
-from truceline.adjudication.logview import dispute_is_signed
 from truceline.adjudication.verdict import (
     DISPUTE_TYPE,
     AgreementRef,
@@ -31,21 +29,19 @@ from truceline.adjudication.verdict import (
     IncidentTransition,
 )
 from truceline.agreement.model import Agreement
-from truceline.codec import records
-from truceline.codec.errors import CodecError
+from truceline.authority import Authority
+from truceline.codec.entries import Record, read
 from truceline.fusion.associate import StreamIndex
 from truceline.fusion.base import SensorInfo, build_table
 from truceline.ledger.base import Ledger
 from truceline.observation import OBSERVATION_TYPE, Observation
-from truceline.registry.state import Registry
 
 # Entries fused per step of `follow`; their transitions go to the ledger as soon as the
 # writer is free. 128 costs no more CPU per entry than 512 (2.4 vs 2.6 s for the 24,547
 # entries of a bench_enforcement log) and lets a transition out sooner in a long call.
 FOLLOW_CHUNK = 128
 
-_OBS = b'"payloadType":"' + OBSERVATION_TYPE.encode() + b'"'
-_DISPUTE = b'"payloadType":"' + DISPUTE_TYPE.encode() + b'"'
+_TYPES = frozenset({OBSERVATION_TYPE, DISPUTE_TYPE})
 
 
 class StreamAdjudicator:
@@ -53,20 +49,15 @@ class StreamAdjudicator:
         self,
         agreement: Agreement,
         agreement_ref: AgreementRef,
-        mission_keys: Mapping[str, Ed25519PublicKey],
     ) -> None:
         self.engine = Engine(agreement, agreement_ref)
         self.agreement = agreement
         self.index = StreamIndex(self.engine.gate)
-        self.registry = Registry(mission_keys)
+        # Who may write what, folded as entries arrive (the agreement given stands in
+        # while the log holds none).
+        self.authority = Authority(agreement)
         self.size = 0  # entries consumed
         self.triggers: list[int] = []
-
-    def _sensor(self, sensor_id: str, before: int) -> SensorInfo | None:
-        st = self.registry.sensors.get(sensor_id)
-        if st is None or st.registered_index >= before:
-            return None
-        return SensorInfo(st.kind.value, st.operator)
 
     def feed(self, index: int, entry: bytes) -> list[IncidentTransition]:
         """Consume ledger entry `index` (entries must come in order, each once)."""
@@ -117,32 +108,26 @@ class StreamAdjudicator:
     def _read(
         self, index: int, entry: bytes
     ) -> tuple[int, Observation | Dispute, SensorInfo | None] | None:
-        if self.registry.apply(index, entry):
+        """The entry as something the engine takes, if well formed and authorized (what is
+        not is in `authority.refused`, as the batch's view lists it)."""
+        if self.authority.apply(index, entry):
             return None
-        if _OBS in entry:
-            try:
-                payload_type, obj, _ = records.open_record(entry)
-                if payload_type != OBSERVATION_TYPE:
+        got = read(index, entry, _TYPES)
+        if not isinstance(got, Record):
+            return None
+        try:
+            if got.payload_type == OBSERVATION_TYPE:
+                obs = Observation.model_validate(got.payload)
+                if self.authority.check_observation(index, obs, got.envelope) is not None:
                     return None
-                obs = Observation.model_validate(obj)
-            except (CodecError, ValidationError):
-                return None
-            info = self._sensor(obs.sensor, index)
-            if info is None:
-                return None
-            return index, obs, info
-        if _DISPUTE in entry:
-            try:
-                payload_type, obj, envelope = records.open_record(entry)
-                if payload_type != DISPUTE_TYPE:
-                    return None
-                dispute = Dispute.model_validate(obj)
-            except (CodecError, ValidationError):
-                return None
-            if not dispute_is_signed(dispute, envelope, self.agreement):
-                return None
-            return index, dispute, None
-        return None
+                st = self.authority.registry.sensors[obs.sensor]
+                return index, obs, SensorInfo(st.kind.value, st.operator)
+            dispute = Dispute.model_validate(got.payload)
+        except ValidationError:
+            return None
+        if self.authority.check_signatory(got, dispute.party, dispute.at) is not None:
+            return None
+        return index, dispute, None
 
     def observe_many(
         self, run: list[tuple[int, Observation]], infos: Mapping[str, SensorInfo]

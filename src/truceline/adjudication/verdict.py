@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field
 
 from truceline.agreement.rules import Grade
@@ -53,6 +54,13 @@ class IncidentTransition(BaseModel):
     rules: list[str] = Field(default_factory=list, description="prohibited-act ids breached")
     grade: Grade
     reason: str = ""
+
+
+def seal_transition(record: IncidentTransition, key: Ed25519PrivateKey, keyid: str) -> bytes:
+    """The ledger entry of a transition, signed by an adjudicator's key."""
+    from truceline.codec import records
+
+    return records.seal(INCIDENT_TYPE, record.model_dump(mode="json"), key, keyid)
 
 
 DISPUTE_TYPE = "application/vnd.truceline.dispute+json"

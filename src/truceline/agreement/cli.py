@@ -135,23 +135,23 @@ def propose(
         seal_version,
         signer_keys_by_signatory,
     )
-    from truceline.ingest import home as mh
+    from truceline.authority import authority_of, registrar_ids
+    from truceline.home import Home
     from truceline.ingest.bootstrap import load_signer_keys
-    from truceline.mission.home import Home
 
     try:
         a = load_agreement(file)
     except AgreementError as exc:
         fail(str(exc))
-    h = Home(home)
+    ledger = _ledger(Home(home))
     try:
-        mission, mkid = mh.mission_key(h)
-        signer_pairs = signer_keys_by_signatory(a, load_signer_keys(signers, a)) if signers else []
-    except (ValueError, RuntimeError) as exc:
-        fail(str(exc))
-    engine = mh.engine(h)
-    ledger = mh.open_ledger(h, engine)
-    try:
+        try:
+            mission, mkid, _ = Home(home).signing_key(*registrar_ids(authority_of(ledger)))
+            signer_pairs = (
+                signer_keys_by_signatory(a, load_signer_keys(signers, a)) if signers else []
+            )
+        except (ValueError, RuntimeError) as exc:
+            fail(str(exc))
         before = history_from_ledger(ledger)
         if a.version > 1 and a.previous not in before.versions:
             fail(
@@ -176,12 +176,9 @@ def sign(
     """Append your signature on a recorded version (an endorsement entry)."""
     from truceline.agreement.versions import history_from_ledger, seal_endorsement
     from truceline.codec import keys
-    from truceline.ingest import home as mh
-    from truceline.mission.home import Home
+    from truceline.home import Home
 
-    h = Home(home)
-    engine = mh.engine(h)
-    ledger = mh.open_ledger(h, engine)
+    ledger = _ledger(Home(home))
     try:
         history = history_from_ledger(ledger)
         candidates = [v for v in history.pending() if not version or v.agreement.version == version]
@@ -211,12 +208,10 @@ def show(
     from truceline.agreement.load import agreement_json
     from truceline.agreement.versions import history_from_ledger
     from truceline.clock import SystemClock
-    from truceline.ingest import home as mh
-    from truceline.mission.home import Home
+    from truceline.home import Home
 
     when = SystemClock().now() if not at else _time(at)
-    h = Home(home)
-    ledger = mh.open_ledger(h, mh.engine(h))
+    ledger = _ledger(Home(home))
     try:
         history = history_from_ledger(ledger)
     finally:
@@ -236,6 +231,15 @@ def show(
         typer.echo(
             f"pending: v{p.agreement.version} sha256 {p.sha256} awaiting {', '.join(p.missing())}"
         )
+
+
+def _ledger(home: Any) -> Any:
+    from truceline.home import HomeError
+
+    try:
+        return home.ledger()
+    except HomeError as exc:
+        fail(str(exc))
 
 
 def _time(text: str) -> datetime:

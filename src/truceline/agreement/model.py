@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from truceline.agreement.enforcement import InspectionRegime, PenaltyLadder, Playbook
 from truceline.agreement.geography import Geography
+from truceline.agreement.principals import Principals
 from truceline.agreement.rules import EvidenceStandard, ProhibitedAct
 from truceline.observation import UtcTime
 
@@ -63,6 +64,7 @@ class Agreement(BaseModel):
     penalties: PenaltyLadder = Field(default_factory=PenaltyLadder)
     playbooks: list[Playbook] = Field(default_factory=list)
     inspections: InspectionRegime = Field(default_factory=InspectionRegime)
+    principals: Principals = Field(default_factory=Principals)
 
     @model_validator(mode="after")
     def _consistent(self) -> Agreement:
@@ -75,6 +77,12 @@ class Agreement(BaseModel):
     @property
     def parties(self) -> list[Signatory]:
         return [s for s in self.signatories if s.role is Role.party]
+
+    @property
+    def registrars(self) -> list[Signatory]:
+        """The signatories whose agreement keys sign registry records."""
+        named = self.principals.registrars
+        return [s for s in self.signatories if (s.id in named if named else s.role is Role.mission)]
 
     def signatory(self, id_: str) -> Signatory:
         for s in self.signatories:
@@ -114,6 +122,19 @@ def cross_reference_errors(agreement: Agreement) -> list[str]:
     act_ids = [act.id for act in agreement.prohibited_acts]
     if len(set(act_ids)) != len(act_ids):
         problems.append("prohibited_acts: expected unique ids, found duplicates")
+    for i, id_ in enumerate(agreement.principals.registrars):
+        if id_ not in ids:
+            problems.append(f"principals.registrars[{i}]: expected a signatory id, found {id_!r}")
+        elif id_ in parties:
+            problems.append(
+                f"principals.registrars[{i}]: expected a signatory that is not a party, "
+                f"found party {id_!r}"
+            )
+    if not agreement.registrars:
+        problems.append(
+            "principals.registrars: expected a registrar (a signatory with role mission, "
+            "or one named here), found none"
+        )
     known = set(ids)
     for i, rule in enumerate(agreement.penalties.block_rules):
         for j, voter in enumerate(rule.voters):

@@ -210,7 +210,7 @@ def verify(
             continue
         if s.keyid in verified:
             continue  # one key counts once
-        if not ed25519.verify(_raw_public(key), s.sig, message):
+        if not ed25519.verify(raw_key(key), s.sig, message):
             problems.append(f"signatures[{i}]: signature does not verify under keyid {s.keyid!r}")
             continue
         verified.append(s.keyid)
@@ -231,7 +231,7 @@ def verify(
 _raw_keys: dict[int, tuple[Ed25519PublicKey, bytes]] = {}
 
 
-def _raw_public(key: Ed25519PublicKey) -> bytes:
+def raw_key(key: Ed25519PublicKey) -> bytes:
     """The raw 32 bytes of a key object, cached: verification takes raw keys (libsodium)."""
     hit = _raw_keys.get(id(key))
     if hit is not None and hit[0] is key:

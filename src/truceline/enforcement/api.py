@@ -16,10 +16,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from truceline.clock import Clock, SystemClock
 from truceline.enforcement import views
-from truceline.enforcement.appender import Appender
-from truceline.enforcement.home import appender
+from truceline.enforcement.appender import Appender, open_appender
 from truceline.enforcement.submit import Refused, submit
-from truceline.mission.home import Home
+from truceline.home import Home, HomeError
 
 
 def router(home: Home, clock: Clock | None = None) -> APIRouter:
@@ -27,16 +26,14 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     api = APIRouter(prefix="/enforcement", tags=["enforcement"])
 
     @contextmanager
-    def opened(now: datetime) -> Iterator[Appender]:
-        from truceline.ingest.home import open_ledger
-
+    def opened(now: datetime, write: bool = False) -> Iterator[Appender]:
         try:
-            ledger = open_ledger(home)
-        except (FileNotFoundError, RuntimeError) as exc:
+            ledger = home.ledger(witnesses=write)
+        except (HomeError, RuntimeError) as exc:
             raise HTTPException(503, f"ledger unavailable: {exc}") from exc
         try:
-            yield appender(home, ledger, now)
-        except FileNotFoundError as exc:
+            yield open_appender(home, ledger, now, write=write)
+        except (HomeError, ValueError) as exc:
             raise HTTPException(503, str(exc)) from exc
         finally:
             ledger.close()
@@ -64,7 +61,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     async def accept(request: Request) -> dict[str, Any]:
         body = await request.body()
         at = clock.now()
-        with opened(at) as app:
+        with opened(at, write=True) as app:
             try:
                 out = submit(app, body, at)
             except Refused as exc:

@@ -3,23 +3,29 @@
 It keeps a cursor and the records it cares about already folded (`Folded`), so each
 run reads and folds only the entries appended since the last one; `settle` then
 gives the state at `now`, the same as the pure `derive` over the whole log gives
-(tests/enforcement/test_incremental.py checks it).
+(tests/enforcement/test_incremental.py checks it). Every entry goes through the
+authority fold (`truceline.authority`) first, so a record counts only if its signer
+may write it, judged at its place in the log, as every other reader judges it.
+
+Without a signing key it only reads (the `penalties`, `inspections` and `playbooks`
+views, on an operator's home or a mirror alike); `run` needs the key of an enforcement
+principal the agreement names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import binascii
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truceline.adjudication.verdict import INCIDENT_TYPE
 from truceline.agreement.model import Agreement
+from truceline.authority import Authority, KeyBook
 from truceline.codec import dsse
+from truceline.codec.entries import Record, payload_type, read
 from truceline.codec.jcs import canonicalize
-from truceline.enforcement.engine import EnforcementState, Folded, TrustedKeys, settle
-from truceline.enforcement.envelope import Record, decode
-from truceline.enforcement.keys import KeyBook
+from truceline.enforcement.engine import EnforcementState, Folded, settle
 from truceline.enforcement.records import (
     ACK_TYPE,
     ENFORCEMENT_TYPE,
@@ -30,11 +36,10 @@ from truceline.enforcement.records import (
     EnforcementEvent,
 )
 from truceline.enforcement.transitions import events
+from truceline.home import Home
 from truceline.ledger.base import Ledger
 from truceline.observation import OBSERVATION_TYPE
 
-_INSPECTION_MARK = b'"inspection_report"'
-_OBSERVATION = frozenset({OBSERVATION_TYPE})
 RELEVANT = frozenset(
     {
         INCIDENT_TYPE,
@@ -46,14 +51,32 @@ RELEVANT = frozenset(
         EXTENSION_TYPE,
     }
 )
+# An observation's payload is RFC 8785 JSON (readers refuse any other form), so an
+# inspection report's decoded payload holds exactly this text.
+_INSPECTION_KIND = b'"kind":"inspection_report"'
 
 
 def relevant(index: int, entry: bytes) -> Record | None:
     """Ledger entry `index` as a record enforcement folds, else None."""
-    rec = decode(index, entry, RELEVANT)
-    if rec is None and _INSPECTION_MARK in entry:  # of observations, only inspection reports
-        rec = decode(index, entry, _OBSERVATION)
-    return rec
+    kind = payload_type(entry)
+    if kind in RELEVANT:
+        got = read(index, entry, RELEVANT)
+        return got if isinstance(got, Record) else None
+    if kind == OBSERVATION_TYPE and _is_inspection_report(entry):
+        got = read(index, entry, (OBSERVATION_TYPE,))
+        return got if isinstance(got, Record) else None
+    return None
+
+
+def _is_inspection_report(entry: bytes) -> bool:
+    """Of observations, enforcement reads only inspection reports: their payload is
+    decoded (base64, cheap) and looked at, never the raw envelope's bytes."""
+    end = entry.find(b'"', 12)  # the payload's end, in a canonical envelope
+    try:
+        payload = binascii.a2b_base64(entry[12:end])
+    except binascii.Error:
+        return False
+    return _INSPECTION_KIND in payload
 
 
 class Appender:
@@ -61,30 +84,31 @@ class Appender:
         self,
         ledger: Ledger,
         agreement: Agreement,
-        key: Ed25519PrivateKey,
-        keyid: str,
+        key: Ed25519PrivateKey | None = None,
+        keyid: str = "",
         book: KeyBook | None = None,
-        trusted: Mapping[str, Ed25519PublicKey] | None = None,
+        authority: Authority | None = None,
     ) -> None:
+        """`authority`: a fold of who may write what, at entry 0 (the appender feeds it
+        every entry); None takes every record as authorized (the engine's unit tests)."""
         self.ledger = ledger
         self.agreement = agreement
         self.key = key
         self.keyid = keyid
+        self.authority = authority
         self.book = book or KeyBook.from_agreement(agreement)
-        # Incident transitions count only if the mission signed them; our own key is one.
-        self.trusted = (
-            TrustedKeys({**trusted, keyid: key.public_key()}) if trusted is not None else None
-        )
         # How many relevant records are folded. The records themselves are not kept:
         # `Folded` keeps what it needs, and a list of every payload was most of the
         # objects a full garbage collection walked (its pauses are a pass's p99).
         self.folded_count = 0
-        self.folded = Folded(agreement, self.book, self.trusted)
+        self.folded = Folded(agreement, self.book, authority)
         self.cursor = 0
         self._idle: tuple[int, datetime] | None = None  # (records, now) of an idle pass
 
     def catch_up(self) -> None:
         for index, entry in self.ledger.scan(self.cursor):
+            if self.authority is not None:
+                self.authority.apply(index, entry)
             rec = relevant(index, entry)
             if rec is not None:
                 self.folded_count += 1
@@ -123,6 +147,11 @@ class Appender:
         todo = self.pending(now)
         if not todo:
             return []
+        if self.key is None:
+            raise PermissionError(
+                "enforcement: this home holds no key of an enforcement principal the "
+                "agreement names; it can read the state but not write transitions"
+            )
         # What `seal` does, keeping the envelopes: our own signatures need no
         # verifying when the entries are read back.
         envelopes = [
@@ -131,10 +160,26 @@ class Appender:
             )
             for e in todo
         ]
-        if self.trusted is not None:
+        if self.authority is not None:
             for envelope in envelopes:
-                self.trusted.vouch(envelope)
+                self.authority.vouch(envelope)
         entries = [envelope.to_json() for envelope in envelopes]
         indices = self.ledger.append(entries)
         self.catch_up()
         return indices
+
+
+def open_appender(home: Home, ledger: Ledger, now: datetime, *, write: bool) -> Appender:
+    """The appender over a home's log, judging by the agreement version in force at `now`
+    (on the log; a mission home's log always starts with its agreement). With `write`, it
+    signs with the key of the enforcement principal the agreement names (HomeError if this
+    home holds none, as a mirror does); without, it only reads."""
+    authority = Authority()
+    authority.catch_up(ledger)
+    version = authority.history.in_force(now)
+    agreement = version.agreement if version is not None else authority.agreement
+    key, keyid = None, ""
+    if write:
+        key, keyid, _ = home.signing_key(*authority.agreement.principals.enforcers)
+    # A fresh fold for the appender: it applies every entry in order itself.
+    return Appender(ledger, agreement, key, keyid, authority=Authority())

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from truceline.mission.home import Home
+from truceline.home import Home
 from truceline.mission.options import option_time
 
 HOME = typer.Option(..., "--home", help="mission home directory")
@@ -25,21 +25,23 @@ def _now(text: str | None) -> datetime:
         raise typer.BadParameter(str(exc)) from exc
 
 
-def with_appender(home: Path, now: datetime, fn: Any) -> Any:
+def with_appender(home: Path, now: datetime, fn: Any, *, write: bool = False) -> Any:
     """`fn(appender)` over the home's ledger, closed afterwards; a missing or broken
-    home (no ledger, no agreement) is a clean exit 2. Also serves `truceline alert`."""
-    from truceline.enforcement.home import appender
-    from truceline.ingest.home import open_ledger
+    home (no ledger, no agreement, no key to write with) is a clean exit 2. Reading
+    commands never need a key, so they answer on a mirror as on the operator's home.
+    Also serves `truceline alert`."""
+    from truceline.enforcement.appender import open_appender
+    from truceline.home import HomeError
 
     h = Home(home)
     try:
-        ledger = open_ledger(h)
-    except (FileNotFoundError, RuntimeError) as exc:
+        ledger = h.ledger(witnesses=write)
+    except (HomeError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     try:
-        return fn(appender(h, ledger, now))
-    except FileNotFoundError as exc:
+        return fn(open_appender(h, ledger, now, write=write))
+    except (HomeError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     finally:
@@ -98,12 +100,12 @@ def enforce_command(
     deadlines are settled as the clock reaches them."""
     if not follow:
         at = _now(now)
-        appended = with_appender(home, at, lambda app: app.run(at))
+        appended = with_appender(home, at, lambda app: app.run(at), write=True)
         _print({"now": at.isoformat(), "appended": len(appended), "indices": appended})
         return
     if now is not None:
         raise typer.BadParameter("--now: a follower runs on the clock; leave it out")
-    total = with_appender(home, _now(None), lambda app: _follow(app, poll))
+    total = with_appender(home, _now(None), lambda app: _follow(app, poll), write=True)
     typer.echo(f"{total} enforcement transition(s) appended")
 
 
@@ -170,7 +172,7 @@ def vote_command(
             typer.echo(f"refused: {exc}", err=True)
             raise typer.Exit(1) from exc
 
-    out = with_appender(home, cast, go)
+    out = with_appender(home, cast, go, write=True)
     _print({"index": out.index, "counted": out.counted, "reason": out.reason})
 
 

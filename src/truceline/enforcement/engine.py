@@ -7,25 +7,22 @@ what lets any party recompute the enforcement state from the log alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ValidationError
 
 from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
 from truceline.agreement.enforcement import BlockRule
 from truceline.agreement.model import Agreement
-from truceline.codec import dsse
-from truceline.codec.errors import CodecError
+from truceline.authority import Authority, KeyBook
+from truceline.codec.entries import Record
 from truceline.enforcement import extensions
 from truceline.enforcement import inspections as insp
-from truceline.enforcement.envelope import Record
 from truceline.enforcement.extensions import Adopted
 from truceline.enforcement.incidents import IncidentHistory
-from truceline.enforcement.keys import KeyBook
 from truceline.enforcement.penalties import CaseState, Status, case_timeline, open_cases
 from truceline.enforcement.playbooks import StepState, steps
 from truceline.enforcement.records import (
@@ -64,46 +61,6 @@ class EnforcementState:
 M = TypeVar("M", bound=BaseModel)
 
 
-class TrustedKeys:
-    """The mission's keys, and the envelopes this process has just signed with them.
-
-    The appender folds each entry once, so nothing is remembered per envelope except
-    its own transitions between signing and reading them back: it need not verify
-    what it has just signed. (A cache of every verdict and validated model, from when
-    each pass re-derived the whole log, kept a third of the objects a full garbage
-    collection walks and was never hit again once the fold became incremental.)
-    """
-
-    def __init__(self, keys: Mapping[str, Ed25519PublicKey]) -> None:
-        self.keys = dict(keys)
-        self._vouched: set[dsse.Envelope] = set()
-
-    def vouch(self, envelope: dsse.Envelope) -> None:
-        """Record `envelope` as signed, without verifying: only for an envelope this
-        process has just signed with one of `keys` (the appender's own transitions).
-        Read back from the log once, an entry equal to it is not verified; one that
-        differs in any byte is a different envelope and is verified as usual."""
-        self._vouched.add(envelope)
-
-    def signed(self, envelope: dsse.Envelope) -> bool:
-        if envelope in self._vouched:
-            self._vouched.discard(envelope)
-            return True
-        try:
-            dsse.verify(envelope, self.keys)
-        except CodecError:
-            return False
-        return True
-
-
-def _trusted(record: Record, trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None) -> bool:
-    if trusted is None:
-        return True
-    if not isinstance(trusted, TrustedKeys):
-        trusted = TrustedKeys(trusted)
-    return trusted.signed(record.envelope)
-
-
 def _signed(
     record: Record, model: type[M], book: KeyBook, who: str, when: str, ignored: list[Ignored]
 ) -> M | None:
@@ -139,7 +96,9 @@ class Folded:
 
     agreement: Agreement
     book: KeyBook
-    trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None = None
+    # Who may write what (`truceline.authority`), folded up to the record being added.
+    # None: every record is taken as authorized (the pure engine's unit tests).
+    authority: Authority | None = None
     # Kept per incident as transitions arrive (immutable, so `settle` can share them).
     incidents: dict[str, IncidentHistory] = field(default_factory=dict)
     votes: list[Record] = field(default_factory=list)
@@ -156,11 +115,17 @@ class Folded:
     def __post_init__(self) -> None:
         self.reuse = Reuse(self.agreement)
 
+    def keys(self) -> KeyBook:
+        """The signatories' keys as the log has them so far."""
+        return self.authority.book() if self.authority is not None else self.book
+
     def add(self, r: Record) -> None:
-        trusted = self.trusted
-        if r.payload_type in (INCIDENT_TYPE, ENFORCEMENT_TYPE) and not _trusted(r, trusted):
-            self.ignored.append(Ignored(r.index, "not signed by a mission key"))
-            return
+        authority = self.authority
+        if r.payload_type in (INCIDENT_TYPE, ENFORCEMENT_TYPE) and authority is not None:
+            signer = authority.check_mission(r)
+            if not isinstance(signer, str):
+                self.ignored.append(Ignored(r.index, signer.reason))
+                return
         if r.payload_type == INCIDENT_TYPE:
             try:
                 t = IncidentTransition.model_validate(r.payload)
@@ -179,15 +144,15 @@ class Folded:
         elif r.payload_type == EXTENSION_TYPE:
             self.extension_records.append(r)
         elif r.payload_type == NOTIFICATION_TYPE:
-            note = _signed(r, Notification, self.book, "notifier", "at", self.ignored)
+            note = _signed(r, Notification, self.keys(), "notifier", "at", self.ignored)
             if note is not None:
                 self.notes.append((r.index, note))
         elif r.payload_type == INSPECTION_REQUEST_TYPE:
-            req = _signed(r, InspectionRequest, self.book, "requester", "at", self.ignored)
+            req = _signed(r, InspectionRequest, self.keys(), "requester", "at", self.ignored)
             if req is not None:
                 self.requests.append((r.index, req))
         elif r.payload_type == ACK_TYPE:
-            ack = _signed(r, Ack, self.book, "by", "at", self.ignored)
+            ack = _signed(r, Ack, self.keys(), "by", "at", self.ignored)
             if ack is not None:
                 self.acks.append(ack)
         elif r.payload_type == OBSERVATION_TYPE:
@@ -196,6 +161,11 @@ class Folded:
             except ValidationError:
                 return  # ingest validated it; a newer schema is not ours to judge
             if obs.kind is Kind.inspection_report:
+                if authority is not None:
+                    refusal = authority.check_observation(r.index, obs, r.envelope)
+                    if refusal is not None:
+                        self.ignored.append(Ignored(r.index, refusal.reason))
+                        return
                 rep = insp.report_of(r.index, obs)
                 if rep is not None:
                     self.reports.append(rep)
@@ -210,9 +180,9 @@ def fold_records(
     records: Iterable[Record],
     agreement: Agreement,
     book: KeyBook | None = None,
-    trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None = None,
+    authority: Authority | None = None,
 ) -> Folded:
-    folded = Folded(agreement, book or KeyBook.from_agreement(agreement), trusted)
+    folded = Folded(agreement, book or KeyBook.from_agreement(agreement), authority)
     for r in records:
         folded.add(r)
     return folded
@@ -223,24 +193,25 @@ def derive(
     agreement: Agreement,
     now: datetime,
     book: KeyBook | None = None,
-    trusted: Mapping[str, Ed25519PublicKey] | TrustedKeys | None = None,
+    authority: Authority | None = None,
     plan_routes: bool = True,
 ) -> EnforcementState:
     """The enforcement state at event time `now`.
 
-    `trusted`: the mission's keys (adjudicator, enforcement appender). When given,
-    incident transitions and enforcement transitions count only if one of them
-    signed the record; signatories' records are checked against `book` instead.
+    `authority`: who may write what, folded over the log (`truceline.authority`). When
+    given, incident and enforcement transitions count only if a principal holding the
+    role signed them, inspection reports only if a neutral inspection team did, and
+    signatories' records are checked against its keys; else every record counts.
     `plan_routes`: assign teams and order their visits (advisory, for the views; the
     appender skips it, since routes are re-planned as inspections open and close).
     """
-    return settle(fold_records(records, agreement, book, trusted), now, plan_routes)
+    return settle(fold_records(records, agreement, book, authority), now, plan_routes)
 
 
 def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> EnforcementState:
     """The state at `now` from the folded records; what `folded` holds of them is left as
     it was (only `folded.reuse` learns, for the next pass)."""
-    agreement, book, reuse = folded.agreement, folded.book, folded.reuse
+    agreement, book, reuse = folded.agreement, folded.keys(), folded.reuse
     state = EnforcementState(now=now)
     state.ignored = list(folded.ignored)
     state.logged = set(folded.logged)

@@ -19,9 +19,9 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from truceline.agreement.enforcement import BlockRule
+from truceline.authority import KeyBook
+from truceline.codec.entries import Record
 from truceline.enforcement.blockrules import eligible_voters
-from truceline.enforcement.envelope import Record
-from truceline.enforcement.keys import KeyBook
 from truceline.enforcement.penalties import Case, Timeline
 from truceline.enforcement.records import Extension
 from truceline.enforcement.votes import Ignored, signer

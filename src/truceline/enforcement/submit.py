@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
+from truceline.codec.entries import Record, read
 from truceline.enforcement.appender import Appender
-from truceline.enforcement.envelope import decode
 from truceline.enforcement.records import (
     EXTENSION_TYPE,
     INSPECTION_REQUEST_TYPE,
@@ -42,9 +42,10 @@ class Accepted:
 
 
 def submit(app: Appender, entry: bytes, now: datetime) -> Accepted:
-    rec = decode(0, entry)
-    if rec is None:
-        raise Refused("body: not a DSSE envelope with a JSON payload")
+    rec = read(0, entry)
+    if not isinstance(rec, Record):
+        why = rec.reason if rec is not None else "not a canonical DSSE envelope"
+        raise Refused(f"body: {why}")
     model: type[Vote] | type[InspectionRequest] | type[Extension]
     if rec.payload_type == VOTE_TYPE:
         model, who, when = Vote, "voter", "cast_at"
@@ -65,8 +66,9 @@ def submit(app: Appender, entry: bytes, now: datetime) -> Accepted:
         raise Refused(
             f"payload.{when}: {at.isoformat()} is more than {MAX_SKEW} from now {now.isoformat()}"
         )
+    app.catch_up()  # the keys as the log has them now (rotations, revocations)
     try:
-        signer(rec, app.book, getattr(obj, who), at)
+        signer(rec, app.folded.keys(), getattr(obj, who), at)
     except ValueError as exc:
         raise Refused(f"signatures: {exc}") from exc
     [index] = app.ledger.append([entry])

@@ -15,8 +15,8 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from truceline.agreement.enforcement import BlockRule
-from truceline.enforcement.envelope import Record
-from truceline.enforcement.keys import KeyBook
+from truceline.authority import KeyBook
+from truceline.codec.entries import Record
 from truceline.enforcement.penalties import Case, Timeline
 from truceline.enforcement.records import Choice, Vote
 

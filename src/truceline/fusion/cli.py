@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from truceline.mission.home import Home
+from truceline.errors import TrucelineError
+from truceline.home import Home
 
 
 def fuse_command(
@@ -22,7 +23,7 @@ def fuse_command(
 
     try:
         result = fuse(Home(home))
-    except (FileNotFoundError, ValueError) as exc:
+    except (TrucelineError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(json.dumps(result, indent=2))
@@ -46,7 +47,7 @@ def thermal_study_command(
             front_km,
             west_lon,
         )
-    except (FileNotFoundError, ValueError) as exc:
+    except (TrucelineError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     if figure is not None:

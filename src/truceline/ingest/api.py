@@ -23,10 +23,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from truceline.home import Home
 from truceline.ingest.formats import SubmissionError, split_envelopes
 from truceline.ingest.ingestor import read_entry
 from truceline.ingest.service import Mission
-from truceline.mission.home import Home
 
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 

@@ -40,6 +40,7 @@ class Checked(NamedTuple):
     seq: int
     observed_at: datetime
     provenance: tuple[str, int] | None  # (file sha256, row) for imported rows
+    kind: str  # the observation's kind: some kinds need a role (`truceline.authority`)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -163,6 +164,7 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
         seq=observation.seq,
         observed_at=observation.observed_at,
         provenance=(prov.sha256, prov.row) if prov is not None else None,
+        kind=observation.kind.value,
     )
 
 
@@ -177,7 +179,7 @@ def check_many(raws: list[bytes], keys: KeyTable) -> list[Checked | Rejection]:
 # per registry version (bytes cost a copy, not a pickling) and each worker unpickles a
 # version once.
 
-Packed = tuple[bytes | None, str, str, int, datetime, tuple[str, int] | None]
+Packed = tuple[bytes | None, str, str, int, datetime, tuple[str, int] | None, str]
 _tables: dict[int, KeyTable] = {}
 
 
@@ -185,14 +187,16 @@ def pack(raw: bytes, c: Checked | Rejection) -> Packed | Rejection:
     if isinstance(c, Rejection):
         return c
     entry = None if c.entry is raw else c.entry
-    return (entry, c.sensor, c.keyid, c.seq, c.observed_at, c.provenance)
+    return (entry, c.sensor, c.keyid, c.seq, c.observed_at, c.provenance, c.kind)
 
 
 def unpack(raw: bytes, p: Packed | Rejection) -> Checked | Rejection:
     if isinstance(p, Rejection):
         return p
-    entry, sensor, keyid, seq, observed_at, provenance = p
-    return Checked(raw if entry is None else entry, sensor, keyid, seq, observed_at, provenance)
+    entry, sensor, keyid, seq, observed_at, provenance, kind = p
+    return Checked(
+        raw if entry is None else entry, sensor, keyid, seq, observed_at, provenance, kind
+    )
 
 
 def check_chunk(raws: list[bytes], version: int, table: bytes) -> list[Packed | Rejection]:

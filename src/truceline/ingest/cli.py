@@ -53,10 +53,9 @@ def ingest(
         TimeRemainingColumn,
     )
 
+    from truceline.home import Home, HomeError
     from truceline.ingest.formats import SubmissionError, split_envelopes
-    from truceline.ingest.home import HomeError
     from truceline.ingest.service import Mission
-    from truceline.mission.home import Home
 
     for f in files:
         if not f.is_file():
@@ -102,6 +101,17 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _open(home: Any) -> Any:
+    """The home, checked to hold a log (a clean error, not a traceback, if not)."""
+    from truceline.home import HomeError
+
+    try:
+        home.require_log()
+    except HomeError as exc:
+        _fail(str(exc))
+    return home
+
+
 def _advance(progress: Any, task: Any) -> Callable[[int], None]:
     def advance(n: int) -> None:
         progress.advance(task, n)
@@ -120,12 +130,10 @@ def _line(f: Path, t: dict[str, object]) -> str:
 
 def receipt(index: int = typer.Argument(...), home: Path = HOME_OPT) -> None:
     """An entry's receipt: its hash and a c2sp.org/tlog-proof once a checkpoint covers it."""
-    from truceline.ingest import home as mh
+    from truceline.home import Home
     from truceline.ingest.ingestor import read_entry
-    from truceline.mission.home import Home
 
-    h = Home(home)
-    ledger = mh.open_ledger(h, mh.engine(h))
+    ledger = _open(Home(home)).ledger()
     try:
         if not 0 <= index < ledger.size:
             _fail(f"index {index}: no such entry (log size {ledger.size})")
@@ -147,11 +155,10 @@ def q_list(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """Quarantined submissions, oldest first, with counts per reason."""
-    from truceline.ingest import home as mh
+    from truceline.home import Home
     from truceline.ingest.quarantine import Quarantine
-    from truceline.mission.home import Home
 
-    q = Quarantine(mh.engine(Home(home)))
+    q = Quarantine(_open(Home(home)).store())
     counts = q.counts()
     typer.echo(
         "total "
@@ -173,11 +180,10 @@ def q_show(
     """One quarantined submission: the reason, the field, the message and the raw bytes."""
     import sys
 
-    from truceline.ingest import home as mh
+    from truceline.home import Home
     from truceline.ingest.quarantine import Quarantine
-    from truceline.mission.home import Home
 
-    row = Quarantine(mh.engine(Home(home))).get(id_)
+    row = Quarantine(_open(Home(home)).store()).get(id_)
     if row is None:
         _fail(f"no quarantined item {id_}")
     assert row is not None and row.raw is not None

@@ -1,12 +1,12 @@
 """Ingest as a library call: a batch of envelopes in, one result per envelope out.
 
-    ingestor = Ingestor(ledger, engine, mission_keys, clock)
+    ingestor = Ingestor(ledger, engine, Authority(), clock)
     results = ingestor.ingest([envelope_bytes, ...])
 
 Stateless checks (size, DSSE shape, signature, payload type, RFC 8785 form,
 schema) run inline or in a process pool; stateful ones (key status at
-observed_at, clock skew, replay, imported-row duplicates) then run in input
-order under a lock, and every accepted entry of the batch is appended to the
+observed_at, the signer's role under `truceline.authority`, clock skew, replay,
+imported-row duplicates) then run in input order under a lock, and every accepted entry of the batch is appended to the
 ledger in one durable append. Rejections go to the quarantine with their raw
 bytes. An accepted envelope is acknowledged only after the append returned,
 so nothing acknowledged is ever lost.
@@ -34,6 +34,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 
+from truceline.authority import KIND_WRITERS, WRITERS, Authority
 from truceline.clock import Clock, SystemClock
 from truceline.codec.keys import raw_public
 from truceline.ingest.check import Checked, KeyTable, check_chunk, check_envelope, unpack
@@ -41,7 +42,8 @@ from truceline.ingest.quarantine import Quarantine
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.ingest.state import IngestState
 from truceline.ledger.base import Ledger
-from truceline.registry.state import KeyState, Registry
+from truceline.observation import OBSERVATION_TYPE, Kind
+from truceline.registry.state import KeyState
 
 DEFAULT_SKEW_S = 300.0
 # Batches whose stateless checks are in flight while one is appended (with a pool).
@@ -90,7 +92,7 @@ class Ingestor:
         self,
         ledger: Ledger,
         engine: Engine,
-        mission_keys: Mapping[str, Ed25519PublicKey],
+        authority: Authority | Mapping[str, Ed25519PublicKey],
         clock: Clock | None = None,
         *,
         skew_s: float = DEFAULT_SKEW_S,
@@ -100,7 +102,14 @@ class Ingestor:
         self.ledger = ledger
         self.clock = clock or SystemClock()
         self.skew = timedelta(seconds=skew_s)
-        self.registry = Registry(mission_keys)
+        # Folded from the log: the agreement's registrars, the registry and the roles.
+        # (A mapping: registrar keys for a bare log that holds no agreement.)
+        self.authority = (
+            authority
+            if isinstance(authority, Authority)
+            else Authority(registrar_keys=dict(authority))
+        )
+        self.registry = self.authority.registry
         self.quarantine = Quarantine(engine)
         self.state = IngestState(engine, getattr(ledger, "origin", "ledger"))
         self.lock_path = lock_path
@@ -139,11 +148,11 @@ class Ingestor:
         refresh = getattr(self.ledger, "refresh", None)
         if refresh is not None:
             refresh()
-        start = min(self.registry.size, self.state.size)
+        start = min(self.authority.size, self.state.size)
         changed = False
         for index, entry in self.ledger.scan(start):
-            if index >= self.registry.size:
-                changed = self.registry.apply(index, entry) or changed
+            if index >= self.authority.size:
+                changed = self.authority.apply(index, entry) or changed
             if index >= self.state.size:
                 self.state.fold(index, entry)
         if changed:
@@ -293,6 +302,7 @@ class Ingestor:
                 )
             if contiguous:
                 self.state.size += len(indices)
+                self.authority.size = max(self.authority.size, self.state.size)
                 self.registry.size = max(self.registry.size, self.state.size)
             self.state.flush()
 
@@ -321,6 +331,17 @@ class Ingestor:
         if not status.ok:
             field = "signatures" if status.state is KeyState.unknown else "payload.observed_at"
             return Rejection(_STATUS_REASON[status.state], field, status.reason, c.sensor, c.seq)
+        needed = KIND_WRITERS.get(Kind(c.kind), WRITERS[OBSERVATION_TYPE])
+        if not self.authority.roles(c.sensor) & needed:
+            state = self.registry.sensors[c.sensor]
+            return Rejection(
+                Reason.unauthorized,
+                "payload.kind" if c.kind in KIND_WRITERS else "payload.sensor",
+                f"{c.sensor!r} ({state.kind.value} of {state.operator}) may not write "
+                f"{c.kind} observations under the agreement",
+                c.sensor,
+                c.seq,
+            )
         if c.observed_at > horizon:
             return Rejection(
                 Reason.clock_skew,

@@ -18,6 +18,7 @@ class Reason(StrEnum):
     not_canonical = "not_canonical"  # the payload is not its RFC 8785 form
     invalid_observation = "invalid_observation"  # the Observation schema refused it
     wrong_sensor = "wrong_sensor"  # signed by one sensor's key, naming another sensor
+    unauthorized = "unauthorized"  # the signer's role may not write this (truceline.authority)
     revoked = "revoked"  # the sensor or key was revoked at observed_at
     rotated_out = "rotated_out"  # the key had been replaced by observed_at
     key_not_yet_valid = "key_not_yet_valid"  # the key came in after observed_at

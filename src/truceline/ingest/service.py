@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from truceline.authority import Authority
 from truceline.clock import Clock, SystemClock
-from truceline.ingest import home as mh
+from truceline.home import Home
 from truceline.ingest.check import Checked, unpack
 from truceline.ingest.formats import split_envelopes
 from truceline.ingest.ingestor import DEFAULT_SKEW_S, Ingestor, Result
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.ledger.base import Ledger
-from truceline.mission.home import Home
 
 DEFAULT_BATCH = 4096
 
@@ -63,12 +63,12 @@ class Mission:
     ) -> None:
         self.home = home
         self.clock = clock or SystemClock()
-        self.engine = mh.engine(home)
-        self.ledger: Ledger = mh.open_ledger(home, self.engine)
+        self.engine = home.store()
+        self.ledger: Ledger = home.ledger(self.engine)
         self.ingestor = Ingestor(
             self.ledger,
             self.engine,
-            mh.mission_public_keys(home),
+            Authority(),
             self.clock,
             skew_s=skew_s,
             workers=workers,
@@ -131,9 +131,10 @@ class Mission:
             raise ValueError(
                 f"--format: expected one of {sorted([*ADAPTERS, 'dsse'])}, found {fmt!r}"
             )
-        key, kid = mh.gateway_key(self.home)
-        start = self.ingestor.state.last_seq.get(mh.GATEWAY_SENSOR, -1) + 1
-        gateway = Gateway(mh.GATEWAY_SENSOR, key, kid, start)
+        gateways = self.ingestor.authority.agreement.principals.import_gateways
+        key, kid, gateway_id = self.home.signing_key(*gateways)
+        start = self.ingestor.state.last_seq.get(gateway_id, -1) + 1
+        gateway = Gateway(gateway_id, key, kid, start)
         tally = Tally()
         envelopes: list[bytes] = []
         checked: list[Checked | Rejection] = []

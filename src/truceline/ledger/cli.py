@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from truceline.mission.home import Home
+from truceline.home import Home
 from truceline.mission.options import fail
 
 if TYPE_CHECKING:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from truceline.home import Home
 from truceline.ledger.keys import generate_log_key, load_log_signer
 from truceline.ledger.policy import Policy
 from truceline.ledger.tilelog import Cosigner, LogError, TileLog
-from truceline.mission.home import Home
 from truceline.store.base import open_store
 
 if TYPE_CHECKING:

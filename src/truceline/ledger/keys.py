@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from truceline.home import Home
 from truceline.ledger import note
 from truceline.ledger.durable import fsync_path, write_synced
 from truceline.ledger.logsign import NoteSigner
-from truceline.mission.home import Home
 
 
 class KeyFileError(RuntimeError):

@@ -66,6 +66,6 @@ def serve(
     import uvicorn
 
     from truceline.api import create_app
-    from truceline.mission.home import Home
+    from truceline.home import Home
 
     uvicorn.run(create_app(Home(home)), host=host, port=port)

@@ -44,6 +44,8 @@ from rich.table import Table
 from truceline.clock import FixedClock, monotonic
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from truceline.agreement.enforcement import BlockRule
     from truceline.enforcement.appender import Appender
     from truceline.enforcement.penalties import CaseState
@@ -111,8 +113,8 @@ def step_init(d: Demo) -> None:
         None,
         None,
         FixedClock(d.clock.at),
+        key_source=lambda name: _seeded_key(d, name),
     )
-    _seed_mission_keys(d)
     d.results["init"] = lines
     d.console.rule("[bold]2. mission home")
     d.console.print(
@@ -120,30 +122,21 @@ def step_init(d: Demo) -> None:
     )
 
 
-def _seed_mission_keys(d: Demo) -> None:
-    """The adjudicator and enforcement keys, derived from the seed (they are made on first use
-    otherwise, at random), so that the log's bytes, and its root, are the same for a seed."""
+def _seeded_key(d: Demo, name: str) -> Ed25519PrivateKey:
+    """The mission principals' keys, derived from the seed (`init` makes them at random
+    otherwise), so that the log's bytes, and its root, are the same for a seed."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from truceline.adjudication.home import ADJUDICATOR_KEY
-    from truceline.codec.keys import save_private_key
-    from truceline.enforcement.home import ENFORCEMENT_KEY
-    from truceline.mission.home import Home
-
-    keys_dir = Home(d.home).keys_dir
-    for name in (ADJUDICATOR_KEY, ENFORCEMENT_KEY):
-        path = keys_dir / name
-        if not path.exists():
-            raw = hashlib.sha256(f"truceline-demo/{d.seed}/{name}".encode()).digest()
-            save_private_key(path, Ed25519PrivateKey.from_private_bytes(raw))
+    raw = hashlib.sha256(f"truceline-demo/{d.seed}/{name}".encode()).digest()
+    return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def step_witnesses(d: Demo) -> None:
     """A witness per party and guarantor; quorum: each party's AND any guarantor's."""
     from truceline.agreement.load import load_agreement
     from truceline.agreement.model import Role
+    from truceline.home import Home
     from truceline.ledger.tilelog import TileLog
-    from truceline.mission.home import Home
 
     # Here, not at the top: the witness servers pull in FastAPI, which every `truceline`
     # command would otherwise load at start-up.
@@ -180,8 +173,8 @@ def step_witnesses(d: Demo) -> None:
 def step_register(d: Demo) -> None:
     import json
 
-    from truceline.ingest import home as mh
-    from truceline.mission.home import Home
+    from truceline.authority import authority_of, registrar_ids
+    from truceline.home import Home
     from truceline.registry.model import Register, SensorList
     from truceline.registry.state import seal_event
 
@@ -190,10 +183,9 @@ def step_register(d: Demo) -> None:
         json.loads((d.sim_dir / "sensors.json").read_text())
     ).sensors
     home = Home(d.home)
-    mission, mkid = mh.mission_key(home)
-    engine = mh.engine(home)
-    ledger = mh.open_ledger(home, engine)
+    ledger = home.ledger()
     try:
+        mission, mkid, _ = home.signing_key(*registrar_ids(authority_of(ledger)))
         when = d.start - timedelta(hours=1)
         d.clock.at = when
         ledger.append(
@@ -201,16 +193,15 @@ def step_register(d: Demo) -> None:
         )
     finally:
         ledger.close()
-        engine.dispose()
     d.results["registered"] = len(sensors)
     d.console.rule("[bold]4. registry")
     d.console.print(f"{len(sensors)} sensors registered (signed by the mission key, on the log)")
 
 
 def step_ingest(d: Demo) -> None:
+    from truceline.home import Home
     from truceline.ingest.formats import split_envelopes
     from truceline.ingest.service import Mission
-    from truceline.mission.home import Home
 
     assert d.sim_dir is not None and d.end is not None
     envelopes = split_envelopes((d.sim_dir / "observations.jsonl").read_bytes())
@@ -231,16 +222,16 @@ def step_ingest(d: Demo) -> None:
 
 
 def _policy(d: Demo) -> Any:
+    from truceline.home import Home
     from truceline.ledger.policy import Policy
-    from truceline.mission.home import Home
 
     return Policy.parse(Home(d.home).policy.read_bytes())
 
 
 def _show_checkpoint(d: Demo, title: str, *, full: bool = True) -> None:
     """Print the current checkpoint (the whole note if `full`) and who cosigned it (verified)."""
+    from truceline.home import Home
     from truceline.ledger.tilelog import CHECKPOINT
-    from truceline.mission.home import Home
 
     note = (Home(d.home).log_dir / CHECKPOINT).read_bytes()
     verified = _policy(d).verify(note)
@@ -261,7 +252,7 @@ def step_fuse(d: Demo) -> None:
     from truceline.adjudication.evaluate import DETECTED, evaluate_engine, load_truth
     from truceline.adjudication.service import fuse, recompute
     from truceline.adjudication.verdict import State
-    from truceline.mission.home import Home
+    from truceline.home import Home
 
     assert d.sim_dir is not None
     home = Home(d.home)
@@ -342,8 +333,8 @@ def _prove(d: Demo, ledger: Any, index: int, label: str) -> dict[str, Any]:
     It is verified here as an outsider would (log key + witness policy), then written
     to HOME/proofs/<label>.{entry,tlog-proof} and summarised for printing.
     """
+    from truceline.home import Home
     from truceline.ledger import proof
-    from truceline.mission.home import Home
 
     entry = ledger.read(index, index + 1)[0]
     text = ledger.prove(index)
@@ -424,8 +415,8 @@ def _spare_witness(d: Demo) -> str | None:
 
 def _cosigners(d: Demo) -> tuple[int, list[str]]:
     """The current checkpoint's size and the witnesses whose cosignatures verify (quorum or raise)."""
+    from truceline.home import Home
     from truceline.ledger.tilelog import CHECKPOINT
-    from truceline.mission.home import Home
 
     verified = _policy(d).verify((Home(d.home).log_dir / CHECKPOINT).read_bytes())
     return verified.checkpoint.size, sorted(verified.witnesses)
@@ -468,9 +459,9 @@ def _story_log(d: Demo) -> Iterator[Ledger]:
     """The home's log with a Cosigner that waits for every witness's answer (up to
     COSIGN_WAIT s) instead of 0.2 s past the quorum, and checks cosignature times
     against the demo's clock: so which witnesses cosign does not depend on machine load."""
+    from truceline.home import Home
     from truceline.ledger.home import open_log
     from truceline.ledger.witnessing import Cosigner
-    from truceline.mission.home import Home
     from truceline.store.base import open_store
 
     home = Home(d.home)
@@ -492,11 +483,11 @@ def _open_case(
     """The appender's first run; then (a) the breach behind the first case with a block
     rule and (b) its countdown, each with a verified proof."""
     from truceline.adjudication.verdict import State
-    from truceline.enforcement.home import appender
-    from truceline.mission.home import Home
+    from truceline.enforcement.appender import open_appender
+    from truceline.home import Home
     from truceline.observation import format_time
 
-    app = appender(Home(d.home), ledger, t0)
+    app = open_appender(Home(d.home), ledger, t0, write=True)
     first = app.run(t0)
     state = app.state(t0, plan_routes=False)
     story["appended_at_start"] = len(first)
@@ -663,12 +654,12 @@ def _deadline(
     d: Demo, ledger: Ledger, cs: CaseState, story: dict[str, Any], before: int | None
 ) -> None:
     """(d) the appender at the deadline: the failed block and the penalty, with proofs."""
-    from truceline.enforcement.home import appender
-    from truceline.mission.home import Home
+    from truceline.enforcement.appender import open_appender
+    from truceline.home import Home
     from truceline.observation import format_time
 
     case = cs.case
-    app = appender(Home(d.home), ledger, cs.timeline.effective_at)
+    app = open_appender(Home(d.home), ledger, cs.timeline.effective_at, write=True)
     final = next(
         c
         for c in app.state(cs.timeline.effective_at, plan_routes=False).cases
@@ -792,7 +783,7 @@ def _deadline_text(d: Demo) -> str:
 
 def stop_witnesses(d: Demo) -> None:
     """Stop the witness servers; keep their keys and the quorum in the policy, without URLs."""
-    from truceline.mission.home import Home
+    from truceline.home import Home
 
     if d.farm is None:
         return

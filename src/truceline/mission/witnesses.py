@@ -28,13 +28,13 @@ from pathlib import Path
 import uvicorn
 
 from truceline.clock import Clock
+from truceline.home import Home
 from truceline.ledger.cosignature import CosignatureSigner
 from truceline.ledger.policy import Policy, PolicyBuilder
 from truceline.ledger.witness.core import Witness, check_log_vkey
 from truceline.ledger.witness.home import WitnessHome
 from truceline.ledger.witness.server import create_app
 from truceline.ledger.witness.store import WitnessStore
-from truceline.mission.home import Home
 from truceline.store.base import open_store
 
 QUORUM = "quorum"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Response
 from truceline.adjudication.verdict import IncidentTransition
 from truceline.agreement.model import Agreement
 from truceline.clock import Clock, SystemClock
-from truceline.mission.home import Home
+from truceline.home import Home
 from truceline.publication import cap, cot
 
 
@@ -20,16 +20,15 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
 
     @contextmanager
     def transitions() -> Iterator[tuple[list[IncidentTransition], Agreement]]:
-        from truceline.enforcement.home import appender
-        from truceline.ingest.home import open_ledger
+        from truceline.enforcement.appender import open_appender
 
         now = clock.now()
         try:
-            ledger = open_ledger(home)
-        except (FileNotFoundError, RuntimeError) as exc:
+            ledger = home.ledger(witnesses=False)
+        except RuntimeError as exc:
             raise HTTPException(503, f"ledger unavailable: {exc}") from exc
         try:
-            app = appender(home, ledger, now)
+            app = open_appender(home, ledger, now, write=False)
             state = app.state(now, plan_routes=False)
             yield [t for h in state.incidents.values() for _, t in h.transitions], app.agreement
         finally:

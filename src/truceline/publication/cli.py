@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from truceline.mission.home import Home
+from truceline.home import Home
 
 HOME = typer.Option(..., "--home", help="mission home directory")
 
@@ -48,8 +48,6 @@ def notify_command(
     config: Path | None = typer.Option(None, "--config", help="default: HOME/publication.yaml"),
 ) -> None:
     """Send the logged enforcement transitions to the webhook subscribers (each at most once)."""
-    from truceline.enforcement.home import enforcement_key
-    from truceline.ingest.home import open_ledger
     from truceline.publication.notify import load_routes, logged_events, publish
     from truceline.publication.webhooks import Deliverer
     from truceline.store.base import open_store
@@ -58,13 +56,12 @@ def notify_command(
     path = config or h.root / "publication.yaml"
     try:
         routes = load_routes(path)
-        ledger = open_ledger(h)
+        ledger = h.ledger(witnesses=False)
     except (OSError, ValueError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     try:
-        _, keyid = enforcement_key(h)
-        events = logged_events(ledger, [keyid])
+        events = logged_events(ledger)
     finally:
         ledger.close()
     with Deliverer(open_store(h.store_url)) as deliverer:

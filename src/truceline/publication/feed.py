@@ -35,12 +35,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from truceline.adjudication.verdict import DISPUTE_TYPE, INCIDENT_TYPE, IncidentTransition
 from truceline.agreement.model import AGREEMENT_TYPE, Agreement
 from truceline.agreement.versions import AGREEMENT_SIGNATURE_TYPE
-from truceline.codec.errors import CodecError
-from truceline.codec.records import open_record
+from truceline.authority import Authority, Role, authority_of, roles_of
+from truceline.codec.entries import Record, payload_type, read
 from truceline.enforcement import records as enf
+from truceline.home import Home
 from truceline.ledger.base import Ledger
 from truceline.ledger.logsign import parse_checkpoint
-from truceline.mission.home import Home
 from truceline.observation import OBSERVATION_TYPE
 from truceline.publication import bus, cap
 from truceline.registry.model import SENSOR_TYPE
@@ -60,10 +60,7 @@ _FIXED = {
     enf.ACK_TYPE: "party.ack",
     enf.EXTENSION_TYPE: "party.extension",
 }
-_MARKS = {
-    t: b'"payloadType":"' + t.encode() + b'"'
-    for t in [*_FIXED, INCIDENT_TYPE, enf.ENFORCEMENT_TYPE, OBSERVATION_TYPE]
-}
+_PUBLISHED = frozenset([*_FIXED, INCIDENT_TYPE, enf.ENFORCEMENT_TYPE, OBSERVATION_TYPE])
 
 
 class FeedCursor(Base):
@@ -163,6 +160,9 @@ class Feed:
         self._refs: dict[str, list[cap.Reference]] = {}  # incident -> its earlier alerts
         self._learned = 0  # entries [0, _learned) have been learned from
         self._seen = 0  # log size covered by the last run_once
+        # Who may write what, folded over [0, _learned): a transition whose signer may not
+        # write it is published as `refused`, with no alert (`truceline.authority`).
+        self._authority = Authority(self.fallback)
 
     # --- what the log says ---------------------------------------------------------
 
@@ -171,11 +171,13 @@ class Feed:
         if index < self._learned:
             return
         self._learned = index + 1
-        if _MARKS[AGREEMENT_TYPE] in entry:
-            with contextlib.suppress(CodecError, ValidationError):
-                _, obj, _ = open_record(entry)
-                a = Agreement.model_validate(obj)
-                self._agreements[(a.id, a.version)] = a
+        self._authority.apply(index, entry)
+        if payload_type(entry) == AGREEMENT_TYPE:
+            got = read(index, entry, (AGREEMENT_TYPE,))
+            if isinstance(got, Record):
+                with contextlib.suppress(ValidationError):
+                    a = Agreement.model_validate(got.payload)
+                    self._agreements[(a.id, a.version)] = a
 
     def _agreement(self, t: IncidentTransition) -> Agreement:
         hit = self._agreements.get((t.agreement.id, t.agreement.version))
@@ -198,10 +200,10 @@ class Feed:
             if index >= start:
                 break
             self._learn(index, entry)
-            if _MARKS[INCIDENT_TYPE] in entry:
-                with contextlib.suppress(CodecError, ValidationError):
-                    _, obj, _ = open_record(entry)
-                    t = IncidentTransition.model_validate(obj)
+            got = read(index, entry, (INCIDENT_TYPE,))
+            if isinstance(got, Record) and isinstance(self._authority.check_mission(got), str):
+                with contextlib.suppress(ValidationError):
+                    t = IncidentTransition.model_validate(got.payload)
                     self._refs.setdefault(t.incident, []).append(
                         cap.Reference(self.sender, cap.alert_id(t.agreement.id, t), t.at)
                     )
@@ -212,33 +214,37 @@ class Feed:
         Call in log order: an incident's alert cites the alerts rendered before it.
         """
         self._learn(index, entry)
-        ptype = next((t for t, mark in _MARKS.items() if mark in entry), None)
-        if ptype is None or (ptype == OBSERVATION_TYPE and not self.observations):
+        ptype = payload_type(entry)
+        if ptype not in _PUBLISHED or (ptype == OBSERVATION_TYPE and not self.observations):
             return []
-        try:
-            payload_type, obj, _ = open_record(entry)
-        except CodecError:
+        got = read(index, entry, _PUBLISHED)
+        if not isinstance(got, Record):
             return []  # not a sealed record: nothing a party could verify
+        obj, ptype = got.payload, got.payload_type
         alert: bytes | None = None
-        tail = _FIXED.get(payload_type)
+        tail = _FIXED.get(ptype)
         try:
-            if payload_type == INCIDENT_TYPE:
+            if ptype in (INCIDENT_TYPE, enf.ENFORCEMENT_TYPE) and not isinstance(
+                self._authority.check_mission(got), str
+            ):
+                tail = "refused"  # published, so parties see it, but never as an alert
+            elif ptype == INCIDENT_TYPE:
                 tail = "incident.invalid"
                 t = IncidentTransition.model_validate(obj)
                 tail = f"incident.{t.state.value}"
                 alert = self._incident_alert(t)
-            elif payload_type == enf.ENFORCEMENT_TYPE:
+            elif ptype == enf.ENFORCEMENT_TYPE:
                 tail = "enforcement.invalid"
                 ev = enf.EnforcementEvent.model_validate(obj)
                 tail = f"enforcement.{bus.slug(ev.event.value)}"
                 alert = _enforcement_alert(ev, bus.slug(self.origin), self.sender)
-            elif payload_type == OBSERVATION_TYPE:
+            elif ptype == OBSERVATION_TYPE:
                 tail = "observation"
         except ValidationError:
             alert = None  # still published (parties see what was logged), without CAP
         if tail is None:
             return []
-        base = {bus.H_INDEX: str(index), bus.H_TYPE: payload_type}
+        base = {bus.H_INDEX: str(index), bus.H_TYPE: ptype}
         out = [
             Message(
                 f"{self.root}.{tail}",
@@ -407,19 +413,21 @@ class Feed:
 
 
 def home_keys(home: Home) -> dict[str, Ed25519PublicKey]:
-    """The keys a party checks a home's feed against: the mission's and the signatories'.
+    """The keys a party checks a home's feed against, from its log alone: the registrars',
+    the mission principals' (adjudicator, enforcement) and the signatories'.
 
-    Mission keys sign incidents, enforcement and registry records; signatories' keys
-    sign votes, disputes and the other party records. Sensor keys (observations) are
-    not included: they come from the registry, which the feed also publishes.
+    Sensor keys (observations) are not included: they come from the registry, which the
+    feed also publishes.
     """
-    from truceline.adjudication.home import fallback_agreement, mission_keys
-    from truceline.codec.keys import public_key_from_b64
-
-    agreement = fallback_agreement(home)
-    keys = mission_keys(home, agreement)
-    if agreement is not None:
-        for s in agreement.signatories:
-            for k in s.keys:
-                keys.setdefault(k.keyid, public_key_from_b64(k.public_key))
+    ledger = home.ledger(witnesses=False)
+    try:
+        authority = authority_of(ledger)
+    finally:
+        ledger.close()
+    keys = dict(authority.registrar_keys)
+    mission = {Role.adjudicator, Role.enforcement, Role.signatory}
+    for state in authority.registry.sensors.values():
+        if roles_of(state, authority.agreement) & mission:
+            keys.update((p.keyid, p.public_key) for p in state.keys)
+    keys.update(authority.book().public)
     return keys

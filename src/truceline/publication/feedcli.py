@@ -10,7 +10,7 @@ from pathlib import Path
 import nats.errors
 import typer
 
-from truceline.mission.home import Home
+from truceline.home import Home
 from truceline.publication import bus
 
 
@@ -53,17 +53,11 @@ async def _run(
     observations: bool,
     poll: float,
 ) -> dict[str, object]:
-    from truceline.adjudication.home import fallback_agreement
-    from truceline.ledger.home import open_log
-    from truceline.ledger.tilelog import LOG_CONFIG, STATE_DIR
     from truceline.publication.feed import Feed
-    from truceline.store.base import open_store
 
-    if not (h.log_dir / STATE_DIR / LOG_CONFIG).exists():
-        raise FileNotFoundError(f"--home {h.root}: no log at {h.log_dir} (run `truceline init`)")
+    store = h.store()
     nc = await bus.connect(url)
-    store = open_store(h.store_url)
-    log = open_log(h, store, witnesses=False)
+    log = h.ledger(store, witnesses=False)
     try:
         feed = Feed(
             log,
@@ -73,7 +67,6 @@ async def _run(
             prefix=prefix,
             stream=stream,
             observations=observations,
-            fallback=fallback_agreement(h),
         )
         if follow:
             stop = asyncio.Event()

@@ -19,19 +19,19 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from truceline.codec.records import open_record
+from truceline.authority import Authority
+from truceline.codec.entries import Record, read
 from truceline.enforcement.records import ENFORCEMENT_TYPE
 from truceline.ledger.base import Ledger
 from truceline.publication.webhooks import Deliverer, Outcome, Subscription
 
-_MARK = b'"payloadType":"' + ENFORCEMENT_TYPE.encode() + b'"'
+_ENFORCEMENT = (ENFORCEMENT_TYPE,)
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,16 @@ def load_routes(path: Path, env: dict[str, str] | None = None) -> list[Route]:
     return routes
 
 
-def logged_events(ledger: Ledger, trusted_keyids: Iterable[str]) -> list[dict[str, Any]]:
-    keyids = set(trusted_keyids)
+def logged_events(ledger: Ledger) -> list[dict[str, Any]]:
+    """The enforcement transitions on the log that an enforcement principal the agreement
+    names signed (`truceline.authority`), with their ledger index."""
+    authority = Authority()
     out = []
     for index, entry in ledger.scan():
-        if _MARK not in entry:
-            continue
-        _, obj, env = open_record(entry)
-        if any(s.keyid in keyids for s in env.signatures):
-            out.append({"index": index, **obj})
+        authority.apply(index, entry)
+        got = read(index, entry, _ENFORCEMENT)
+        if isinstance(got, Record) and isinstance(authority.check_mission(got), str):
+            out.append({"index": index, **got.payload})
     return out
 
 

@@ -33,31 +33,43 @@ def _when(text: str) -> datetime:
 
 
 def _append(home: Path, events: list[object]) -> list[int]:
-    """Sign the events with the mission key and append them; reports what the fold rejected."""
-    from truceline.ingest import home as mh
-    from truceline.mission.home import Home
-    from truceline.registry.state import from_ledger, seal_event
+    """Sign the events with the registrar's key and append them; refuses, with the reason,
+    an event the registry would ignore or a principal the agreement gives no role."""
+    from truceline.authority import authority_of, registrar_ids, roles_of
+    from truceline.home import Home, HomeError
+    from truceline.registry.model import Register
+    from truceline.registry.state import seal_event
 
     h = Home(home)
     try:
-        mission, mkid = mh.mission_key(h)
-    except RuntimeError as exc:
+        ledger = h.ledger()
+    except HomeError as exc:
         fail(str(exc))
-    engine = mh.engine(h)
-    ledger = mh.open_ledger(h, engine)
     try:
-        registry = from_ledger(ledger, {mkid: mission.public_key()})
+        authority = authority_of(ledger)
+        try:
+            mission, mkid, _ = h.signing_key(*registrar_ids(authority))
+        except HomeError as exc:
+            fail(str(exc))
+        registry = authority.registry
         entries = []
         for i, event in enumerate(events):
             # fold first, so an event the registry would ignore is refused here with its reason
             probe = registry.apply_event(registry.size + i, event)  # type: ignore[arg-type]
             if probe:
                 fail(probe)
+            if isinstance(event, Register) and not roles_of(
+                registry.sensors[event.sensor.id], authority.agreement
+            ):
+                s = event.sensor
+                fail(
+                    f"sensor: {s.id!r} ({s.kind.value} of {s.operator}) would hold no role "
+                    "under the agreement (see `principals` and `inspections.teams`)"
+                )
             entries.append(seal_event(event, mission, mkid))  # type: ignore[arg-type]
         return ledger.append(entries)
     finally:
         ledger.close()
-        engine.dispose()
 
 
 @sensor_app.command()
@@ -73,9 +85,11 @@ def add(
     lon: float | None = typer.Option(None, "--lon"),
     lat: float | None = typer.Option(None, "--lat"),
     range_km: float | None = typer.Option(None, "--range-km"),
+    team: str = typer.Option("", "--team", help="For an observer team member: the team id."),
     effective_at: str = AT_OPT,
 ) -> None:
-    """Register sensors, from a sensors.json file or from options."""
+    """Register sensors and other principals (importer, signatory, observer team members),
+    from a sensors.json file or from options."""
     from pydantic import ValidationError
 
     from truceline.agreement.load import field_errors
@@ -102,6 +116,8 @@ def add(
                 sensor["location"] = (lon, lat)
             if range_km is not None:
                 sensor["coverage"] = {"range_km": range_km}
+            if team:
+                sensor["team"] = team
             sensors = [Sensor.model_validate(sensor)]
     except ValidationError as exc:
         fail("\n".join(str(e) for e in field_errors(exc)))
@@ -165,18 +181,17 @@ def revoke(
 @sensor_app.command("list")
 def list_(home: Path = HOME_OPT, as_json: bool = typer.Option(False, "--json")) -> None:
     """Every registered sensor with its current key and status."""
-    from truceline.ingest import home as mh
-    from truceline.mission.home import Home
-    from truceline.registry.state import from_ledger
+    from truceline.authority import authority_of
+    from truceline.home import Home, HomeError
 
-    h = Home(home)
-    engine = mh.engine(h)
-    ledger = mh.open_ledger(h, engine)
     try:
-        registry = from_ledger(ledger, mh.mission_public_keys(h))
+        ledger = Home(home).ledger()
+    except HomeError as exc:
+        fail(str(exc))
+    try:
+        registry = authority_of(ledger).registry
     finally:
         ledger.close()
-        engine.dispose()
     rows = []
     for sid in sorted(registry.sensors):
         st = registry.sensors[sid]
@@ -185,6 +200,7 @@ def list_(home: Path = HOME_OPT, as_json: bool = typer.Option(False, "--json")) 
                 "id": sid,
                 "kind": str(st.kind),
                 "operator": st.operator,
+                "team": st.sensor.team,
                 "keyid": st.current_keyid,
                 "keys": len(st.keys),
                 "status": "revoked" if st.revoked_at else "active",

@@ -32,6 +32,11 @@ class SensorKind(StrEnum):
     observer_patrol = "observer_patrol"
     third_party = "third_party"
     import_gateway = "import_gateway"
+    # Principals that sign no observation (`truceline.authority` says what each may sign):
+    importer = "importer"  # uploads source files for the import gateway to sign (HTTP signatures)
+    adjudicator = "adjudicator"  # incident transitions
+    enforcement = "enforcement"  # enforcement transitions
+    signatory = "signatory"  # a signatory's own key, registered under its id (rotation, revocation)
 
 
 class Status(StrEnum):
@@ -114,6 +119,11 @@ class Sensor(BaseModel):
     error_model: ErrorModel = Field(default_factory=ErrorModel)
     status: Status = Status.active
     name: str = ""
+    team: str | None = Field(
+        default=None,
+        pattern=SENSOR_ID_PATTERN,
+        description="for an observer team member's key: the team it belongs to",
+    )
 
     _key = field_validator("public_key")(classmethod(lambda cls, v: _check_public_key(v)))
     _keyid = model_validator(mode="after")(_derive_keyid)

@@ -16,7 +16,7 @@ from enum import StrEnum
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
-from truceline.codec import dsse, records
+from truceline.codec import dsse, entries, records
 from truceline.codec.errors import CodecError
 from truceline.codec.keys import public_key_from_b64
 from truceline.ledger.base import Ledger
@@ -32,9 +32,7 @@ from truceline.registry.model import (
     event_json,
 )
 
-# Canonical envelope JSON puts payloadType right after payload, so this exact
-# substring lets a scan skip the (many) observation entries without parsing them.
-_TYPE_MARK = b'"payloadType":"' + SENSOR_TYPE.encode() + b'"'
+_SENSOR = (SENSOR_TYPE,)
 
 
 class KeyState(StrEnum):
@@ -62,6 +60,11 @@ class KeyPeriod:
     valid_from: datetime | None  # None: from the start (a sensor's first key)
     valid_until: datetime | None = None  # set by the rotation that replaced it
     revoked_at: datetime | None = None
+    # Log positions: the entry that introduced the key, and the first that retired it
+    # (rotation or revocation). Records whose time is the time they were logged (the
+    # mission's own transitions) are judged by these, not by event time.
+    from_index: int = 0
+    until_index: int | None = None
 
 
 @dataclass
@@ -72,6 +75,7 @@ class SensorState:
     keys: list[KeyPeriod] = field(default_factory=list)
     revoked_at: datetime | None = None
     revoke_reason: str = ""
+    revoked_index: int | None = None  # the entry of the (first) revocation of the whole sensor
 
     @property
     def kind(self) -> SensorKind:
@@ -101,14 +105,15 @@ class Registry(LedgerFold):
     def apply(self, index: int, entry: bytes) -> bool:
         """Fold one ledger entry; False if it is not a (valid) sensor event."""
         self.size = max(self.size, index + 1)
-        if _TYPE_MARK not in entry:
+        got = entries.read(index, entry, _SENSOR)
+        if got is None:
+            return False
+        if isinstance(got, entries.Malformed):
+            self.problems.append((index, f"sensor event ignored: {got.reason}"))
             return False
         try:
-            payload_type, obj, envelope = records.open_record(entry)
-            if payload_type != SENSOR_TYPE:
-                return False
-            dsse.verify(envelope, self.mission_keys)
-            event = SENSOR_EVENT.validate_python(obj)
+            dsse.verify(got.envelope, self.mission_keys)
+            event = SENSOR_EVENT.validate_python(got.payload)
         except (CodecError, ValidationError) as exc:
             self.problems.append((index, f"sensor event ignored: {exc}"))
             return False
@@ -125,10 +130,11 @@ class Registry(LedgerFold):
                 return f"sensor {s.id!r} is already registered"
             if s.keyid in self._by_keyid:
                 return f"key {s.keyid} already belongs to sensor {self._by_keyid[s.keyid][0]!r}"
-            period = KeyPeriod(s.keyid, public_key_from_b64(s.public_key), None)
+            period = KeyPeriod(s.keyid, public_key_from_b64(s.public_key), None, from_index=index)
             state = SensorState(s, event.effective_at, index, [period])
             if s.status == "revoked":
                 state.revoked_at = event.effective_at
+                state.revoked_index = index
             self.sensors[s.id] = state
             self._by_keyid[s.keyid] = (s.id, period)
             return None
@@ -143,8 +149,12 @@ class Registry(LedgerFold):
             if previous.valid_from is not None and event.effective_at <= previous.valid_from:
                 return "rotation must be effective after the current key's start"
             previous.valid_until = event.effective_at
+            previous.until_index = _first(previous.until_index, index)
             period = KeyPeriod(
-                event.keyid, public_key_from_b64(event.public_key), event.effective_at
+                event.keyid,
+                public_key_from_b64(event.public_key),
+                event.effective_at,
+                from_index=index,
             )
             state.keys.append(period)
             self._by_keyid[event.keyid] = (state.sensor.id, period)
@@ -153,9 +163,11 @@ class Registry(LedgerFold):
             for period in state.keys:
                 if period.keyid == event.keyid:
                     period.revoked_at = _earliest(period.revoked_at, event.effective_at)
+                    period.until_index = _first(period.until_index, index)
                     return None
             return f"sensor {event.sensor_id!r} has no key {event.keyid}"
         state.revoked_at = _earliest(state.revoked_at, event.effective_at)
+        state.revoked_index = _first(state.revoked_index, index)
         state.revoke_reason = event.reason
         return None
 
@@ -203,6 +215,33 @@ class Registry(LedgerFold):
             )
         return KeyStatus(KeyState.ok, "ok")
 
+    def key_status_logged(self, sensor_id: str, keyid: str, index: int) -> KeyStatus:
+        """May `keyid` sign for `sensor_id` a record logged at ledger index `index`?
+
+        For records whose time is the time they were logged (the mission's transitions):
+        the key must have been introduced by an earlier entry and not yet retired."""
+        state = self.sensors.get(sensor_id)
+        hit = self._by_keyid.get(keyid)
+        if state is None or hit is None or hit[0] != sensor_id:
+            return KeyStatus(
+                KeyState.unknown, f"key {keyid!r} is not a registered key of {sensor_id!r}"
+            )
+        period = hit[1]
+        if period.from_index >= index:
+            return KeyStatus(
+                KeyState.not_yet_valid,
+                f"key {keyid} was introduced at entry {period.from_index}, after this record",
+            )
+        retired = _first(state.revoked_index, period.until_index)
+        if retired is not None and retired < index:
+            return KeyStatus(KeyState.revoked, f"key {keyid} was retired at entry {retired}")
+        return KeyStatus(KeyState.ok, "ok")
+
+    def owner(self, keyid: str) -> SensorState | None:
+        """The sensor (principal) a key was ever registered to."""
+        hit = self._by_keyid.get(keyid)
+        return self.sensors.get(hit[0]) if hit is not None else None
+
     def kind(self, sensor_id: str) -> SensorKind | None:
         state = self.sensors.get(sensor_id)
         return state.kind if state else None
@@ -223,6 +262,10 @@ class Registry(LedgerFold):
 
 def _earliest(a: datetime | None, b: datetime) -> datetime:
     return b if a is None else min(a, b)
+
+
+def _first(a: int | None, b: int | None) -> int | None:
+    return b if a is None else (a if b is None else min(a, b))
 
 
 def seal_event(

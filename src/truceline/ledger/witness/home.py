@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from truceline.mission.home import Home
+from truceline.home import Home
 
 
 @dataclass(frozen=True)
