@@ -30,7 +30,7 @@ from truceline.adjudication.verdict import DISPUTE_TYPE, INCIDENT_TYPE
 from truceline.agreement.model import AGREEMENT_TYPE, Agreement
 from truceline.agreement.versions import AGREEMENT_SIGNATURE_TYPE, AgreementHistory, Version
 from truceline.codec import dsse, ed25519
-from truceline.codec.entries import Record
+from truceline.codec.entries import Record, payload_type, read
 from truceline.codec.keys import KeyFileError, public_key_from_b64
 from truceline.enforcement.records import (
     ACK_TYPE,
@@ -39,10 +39,12 @@ from truceline.enforcement.records import (
     INSPECTION_REQUEST_TYPE,
     NOTIFICATION_TYPE,
     VOTE_TYPE,
+    EnforcementEvent,
+    EventKind,
 )
 from truceline.ledger.base import Ledger
 from truceline.ledger.fold import LedgerFold
-from truceline.observation import OBSERVATION_TYPE, Kind, Observation
+from truceline.observation import OBSERVATION_TYPE, Kind, Observation, format_time
 from truceline.registry.model import SENSOR_TYPE, SensorKind
 from truceline.registry.state import Registry, SensorState
 
@@ -237,6 +239,9 @@ class Authority(LedgerFold):
     registrar_keys: dict[str, Ed25519PublicKey] = field(default_factory=dict)
     registry: Registry = field(init=False)
     refused: list[Refusal] = field(default_factory=list)
+    # The inspections enforcement scheduled, by inspection id and by incident id: an
+    # inspection finding counts only within one of them (opened_at, due_by).
+    windows: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     size: int = 0
     _current: Agreement | None = field(default=None, repr=False)
     _book: tuple[Agreement, Registry, KeyBook] | None = field(default=None, repr=False)
@@ -259,7 +264,27 @@ class Authority(LedgerFold):
             self._refresh_registrars()
             latest = self.history.latest() or self.history.first()
             self._current = latest.agreement if latest is not None else None
+        if payload_type(entry) == ENFORCEMENT_TYPE:
+            return self._schedule(index, entry) or changed
         return self.registry.apply(index, entry) or changed
+
+    def _schedule(self, index: int, entry: bytes) -> bool:
+        """An inspection an enforcement principal scheduled: its window opens."""
+        got = read(index, entry, (ENFORCEMENT_TYPE,))
+        if not isinstance(got, Record) or got.payload.get("event") != "inspection_scheduled":
+            return False
+        if not isinstance(self._mission_signer(got), str):
+            return False
+        try:
+            ev = EnforcementEvent.model_validate(got.payload)
+            due = datetime.fromisoformat(str(ev.detail["due_by"]).replace("Z", "+00:00"))
+        except (ValueError, KeyError):
+            return False
+        if ev.event is not EventKind.inspection_scheduled:
+            return False
+        for key in {ev.subject, str(ev.detail.get("incident") or ev.subject)}:
+            self.windows.setdefault(key, []).append((ev.at, due))
+        return True
 
     def _completed(self) -> int:
         return sum(1 for v in self.history.versions.values() if v.complete)
@@ -350,20 +375,58 @@ class Authority(LedgerFold):
                     f"{obs.kind.value} observations (needs {_names(needed)})",
                 )
             )
+        if obs.kind is Kind.inspection_report:
+            reason = self.inspection_refusal(obs)
+            if reason is not None:
+                return self.refuse(Refusal(index, OBSERVATION_TYPE, reason))
+        if state.kind is SensorKind.import_gateway:
+            reason = self._import_refusal(obs)
+            if reason is not None:
+                return self.refuse(Refusal(index, OBSERVATION_TYPE, reason))
         reason = self._signed_by_principal(envelope, obs.sensor, obs.observed_at)
         if reason is not None:
             return self.refuse(Refusal(index, OBSERVATION_TYPE, reason, "bad_signature"))
+        return None
+
+    def inspection_refusal(self, obs: Observation) -> str | None:
+        """None if an inspection of `attributes.incident` (an incident or inspection id)
+        that enforcement scheduled on the log was open at `observed_at`; else why not."""
+        subject = obs.attributes.incident or ""
+        windows = self.windows.get(subject, [])
+        if any(opened <= obs.observed_at <= due for opened, due in windows):
+            return None
+        at = format_time(obs.observed_at)
+        if not windows:
+            return f"no inspection of {subject!r} was scheduled on the log before this report"
+        spans = ", ".join(f"{format_time(o)}..{format_time(d)}" for o, d in windows)
+        return f"the report ({at}) falls outside every inspection of {subject!r} ({spans})"
+
+    def _import_refusal(self, obs: Observation) -> str | None:
+        """A gateway relays rows of a submitted file: it must say which (provenance), and
+        for whom, an importer registered on the log (or none: the mission's own import)."""
+        prov = obs.attributes.provenance
+        if prov is None:
+            return f"{obs.sensor!r} is an import gateway: its rows need attributes.provenance"
+        if prov.uploader is None or prov.uploader == obs.sensor:
+            return None
+        if Role.importer not in self.roles(prov.uploader):
+            return f"uploader {prov.uploader!r} is not a registered importer"
         return None
 
     def check_mission(self, record: Record) -> Refusal | str:
         """The principal id that signed a mission record (incident or enforcement
         transition) and holds the role; else the Refusal. Key validity is by log position:
         these records are about past events, but their keys sign when they are logged."""
+        signer = self._mission_signer(record)
+        self._vouched.discard(record.envelope)
+        if isinstance(signer, str):
+            return signer
+        return self.refuse(Refusal(record.index, record.payload_type, signer.reason))
+
+    def _mission_signer(self, record: Record) -> str | Refusal:
         needed = WRITERS[record.payload_type]
         reasons = []
         vouched = record.envelope in self._vouched
-        if vouched:
-            self._vouched.discard(record.envelope)
         for s in record.envelope.signatures:
             state = self.registry.owner(s.keyid)
             if state is None:
@@ -390,9 +453,7 @@ class Authority(LedgerFold):
             ):
                 return state.sensor.id
             reasons.append(f"signature by key {s.keyid!r} does not verify")
-        return self.refuse(
-            Refusal(record.index, record.payload_type, "; ".join(reasons) or "no signature")
-        )
+        return Refusal(record.index, record.payload_type, "; ".join(reasons) or "no signature")
 
     def check_signatory(self, record: Record, signatory: str, at: datetime) -> Refusal | None:
         """None if `signatory` (named by the record) signed it with a key live at `at`."""

@@ -142,6 +142,12 @@ class Provenance(BaseModel):
     row: int = Field(ge=0, description="row, line or message number in the source, from 0")
     format: str
     repairs: list[str] = Field(default_factory=list, description="every fix applied to the row")
+    uploader: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$",
+        description="the registered principal that submitted the file (an importer, or the "
+        "gateway itself for the mission's own imports): its rows are that principal's evidence",
+    )
 
 
 class Attributes(BaseModel):

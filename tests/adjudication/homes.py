@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -92,6 +93,25 @@ class MissionHome:
                 )
             )
         self.log.append(entries)
+
+    def schedule_inspections(self, now: datetime) -> list[int]:
+        """Introduce the enforcement appender's key (once), and run it at `now`: it logs
+        the inspections incidents opened (disputes, weak grades), among its transitions."""
+        from truceline.enforcement.appender import open_appender
+
+        enforcer = _seed(4)
+        path = self.home.keys_dir / "mission-enforcement.key"
+        if not path.exists():
+            save_private_key(path, enforcer)
+            sensor = Sensor(
+                id="mission-enforcement",
+                kind="enforcement",
+                operator="mission",
+                public_key=public_key_b64(enforcer.public_key()),
+            )
+            event = Register(effective_at=T0.replace(day=1), sensor=sensor)
+            self.log.append([seal_event(event, self.mission, key_id(self.mission.public_key()))])
+        return open_appender(self.home, self.log, now, write=True).run(now)
 
     @property
     def adjudicator(self) -> tuple[Ed25519PrivateKey, str]:

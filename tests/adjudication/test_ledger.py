@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from truceline.adjudication.verdict import State, seal_transition
 from truceline.agreement.load import load_agreement
 from truceline.cli import app
 
-from .helpers import SENSORS, obs, radar
+from .helpers import SENSORS, T0, obs, radar
 from .homes import MissionHome
 
 
@@ -131,6 +132,10 @@ def test_dispute_then_inspection(tmp_path: Path) -> None:
     h.dispute(incident.incident, "party-b", "our guns were silent")
     states = [r.state for r in recompute(h.home).emitted if r.incident == incident.incident]
     assert states[-2:] == [State.disputed, State.inspection]
+    fuse(h.home)
+    # The dispute opens an inspection, which enforcement schedules on the log: only then,
+    # and within its window, does a neutral team's finding count.
+    h.schedule_inspections(T0 + timedelta(hours=1))
     h.append(
         [
             obs(

@@ -146,13 +146,16 @@ def test_a_bearing_is_a_wedge_not_a_disc() -> None:
     assert (1, 0) in links and (2, 0) not in links
 
 
-def test_imported_rows_are_sources_by_file_and_format() -> None:
+def test_imported_rows_are_sources_by_uploader() -> None:
+    """One uploader's files are one source, whatever their format, and its rows are its
+    operator's evidence; the gateway's own imports are the gateway's."""
     from tests.adjudication.helpers import obs
 
     from truceline.fusion.base import SensorInfo, build_table, frame_for
 
     prov = {"source": "firms.csv", "sha256": "0" * 64, "row": 1, "format": "firms"}
-    a = obs("gw", 1, 0, "thermal_anomaly", (36.6, 47.7), 300, provenance=prov)
+    east = {**prov, "uploader": "importer-east"}
+    a = obs("gw", 1, 0, "thermal_anomaly", (36.6, 47.7), 300, provenance=east)
     b = obs(
         "gw",
         2,
@@ -160,15 +163,19 @@ def test_imported_rows_are_sources_by_file_and_format() -> None:
         "impact",
         (36.6, 47.7),
         300,
-        provenance={**prov, "format": "osce", "source": "o.csv"},
+        provenance={**east, "format": "osce", "source": "o.csv"},
     )
-    c = obs("gw", 3, 0, "impact", (36.6, 47.7), 300)
-    sensors = {"gw": SensorInfo("import_gateway", "mission")}
+    c = obs("gw", 3, 0, "impact", (36.6, 47.7), 300, provenance=prov)
+    d = obs("gw", 4, 0, "impact", (36.6, 47.7), 300)
+    sensors = {
+        "gw": SensorInfo("import_gateway", "mission"),
+        "importer-east": SensorInfo("importer", "east"),
+    }
     table = build_table(
-        [(1, a), (2, b), (3, c)],
+        [(1, a), (2, b), (3, c), (4, d)],
         sensors,
         frame_for({"type": "LineString", "coordinates": [[36, 47], [37, 48]]}),
     )
-    assert table.sensors == ["gw/firms:firms.csv", "gw/osce:o.csv", "gw"]
-    assert table.sensor_kind == ["import:firms", "import:osce", "import_gateway"]
-    assert table.sensor_operator == ["mission"] * 3
+    assert table.sensors == ["gw/importer-east", "gw/gw", "gw"]
+    assert table.sensor_kind == ["import:importer-east", "import:gw", "import_gateway"]
+    assert table.sensor_operator == ["east", "mission", "mission"]

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from truceline import httpsig
 from truceline.api import create_app
 from truceline.cli import app
 from truceline.codec import keys, records
@@ -200,9 +201,32 @@ def test_import_firms_file_cli_and_http(
     )[str(firms)]
     assert counts["accepted"] > 100
     rows = counts["accepted"] + counts["rejected"]
+    importer = keys.generate()
+    _run(
+        "sensor",
+        "add",
+        "--home",
+        str(root),
+        "--id",
+        "importer-g1",
+        "--kind",
+        "importer",
+        "--operator",
+        "guarantor-1",
+        "--public-key",
+        keys.public_key_b64(importer.public_key()),
+    )
+    body = firms.read_bytes()
+    url = "http://testserver/ingest/firms"
     with TestClient(create_app(Home(root))) as client:
+        # A write the server signs for someone must say who: unsigned, it is refused.
+        anonymous = client.post("/ingest/firms", content=body, headers={"x-filename": firms.name})
+        assert anonymous.status_code == 401
+        signed = httpsig.sign_headers(
+            "POST", url, body, importer, keys.key_id(importer.public_key())
+        )
         again = client.post(
-            "/ingest/firms", content=firms.read_bytes(), headers={"x-filename": firms.name}
+            "/ingest/firms", content=body, headers={"x-filename": firms.name, **signed}
         ).json()
         assert again["accepted"] == 0
         assert again["rejected_by_reason"].get("duplicate_provenance") == counts["accepted"]

@@ -81,6 +81,7 @@ class RowContext:
     row: int
     format: str
     repairs: list[str] = field(default_factory=list)
+    uploader: str | None = None
 
     def repair(self, note: str) -> None:
         self.repairs.append(note)
@@ -92,6 +93,7 @@ class RowContext:
             row=self.row,
             format=self.format,
             repairs=list(self.repairs),
+            uploader=self.uploader,
         )
 
 
@@ -128,8 +130,11 @@ class Adapter(ABC):
 
     format: ClassVar[str]
 
-    def __init__(self) -> None:
+    def __init__(self, uploader: str | None = None) -> None:
         self.counts = Counts()
+        # Who submitted the file (a registered principal): written into every row's
+        # provenance, so its rows count as that principal's evidence.
+        self.uploader = uploader
 
     @abstractmethod
     def records(self, path: Path) -> Iterator[Record | RowError]:
@@ -162,7 +167,13 @@ class Adapter(ABC):
                 counts.errors += 1
                 yield item
                 continue
-            ctx = RowContext(source=path.name, sha256=sha, row=item.row, format=self.format)
+            ctx = RowContext(
+                source=path.name,
+                sha256=sha,
+                row=item.row,
+                format=self.format,
+                uploader=self.uploader,
+            )
             try:
                 observation = self.convert(item.value, ctx)
             except FieldError as exc:

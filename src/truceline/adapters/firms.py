@@ -99,8 +99,8 @@ def pixel_uncertainty_m(scan_km: float, track_km: float) -> float:
 class FirmsAdapter(Adapter):
     format = "firms"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, uploader: str | None = None) -> None:
+        super().__init__(uploader)
         self.schema = "UNKNOWN"
         self._days: dict[str, datetime] = {}
         self._times: dict[datetime, str] = {}
@@ -215,6 +215,7 @@ class FirmsAdapter(Adapter):
             + _string(prov.sha256)
             + ',"source":'
             + _string(prov.source)
+            + (',"uploader":' + _string(prov.uploader) if prov.uploader is not None else "")
             + '},"time_uncertainty_s":'
             + _number(DAY_S)
             + '},"geometry":{"coordinates":['

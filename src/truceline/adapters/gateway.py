@@ -177,7 +177,17 @@ class Gateway:
         queues = [ctx.Queue(QUEUE_DEPTH) for _ in range(workers)]
         seed = private_key_b64(self.private_key)
         table = dict(check_keys) if check_keys is not None else None
-        args = (type(adapter), Path(path), workers, seed, self.keyid, self.sensor_id, base, table)
+        args = (
+            type(adapter),
+            adapter.uploader,
+            Path(path),
+            workers,
+            seed,
+            self.keyid,
+            self.sensor_id,
+            base,
+            table,
+        )
         procs = [
             ctx.Process(target=_work, args=(*args, k, queues[k]), daemon=True)
             for k in range(workers)
@@ -206,6 +216,7 @@ def _sized(row: int, seq: int, envelope: bytes) -> Signed | RowError:
 
 def _work(
     adapter_cls: type[Adapter],
+    uploader: str | None,
     path: Path,
     workers: int,
     seed: str,
@@ -219,7 +230,7 @@ def _work(
     """One signing process: its share of the rows, sent back in chunks, then its counts."""
     try:
         gateway = Gateway(sensor_id, parse_private_key(seed.encode("ascii")), keyid, base)
-        adapter = adapter_cls()
+        adapter = adapter_cls(uploader)
         chunk: list[Signed | RowError] = []
         parsed = adapter.parse(path, share=(share, workers))
         for item in gateway.envelopes(parsed, check_keys, adapter):

@@ -209,10 +209,13 @@ def build_table(
         sid = obs.sensor
         prov = obs.attributes.provenance
         if sensors[sid].kind == IMPORT_GATEWAY and prov is not None:
-            # An import gateway relays many sources: each imported file is its own
-            # source, of the kind its format names (firms, osce, radar, ...).
-            sid = f"{obs.sensor}/{prov.format}:{prov.source}"
-            derived[sid] = SensorInfo(f"import:{prov.format}", sensors[obs.sensor].operator)
+            # An import gateway relays what others submitted: each uploader is one source,
+            # whatever the format of its files, and its rows are its operator's evidence
+            # (the gateway's own imports, with no uploader, are the gateway's).
+            uploader = prov.uploader or obs.sensor
+            sid = f"{obs.sensor}/{uploader}"
+            owner = sensors.get(uploader, sensors[obs.sensor])
+            derived[sid] = SensorInfo(f"import:{uploader}", owner.operator)
         sensor[r] = sensor_ids.setdefault(sid, len(sensor_ids))
         cols["t"][r] = obs.observed_at.timestamp()
         a = obs.attributes

@@ -1,7 +1,10 @@
 """HTTP API of ingest: submit envelopes or source files, fetch receipts, review the quarantine.
 
-    POST /observations          body: one envelope, a JSON array, or JSON Lines
-    POST /ingest/{format}       body: a source file (firms, cot, geojson, observer, radar, ...)
+    POST /observations          body: one envelope, a JSON array, or JSON Lines (each
+                                envelope authenticates itself: its signer is registered)
+    POST /ingest/{format}       body: a source file (firms, cot, geojson, observer, radar, ...),
+                                signed (RFC 9421) by a registered importer: the gateway
+                                signs its rows as that importer's evidence
     GET  /receipts/{index}      index, entry hash and c2sp.org/tlog-proof
     GET  /quarantine            ?reason=&sensor=&limit=&offset=
     GET  /quarantine/{id}       one item with its raw bytes (base64)
@@ -23,6 +26,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from truceline import httpsig
+from truceline.authority import Role
 from truceline.home import Home
 from truceline.ingest.formats import SubmissionError, split_envelopes
 from truceline.ingest.ingestor import read_entry
@@ -81,6 +86,7 @@ def router(home: Home) -> APIRouter:
     r = APIRouter(tags=["ingest"])
     lock = threading.Lock()
     opened: list[Mission] = []
+    nonces = httpsig.Nonces()
 
     def mission() -> Mission:
         with lock:
@@ -123,15 +129,54 @@ def router(home: Home) -> APIRouter:
         if fmt not in ADAPTERS:
             raise HTTPException(404, f"format: expected one of {sorted(ADAPTERS)}, found {fmt!r}")
         data = await body(request, MAX_SUBMISSION_BYTES)
+        uploader = await run_in_threadpool(importer, request, data)
         name = request.headers.get("x-filename", f"upload.{fmt}")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / Path(name).name
             path.write_bytes(data)
             try:
-                tally = await run_in_threadpool(mission().import_file, fmt, path)
+                tally = await run_in_threadpool(mission().import_file, fmt, path, uploader=uploader)
             except ValueError as exc:
                 raise HTTPException(400, str(exc)) from exc
         return tally.to_json()
+
+    def importer(request: Request, data: bytes) -> str:
+        """The registered importer whose signature covers this request and its body."""
+        m = mission()
+        with lock:
+            m.ingestor.ingest([])  # catch up with the log: keys registered since
+            registry = m.ingestor.registry
+            now = m.clock.now()
+
+            def public_key(keyid: str) -> Any:
+                state = registry.owner(keyid)
+                if state is None or not registry.key_status(state.sensor.id, keyid, now).ok:
+                    return None
+                return next(p.public_key for p in state.keys if p.keyid == keyid)
+
+            try:
+                keyid = httpsig.verify(
+                    request.method,
+                    str(request.url),
+                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
+                    data,
+                    public_key,
+                    nonces,
+                )
+            except httpsig.Unauthenticated as exc:
+                raise HTTPException(
+                    401, str(exc), headers={"WWW-Authenticate": "Signature"}
+                ) from exc
+            state = registry.owner(keyid)
+            assert state is not None
+            principal = state.sensor.id
+            if Role.importer not in m.ingestor.authority.roles(principal):
+                raise HTTPException(
+                    403,
+                    f"signature: {principal!r} ({state.kind.value} of {state.operator}) is not "
+                    "an importer under the agreement",
+                )
+            return principal
 
     @r.get("/receipts/{index}", response_model=ReceiptOut)
     def get_receipt(index: int) -> dict[str, Any]:

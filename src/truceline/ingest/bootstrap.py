@@ -157,16 +157,18 @@ def init_home(
             else f"pending: awaiting signatures of {', '.join(v.missing())}"
         )
         lines = [
-            f"home      {home.root}",
-            f"log       {origin} (size {ledger.size})",
-            f"log vkey  {home.log_vkey.read_text().strip() if home.log_vkey.exists() else '-'}",
-            f"registrar {registrar_id}, keyid {rkid}",
+            f"home           {home.root}",
+            f"log            {origin} (size {ledger.size})",
+            f"log vkey       {home.log_vkey.read_text().strip() if home.log_vkey.exists() else '-'}",
+            f"registrar      {registrar_id}, keyid {rkid}",
         ]
         lines += [
-            f"{kind.value:<9} {pid}, keyid {keys.key_id(key.public_key())}"
+            f"{kind.value:<14} {pid}, keyid {keys.key_id(key.public_key())}"
             for pid, kind, key in principals
         ]
-        lines.append(f"agreement {agreement.id} v{agreement.version} sha256 {v.sha256} ({status})")
+        lines.append(
+            f"agreement      {agreement.id} v{agreement.version} sha256 {v.sha256} ({status})"
+        )
         return lines
     finally:
         ledger.close()

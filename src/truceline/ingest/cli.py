@@ -1,4 +1,4 @@
-"""`truceline ingest`, `truceline quarantine list|show`, `truceline receipt`."""
+"""`truceline ingest`, `truceline submit`, `truceline quarantine list|show`, `truceline receipt`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ quarantine_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
+    app.command("submit")(submit)
     app.command("receipt")(receipt)
     app.add_typer(quarantine_app, name="quarantine")
 
@@ -36,6 +37,12 @@ def ingest(
         help="dsse (JSONL or JSON array of envelopes), or an adapter: firms, cot, geojson, observer, radar, ...",
     ),
     batch: int = typer.Option(4096, "--batch", min=1, help="Envelopes per durable ledger append."),
+    uploader: str = typer.Option(
+        "",
+        "--uploader",
+        help="For a source file: the registered importer it is imported for (its rows are "
+        "that principal's evidence); default: the mission's own import.",
+    ),
     workers: int = typer.Option(
         0, "--workers", min=0, help="Processes for signature and schema checks."
     ),
@@ -87,7 +94,9 @@ def ingest(
                     )
                 else:
                     task = progress.add_task(f.name, total=None)
-                    tally = mission.import_file(fmt, f, batch, _advance(progress, task))
+                    tally = mission.import_file(
+                        fmt, f, batch, _advance(progress, task), uploader=uploader or None
+                    )
             except (SubmissionError, ValueError) as exc:
                 typer.echo(f"error: {f}: {exc}", err=True)
                 failed = True
@@ -110,6 +119,53 @@ def _open(home: Any) -> Any:
     except HomeError as exc:
         _fail(str(exc))
     return home
+
+
+def submit(
+    files: list[Path] = typer.Argument(..., help="Files to send."),
+    url: str = typer.Option(..., "--url", help="The mission's server, e.g. http://host:8080"),
+    fmt: str = typer.Option("dsse", "--format", help="dsse, or an adapter's format"),
+    key: Path | None = typer.Option(
+        None,
+        "--key",
+        help="For a source file: the private key of your importer principal (registered on "
+        "the log); the request is signed with it (RFC 9421).",
+    ),
+) -> None:
+    """Send files to a mission's server: envelopes as they are (they authenticate
+    themselves), source files signed by your importer key. Prints the server's answer."""
+    import httpx
+
+    from truceline import httpsig
+    from truceline.codec.keys import KeyFileError, key_id, load_private_key
+
+    private = None
+    if fmt != "dsse":
+        if key is None:
+            _fail("--key: a source file is imported for a registered importer; give its key")
+        try:
+            private = load_private_key(key)  # type: ignore[arg-type]
+        except KeyFileError as exc:
+            _fail(str(exc))
+    base = url.rstrip("/")
+    failed = False
+    with httpx.Client(timeout=600) as client:
+        for f in files:
+            data = f.read_bytes()
+            target = f"{base}/observations" if fmt == "dsse" else f"{base}/ingest/{fmt}"
+            headers = {"x-filename": f.name, "content-type": "application/octet-stream"}
+            if private is not None:
+                headers |= httpsig.sign_headers(
+                    "POST", target, data, private, key_id(private.public_key())
+                )
+            try:
+                r = client.post(target, content=data, headers=headers)
+            except httpx.HTTPError as exc:
+                _fail(f"{target}: {exc}")
+            typer.echo(f"{f}: HTTP {r.status_code} {r.text}")
+            failed = failed or r.status_code >= 400
+    if failed:
+        raise typer.Exit(1)
 
 
 def _advance(progress: Any, task: Any) -> Callable[[int], None]:

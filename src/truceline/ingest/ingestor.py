@@ -36,13 +36,14 @@ from sqlalchemy import Engine
 
 from truceline.authority import KIND_WRITERS, WRITERS, Authority
 from truceline.clock import Clock, SystemClock
+from truceline.codec.entries import Record, read
 from truceline.codec.keys import raw_public
 from truceline.ingest.check import Checked, KeyTable, check_chunk, check_envelope, unpack
 from truceline.ingest.quarantine import Quarantine
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.ingest.state import IngestState
 from truceline.ledger.base import Ledger
-from truceline.observation import OBSERVATION_TYPE, Kind
+from truceline.observation import OBSERVATION_TYPE, Kind, Observation
 from truceline.registry.state import KeyState
 
 DEFAULT_SKEW_S = 300.0
@@ -342,6 +343,15 @@ class Ingestor:
                 c.sensor,
                 c.seq,
             )
+        if c.kind == Kind.inspection_report:
+            # rare: the report is read again, for the inspection it answers
+            got = read(0, c.entry, (OBSERVATION_TYPE,))
+            assert isinstance(got, Record)
+            reason = self.authority.inspection_refusal(Observation.model_validate(got.payload))
+            if reason is not None:
+                return Rejection(
+                    Reason.unauthorized, "payload.attributes.incident", reason, c.sensor, c.seq
+                )
         if c.observed_at > horizon:
             return Rejection(
                 Reason.clock_skew,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from truceline.authority import Authority
+from truceline.authority import Authority, Role
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home
 from truceline.ingest.check import Checked, unpack
@@ -116,8 +116,14 @@ class Mission:
         batch: int = DEFAULT_BATCH,
         progress: Callable[[int], None] | None = None,
         workers: int = 1,
+        uploader: str | None = None,
     ) -> Tally:
         """Parse with the adapter for `fmt`, sign as the mission's import gateway, ingest.
+
+        `uploader`: the registered principal that submitted the file (authenticated by the
+        HTTP API, or named by the operator on the command line); None: the gateway's own
+        import for the mission. Every row's provenance names it: its rows are its evidence,
+        and one uploader's files are one source whatever their format.
 
         Rows the adapter cannot read go to the quarantine too (reason bad_row), with
         the row's text, so every row of the file is accounted for.
@@ -133,6 +139,11 @@ class Mission:
             )
         gateways = self.ingestor.authority.agreement.principals.import_gateways
         key, kid, gateway_id = self.home.signing_key(*gateways)
+        if uploader is not None and Role.importer not in self.ingestor.authority.roles(uploader):
+            raise ValueError(
+                f"uploader: {uploader!r} is not a registered importer (register it with "
+                "`truceline sensor add --kind importer`)"
+            )
         start = self.ingestor.state.last_seq.get(gateway_id, -1) + 1
         gateway = Gateway(gateway_id, key, kid, start)
         tally = Tally()
@@ -159,7 +170,7 @@ class Mission:
         # schema) against the current key table: this process only merges, runs the
         # stateful checks and appends
         items = gateway.import_file(
-            adapter_cls(), Path(path), workers=workers, check_keys=self.ingestor.key_table()
+            adapter_cls(uploader), Path(path), workers=workers, check_keys=self.ingestor.key_table()
         )
         for item in items:
             if isinstance(item, RowError):
