@@ -376,3 +376,47 @@ def test_reading_commands_never_create_keys(mission: Mission, tmp_path: Path) ->
     result = cli_result("fuse", "--home", str(public))
     assert result.exit_code != 0 and "key" in result.output
     assert not (public / "keys").exists()
+
+
+def test_a_rotated_out_mission_key_signs_nothing_more(mission: Mission, tmp_path: Path) -> None:
+    """The adjudicator's key is captured; the registrar rotates it, as for a sensor. What
+    the old key signs afterwards is refused; the new key writes as the adjudicator did."""
+    old = keys.load_private_key(mission.home / "keys" / "mission-adjudicator.key")
+    new = tmp_path / "new.key"
+    public = cli("sensor", "keygen", str(new)).split()[1]
+    cli(
+        "sensor",
+        "rotate",
+        "mission-adjudicator",
+        "--home",
+        mission.h,
+        "--public-key",
+        public,
+        "--effective-at",
+        ENFORCE_AT,
+        "--reason",
+        "key captured",
+    )
+    forged = _forged_transition(mission)
+    late = mission.append_raw(tmp_path, seal_transition(forged, old, keys.key_id(old.public_key())))
+    assert "inc-forged" not in {i["incident"] for i in mission.incidents()}
+    code, report = mission.replay()
+    assert code == 1 and late in {r["ledger_index"] for r in report["refusals"]}
+    reason = next(r["reason"] for r in report["refusals"] if r["ledger_index"] == late)
+    assert "retired" in reason
+    # The operator puts the new key in place: the adjudicator writes again.
+    (mission.home / "keys" / "mission-adjudicator.key").write_bytes(new.read_bytes())
+    report_ = seal(
+        observation(
+            "radar-mission-001",
+            _next_seq(mission, "radar-mission-001"),
+            "impact",
+            when(ENFORCE_AT),
+            tuple(mission.incidents()[0]["location"]),
+        ),
+        mission.sensor_key("radar-mission-001"),
+    )
+    assert _post_envelopes(mission, report_)[0]["accepted"]
+    fused = json.loads(cli("fuse", "--home", mission.h))
+    assert fused["appended"] >= 1
+    assert late in {r["ledger_index"] for r in mission.replay()[1]["refusals"]}
