@@ -1,5 +1,6 @@
-"""HTTP: GET the penalty, inspection and playbook state; POST signed votes, inspection
-requests and consultation extensions.
+"""HTTP: GET the penalty, inspection and playbook state; POST a signatory's signed acts:
+votes, inspection requests, consultation extensions, disputes, acknowledgements of playbook
+steps and notifications invoking a penalty rung.
 
 Every GET takes an optional `now` (RFC 3339); the state is derived from the log at
 that event time. POST bodies are DSSE envelopes (the ledger entry bytes).
@@ -14,9 +15,17 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from truceline.adjudication.verdict import DISPUTE_TYPE
 from truceline.clock import Clock, SystemClock
 from truceline.enforcement import views
 from truceline.enforcement.appender import Appender, open_appender
+from truceline.enforcement.records import (
+    ACK_TYPE,
+    EXTENSION_TYPE,
+    INSPECTION_REQUEST_TYPE,
+    NOTIFICATION_TYPE,
+    VOTE_TYPE,
+)
 from truceline.enforcement.submit import Refused, submit
 from truceline.home import Home, HomeError
 
@@ -58,22 +67,32 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     def get_playbooks(now: datetime | None = Query(None)) -> Any:
         return view(lambda s: {"steps": views.playbooks(s)}, now)
 
-    async def accept(request: Request) -> dict[str, Any]:
-        body = await request.body()
-        at = clock.now()
-        with opened(at, write=True) as app:
-            try:
-                out = submit(app, body, at)
-            except Refused as exc:
-                raise HTTPException(422, str(exc)) from exc
-        return {
-            "index": out.index,
-            "counted": out.counted,
-            "reason": out.reason,
-            "appended": out.appended,
-        }
+    def acts(payload_type: str) -> Callable[[Request], Any]:
+        async def accept(request: Request) -> dict[str, Any]:
+            body = await request.body()
+            at = clock.now()
+            with opened(at, write=True) as app:
+                try:
+                    out = submit(app, body, at, expect=payload_type)
+                except Refused as exc:
+                    raise HTTPException(422, str(exc)) from exc
+            return {
+                "index": out.index,
+                "counted": out.counted,
+                "reason": out.reason,
+                "appended": out.appended,
+            }
 
-    api.post("/votes", status_code=201)(accept)
-    api.post("/inspection-requests", status_code=201)(accept)
-    api.post("/extensions", status_code=201)(accept)
+        return accept
+
+    # A signatory's acts: each body is the DSSE envelope it signed (it authenticates itself).
+    for path, payload_type in (
+        ("/votes", VOTE_TYPE),
+        ("/inspection-requests", INSPECTION_REQUEST_TYPE),
+        ("/extensions", EXTENSION_TYPE),
+        ("/disputes", DISPUTE_TYPE),
+        ("/acknowledgements", ACK_TYPE),
+        ("/notifications", NOTIFICATION_TYPE),
+    ):
+        api.post(path, status_code=201)(acts(payload_type))
     return api

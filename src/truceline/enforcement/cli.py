@@ -1,4 +1,5 @@
-"""`truceline penalties | inspections | playbooks | enforce | vote`."""
+"""`truceline penalties | inspections | playbooks | enforce`, and a signatory's acts:
+`vote | dispute | acknowledge | invoke | request-inspection`."""
 
 from __future__ import annotations
 
@@ -138,42 +139,108 @@ def _follow(app: Any, poll: float) -> int:
             signal.signal(sig, handler)
 
 
+KEY = typer.Option(..., "--key", help="your Ed25519 private key (PEM or base64 seed)")
+AS = typer.Option(..., "--as", help="your signatory id")
+
+
+def _act(home: Path, payload_type: str, body: dict[str, Any], key: Path) -> None:
+    """Sign a signatory's act, dated now by the clock (a window cannot be entered late by
+    back-dating it), put it on the log, and print the index and whether it counts."""
+    from truceline.codec.keys import KeyFileError, key_id, load_private_key
+    from truceline.codec.records import seal
+    from truceline.enforcement.submit import ACTS, Refused, submit
+    from truceline.observation import format_time
+
+    try:
+        private = load_private_key(key)
+    except KeyFileError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    now = _now(None)
+    _, _, when = ACTS[payload_type]
+    entry = seal(
+        payload_type, {**body, when: format_time(now)}, private, key_id(private.public_key())
+    )
+
+    def go(app: Any) -> Any:
+        try:
+            return submit(app, entry, now, expect=payload_type)
+        except Refused as exc:
+            typer.echo(f"refused: {exc}", err=True)
+            raise typer.Exit(1) from exc
+
+    out = with_appender(home, now, go, write=True)
+    _print({"index": out.index, "counted": out.counted, "reason": out.reason})
+
+
 def vote_command(
     home: Path = HOME,
     case: str = typer.Option(..., "--case", help="penalty case id (see `truceline penalties`)"),
     voter: str = typer.Option(..., "--voter", help="your signatory id"),
     choice: str = typer.Option(..., "--choice", help="block | allow | abstain"),
-    key: Path = typer.Option(..., "--key", help="your Ed25519 private key (PEM or base64 seed)"),
+    key: Path = KEY,
 ) -> None:
-    """Sign a vote on a penalty case, cast now, and put it on the log.
-
-    The cast time is the clock's: a vote cannot be back-dated into a closed window.
-    """
-    from truceline.codec.keys import KeyFileError, key_id, load_private_key
-    from truceline.codec.records import seal
+    """Sign a vote on a penalty case, cast now, and put it on the log."""
     from truceline.enforcement.records import VOTE_TYPE, Choice
-    from truceline.enforcement.submit import Refused, submit
-    from truceline.observation import format_time
 
     if choice not in Choice.__members__:
         raise typer.BadParameter(f"--choice: expected block, allow or abstain, found {choice!r}")
-    try:
-        private = load_private_key(key)
-    except KeyFileError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    cast = _now(None)
-    obj = {"case": case, "voter": voter, "choice": choice, "cast_at": format_time(cast)}
-    entry = seal(VOTE_TYPE, obj, private, key_id(private.public_key()))
+    _act(home, VOTE_TYPE, {"case": case, "voter": voter, "choice": choice}, key)
 
-    def go(app: Any) -> Any:
-        try:
-            return submit(app, entry, cast)
-        except Refused as exc:
-            typer.echo(f"refused: {exc}", err=True)
-            raise typer.Exit(1) from exc
 
-    out = with_appender(home, cast, go, write=True)
-    _print({"index": out.index, "counted": out.counted, "reason": out.reason})
+def dispute_command(
+    home: Path = HOME,
+    incident: str = typer.Option(..., "--incident", help="the incident you are accused of"),
+    party: str = AS,
+    reason: str = typer.Option("", "--reason", help="why (at most 2,000 characters)"),
+    key: Path = KEY,
+) -> None:
+    """Dispute a verified incident attributed to you: it goes to inspection."""
+    from truceline.adjudication.verdict import DISPUTE_TYPE
+
+    _act(home, DISPUTE_TYPE, {"incident": incident, "party": party, "reason": reason}, key)
+
+
+def acknowledge_command(
+    home: Path = HOME,
+    step: str = typer.Option(..., "--step", help="the step key (see `truceline playbooks`)"),
+    by: str = AS,
+    key: Path = KEY,
+) -> None:
+    """Acknowledge a playbook step addressed to you: it stops escalating."""
+    from truceline.enforcement.records import ACK_TYPE
+
+    _act(home, ACK_TYPE, {"step": step, "by": by}, key)
+
+
+def invoke_command(
+    home: Path = HOME,
+    rung: str = typer.Option(..., "--rung", help="a penalty rung whose standing names you"),
+    accused: str = typer.Option(..., "--accused", help="the party in breach"),
+    notifier: str = AS,
+    key: Path = KEY,
+) -> None:
+    """Notify a penalty rung that needs a notification (e.g. a snapback), as a party with standing."""
+    from truceline.enforcement.records import NOTIFICATION_TYPE
+
+    _act(home, NOTIFICATION_TYPE, {"rung": rung, "accused": accused, "notifier": notifier}, key)
+
+
+def request_inspection_command(
+    home: Path = HOME,
+    lon: float = typer.Option(..., "--lon"),
+    lat: float = typer.Option(..., "--lat"),
+    incident: str = typer.Option("", "--incident", help="the incident, if any"),
+    reason: str = typer.Option("", "--reason"),
+    requester: str = AS,
+    key: Path = KEY,
+) -> None:
+    """Request an on-demand inspection of a place (and incident)."""
+    from truceline.enforcement.records import INSPECTION_REQUEST_TYPE
+
+    body: dict[str, Any] = {"requester": requester, "location": [lon, lat], "reason": reason}
+    if incident:
+        body["incident"] = incident
+    _act(home, INSPECTION_REQUEST_TYPE, body, key)
 
 
 def register(app: typer.Typer) -> None:
@@ -182,3 +249,7 @@ def register(app: typer.Typer) -> None:
     app.command("playbooks")(playbooks_command)
     app.command("enforce")(enforce_command)
     app.command("vote")(vote_command)
+    app.command("dispute")(dispute_command)
+    app.command("acknowledge")(acknowledge_command)
+    app.command("invoke")(invoke_command)
+    app.command("request-inspection")(request_inspection_command)

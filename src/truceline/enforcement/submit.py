@@ -1,10 +1,13 @@
-"""Accepting a signed vote or inspection request: check it at the door, log it, run the appender.
+"""Accepting a signatory's act: check it at the door, log it, run the appender.
 
-At the door a record is refused only if it cannot be attributed: not a sealed
-record of the right type, malformed, not signed by a live key of the signatory
-it names, or dated outside the allowed clock skew (which stops back-dating).
-A vote that is late, duplicate, by the accused or on an unknown case is logged
-all the same, and the fold ignores it with a logged reason, so the attempt is public.
+The acts a party or guarantor performs over the CLI or HTTP (`ACTS`): a vote, an
+inspection request, a consultation extension, a dispute of an incident, an acknowledgement
+of a playbook step, a notification invoking a penalty rung. At the door an act is refused
+only if it cannot be attributed: not a sealed record of one of those types, malformed, not
+signed by a live key of the signatory it names, or dated outside the allowed clock skew
+(which stops back-dating). An act that is late, duplicate, by the accused or about an
+unknown case is logged all the same, and the fold ignores it with a logged reason, so the
+attempt is public.
 """
 
 from __future__ import annotations
@@ -12,21 +15,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from truceline.adjudication.verdict import DISPUTE_TYPE, Dispute
 from truceline.codec.entries import Record, read
 from truceline.enforcement.appender import Appender
 from truceline.enforcement.records import (
+    ACK_TYPE,
     EXTENSION_TYPE,
     INSPECTION_REQUEST_TYPE,
+    NOTIFICATION_TYPE,
     VOTE_TYPE,
+    Ack,
     Extension,
     InspectionRequest,
+    Notification,
     Vote,
 )
 from truceline.enforcement.votes import signer
 
 MAX_SKEW = timedelta(minutes=5)
+
+# payload type -> (model, the field naming the signatory, the field dating the act)
+ACTS: dict[str, tuple[type[BaseModel], str, str]] = {
+    VOTE_TYPE: (Vote, "voter", "cast_at"),
+    INSPECTION_REQUEST_TYPE: (InspectionRequest, "requester", "at"),
+    EXTENSION_TYPE: (Extension, "by", "at"),
+    DISPUTE_TYPE: (Dispute, "party", "at"),
+    ACK_TYPE: (Ack, "by", "at"),
+    NOTIFICATION_TYPE: (Notification, "notifier", "at"),
+}
 
 
 class Refused(ValueError):
@@ -41,21 +59,18 @@ class Accepted:
     appended: list[int]
 
 
-def submit(app: Appender, entry: bytes, now: datetime) -> Accepted:
+def submit(app: Appender, entry: bytes, now: datetime, expect: str | None = None) -> Accepted:
+    """Log a signatory's act. `expect`: the one payload type this route takes."""
     rec = read(0, entry)
     if not isinstance(rec, Record):
         why = rec.reason if rec is not None else "not a canonical DSSE envelope"
         raise Refused(f"body: {why}")
-    model: type[Vote] | type[InspectionRequest] | type[Extension]
-    if rec.payload_type == VOTE_TYPE:
-        model, who, when = Vote, "voter", "cast_at"
-    elif rec.payload_type == INSPECTION_REQUEST_TYPE:
-        model, who, when = InspectionRequest, "requester", "at"
-    elif rec.payload_type == EXTENSION_TYPE:
-        model, who, when = Extension, "by", "at"
-    else:
-        kinds = ", ".join((VOTE_TYPE, INSPECTION_REQUEST_TYPE, EXTENSION_TYPE))
-        raise Refused(f"payloadType: expected one of {kinds}, found {rec.payload_type!r}")
+    wanted = [expect] if expect is not None else list(ACTS)
+    if rec.payload_type not in wanted:
+        raise Refused(
+            f"payloadType: expected one of {', '.join(wanted)}, found {rec.payload_type!r}"
+        )
+    model, who, when = ACTS[rec.payload_type]
     try:
         obj = model.model_validate(rec.payload)
     except ValidationError as exc:

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -19,11 +19,12 @@ quarantine_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
     app.command("submit")(submit)
+    app.command("finding")(finding)
     app.command("receipt")(receipt)
     app.add_typer(quarantine_app, name="quarantine")
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(1)
 
@@ -144,7 +145,7 @@ def submit(
         if key is None:
             _fail("--key: a source file is imported for a registered importer; give its key")
         try:
-            private = load_private_key(key)  # type: ignore[arg-type]
+            private = load_private_key(key)
         except KeyFileError as exc:
             _fail(str(exc))
     base = url.rstrip("/")
@@ -165,6 +166,66 @@ def submit(
             typer.echo(f"{f}: HTTP {r.status_code} {r.text}")
             failed = failed or r.status_code >= 400
     if failed:
+        raise typer.Exit(1)
+
+
+def finding(
+    home: Path = HOME_OPT,
+    team: str = typer.Option(..., "--as", help="your team (or team member) principal id"),
+    key: Path = typer.Option(..., "--key", help="your private key, registered on the log"),
+    incident: str = typer.Option(..., "--incident", help="the incident or inspection id"),
+    result: str = typer.Option(..., "--finding", help="confirmed | dismissed | inconclusive"),
+    lon: float = typer.Option(..., "--lon", help="where the team stood"),
+    lat: float = typer.Option(..., "--lat"),
+    uncertainty_m: float = typer.Option(50.0, "--uncertainty-m"),
+    notes: str = typer.Option("", "--notes"),
+    at: str = typer.Option(
+        "", "--at", help="when the inspection took place (RFC 3339); default: now"
+    ),
+) -> None:
+    """File an inspection finding as a neutral inspection team: an observation signed by
+    your key, dated now, ingested like any other (it counts only within an inspection
+    enforcement scheduled for that incident)."""
+    from truceline.clock import SystemClock
+    from truceline.codec.keys import KeyFileError, key_id, load_private_key
+    from truceline.codec.records import seal
+    from truceline.home import Home, HomeError
+    from truceline.ingest.service import Mission
+    from truceline.mission.options import option_time
+    from truceline.observation import OBSERVATION_TYPE, format_time
+
+    try:
+        when = option_time("--at", at) if at else SystemClock().now()
+    except ValueError as exc:
+        _fail(str(exc))
+    if result not in ("confirmed", "dismissed", "inconclusive"):
+        _fail(f"--finding: expected confirmed, dismissed or inconclusive, found {result!r}")
+    try:
+        private = load_private_key(key)
+    except KeyFileError as exc:
+        _fail(str(exc))
+    try:
+        mission = Mission(Home(home))
+    except HomeError as exc:
+        _fail(str(exc))
+    with mission:
+        seq = mission.ingestor.state.last_seq.get(team, -1) + 1
+        attributes: dict[str, Any] = {"incident": incident, "finding": result}
+        if notes:
+            attributes["notes"] = notes
+        obs = {
+            "sensor": team,
+            "seq": seq,
+            "observed_at": format_time(when),
+            "kind": "inspection_report",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "uncertainty_m": uncertainty_m,
+            "attributes": attributes,
+        }
+        entry = seal(OBSERVATION_TYPE, obs, private, key_id(private.public_key()))
+        [res] = mission.ingestor.ingest([entry], "finding")
+    typer.echo(json.dumps(res.to_json(), indent=2))
+    if not res.accepted:
         raise typer.Exit(1)
 
 
