@@ -19,7 +19,6 @@ directory as it is, and it never writes anything.
 from __future__ import annotations
 
 import gzip
-from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response
 
@@ -46,14 +45,6 @@ def _accepts_gzip(request: Request) -> bool:
         if coding.strip().lower() == "gzip":
             return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
     return False
-
-
-def public_policy(policy: Policy) -> Policy:
-    """The policy without witness URLs: who must cosign is public, where they listen need not be."""
-    return replace(
-        policy,
-        witnesses={name: replace(w, url=None) for name, w in policy.witnesses.items()},
-    )
 
 
 def published_width(tile: tiles.Tile, size: int) -> int:
@@ -127,7 +118,7 @@ def router(home: Home) -> APIRouter:
         except PolicyError as exc:
             return Response(f"policy: {exc}\n", status_code=500, media_type=TEXT)
         return Response(
-            public_policy(parsed).format(),
+            parsed.without_witness_urls().format(),
             media_type=TEXT,
             headers={"Cache-Control": CHECKPOINT_CACHE},
         )

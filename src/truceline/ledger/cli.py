@@ -177,4 +177,7 @@ def audit_cmd(
 
 
 def register(app: typer.Typer) -> None:
+    from truceline.ledger.mirror_cli import mirror_cmd
+
     app.add_typer(log_app, name="log")
+    app.command("mirror")(mirror_cmd)
