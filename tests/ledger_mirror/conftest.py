@@ -157,3 +157,30 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and "evidence" not in p.parts and p.name != ".mirror.lock"
     }
+
+
+@dataclass
+class Witnessed:
+    """A real witness (tlog-witness over HTTP) trusting the operator's log, named in its policy."""
+
+    name: str
+    vkey: str
+    url: str
+
+
+@pytest.fixture
+def witnessed(operator: Operator, tmp_path: Path) -> Iterator[Witnessed]:
+    from truceline.ledger.witness.core import Witness
+    from truceline.ledger.witness.server import create_app as witness_app
+    from truceline.ledger.witness.store import WitnessStore
+    from witness.helpers import cosigner
+
+    engine = open_store(f"sqlite:///{tmp_path / 'witness.db'}")
+    w = Witness(WitnessStore(engine, "witness.example.org/w1"), cosigner("witness.example.org/w1"))
+    w.store.add_log(ORIGIN, operator.vkey)
+    with serve(witness_app(w)) as url:
+        operator.home.policy.write_text(
+            f"log {operator.vkey}\nwitness w1 {w.vkey} {url}\nquorum w1\n"
+        )
+        yield Witnessed("w1", w.vkey, url)
+    engine.dispose()

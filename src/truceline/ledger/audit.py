@@ -310,7 +310,9 @@ def check_memory(report: AuditReport, log_dir: Path | str, memory: Memory) -> li
     try:
         proof = check_extends(before, cp, TileStore(Path(log_dir)) if tiles_ok else None)
     except Conflict as exc:
-        where = memory.keep_evidence(exc.kind, exc.message, signed, proof=exc.proof)
+        where = memory.keep_evidence(
+            exc.kind, exc.message, signed, proof=exc.proof, claimed_root=exc.claimed_root
+        )
         report.findings.append(Finding("checkpoint", f"{exc} (evidence in {where})"))
         return []
     except TilesDisagree as exc:

@@ -159,6 +159,7 @@ class Memory:
         offered: bytes | None,
         *,
         proof: Sequence[bytes] = (),
+        claimed_root: bytes | None = None,
         fetched: Path | None = None,
         now: datetime | None = None,
     ) -> Path:
@@ -181,12 +182,16 @@ class Memory:
             )
         if fetched is not None and fetched.exists():
             shutil.move(fetched, out / "fetched")
-        (out / "README").write_text(_readme(reason, message, remembered, offered, bool(proof)))
+        (out / "README").write_text(_readme(reason, message, remembered, offered, claimed_root))
         return out
 
 
 def _readme(
-    reason: str, message: str, remembered: bytes | None, offered: bytes | None, proof: bool
+    reason: str,
+    message: str,
+    remembered: bytes | None,
+    offered: bytes | None,
+    claimed_root: bytes | None,
 ) -> str:
     lines = [f"refused: {reason}", f"why: {message}", ""]
     if remembered is not None:
@@ -194,13 +199,13 @@ def _readme(
         lines.append(f"remembered.checkpoint: size {old.size}, verified before (signed note)")
     if offered is not None:
         lines.append("offered.checkpoint: what the log presented this time, verbatim")
-    if proof:
+    if claimed_root is not None:
         lines += [
             "consistency.proof: the RFC 9162 consistency proof from the remembered size to the",
-            "offered size, computed from the log's tiles (base64, one hash per line). With the",
-            "root the message names for the remembered size it verifies against the offered",
-            "checkpoint's root; it fails with the remembered root: the log signed two trees that",
-            "are not one history.",
+            "offered size, computed from the log's tiles (base64, one hash per line). It verifies",
+            "from the root below to the offered checkpoint's root, and fails from the remembered",
+            "checkpoint's root: the log signed two trees that are not one history.",
+            f"claimed-root {claimed_root.hex()}",
         ]
     lines += [
         "fetched/ (if present): the tiles and entry bundles fetched for the offered checkpoint,",

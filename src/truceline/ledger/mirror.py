@@ -153,10 +153,39 @@ def fetch_plan(old: int, new: int) -> list[Tile]:
 class _Diff:
     """A fetched file that is not what the entries (or the mirror's verified copy) say."""
 
-    path: str
+    tile: Tile
     where: str
     message: str
-    level: int
+    hash_index: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+    def blame_entry(self) -> str:
+        """For a level-0 tile hash: the entry whose leaf hash it should be, in its bundle."""
+        if self.tile.level != 0 or self.hash_index is None:
+            return str(self)
+        bundle = Tile(ENTRIES, self.tile.index, self.tile.width).path
+        return (
+            f"{bundle}: entry {self.hash_index} (log index {self.tile.start + self.hash_index}) "
+            f"changed: its leaf hash is not hash {self.hash_index} of {self.tile.path}"
+        )
+
+
+def _tile_diff(t: Tile, want: bytes | None, got: bytes) -> _Diff | None:
+    if want is None:
+        return _Diff(t, t.path, "no recomputed tile to compare")
+    if want == got:
+        return None
+    if len(want) != len(got):
+        return _Diff(t, t.path, f"{len(got)} bytes, want {len(want)}")
+    off = next(i for i in range(len(want)) if want[i] != got[i])
+    return _Diff(
+        t,
+        f"{t.path}: hash {off // _H} (byte {off})",
+        "differs from the hash recomputed from the entry bundles",
+        off // _H,
+    )
 
 
 @dataclass
@@ -185,10 +214,15 @@ class _Run:
     # --- 1 and 2: the checkpoint ---------------------------------------------------------
 
     def refuse(
-        self, reason: str, message: str, offered: bytes | None, proof: tuple[bytes, ...] = ()
+        self, reason: str, message: str, offered: bytes | None, conflict: Conflict | None = None
     ) -> MirrorRefused:
         where = self.memory.keep_evidence(
-            reason, message, offered, proof=proof, fetched=self.incoming
+            reason,
+            message,
+            offered,
+            proof=conflict.proof if conflict else (),
+            claimed_root=conflict.claimed_root if conflict else None,
+            fetched=self.incoming,
         )
         return MirrorRefused(reason, message, where)
 
@@ -263,23 +297,9 @@ class _Run:
                 continue
             if t.index == (new.size >> (tiles.TILE_HEIGHT * t.level)) // _W and not t.is_full:
                 v.expected[t.path] = b"".join(v.tails.get(t.level, []))  # the final partial
-            want = v.expected.pop(t.path, None)
-            if want is None:
-                v.diffs.append(_Diff(t.path, t.path, "no recomputed tile to compare", t.level))
-            elif want != data:
-                off = next((i for i in range(min(len(want), len(data))) if want[i] != data[i]), 0)
-                v.diffs.append(
-                    _Diff(
-                        t.path,
-                        f"{t.path}: hash {off // _H} (byte {off})"
-                        if len(want) == len(data)
-                        else t.path,
-                        "differs from the hash recomputed from the entry bundles"
-                        if len(want) == len(data)
-                        else f"{len(data)} bytes, want {len(want)}",
-                        t.level,
-                    )
-                )
+            diff = _tile_diff(t, v.expected.pop(t.path, None), data)
+            if diff is not None:
+                v.diffs.append(diff)
         return v
 
     def add_bundle(self, v: _Verification, t: Tile, data: bytes) -> None:
@@ -287,11 +307,9 @@ class _Run:
             entries = tiles.decode_bundle(data)
         except tiles.TileError as exc:
             entries = None
-            v.diffs.append(_Diff(t.path, t.path, str(exc), ENTRIES))
+            v.diffs.append(_Diff(t, t.path, str(exc)))
         if entries is not None and len(entries) != t.width:
-            v.diffs.append(
-                _Diff(t.path, t.path, f"{len(entries)} entries, want {t.width}", ENTRIES)
-            )
+            v.diffs.append(_Diff(t, t.path, f"{len(entries)} entries, want {t.width}"))
             entries = None
         known = v.done - t.start  # entries of this bundle verified by an earlier run
         if entries is None:
@@ -303,10 +321,9 @@ class _Run:
                 if mine != got:
                     v.diffs.append(
                         _Diff(
-                            t.path,
+                            t,
                             f"{t.path}: entry {i} (log index {t.start + i})",
                             "differs from the copy verified before",
-                            ENTRIES,
                         )
                     )
             leaves = hashes[known:]
@@ -341,34 +358,28 @@ class _Run:
             try:
                 check_extends(old, new, served)
             except Conflict as exc:
-                raise self.refuse(exc.kind, exc.message, signed, exc.proof) from None
+                raise self.refuse(exc.kind, exc.message, signed, exc) from None
             except (TilesDisagree, TileStoreError):
                 pass  # the served tiles prove nothing about history; blame below
         try:
             served_root: bytes | None = served.root(new.size)
         except (TileStoreError, tiles.TileError):
             served_root = None
-        details = "; ".join(f"{d.where}: {d.message}" for d in v.diffs[:10])
+        details = "; ".join(str(d) for d in v.diffs[:10])
         more = f" (and {len(v.diffs) - 10} more)" if len(v.diffs) > 10 else ""
         if root == new.root_hash:
             raise self.refuse(
-                "tiles" if any(d.level >= 0 for d in v.diffs) else "entries",
+                "tiles" if any(not d.tile.is_entries for d in v.diffs) else "entries",
                 f"the entries give the signed root, but served files differ: {details}{more}",
                 signed,
             )
-        entry_diffs = [d for d in v.diffs if d.level <= 0]
         if served_root == new.root_hash and v.diffs:
-            blamed = entry_diffs or v.diffs
-            lines = "; ".join(
-                f"{d.where}: {d.message}"
-                if d.level < 0
-                else f"{d.where}: an entry under it changed"
-                for d in blamed[:10]
-            )
+            blamed = [d for d in v.diffs if d.tile.level <= 0]
+            lines = "; ".join(d.blame_entry() for d in (blamed or v.diffs)[:10])
             raise self.refuse(
                 "entries",
                 f"the served tiles give the signed root, but the entry bundles do not "
-                f"(root {root.hex()}): {lines}{more}",
+                f"(they give {root.hex()}): {lines}{more}",
                 signed,
             )
         raise self.refuse(
