@@ -42,6 +42,7 @@ class TileFetcher:
         timeout: float = 30.0,
         retries: int = 3,
         connections: int = 8,
+        gzip: bool = True,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base = url.rstrip("/")
@@ -49,7 +50,10 @@ class TileFetcher:
         self.client = httpx.Client(
             timeout=timeout,
             follow_redirects=True,
-            headers={"Accept-Encoding": "gzip, identity", "User-Agent": "truceline-mirror"},
+            headers={
+                "Accept-Encoding": "gzip, identity" if gzip else "identity",
+                "User-Agent": "truceline-mirror",
+            },
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             transport=transport,
         )
