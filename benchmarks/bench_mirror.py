@@ -22,21 +22,20 @@ import base64
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 from truceline.ledger.fetch import TileFetcher
 from truceline.ledger.home import create_log, open_log
 from truceline.ledger.mirror import MirrorResult, mirror
 from truceline.ledger.pinning import pin
 from truceline.mission.home import Home
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from served_home import serve_home  # noqa: E402 - the real server as a child process
 
 ORIGIN = "bench.truceline/log"
 
@@ -75,38 +74,6 @@ def build(home: Home, n: int) -> None:
     print(f"operator log: {n:,} entries built in {time.perf_counter() - t:.1f} s  {load()}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(home: Home) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "truceline.cli",
-            "serve",
-            "--home",
-            str(home.root),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/log"
-    for _ in range(600):
-        try:
-            httpx.get(f"{url}/checkpoint", timeout=1)
-            return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("truceline serve did not start")
-
-
 def run_mirror(url: str, home: Home, what: str, gzip: bool = True) -> MirrorResult:
     fetcher = TileFetcher(url, gzip=gzip)
     try:
@@ -136,8 +103,8 @@ def main() -> None:
     operator, copy = Home(base / "operator"), Home(base / "mirror")
     try:
         build(operator, args.entries)
-        server, url = start_server(operator)
-        try:
+        with serve_home(operator.root) as server_url:
+            url = f"{server_url}/log"
             run_mirror(url, copy, "first mirror")
             plain = Home(base / "mirror-identity")
             run_mirror(url, plain, "first mirror, bundles not gzipped", gzip=False)
@@ -160,9 +127,6 @@ def main() -> None:
                 f"incremental update through `truceline mirror` (new process): "
                 f"{time.perf_counter() - t:.2f} s wall  {load()}"
             )
-        finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(10)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -4,61 +4,23 @@ from the running server, and the Go verifier reads the mirror's directory."""
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from served_home import serve_home
 
 from . import spec_verifier as sv
 from .conftest import ORIGIN, InteropLog, run_go, truceline
 from .test_go_verifier import _args
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(interop_log: InteropLog) -> Iterator[str]:
     """`truceline serve --home` the interop home, as a process; yields the log's URL prefix."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "truceline.cli",
-            "serve",
-            "--home",
-            str(interop_log.home),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/log"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/checkpoint", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"truceline serve did not start (exit {proc.poll()})") from None
-            time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(10)
+    with serve_home(interop_log.home) as base:
+        yield f"{base}/log"
 
 
 def test_the_monitor_verifies_the_served_log(served: str, interop_log: InteropLog) -> None:

@@ -3,16 +3,12 @@ as the operator, and trust on first use."""
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
-import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from served_home import serve_home
 from truceline.ledger import note, proof
 from truceline.ledger.home import open_log, open_reader
 from truceline.ledger.readonly import ReadOnlyLogError
@@ -22,45 +18,11 @@ from truceline.mission.home import Home
 from .conftest import ORIGIN, Operator, Served, entries, mirror, snapshot, truceline
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def real_server(operator: Operator, tmp_path: Path):  # noqa: ANN201 - a generator fixture
+def real_server(operator: Operator, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`truceline serve` as its own process; its access log says what each mirror run fetched."""
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "truceline.cli",
-            "serve",
-            "--home",
-            str(operator.home.root),
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{url}/log/vkey", timeout=1)
-            break
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "serve.log").read_text()) from None
-            time.sleep(0.1)
-    yield f"{url}/log", tmp_path / "serve.log"
-    proc.send_signal(signal.SIGINT)
-    proc.wait(10)
-    log.close()
+    with serve_home(operator.home.root, tmp_path / "serve.log") as base:
+        yield f"{base}/log", tmp_path / "serve.log"
 
 
 def _tile_requests(access_log: Path, seen: int) -> tuple[list[str], int]:
