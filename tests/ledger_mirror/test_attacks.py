@@ -167,3 +167,14 @@ def test_a_tampered_checkpoint(
     path = operator.home.log_dir / "checkpoint"
     path.write_bytes(garble(path.read_bytes()))
     refused(served, copy, "signature")
+
+
+def test_an_oversized_answer_is_not_read(operator: Operator, served: Served, copy: Path) -> None:
+    """A server cannot make the mirror read (or keep) more than a tile can be."""
+    operator.append(entries(HISTORY, HISTORY + 300))
+    tile = operator.home.log_dir / "tile/0/002"
+    tile.write_bytes(tile.read_bytes() + b"\0" * 100_000)
+    before = snapshot(copy)
+    run = mirror(served.url, copy)
+    assert run.code == 2 and "tile/0/002: more than 8192 bytes" in run.stderr, run
+    assert snapshot(copy) == before and not (copy / ".incoming").exists()

@@ -19,6 +19,15 @@ import httpx
 from truceline.ledger import tiles
 from truceline.ledger.tiles import Tile
 
+MAX_NOTE = 1 << 20
+"""Checkpoint, vkey, policy: a note has at most 100 signature lines; 1 MiB is ample."""
+MAX_BUNDLE = tiles.TILE_WIDTH * (2 + tiles.MAX_ENTRY_SIZE)
+MAX_TILE = tiles.TILE_WIDTH * tiles.HASH_SIZE
+
+
+def limit_for(tile: Tile) -> int:
+    return MAX_BUNDLE if tile.is_entries else MAX_TILE
+
 
 class FetchError(RuntimeError):
     """The server did not give what was asked (network error, HTTP error, or a missing tile)."""
@@ -77,35 +86,50 @@ class TileFetcher:
         )
         return f"{self.url(rel)}: 404, {what}{hint}"
 
-    def get(self, rel: str) -> bytes | None:
-        """The body of `<url>/<rel>`, or None on 404."""
+    def get(self, rel: str, limit: int = MAX_NOTE) -> bytes | None:
+        """The body of `<url>/<rel>`, or None on 404; more than `limit` bytes (decoded) fails."""
         url = self.url(rel)
         problem = ""
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(min(2.0, 0.1 * 2**attempt))
             try:
-                r = self.client.get(url)
+                with self.client.stream("GET", url) as r:
+                    if r.status_code == 404:
+                        return None
+                    body = self._read(r, url, limit)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
                 continue
-            if r.status_code == 404:
-                return None
             if r.status_code >= 500:
-                problem = f"HTTP {r.status_code}: {r.text[:200].strip()}"
+                problem = f"HTTP {r.status_code}: {body[:200].decode('utf-8', 'replace').strip()}"
                 continue
             if r.status_code != 200:
-                raise FetchError(f"{url}: HTTP {r.status_code}: {r.text[:200].strip()}")
+                raise FetchError(
+                    f"{url}: HTTP {r.status_code}: {body[:200].decode('utf-8', 'replace').strip()}"
+                )
             with self._mu:
                 self.wire_bytes += r.num_bytes_downloaded
-            return r.content
+            return body
         raise FetchError(f"{url}: {problem} (after {self.retries + 1} attempts)")
+
+    @staticmethod
+    def _read(r: httpx.Response, url: str, limit: int) -> bytes:
+        """The decoded body, refusing more than `limit` bytes (a server must not exhaust memory)."""
+        parts: list[bytes] = []
+        got = 0
+        for chunk in r.iter_bytes():
+            got += len(chunk)
+            if got > limit:
+                raise FetchError(f"{url}: more than {limit} bytes; no tlog-tiles resource is")
+            parts.append(chunk)
+        return b"".join(parts)
 
     def tile(self, tile: Tile, size: int) -> bytes:
         """Tile or bundle `tile`, which the checkpoint of `size` says the log must serve."""
-        data = self.get(tile.path)
+        data = self.get(tile.path, limit_for(tile))
         if data is None and not tile.is_full:
-            wider = self.get(tile.full.path)
+            wider = self.get(tile.full.path, limit_for(tile))
             data = cut(tile, wider) if wider is not None else None
         if data is None:
             raise FetchError(
