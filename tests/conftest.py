@@ -59,3 +59,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     yield from _pg_schema_url()
+
+
+@pytest.fixture(autouse=True)
+def _private_state_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`truceline log audit` remembers checkpoints under $XDG_STATE_HOME: never the user's own."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))

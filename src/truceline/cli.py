@@ -7,10 +7,30 @@ Each pipeline package contributes its commands through a `cli` module with a
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import typer
+from typer._click.core import Context
+from typer.core import TyperGroup
+
+from truceline.errors import TrucelineError
+
+
+class _Commands(TyperGroup):
+    """Every command's deliberate errors end as one line on stderr and exit 2, never as a
+    traceback: the message names what is at fault and why (`truceline.errors`)."""
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrucelineError as exc:
+            where = f"{exc.field}: " if exc.field and not str(exc).startswith(exc.field) else ""
+            typer.echo(f"error: {where}{exc}", err=True)
+            ctx.exit(2)
+
 
 app = typer.Typer(
+    cls=_Commands,
     no_args_is_help=True,
     add_completion=False,
     help="Truceline: signed observations, a C2SP transparency log, fusion, adjudication and "

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from sqlalchemy import Engine
 
+    from truceline.ledger.reader import LogReader
     from truceline.ledger.tilelog import Cosigner, TileLog
 
 
@@ -96,11 +97,20 @@ class Home:
         cosigner: Cosigner | None = None,
         witnesses: bool = True,
     ) -> TileLog:
-        """The home's log; with `witnesses`, cosigned through the policy's witnesses."""
+        """The home's log, to append to (the log key is needed); with `witnesses`,
+        cosigned through the policy's witnesses. Reading commands use `reader`."""
         from truceline.ledger.home import open_log
 
         self.require_log()
         return open_log(self, store, cosigner=cosigner, witnesses=witnesses)
+
+    def reader(self) -> LogReader:
+        """The home's log for reading only: no key, no store, no lock, no file created. The
+        same answers from an operator's home and from a mirror of it."""
+        from truceline.ledger.home import open_reader
+
+        self.require_log()
+        return open_reader(self)
 
     def signing_key(self, *principals: str) -> tuple[Ed25519PrivateKey, str, str]:
         """(key, keyid, principal id) of the first of `principals` (the ids the agreement

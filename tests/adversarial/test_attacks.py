@@ -361,6 +361,7 @@ def test_reading_commands_never_create_keys(mission: Mission, tmp_path: Path) ->
     public = tmp_path / "public"
     shutil.copytree(mission.home, public)
     shutil.rmtree(public / "keys")
+    (public / "log.key").unlink()
     for args in (
         ["incidents"],
         ["penalties", "--now", ENFORCE_AT],

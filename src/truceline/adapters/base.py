@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
+from truceline.errors import TrucelineError
 from truceline.observation import Observation, Provenance
 
 PLACEHOLDER_SENSOR = "import"
@@ -48,7 +49,7 @@ class RowError:
 Parsed = Row | RowError
 
 
-class FieldError(ValueError):
+class FieldError(TrucelineError, ValueError):
     """Raised inside an adapter's `convert`: the named source field is unusable."""
 
     def __init__(self, field: str, reason: str) -> None:
@@ -57,7 +58,7 @@ class FieldError(ValueError):
         self.reason = reason
 
 
-class SourceError(ValueError):
+class SourceError(TrucelineError, ValueError):
     """The file as a whole is not of the adapter's format (no rows can be read from it)."""
 
 

@@ -38,7 +38,7 @@ class IncidentIndex:
 
     def refresh(self) -> None:
         with self._lock:
-            ledger = self.home.ledger(witnesses=False)
+            ledger = self.home.reader()
             try:
                 for index, entry in ledger.scan(self.size):
                     self.authority.apply(index, entry)

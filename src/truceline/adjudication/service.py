@@ -14,7 +14,7 @@ from truceline.home import Home
 
 def recompute(home: Home) -> Verdicts:
     """Every verdict recomputed from the home's log alone (a mirror gives the same)."""
-    ledger = home.ledger(witnesses=False)
+    ledger = home.reader()
     try:
         return verdicts_of(ledger.scan())
     finally:

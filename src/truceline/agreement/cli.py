@@ -211,7 +211,7 @@ def show(
     from truceline.home import Home
 
     when = SystemClock().now() if not at else _time(at)
-    ledger = _ledger(Home(home))
+    ledger = _ledger(Home(home), write=False)
     try:
         history = history_from_ledger(ledger)
     finally:
@@ -233,12 +233,12 @@ def show(
         )
 
 
-def _ledger(home: Any) -> Any:
+def _ledger(home: Any, write: bool = True) -> Any:
     from truceline.home import HomeError
 
     try:
-        return home.ledger()
-    except HomeError as exc:
+        return home.ledger() if write else home.reader()
+    except (HomeError, RuntimeError) as exc:
         fail(str(exc))
 
 

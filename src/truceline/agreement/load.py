@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from truceline.agreement.model import Agreement
+from truceline.errors import TrucelineError
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class FieldError:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-class AgreementError(ValueError):
+class AgreementError(TrucelineError, ValueError):
     """The document is not a valid agreement; `errors` lists every problem found."""
 
     def __init__(self, source: str, errors: list[FieldError]) -> None:

@@ -6,8 +6,10 @@ readable) and the message says what was expected and what was found.
 
 from __future__ import annotations
 
+from truceline.errors import TrucelineError
 
-class CodecError(ValueError):
+
+class CodecError(TrucelineError, ValueError):
     """Bad bytes: `code` is a stable reason code, `field` a JSON path like `signatures[0].sig`."""
 
     def __init__(self, code: str, field: str, message: str) -> None:

@@ -16,8 +16,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from truceline.errors import TrucelineError
 
-class KeyFileError(ValueError):
+
+class KeyFileError(TrucelineError, ValueError):
     """A key file or key string that cannot be read; the message says which and why."""
 
 

@@ -37,7 +37,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     @contextmanager
     def opened(now: datetime, write: bool = False) -> Iterator[Appender]:
         try:
-            ledger = home.ledger(witnesses=write)
+            ledger = home.ledger() if write else home.reader()
         except (HomeError, RuntimeError) as exc:
             raise HTTPException(503, f"ledger unavailable: {exc}") from exc
         try:

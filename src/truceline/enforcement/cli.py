@@ -36,7 +36,7 @@ def with_appender(home: Path, now: datetime, fn: Any, *, write: bool = False) ->
 
     h = Home(home)
     try:
-        ledger = h.ledger(witnesses=write)
+        ledger = h.ledger() if write else h.reader()
     except (HomeError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

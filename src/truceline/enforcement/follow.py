@@ -16,7 +16,7 @@ from datetime import datetime
 
 from truceline.enforcement.appender import Appender
 from truceline.ledger.base import Ledger
-from truceline.ledger.tilelog import TileLog
+from truceline.ledger.reader import LogReader
 
 
 def follow(
@@ -41,7 +41,7 @@ def follow(
     last_pass = float("-inf")
     while True:
         last = stop()  # asked before looking, so the look sees every entry before it
-        size = ledger.refresh() if isinstance(ledger, TileLog) else ledger.size
+        size = ledger.refresh() if isinstance(ledger, LogReader) else ledger.size
         grown = size > app.cursor
         due = time.monotonic() - last_pass >= every_s
         if grown or due:

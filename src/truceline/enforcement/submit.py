@@ -33,6 +33,7 @@ from truceline.enforcement.records import (
     Vote,
 )
 from truceline.enforcement.votes import signer
+from truceline.errors import TrucelineError
 
 MAX_SKEW = timedelta(minutes=5)
 
@@ -47,7 +48,7 @@ ACTS: dict[str, tuple[type[BaseModel], str, str]] = {
 }
 
 
-class Refused(ValueError):
+class Refused(TrucelineError, ValueError):
     """The record cannot be accepted; the message names the field and the reason."""
 
 

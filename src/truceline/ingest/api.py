@@ -27,11 +27,12 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from truceline import httpsig
-from truceline.authority import Role
+from truceline.authority import Authority, Role
 from truceline.home import Home
 from truceline.ingest.formats import SubmissionError, split_envelopes
-from truceline.ingest.ingestor import read_entry
+from truceline.ingest.ingestor import read_entry, receipt
 from truceline.ingest.service import Mission
+from truceline.ledger.reader import LogReader
 
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 
@@ -87,6 +88,21 @@ def router(home: Home) -> APIRouter:
     lock = threading.Lock()
     opened: list[Mission] = []
     nonces = httpsig.Nonces()
+    # The read routes need nothing private: a reader of the log and the authority folded
+    # over it, so they answer on a mirror as on the operator's home.
+    public: list[tuple[LogReader, Authority]] = []
+
+    def reader() -> tuple[LogReader, Authority]:
+        with lock:
+            if not public:
+                try:
+                    public.append((home.reader(), Authority()))
+                except RuntimeError as exc:
+                    raise HTTPException(503, f"mission home not ready: {exc}") from exc
+            log, authority = public[0]
+            log.refresh()
+            authority.catch_up(log)
+            return log, authority
 
     def mission() -> Mission:
         with lock:
@@ -181,20 +197,21 @@ def router(home: Home) -> APIRouter:
     @r.get("/receipts/{index}", response_model=ReceiptOut)
     def get_receipt(index: int) -> dict[str, Any]:
         """The entry's hash and an inclusion proof against the latest checkpoint."""
+        log, _ = reader()
         try:
-            return mission().ingestor.receipt(index)
+            return receipt(log, index)
         except IndexError as exc:
             raise HTTPException(404, str(exc)) from exc
 
     @r.get("/entries/{index}")
     def get_entry(index: int) -> dict[str, Any]:
         """The raw ledger entry (a canonical DSSE envelope), base64."""
-        m = mission()
-        if not 0 <= index < m.ledger.size:
+        log, _ = reader()
+        if not 0 <= index < log.size:
             raise HTTPException(404, f"index {index}: no such entry")
         return {
             "index": index,
-            "entry_base64": base64.b64encode(read_entry(m.ledger, index)).decode(),
+            "entry_base64": base64.b64encode(read_entry(log, index)).decode(),
         }
 
     @r.get("/quarantine", response_model=list[QuarantinedOut])
@@ -218,11 +235,10 @@ def router(home: Home) -> APIRouter:
 
     @r.get("/sensors")
     def sensors() -> list[dict[str, Any]]:
-        m = mission()
-        m.ingestor.ingest([])  # catch up with the log
+        _, authority = reader()
         out = []
-        for sid in sorted(m.ingestor.registry.sensors):
-            st = m.ingestor.registry.sensors[sid]
+        for sid in sorted(authority.registry.sensors):
+            st = authority.registry.sensors[sid]
             out.append(
                 {
                     **st.sensor.model_dump(mode="json", exclude_none=True),
@@ -236,6 +252,8 @@ def router(home: Home) -> APIRouter:
     def close_all() -> None:
         for m in opened:
             m.close()
+        for log, _ in public:
+            log.close()
 
     r.add_event_handler("shutdown", close_all)
     return r

@@ -25,6 +25,7 @@ from truceline.agreement.model import Agreement, Key, Signatory
 from truceline.agreement.versions import history_from_ledger, seal_version, signer_keys_by_signatory
 from truceline.clock import Clock
 from truceline.codec import keys
+from truceline.errors import TrucelineError
 from truceline.home import Home
 from truceline.ledger.home import create_log
 from truceline.registry.model import Register, Sensor, SensorKind
@@ -32,7 +33,7 @@ from truceline.registry.state import seal_event
 from truceline.store.base import open_store
 
 
-class InitError(RuntimeError):
+class InitError(TrucelineError, RuntimeError):
     """The home cannot be initialised (already initialised, unreadable signer keys, ...)."""
 
 

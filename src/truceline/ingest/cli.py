@@ -250,7 +250,7 @@ def receipt(index: int = typer.Argument(...), home: Path = HOME_OPT) -> None:
     from truceline.home import Home
     from truceline.ingest.ingestor import read_entry
 
-    ledger = _open(Home(home)).ledger()
+    ledger = _open(Home(home)).reader()
     try:
         if not 0 <= index < ledger.size:
             _fail(f"index {index}: no such entry (log size {ledger.size})")

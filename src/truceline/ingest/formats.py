@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 
+from truceline.errors import TrucelineError
+
 _WS = " \t\r\n"
 
 
-class SubmissionError(ValueError):
+class SubmissionError(TrucelineError, ValueError):
     """The submission as a whole cannot be split (e.g. an unterminated array)."""
 
 

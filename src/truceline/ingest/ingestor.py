@@ -387,23 +387,27 @@ class Ingestor:
     # --- receipts ----------------------------------------------------------------------
 
     def receipt(self, index: int) -> dict[str, object]:
-        """The entry's index and hash, and its tlog-proof once a checkpoint covers it."""
-        refresh = getattr(self.ledger, "refresh", None)
-        if refresh is not None:
-            refresh()
-        size = self.ledger.size
-        if not 0 <= index < size:
-            raise IndexError(f"index {index}: no such entry (log size {size})")
-        entry = read_entry(self.ledger, index)
-        out: dict[str, object] = {
-            "index": index,
-            "entry_sha256": hashlib.sha256(entry).hexdigest(),
-        }
-        try:
-            out["proof"] = self.ledger.prove(index).decode()
-        except IndexError:
-            out["proof"] = None  # not yet in a checkpoint: ask again later
-        return out
+        return receipt(self.ledger, index)
+
+
+def receipt(ledger: Ledger, index: int) -> dict[str, object]:
+    """The entry's index and hash, and its tlog-proof once a checkpoint covers it."""
+    refresh = getattr(ledger, "refresh", None)
+    if refresh is not None:
+        refresh()
+    size = ledger.size
+    if not 0 <= index < size:
+        raise IndexError(f"index {index}: no such entry (log size {size})")
+    entry = read_entry(ledger, index)
+    out: dict[str, object] = {
+        "index": index,
+        "entry_sha256": hashlib.sha256(entry).hexdigest(),
+    }
+    try:
+        out["proof"] = ledger.prove(index).decode()
+    except IndexError:
+        out["proof"] = None  # not yet in a checkpoint: ask again later
+    return out
 
 
 def read_entry(ledger: Ledger, index: int) -> bytes:

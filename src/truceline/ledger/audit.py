@@ -29,6 +29,8 @@ from truceline.ledger import checkpoint as cps
 from truceline.ledger import merkle, note, tiles
 from truceline.ledger.checkpoint import Checkpoint
 from truceline.ledger.integrate import grow, root_from_tails
+from truceline.ledger.logsign import parse_checkpoint
+from truceline.ledger.memory import Conflict, Memory, TilesDisagree, check_extends
 from truceline.ledger.policy import Policy
 from truceline.ledger.tilestore import TileStore, TileStoreError
 
@@ -65,6 +67,8 @@ class AuditReport:
     bundles: int = 0
     tiles: int = 0
     findings: list[Finding] = field(default_factory=list)
+    checkpoint: bytes | None = None
+    """The checkpoint note audited, verbatim, when its log signature verified."""
 
     @property
     def ok(self) -> bool:
@@ -195,6 +199,7 @@ def _open_checkpoint(
             Finding("checkpoint", f"does not verify under {verifier.name}{line}: {exc}")
         )
         return None
+    report.checkpoint = signed
     if policy is not None:
         try:
             policy.verify(signed, origin=cp.origin)
@@ -279,3 +284,45 @@ def audit_log(
         )
     )
     return report
+
+
+def check_memory(report: AuditReport, log_dir: Path | str, memory: Memory) -> list[str]:
+    """Require the audited checkpoint to extend the one `memory` holds; remember it if so.
+
+    A rollback or fork becomes a finding of `report` (evidence kept by `memory`). The
+    checkpoint is remembered only when the whole audit passed. Returns what was done,
+    one line each, for the caller to print.
+    """
+    if report.checkpoint is None:
+        return []  # nothing verified to compare or remember
+    signed = report.checkpoint
+    cp = parse_checkpoint(signed)
+    old = memory.recall()
+    if old is None:
+        if not report.ok:
+            return [f"memory: nothing remembered yet for {cp.origin}; a failed audit is not"]
+        memory.remember(signed)
+        return [
+            f"memory: first audit of {cp.origin}; remembered size {cp.size} in {memory.checkpoint}"
+        ]
+    before = parse_checkpoint(old)
+    tiles_ok = report.ok  # the tiles were recomputed from the bundles: they carry the signed root
+    try:
+        proof = check_extends(before, cp, TileStore(Path(log_dir)) if tiles_ok else None)
+    except Conflict as exc:
+        where = memory.keep_evidence(
+            exc.kind, exc.message, signed, proof=exc.proof, claimed_root=exc.claimed_root
+        )
+        report.findings.append(Finding("checkpoint", f"{exc} (evidence in {where})"))
+        return []
+    except TilesDisagree as exc:
+        report.findings.append(Finding("checkpoint", f"against the remembered checkpoint: {exc}"))
+        return []
+    if not report.ok or proof is None:
+        return [f"memory: size {before.size} still remembered (a failed audit is not)"]
+    memory.remember(signed)
+    how = f"a consistency proof of {len(proof)} hashes" if proof else "no proof needed"
+    return [
+        f"memory: extends the size {before.size} checkpoint verified before ({how}); "
+        f"remembered size {cp.size} in {memory.checkpoint}"
+    ]

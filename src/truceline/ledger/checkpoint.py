@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from truceline.errors import TrucelineError
 from truceline.ledger import note as notes
 from truceline.ledger.merkle import HASH_SIZE
 
@@ -17,7 +18,7 @@ MAX_SIZE = 2**63 - 1
 _SIZE = re.compile(r"0|[1-9][0-9]*")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(TrucelineError, ValueError):
     """A checkpoint body is malformed; the message names the line and the reason."""
 
 

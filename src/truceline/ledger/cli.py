@@ -40,12 +40,12 @@ def init_cmd(
     typer.echo(h.log_vkey.read_text().strip())
 
 
-def _open(home: Path, *, witnesses: bool = True) -> TileLog:
+def _open(home: Path) -> TileLog:
     from truceline.ledger.home import open_log
     from truceline.ledger.tilelog import LogError
 
     try:
-        return open_log(Home(home), witnesses=witnesses)
+        return open_log(Home(home))
     except LogError as exc:
         fail(str(exc), code=2)
 
@@ -85,9 +85,17 @@ def prove_cmd(
     index: int = typer.Argument(..., help="Entry index."),
     home: Path = HOME_OPT,
 ) -> None:
-    """Print the c2sp.org/tlog-proof@v1 of entry INDEX against the latest checkpoint."""
+    """Print the c2sp.org/tlog-proof@v1 of entry INDEX against the latest checkpoint.
 
-    log = _open(home, witnesses=False)
+    Needs only public data: works on a mirror (`truceline mirror`) as on the operator's home.
+    """
+    from truceline.ledger.home import open_reader
+    from truceline.ledger.tilelog import LogError
+
+    try:
+        log = open_reader(Home(home))
+    except LogError as exc:
+        fail(str(exc), code=2)
     try:
         proof = log.prove(index)
     except IndexError as exc:
@@ -98,18 +106,45 @@ def prove_cmd(
     sys.stdout.flush()
 
 
+NO_POLICY_WARNING = (
+    "WARNING: no witness policy ({policy}): nobody but the log key's holder vouches for this "
+    "checkpoint, so that holder can rewrite the log's history and re-sign it unseen by anyone "
+    "who has not kept an earlier checkpoint. This audit remembers the checkpoint it verified "
+    "and catches a rewrite on its next run; a witness policy catches it for everyone."
+)
+
+
 @log_app.command("audit")
-def audit_cmd(home: Path = HOME_OPT) -> None:
-    """Recompute every tile and the root from the entry bundles; check the checkpoint signatures.
+def audit_cmd(
+    home: Path = HOME_OPT,
+    state: Path | None = typer.Option(
+        None,
+        "--state",
+        help="Where to remember verified checkpoints, one per log (origin and key); default "
+        "$XDG_STATE_HOME/truceline/audit, else ~/.local/state/truceline/audit. Must lie outside "
+        "the audited home.",
+    ),
+) -> None:
+    """Recompute every tile and the root from the entry bundles; check the checkpoint signatures;
+    require the checkpoint to extend the one this audit verified last time.
 
     Exit status 0 when everything verifies, 1 when anything differs (each difference is printed
-    with its file and offset).
+    with its file and offset) or the log rolled back or forked since the last audit (evidence is
+    kept under the state directory).
     """
-    from truceline.ledger.audit import audit_log
+    from truceline.ledger.audit import audit_log, check_memory
     from truceline.ledger.keys import KeyFileError, load_log_verifier
+    from truceline.ledger.memory import default_state_dir, memory_for
     from truceline.ledger.policy import Policy, PolicyError
 
     h = Home(home)
+    state_dir = (state or default_state_dir()).absolute()
+    if state_dir.resolve().is_relative_to(h.root.resolve()):
+        fail(
+            f"--state {state_dir}: inside the audited home {h.root}; the memory of what was "
+            "verified must be out of reach of whoever can write the home",
+            code=2,
+        )
     try:
         verifier = load_log_verifier(h)
     except KeyFileError as exc:
@@ -121,6 +156,7 @@ def audit_cmd(home: Path = HOME_OPT) -> None:
         except PolicyError as exc:
             fail(f"{h.policy}: {exc}", code=2)
     report = audit_log(h.log_dir, verifier, policy)
+    notes = check_memory(report, h.log_dir, memory_for(state_dir, verifier))
     for finding in report.findings:
         typer.echo(f"FAIL {finding}")
     summary = (
@@ -130,10 +166,18 @@ def audit_cmd(home: Path = HOME_OPT) -> None:
     )
     if report.ok:
         typer.echo(f"OK {summary}")
-        return
-    typer.echo(f"FAILED {len(report.findings)} finding(s); {summary}")
-    raise typer.Exit(1)
+    else:
+        typer.echo(f"FAILED {len(report.findings)} finding(s); {summary}")
+    for line in notes:
+        typer.echo(line)
+    if policy is None:
+        typer.secho(NO_POLICY_WARNING.format(policy=h.policy), err=True, fg="yellow", bold=True)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
+    from truceline.ledger.mirror_cli import mirror_cmd
+
     app.add_typer(log_app, name="log")
+    app.command("mirror")(mirror_cmd)

@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa
 
 from truceline.clock import Clock, SystemClock, unix_seconds
+from truceline.errors import TrucelineError
 from truceline.ledger import note
 from truceline.ledger.checkpoint import Checkpoint, CheckpointError
 
@@ -29,7 +30,7 @@ MLDSA44_PUBLIC_KEY_SIZE = 1312
 MLDSA44_SIG_SIZE = 2420
 
 
-class CosignatureError(ValueError):
+class CosignatureError(TrucelineError, ValueError):
     """A cosignature or its inputs are malformed."""
 
 

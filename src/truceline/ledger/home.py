@@ -1,8 +1,12 @@
-"""The log of a mission home: `create_log(home, origin)` and `open_log(home)`.
+"""The log of a mission home: `create_log(home, origin)`, `open_log(home)`, `open_reader(home)`.
 
 Keys are `home.log_skey` / `home.log_vkey`, tiles under `home.log_dir`, the
 dedup index in `home.store_url`. When `home.policy` names witnesses with URLs,
 `open_log` wires a `truceline.ledger.witnessing.Cosigner` as the checkpoint hook.
+
+`open_reader` is for commands that only read: it needs nothing private
+(`log.vkey` and `log/`), so it opens an operator's home and a public-data home
+(a mirror, which has no `log.key`) alike, and answers the same from the same files.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from truceline.home import Home
-from truceline.ledger.keys import generate_log_key, load_log_signer
+from truceline.ledger.keys import KeyFileError, generate_log_key, load_log_signer, load_log_verifier
 from truceline.ledger.policy import Policy
+from truceline.ledger.readonly import ReadOnlyLog
 from truceline.ledger.tilelog import Cosigner, LogError, TileLog
 from truceline.store.base import open_store
 
@@ -40,6 +45,28 @@ def _policy_cosigner(home: Home, engine: Engine) -> WitnessCosigner | None:
     return witnessing.Cosigner(policy, engine)
 
 
+def _no_log_here(home: Home) -> LogError:
+    return LogError(
+        f"{home.root}: no log here (create one with `truceline log init` or `truceline init`, "
+        "or copy one with `truceline mirror`)"
+    )
+
+
+def open_reader(home: Home) -> ReadOnlyLog:
+    """The home's log for reading only: no key, no store, no lock, no file created.
+
+    Checks the checkpoint's signature with `home.log_vkey` (LogError if it fails).
+    `append` raises `truceline.ledger.readonly.ReadOnlyLogError`.
+    """
+    if not (home.log_dir / "checkpoint").is_file():
+        raise _no_log_here(home)
+    try:
+        verifier = load_log_verifier(home)
+    except KeyFileError as exc:
+        raise LogError(str(exc)) from exc
+    return ReadOnlyLog(home.log_dir, verifier)
+
+
 def open_log(
     home: Home,
     store: Engine | None = None,
@@ -50,8 +77,11 @@ def open_log(
     """Open the home's log; with `witnesses`, cosign through the home's policy (if it has URLs)."""
     if not (home.log_dir / "checkpoint").is_file():
         # Before the store is opened: a wrong --home must not create files or fail in SQLite.
+        raise _no_log_here(home)
+    if not home.log_skey.exists() and home.log_vkey.exists():
         raise LogError(
-            f"{home.root}: no log here (create one with `truceline log init` or `truceline init`)"
+            f"{home.root}: no log key here (a public-data home, e.g. a mirror): "
+            "it can be read (open_reader) but not appended to"
         )
     engine = store or open_store(home.store_url)
     signer = load_log_signer(home)

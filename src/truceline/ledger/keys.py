@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from truceline.codec.keys import KeyFileError
 from truceline.home import Home
 from truceline.ledger import note
 from truceline.ledger.durable import fsync_path, write_synced
 from truceline.ledger.logsign import NoteSigner
 
-
-class KeyFileError(RuntimeError):
-    """A key file is missing, unreadable or has unsafe permissions."""
+# One error for every key file, the log's and the principals' (codec.keys).
+__all__ = ["KeyFileError", "generate_log_key", "load_log_signer"]
 
 
 def _write_new(path: Path, data: bytes, mode: int) -> None:

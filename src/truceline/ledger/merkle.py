@@ -25,6 +25,8 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from truceline.errors import TrucelineError
+
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
@@ -32,7 +34,7 @@ NodeID = tuple[int, int]
 """(level, index) of a perfect subtree."""
 
 
-class ProofError(ValueError):
+class ProofError(TrucelineError, ValueError):
     """A proof, or the hashes and sizes it is checked against, is not valid."""
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from truceline.errors import TrucelineError
+
 SIG_PREFIX = "\u2014 "  # em dash, space
 MAX_SIGNATURES = 100
 """Go's limit; C2SP only requires accepting at least 16."""
@@ -34,7 +36,7 @@ ALG_RFC6962_STH = 0x05
 ALG_MLDSA44_COSIGNATURE = 0x06
 
 
-class NoteError(ValueError):
+class NoteError(TrucelineError, ValueError):
     """Base class: a note, key or signature is not acceptable."""
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from truceline.errors import TrucelineError
 from truceline.ledger import note as notes
 from truceline.ledger.checkpoint import Checkpoint
 
@@ -31,7 +32,7 @@ _THRESHOLD = re.compile(r"0|[1-9][0-9]*")
 _WS = re.compile(r"[ \t]+")
 
 
-class PolicyError(ValueError):
+class PolicyError(TrucelineError, ValueError):
     """A policy file or builder call is invalid; the message names the line or item."""
 
 
@@ -118,6 +119,10 @@ class Policy:
             return name in cosigned
         g = self.groups[name]
         return sum(self.witnessed(m, cosigned) for m in g.members) >= g.threshold
+
+    def without_witness_urls(self) -> Policy:
+        """The same policy with no witness URLs: who must cosign is public, where they listen need not be."""
+        return replace(self, witnesses={n: replace(w, url=None) for n, w in self.witnesses.items()})
 
     def verifiers(self) -> list[notes.Verifier]:
         return [lg.verifier for lg in self.logs] + [w.verifier for w in self.witnesses.values()]

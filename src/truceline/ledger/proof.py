@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from truceline.errors import TrucelineError
 from truceline.ledger import merkle
 from truceline.ledger import note as notes
 from truceline.ledger.checkpoint import Checkpoint, open_checkpoint
@@ -29,7 +30,7 @@ MAX_PROOF_HASHES = 63
 _INDEX = re.compile(r"index (0|[1-9][0-9]*)")
 
 
-class TlogProofError(ValueError):
+class TlogProofError(TrucelineError, ValueError):
     """A tlog-proof is malformed or does not verify; the message says which part."""
 
 

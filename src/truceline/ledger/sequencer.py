@@ -28,13 +28,14 @@ from concurrent.futures import _base as fb
 from time import monotonic
 from typing import Any
 
+from truceline.errors import TrucelineError
 from truceline.ledger.base import Ledger
 from truceline.ledger.tilelog import check_entry
 
 _DONE = (fb.FINISHED, fb.CANCELLED, fb.CANCELLED_AND_NOTIFIED)
 
 
-class SequencerClosed(RuntimeError):
+class SequencerClosed(TrucelineError, RuntimeError):
     """submit() after close()."""
 
 

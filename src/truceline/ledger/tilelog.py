@@ -38,24 +38,22 @@ import base64
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from truceline.errors import TrucelineError
 from truceline.ledger import merkle, tiles
-from truceline.ledger.base import Ledger
-from truceline.ledger.checkpoint import Checkpoint
 from truceline.ledger.dedup import DedupIndex, entry_digest
 from truceline.ledger.durable import DurableWriter, file_lock, fsync_path, write_atomic
 from truceline.ledger.integrate import grow, root_from_tails
-from truceline.ledger.logsign import LogSigner, checkpoint_body, format_proof, parse_checkpoint
-from truceline.ledger.tilestore import TileStore
+from truceline.ledger.logsign import LogSigner, checkpoint_body, parse_checkpoint
+from truceline.ledger.reader import CHECKPOINT, CheckpointFile, LogReader
 
 Cosigner = Callable[[bytes, int], bytes]
 """cosigner(signed checkpoint note, previously published size) -> the note with cosignatures."""
@@ -64,16 +62,15 @@ STATE_DIR = ".state"
 TREE_STATE = "treeState"
 LOG_CONFIG = "log.json"
 LOCK = "lock"
-CHECKPOINT = "checkpoint"
 MAX_ENTRY_SIZE = tiles.MAX_ENTRY_SIZE
 _W = tiles.TILE_WIDTH
 
 
-class LogError(RuntimeError):
+class LogError(TrucelineError, RuntimeError):
     """The log directory is missing, inconsistent or cannot be written."""
 
 
-class EntryTooLarge(ValueError):
+class EntryTooLarge(TrucelineError, ValueError):
     """An entry does not fit the uint16 length prefix of a tlog-tiles entry bundle."""
 
 
@@ -119,7 +116,7 @@ def check_entries(entries: Sequence[bytes]) -> None:
         check_entry(f"entries[{i}]", e)
 
 
-class TileLog(Ledger):
+class TileLog(LogReader):
     """A single-writer-at-a-time tlog-tiles log; several processes may append (flock serialises them)."""
 
     def __init__(
@@ -132,13 +129,11 @@ class TileLog(Ledger):
         cosigner: Cosigner | None = None,
         cache_tiles: int = 4096,
     ) -> None:
-        self.log_dir = Path(log_dir)
-        self.origin = origin
+        super().__init__(log_dir, origin, CheckpointFile(Path(log_dir) / CHECKPOINT), cache_tiles)
         self._signer = signer
         self._cosigner = cosigner
         self._on_close: list[Callable[[], None]] = []
         self._state_dir = self.log_dir / STATE_DIR
-        self.tiles = TileStore(self.log_dir, cache_tiles)
         self._writer = DurableWriter(self.log_dir)
         self._bg = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tlog-dedup")
         self._dedup = DedupIndex(store_engine, origin)
@@ -148,9 +143,7 @@ class TileLog(Ledger):
         self._root = merkle.EMPTY_ROOT
         self._tail_tiles: dict[int, list[bytes]] = {}
         self._tail_bundle: list[bytes] = []
-        self._published = 0
         self._recovered = False
-        self._cp_cache: tuple[tuple[int, int, int], bytes, Checkpoint] | None = None
 
     # --- construction ------------------------------------------------------------
 
@@ -347,20 +340,6 @@ class TileLog(Ledger):
         elif indexed < self._size:
             self._dedup.catch_up(indexed, self._iter_entries(indexed, self._size), self._size)
 
-    def _iter_entries(
-        self, start: int, stop: int, size: int | None = None
-    ) -> Iterable[tuple[int, bytes]]:
-        """Entries [start, stop) read from the bundles of a tree of `size` (default `stop`).
-
-        Bundle widths follow the tree size: a partial bundle of an older size may be gone.
-        """
-        size = stop if size is None else size
-        for b in range(start // _W, (stop + _W - 1) // _W):
-            for i, e in enumerate(self.tiles.bundle(b, size)):
-                idx = b * _W + i
-                if start <= idx < stop:
-                    yield idx, e
-
     # --- appending -------------------------------------------------------------------
 
     def append(self, entries: Sequence[bytes]) -> list[int]:
@@ -462,57 +441,8 @@ class TileLog(Ledger):
                     shutil.rmtree(pdir)
                 self._writer.forget(pdir)
 
-    # --- reading ----------------------------------------------------------------------
+    # --- reading (the rest is LogReader's) ------------------------------------------
 
-    @property
-    def size(self) -> int:
-        """Entries covered by the latest published checkpoint (all durable)."""
-        return self._published
-
-    def refresh(self) -> int:
-        """Re-read the published size (another process may have appended)."""
-        self._published = max(self._published, self._read_published_size())
-        return self._published
-
-    def read(self, start: int, stop: int) -> list[bytes]:
-        size = self.size
-        if not 0 <= start <= stop <= size:
-            raise IndexError(f"read [{start}, {stop}): out of range for log size {size}")
-        return [e for _, e in self._iter_entries(start, stop, size)]
-
-    def checkpoint(self) -> bytes:
-        return self._latest()[0]
-
-    def _latest(self) -> tuple[bytes, Checkpoint]:
-        """The checkpoint file and its parsed body, re-read only when the file was replaced."""
-        path = self.log_dir / CHECKPOINT
-        st = os.stat(path)
-        key = (st.st_ino, st.st_mtime_ns, st.st_size)
-        cached = self._cp_cache
-        if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
-        signed = path.read_bytes()
-        cp = parse_checkpoint(signed)
-        self._cp_cache = (key, signed, cp)
-        return signed, cp
-
-    def prove(self, index: int) -> bytes:
-        note, cp = self._latest()
-        if not 0 <= index < cp.size:
-            raise IndexError(f"index {index}: out of range for checkpoint size {cp.size}")
-        return format_proof(index, self.tiles.inclusion_proof(index, cp.size), note)
-
-    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        """RFC 9162 consistency proof between two sizes this log has integrated, from the tiles."""
-        limit = max(self._size, self._published)
-        if not 0 <= old_size <= new_size <= limit:
-            raise ValueError(
-                f"consistency proof {old_size} -> {new_size}: sizes must satisfy 0 <= old <= new <= {limit}"
-            )
-        return self.tiles.consistency_proof(old_size, new_size)
-
-    def root(self, size: int) -> bytes:
-        """The Merkle root of the first `size` entries, from the tiles."""
-        if not 0 <= size <= max(self._size, self._published):
-            raise ValueError(f"size {size} out of range")
-        return self.tiles.root(size)
+    def _proof_limit(self) -> int:
+        # The cosigner asks for proofs to the size being published, before its checkpoint exists.
+        return max(self._size, self._published)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from truceline.errors import TrucelineError
 from truceline.ledger import merkle
 
 TILE_HEIGHT = 8
@@ -26,7 +27,7 @@ ENTRIES = -1
 """The `level` of an entry bundle in `Tile`; it is addressed like a level-0 tile."""
 
 
-class TileError(ValueError):
+class TileError(TrucelineError, ValueError):
     """A tile path, tile body or entry bundle is malformed."""
 
 

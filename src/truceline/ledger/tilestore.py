@@ -14,10 +14,11 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from truceline.errors import TrucelineError
 from truceline.ledger import merkle, tiles
 
 
-class TileStoreError(RuntimeError):
+class TileStoreError(TrucelineError, RuntimeError):
     """A tile or bundle the tree size says must exist is missing or malformed."""
 
 
@@ -68,6 +69,33 @@ class TileStore:
             with contextlib.suppress(FileNotFoundError):
                 return path.read_bytes()
         raise TileStoreError(f"{rel}: missing")
+
+    def raw(self, tile: tiles.Tile) -> bytes:
+        """The bytes of `tile` at its width, uncached: its own file, or a wider version cut to it.
+
+        Tiles and bundles only grow, so the first W hashes (entries) of any later version are
+        the partial tile of width W; a log may have deleted that partial (tlog-tiles allows it).
+        """
+        rel = tile.path
+        if tile.is_full:
+            return self.read_file(rel)
+        data = self._read_grown(rel, tile.full.path)
+        if not tile.is_entries:
+            data = data[: tile.width * tiles.HASH_SIZE]
+            if len(data) != tile.width * tiles.HASH_SIZE:
+                raise TileStoreError(
+                    f"{rel}: {len(data)} bytes, want {tile.width * tiles.HASH_SIZE}"
+                )
+            return data
+        if (self.dir / rel).is_file():
+            return data  # its own file, served as stored
+        try:
+            entries = tiles.decode_bundle(data)
+        except tiles.TileError as exc:
+            raise TileStoreError(f"{rel}: {exc}") from exc
+        if len(entries) < tile.width:
+            raise TileStoreError(f"{rel}: {len(entries)} entries, want {tile.width}")
+        return tiles.encode_bundle(entries[: tile.width])
 
     def tile(self, level: int, index: int, size: int) -> list[list[bytes]]:
         """Tile (level, index) as it is in a tree of `size`, with its inner levels."""

@@ -24,7 +24,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
 
         now = clock.now()
         try:
-            ledger = home.ledger(witnesses=False)
+            ledger = home.reader()
         except RuntimeError as exc:
             raise HTTPException(503, f"ledger unavailable: {exc}") from exc
         try:

@@ -38,6 +38,7 @@ from nats.js.errors import NotFoundError
 from truceline.codec import dsse
 from truceline.codec.errors import CodecError
 from truceline.codec.jcs import loads
+from truceline.errors import TrucelineError
 from truceline.ledger import note
 from truceline.ledger import proof as tlog_proof
 from truceline.ledger.checkpoint import open_checkpoint
@@ -60,7 +61,7 @@ PART_CHECKPOINT = "checkpoint"
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 
 
-class BusError(RuntimeError):
+class BusError(TrucelineError, RuntimeError):
     """The NATS server is unreachable or refused something; the message says which."""
 
 

@@ -56,7 +56,7 @@ def notify_command(
     path = config or h.root / "publication.yaml"
     try:
         routes = load_routes(path)
-        ledger = h.ledger(witnesses=False)
+        ledger = h.reader()
     except (OSError, ValueError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -419,7 +419,7 @@ def home_keys(home: Home) -> dict[str, Ed25519PublicKey]:
     Sensor keys (observations) are not included: they come from the registry, which the
     feed also publishes.
     """
-    ledger = home.ledger(witnesses=False)
+    ledger = home.reader()
     try:
         authority = authority_of(ledger)
     finally:

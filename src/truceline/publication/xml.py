@@ -12,8 +12,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from truceline.errors import TrucelineError
 
-class XmlError(ValueError):
+
+class XmlError(TrucelineError, ValueError):
     """Not well-formed, hostile, or not valid against the schema; the message says where."""
 
 

@@ -185,8 +185,8 @@ def list_(home: Path = HOME_OPT, as_json: bool = typer.Option(False, "--json")) 
     from truceline.home import Home, HomeError
 
     try:
-        ledger = Home(home).ledger()
-    except HomeError as exc:
+        ledger = Home(home).reader()
+    except (HomeError, RuntimeError) as exc:
         fail(str(exc))
     try:
         registry = authority_of(ledger).registry

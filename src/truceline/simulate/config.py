@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from truceline.errors import TrucelineError
 from truceline.observation import UtcTime, WeaponClass
 
 PRESETS_DIR = Path(__file__).parent / "presets"
@@ -29,7 +30,7 @@ FIRE_CLASSES = (
 )
 
 
-class ScenarioError(ValueError):
+class ScenarioError(TrucelineError, ValueError):
     """A scenario that cannot be loaded; the message names the field and the reason."""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from truceline.clock import monotonic
+from truceline.errors import TrucelineError
 from truceline.ledger.witness.request import AddCheckpointRequest
 
 log = logging.getLogger("truceline.witness.client")
@@ -24,7 +25,7 @@ ConsistencyProof = Callable[[int, int], Sequence[bytes]]
 """consistency_proof(old_size, new_size) -> the RFC 6962 proof hashes."""
 
 
-class WitnessClientError(Exception):
+class WitnessClientError(TrucelineError):
     """The witness did not cosign; `reason` says why in a word, str() in a sentence."""
 
     reason = "error"

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from truceline.clock import Clock, SystemClock, unix_seconds
+from truceline.errors import TrucelineError
 from truceline.ledger import note as notes
 from truceline.ledger.checkpoint import CheckpointError, open_checkpoint
 from truceline.ledger.cosignature import CosignatureSigner
@@ -69,7 +70,7 @@ def load_cosigner(skey: str) -> CosignatureSigner:
     return signer
 
 
-class WitnessError(Exception):
+class WitnessError(TrucelineError):
     status = 500
 
 

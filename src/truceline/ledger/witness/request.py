@@ -16,6 +16,8 @@ import binascii
 import re
 from dataclasses import dataclass
 
+from truceline.errors import TrucelineError
+
 MAX_PROOF_LINES = 63
 """tlog-witness: "The client MUST NOT send more than 63 consistency proof lines"."""
 
@@ -26,7 +28,7 @@ _OLD_LINE = re.compile(r"old (0|[1-9][0-9]*)")
 _MAX_SIZE = (1 << 63) - 1
 
 
-class MalformedRequest(ValueError):
+class MalformedRequest(TrucelineError, ValueError):
     """The body is not an add-checkpoint request (HTTP 400)."""
 
 

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from truceline.errors import TrucelineError
 from truceline.store.base import Base
 
 
@@ -136,7 +137,7 @@ class Evidence:
     observed_at: int
 
 
-class UnknownLog(LookupError):
+class UnknownLog(TrucelineError, LookupError):
     pass
 
 
