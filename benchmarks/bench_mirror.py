@@ -28,11 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from truceline.home import Home
 from truceline.ledger.fetch import TileFetcher
 from truceline.ledger.home import create_log, open_log
 from truceline.ledger.mirror import MirrorResult, mirror
 from truceline.ledger.pinning import pin
-from truceline.home import Home
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from served_home import serve_home  # noqa: E402 - the real server as a child process

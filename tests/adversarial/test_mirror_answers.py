@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-
 from tests.served_home import serve_home
+
 from truceline.api import create_app
 from truceline.home import Home
 

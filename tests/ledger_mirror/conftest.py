@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from truceline.api import create_app
 from truceline.cli import app
+from truceline.home import Home
 from truceline.ledger.home import create_log, open_log, open_reader
 from truceline.ledger.keys import load_log_signer
 from truceline.ledger.tilelog import TileLog
-from truceline.home import Home
 from truceline.store.base import open_store
 from witness.live import serve
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from served_home import serve_home
+from truceline.home import Home
 from truceline.ledger import note, proof
 from truceline.ledger.home import open_log, open_reader
 from truceline.ledger.readonly import ReadOnlyLogError
 from truceline.ledger.tilelog import LogError
-from truceline.home import Home
 
 from .conftest import ORIGIN, Operator, Served, entries, mirror, snapshot, truceline
 

@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from truceline.home import Home
 from truceline.ledger.api import router
 from truceline.ledger.fetch import TileFetcher
 from truceline.ledger.home import open_reader
 from truceline.ledger.mirror import mirror
 from truceline.ledger.pinning import pin
-from truceline.home import Home
 from witness.live import serve
 
 from .conftest import Operator, entries, snapshot

@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from truceline.home import Home
 from truceline.ledger import merkle, note, tiles
 from truceline.ledger.checkpoint import Checkpoint
 from truceline.ledger.integrate import grow, root_from_tails
 from truceline.ledger.policy import Policy
-from truceline.home import Home
 from witness.helpers import cosigner
 from witness.live import serve
 
