@@ -17,6 +17,7 @@ from truceline.adjudication.stream import StreamAdjudicator
 from truceline.adjudication.verdict import State, seal_transition
 from truceline.agreement.load import load_agreement
 from truceline.cli import app
+from truceline.clock import FixedClock
 
 from .helpers import SENSORS, T0, obs, radar
 from .homes import MissionHome
@@ -122,7 +123,7 @@ def test_chunked_stream_gives_the_batch_verdicts(tmp_path: Path, chunk: int) -> 
 def test_dispute_then_inspection(tmp_path: Path) -> None:
     h = MissionHome(tmp_path / "home", SENSORS)
     scenario(h)
-    fuse(h.home)
+    fuse(h.home, FixedClock(T0 + timedelta(hours=2)))
     incident = recompute(h.home).engine.incidents()[0]
     assert incident.state is State.verified and incident.accused == "party-b"
     # Only the accused may dispute, with its own key.
@@ -132,10 +133,10 @@ def test_dispute_then_inspection(tmp_path: Path) -> None:
     h.dispute(incident.incident, "party-b", "our guns were silent")
     states = [r.state for r in recompute(h.home).emitted if r.incident == incident.incident]
     assert states[-2:] == [State.disputed, State.inspection]
-    fuse(h.home)
-    # The dispute opens an inspection, which enforcement schedules on the log: only then,
-    # and within its window, does a neutral team's finding count.
-    h.schedule_inspections(T0 + timedelta(hours=1))
+    fuse(h.home, FixedClock(T0 + timedelta(hours=3)))
+    # The dispute opens an inspection when its transition is logged, which enforcement
+    # schedules on the log: only then, and within its window, does a team's finding count.
+    h.schedule_inspections(T0 + timedelta(hours=4))
     h.append(
         [
             obs(
@@ -150,7 +151,7 @@ def test_dispute_then_inspection(tmp_path: Path) -> None:
             )
         ]
     )
-    fuse(h.home)
+    fuse(h.home, FixedClock(T0 + timedelta(days=1, hours=1)))
     final = recompute(h.home).engine.incidents()[0]
     assert final.state is State.confirmed
     # Every verdict recomputes; the dispute party-a signed in party-b's name is named.

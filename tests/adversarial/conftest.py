@@ -24,6 +24,7 @@ from truceline.codec import keys, records
 from truceline.observation import OBSERVATION_TYPE, format_time
 
 SEED = 11
+FUSED_AT = "2026-06-02T01:00:00Z"  # the day's feed fused as a batch, after it ended
 ENFORCE_AT = "2026-06-05T00:00:00Z"
 runner = CliRunner()
 
@@ -125,7 +126,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Mission:
         "2026-05-01T00:00:00Z",
     )
     cli("ingest", "--home", str(home), str(sim / "observations.jsonl"))
-    cli("fuse", "--home", str(home))
+    cli("fuse", "--home", str(home), "--now", FUSED_AT)
     cli("enforce", "--home", str(home), "--now", ENFORCE_AT)
     return Mission(home, sim)
 

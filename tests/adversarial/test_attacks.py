@@ -407,13 +407,17 @@ def test_a_rotated_out_mission_key_signs_nothing_more(mission: Mission, tmp_path
     assert "retired" in reason
     # The operator puts the new key in place: the adjudicator writes again.
     (mission.home / "keys" / "mission-adjudicator.key").write_bytes(new.read_bytes())
+    strike = next(i for i in mission.incidents() if i["state"] == "verified" and i["origin"])
     report_ = seal(
         observation(
             "radar-mission-001",
             _next_seq(mission, "radar-mission-001"),
             "impact",
             when(ENFORCE_AT),
-            tuple(mission.incidents()[0]["location"]),
+            tuple(strike["location"]),
+            origin={"coordinates": strike["origin"], "cep_m": 50},
+            perception="recorded",
+            weapon_class="artillery",
         ),
         mission.sensor_key("radar-mission-001"),
     )

@@ -183,3 +183,35 @@ def test_enforce_follow_is_a_process_of_its_own(home: Home) -> None:
         if proc.poll() is None:
             proc.kill()
         ledger.close()
+
+
+def test_late_evidence_opens_the_windows_when_it_is_logged(tmp_path: Path) -> None:
+    """A breach whose evidence arrived 40 days after the event: the countdown and the vote
+    window start when its transition was logged (signed `logged_at`), so the parties get
+    the whole window; judged by event time, the penalty would be in force at once."""
+    from truceline.adjudication.verdict import IncidentTransition, seal_transition
+    from truceline.cli import app
+
+    from ._world import ADJUDICATOR, KEYIDS, KEYS
+
+    logged = T0 + timedelta(days=40)
+    now = format_time(logged + timedelta(hours=1))
+    runner = CliRunner()
+    outcome = {}
+    for late in (True, False):
+        h = sanctions_home(tmp_path / f"home-{late}", routine=0)
+        t = IncidentTransition.model_validate(incident("i1", "confirmed", T0))
+        ledger = h.ledger()
+        ledger.append(
+            [seal_transition(t, KEYS[ADJUDICATOR], KEYIDS[ADJUDICATOR], logged if late else None)]
+        )
+        ledger.close()
+        out = runner.invoke(app, ["enforce", "--home", str(h.root), "--now", now])
+        assert out.exit_code == 0, out.output
+        out = runner.invoke(app, ["penalties", "--home", str(h.root), "--now", now])
+        [case] = json.loads(out.output)["penalties"]
+        outcome[late] = case
+    assert outcome[False]["status"] == "in_force"  # what the issue found: no vote possible
+    assert outcome[True]["status"] == "countdown"
+    assert outcome[True]["opened_at"] == format_time(logged)
+    assert outcome[True]["vote_deadline"] > now

@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from truceline.adjudication.batch import Verdicts
+from truceline.adjudication.logview import LogView
+
+# Clocks of the adjudicator's processes may differ this much (a stream and a batch fuse).
+STAMP_SLACK = timedelta(minutes=5)
 
 
 @dataclass
@@ -58,28 +63,21 @@ class ReplayReport:
         }
 
 
-def _canon(obj: object) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
-
-
 def compare(verdicts: Verdicts) -> ReplayReport:
     """Logged transitions (in log order) against the recomputed ones (in emission order)."""
     # The ledger deduplicates identical entries, so an identical re-emission is logged once.
     seen: set[str] = set()
     expected: list[tuple[str, int, str]] = []  # (canonical json, trigger index, incident)
     for rec, trigger in zip(verdicts.emitted, verdicts.triggers, strict=True):
-        text = _canon(rec.model_dump(mode="json"))
+        text = rec.judged()
         if text not in seen:
             seen.add(text)
             expected.append((text, trigger, rec.incident))
-    logged = [
-        (i, _canon(rec.model_dump(mode="json")), rec.incident)
-        for i, rec, _ in verdicts.view.transitions
-    ]
+    logged = [(i, rec.judged(), rec.incident) for i, rec, _ in verdicts.view.transitions]
     view = verdicts.view
     # The view lists every record it refused (with the authority's reason); the registry
     # and the agreement history list the records of theirs they could not apply.
-    refused = view.problems + view.registry.problems + view.history.problems
+    refused = view.problems + view.registry.problems + view.history.problems + _stamps(view)
     report = ReplayReport(
         logged=len(logged), recomputed=len(expected), refused=sorted(set(refused))
     )
@@ -115,6 +113,33 @@ def compare(verdicts: Verdicts) -> ReplayReport:
         else:
             report.pending += 1
     return report
+
+
+def _stamps(view: LogView) -> list[tuple[int, str]]:
+    """Logging times that cannot be true: a transition stamped before the event it judges,
+    or before a transition logged ahead of it (the log only grows, and so does time).
+    Checking them against the witnesses' cosignature times is a mirror's job."""
+    out = []
+    last = None
+    for index, t, _ in view.transitions:
+        if t.logged_at is None:
+            continue
+        if t.logged_at < t.at - STAMP_SLACK:
+            out.append(
+                (
+                    index,
+                    f"logged_at {t.logged_at.isoformat()} is before its event ({t.at.isoformat()})",
+                )
+            )
+        elif last is not None and t.logged_at < last - STAMP_SLACK:
+            out.append(
+                (
+                    index,
+                    f"logged_at {t.logged_at.isoformat()} is before an earlier entry's ({last.isoformat()})",
+                )
+            )
+        last = t.logged_at if last is None else max(last, t.logged_at)
+    return out
 
 
 def _diff(a: str, b: str) -> str:

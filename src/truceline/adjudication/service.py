@@ -9,6 +9,7 @@ from truceline.adjudication.batch import Verdicts, verdicts_of
 from truceline.adjudication.replay import ReplayReport, compare
 from truceline.adjudication.stream import StreamAdjudicator
 from truceline.adjudication.verdict import seal_transition
+from truceline.clock import Clock, SystemClock
 from truceline.home import Home
 
 
@@ -21,12 +22,20 @@ def recompute(home: Home) -> Verdicts:
         ledger.close()
 
 
-def fuse(home: Home) -> dict[str, Any]:
+def fuse(home: Home, clock: Clock | None = None) -> dict[str, Any]:
+    """Recompute every verdict and log those not on the log yet, stamped with `clock`."""
+    clock = clock or SystemClock()
     ledger = home.ledger()
     try:
         verdicts = verdicts_of(ledger.scan())
         key, keyid, _ = home.signing_key(*verdicts.view.authority.agreement.principals.adjudicators)
-        entries = [seal_transition(rec, key, keyid) for rec in verdicts.emitted]
+        logged = {t.judged() for _, t, _ in verdicts.view.transitions}
+        now = clock.now()
+        entries = [
+            seal_transition(rec, key, keyid, now)
+            for rec in verdicts.emitted
+            if rec.judged() not in logged
+        ]
         before = ledger.size
         for lo in range(0, len(entries), 1024):
             ledger.append(entries[lo : lo + 1024])
@@ -47,13 +56,18 @@ def fuse(home: Home) -> dict[str, Any]:
 
 
 def stream_forever(
-    home: Home, stop: threading.Event, poll_s: float = 0.05, on_batch: Any = None
+    home: Home,
+    stop: threading.Event,
+    poll_s: float = 0.05,
+    on_batch: Any = None,
+    clock: Clock | None = None,
 ) -> int:
     """The streaming adjudicator of a running service: catch up with the log, then follow
     it, appending each transition as soon as its evidence is in. Returns how many
     transitions it appended when `stop` is set. The agreement version is fixed at start.
 
     Run it in a thread beside the HTTP app (or with `truceline adjudicate --follow`)."""
+    clock = clock or SystemClock()
     ledger = home.ledger()
     try:
         view = _agreement_view(ledger)
@@ -64,7 +78,7 @@ def stream_forever(
         while not stop.is_set():
             ledger.refresh()
             before = stream.size
-            n = stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
+            n = stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid, clock.now()))
             total += n
             if on_batch is not None:
                 on_batch(n, stream.size)

@@ -6,6 +6,8 @@ fusion internals, so any party can recompute them from the log.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from enum import StrEnum
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -54,13 +56,46 @@ class IncidentTransition(BaseModel):
     rules: list[str] = Field(default_factory=list, description="prohibited-act ids breached")
     grade: Grade
     reason: str = ""
+    logged_at: UtcTime | None = Field(
+        default=None,
+        description="when the adjudicator logged it, by its clock, signed: the windows the "
+        "transition opens for the parties (consultation, vote, inspection) start then, so "
+        "evidence that arrives late cannot skip them",
+    )
+
+    @property
+    def opens_at(self) -> datetime:
+        """When the transition happened for the parties: its logging time, or its event time
+        if that is later (or nothing says when it was logged)."""
+        if self.logged_at is None or self.logged_at < self.at:
+            return self.at
+        return self.logged_at
+
+    def judged(self) -> str:
+        """What replay recomputes, as canonical text: everything but the logging time (a
+        fact of the log, not of the evidence)."""
+        return json.dumps(
+            self.model_dump(mode="json", exclude={"logged_at"}),
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
 
-def seal_transition(record: IncidentTransition, key: Ed25519PrivateKey, keyid: str) -> bytes:
-    """The ledger entry of a transition, signed by an adjudicator's key."""
+def seal_transition(
+    record: IncidentTransition,
+    key: Ed25519PrivateKey,
+    keyid: str,
+    logged_at: datetime | None = None,
+) -> bytes:
+    """The ledger entry of a transition, signed by an adjudicator's key, stamped with the
+    time it is logged (the adjudicator's clock) when given."""
     from truceline.codec import records
 
-    return records.seal(INCIDENT_TYPE, record.model_dump(mode="json"), key, keyid)
+    if logged_at is not None:
+        record = record.model_copy(update={"logged_at": logged_at})
+    return records.seal(
+        INCIDENT_TYPE, record.model_dump(mode="json", exclude_none=True), key, keyid
+    )
 
 
 DISPUTE_TYPE = "application/vnd.truceline.dispute+json"

@@ -1,7 +1,9 @@
 """Incident histories folded from adjudication's IncidentTransition records.
 
-Event time decides: a transition whose `at` is after `now` has not happened yet.
-Among those that have, log order decides which is the latest.
+A transition happens for the parties when it is logged (`opens_at`: its signed logging
+time, or its event time if later): one logged after `now` has not happened yet, so late
+evidence opens its windows when it arrives, not in the past. Among those that have, log
+order decides which is the latest.
 
 A history is immutable: a new transition makes a new history (`with_transition`),
 so the appender can keep histories from pass to pass and a state it handed out
@@ -41,7 +43,7 @@ class IncidentHistory:
     @cached_property
     def last_at(self) -> datetime | None:
         """The latest event time of any transition (None for an empty history)."""
-        return max((t.at for _, t in self.transitions), default=None)
+        return max((t.opens_at for _, t in self.transitions), default=None)
 
     def complete(self, now: datetime) -> bool:
         """Every transition has happened by `now`."""
@@ -60,7 +62,7 @@ class IncidentHistory:
     def seen(self, now: datetime) -> Sequence[IncidentTransition]:
         if self.complete(now):
             return self._all
-        return [t for _, t in self.transitions if t.at <= now]
+        return [t for _, t in self.transitions if t.opens_at <= now]
 
     def where(
         self, now: datetime, key: Hashable, keep: Callable[[IncidentTransition], bool]
@@ -103,7 +105,7 @@ class IncidentHistory:
         out: list[tuple[datetime, datetime]] = []
         start: datetime | None = None
         # Walk the states in event-time order of when each became the latest.
-        for t in sorted({t.at for t in self.seen(now)}):
+        for t in sorted({t.opens_at for t in self.seen(now)}):
             state = self.state_at(t)
             if state in DISPUTE_STATES and start is None:
                 start = t

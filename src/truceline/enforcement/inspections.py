@@ -142,8 +142,8 @@ def automatic_of(
             f"incident:{t.incident}",
             Origin.automatic,
             t.location,
-            t.at,
-            t.at + timedelta(hours=regime.on_demand_within_hours),
+            t.opens_at,
+            t.opens_at + timedelta(hours=regime.on_demand_within_hours),
             incident=t.incident,
         )
     return None

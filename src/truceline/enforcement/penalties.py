@@ -49,7 +49,7 @@ def first_breach(
             continue
         if trigger.acts and not {acts.get(r) for r in t.rules} & set(trigger.acts):
             continue
-        return Breach(t.incident, t.accused, t.at)
+        return Breach(t.incident, t.accused, t.opens_at)
     return None
 
 

@@ -100,7 +100,8 @@ def incident_steps(
             continue
         for step in book.steps:
             key = f"{book.id}:{step.id}:{incident}"
-            due = fired.at + timedelta(hours=step.deadline_hours)
+            # A step is issued when its trigger is logged: its deadline runs from then.
+            due = fired.opens_at + timedelta(hours=step.deadline_hours)
             # Only a recipient can acknowledge; the first such acknowledgement counts.
             ack = next(
                 (a for a in acks_by_step.get(key, []) if not step.to or a.by in step.to), None
@@ -115,7 +116,7 @@ def incident_steps(
                     book.id,
                     step,
                     incident,
-                    fired.at,
+                    fired.opens_at,
                     due,
                     status,
                     ack.by if ack else None,

@@ -102,7 +102,7 @@ def case_events(
         )
 
     if cs.status is Status.void:
-        moments = [t.at for i in case.incidents for t in state.incidents[i].seen(state.now)]
+        moments = [t.opens_at for i in case.incidents for t in state.incidents[i].seen(state.now)]
         ev(EventKind.case_void, max(moments), {"reason": cs.reason})
     elif cs.status is Status.blocked:
         ev(EventKind.blocked, tl.effective_at, tally)

@@ -13,16 +13,25 @@ from truceline.home import Home
 
 def fuse_command(
     home: Path = typer.Option(..., "--home", help="mission home directory"),
+    now: str = typer.Option(
+        "",
+        "--now",
+        help="the logging time stamped into each new transition (RFC 3339; default: the "
+        "clock). For a historical feed replayed today; windows the transitions open for the "
+        "parties start then",
+    ),
 ) -> None:
     """Recompute every incident from the log and append the transitions not yet logged.
 
-    Idempotent: transitions are sealed deterministically (Ed25519), and the
-    ledger keeps one copy of identical entries.
-    """
+    Idempotent: a transition already on the log (whatever its logging time) is not
+    appended again."""
     from truceline.adjudication.service import fuse
+    from truceline.clock import FixedClock, SystemClock
+    from truceline.mission.options import option_time
 
     try:
-        result = fuse(Home(home))
+        clock = FixedClock(option_time("--now", now)) if now else SystemClock()
+        result = fuse(Home(home), clock)
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -256,7 +256,10 @@ def step_fuse(d: Demo) -> None:
 
     assert d.sim_dir is not None
     home = Home(d.home)
-    summary = fuse(home)
+    assert d.end is not None
+    # The batch runs once the whole feed is ingested: its verdicts are logged then.
+    d.clock.at = d.end + timedelta(hours=2)
+    summary = fuse(home, d.clock)
     verified_states = frozenset({State.verified, State.confirmed})
     verdicts = recompute(home)
     logged = [(i, rec) for i, rec, _ in verdicts.view.transitions]
@@ -438,7 +441,7 @@ def step_enforce(d: Demo) -> None:
     story: dict[str, Any] = {}
     d.results["story"] = story
     d.console.rule("[bold]7. enforcement: one case, step by step")
-    t0 = d.end + timedelta(hours=1)
+    t0 = d.end + timedelta(hours=3)  # after the batch fuse logged its verdicts
     d.clock.at = t0
     with _story_log(d) as ledger:
         opened = _open_case(d, ledger, t0, story)
