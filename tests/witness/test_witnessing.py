@@ -123,7 +123,7 @@ def test_a_hanging_guarantor_fails_the_quorum_after_the_timeout(
     live = {n: w for n, w in witnesses.items() if n != "g1"}
     with witness_farm(live, hanging=("g1",)) as urls:
         urls["g2"] = urls["dead"]
-        c = cosigner_for(log, log_engine, urls, timeout=0.5, request_timeout=5.0)
+        c = cosigner_for(log, log_engine, urls, timeout=3.0, request_timeout=30.0)
         result = c.collect(log.checkpoint(), 0)
         c.close()
     assert not result.quorum_met
