@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from truceline.agreement.load import agreement_json
 from truceline.agreement.model import AGREEMENT_TYPE, Agreement
-from truceline.codec import dsse, records
+from truceline.codec import dsse, entries, records
 from truceline.codec.errors import CodecError
 from truceline.codec.jcs import canonicalize
 from truceline.codec.keys import KeyFileError, public_key_from_b64
@@ -41,10 +41,7 @@ from truceline.ledger.fold import LedgerFold
 
 AGREEMENT_SIGNATURE_TYPE = "application/vnd.truceline.agreement-signature+json"
 
-_MARKS = (
-    b'"payloadType":"' + AGREEMENT_TYPE.encode() + b'"',
-    b'"payloadType":"' + AGREEMENT_SIGNATURE_TYPE.encode() + b'"',
-)
+_TYPES = (AGREEMENT_TYPE, AGREEMENT_SIGNATURE_TYPE)
 
 
 class Endorsement(BaseModel):
@@ -91,14 +88,17 @@ class AgreementHistory(LedgerFold):
 
     def apply(self, index: int, entry: bytes) -> bool:
         self.size = max(self.size, index + 1)
-        if not any(mark in entry for mark in _MARKS):
+        got = entries.read(index, entry, _TYPES)
+        if got is None:
             return False
+        if isinstance(got, entries.Malformed):
+            self.problems.append((index, f"agreement entry ignored: {got.reason}"))
+            return False
+        obj, envelope = got.payload, got.envelope
         try:
-            payload_type, obj, envelope = records.open_record(entry)
-            if payload_type == AGREEMENT_TYPE:
+            if got.payload_type == AGREEMENT_TYPE:
                 return self._apply_version(index, Agreement.model_validate(obj), envelope)
-            if payload_type == AGREEMENT_SIGNATURE_TYPE:
-                return self._apply_endorsement(index, Endorsement.model_validate(obj), envelope)
+            return self._apply_endorsement(index, Endorsement.model_validate(obj), envelope)
         except (CodecError, ValidationError) as exc:
             self.problems.append((index, f"agreement entry ignored: {exc}"))
         return False
