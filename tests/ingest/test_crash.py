@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from truceline.codec import keys
-from truceline.ingest.ingestor import read_entry
 from truceline.ledger.logsign import Ed25519NoteSigner
 from truceline.ledger.tilelog import TileLog
 from truceline.store.base import open_store
@@ -66,7 +65,7 @@ def test_acknowledged_entries_survive_sigkill(tmp_path: Path) -> None:
     try:
         assert log.size >= max(int(a["index"]) for a in acked) + 1  # type: ignore[call-overload]
         for a in acked:
-            entry = read_entry(log, int(a["index"]))  # type: ignore[call-overload]
+            entry = log.entry(int(a["index"]))  # type: ignore[call-overload]
             assert hashlib.sha256(entry).hexdigest() == a["sha"]
     finally:
         log.close()

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from truceline.codec import dsse, keys, records
 from truceline.codec.jcs import canonicalize
-from truceline.ingest.ingestor import read_entry
 from truceline.ingest.reasons import Reason
 from truceline.ledger import proof as tlog_proof
 from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE
@@ -25,7 +24,7 @@ def test_happy_path_appends_and_proves(world: World) -> None:
     indices = [r.index for r in results]
     assert indices == list(range(2, 7))  # after the two sensor registrations
     for env, r in zip(envs, results, strict=True):
-        assert read_entry(world.ledger, r.index) == env  # canonical in, same bytes stored
+        assert world.ledger.entry(r.index) == env  # canonical in, same bytes stored
     receipt = world.ingestor.receipt(results[0].index)
     assert receipt["entry_sha256"] == results[0].entry_sha256
     assert receipt["proof"].startswith("c2sp.org/tlog-proof@v1")

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from truceline.enforcement.appender import Appender
 from truceline.ledger.base import Ledger
-from truceline.ledger.reader import LogReader
 
 
 def follow(
@@ -41,7 +40,7 @@ def follow(
     last_pass = float("-inf")
     while True:
         last = stop()  # asked before looking, so the look sees every entry before it
-        size = ledger.refresh() if isinstance(ledger, LogReader) else ledger.size
+        size = ledger.refresh()
         grown = size > app.cursor
         due = time.monotonic() - last_pass >= every_s
         if grown or due:

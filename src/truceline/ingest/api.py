@@ -30,7 +30,7 @@ from truceline import httpsig
 from truceline.authority import Authority, Role
 from truceline.home import Home
 from truceline.ingest.formats import SubmissionError, split_envelopes
-from truceline.ingest.ingestor import read_entry, receipt
+from truceline.ingest.ingestor import receipt
 from truceline.ingest.service import Mission
 from truceline.ledger.reader import LogReader
 
@@ -211,7 +211,7 @@ def router(home: Home) -> APIRouter:
             raise HTTPException(404, f"index {index}: no such entry")
         return {
             "index": index,
-            "entry_base64": base64.b64encode(read_entry(log, index)).decode(),
+            "entry_base64": base64.b64encode(log.entry(index)).decode(),
         }
 
     @r.get("/quarantine", response_model=list[QuarantinedOut])

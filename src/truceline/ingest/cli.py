@@ -248,7 +248,6 @@ def _line(f: Path, t: dict[str, object]) -> str:
 def receipt(index: int = typer.Argument(...), home: Path = HOME_OPT) -> None:
     """An entry's receipt: its hash and a c2sp.org/tlog-proof once a checkpoint covers it."""
     from truceline.home import Home
-    from truceline.ingest.ingestor import read_entry
 
     ledger = _open(Home(home)).reader()
     try:
@@ -256,7 +255,7 @@ def receipt(index: int = typer.Argument(...), home: Path = HOME_OPT) -> None:
             _fail(f"index {index}: no such entry (log size {ledger.size})")
         import hashlib
 
-        entry = read_entry(ledger, index)
+        entry = ledger.entry(index)
         typer.echo(f"index {index}\nentry_sha256 {hashlib.sha256(entry).hexdigest()}\n")
         typer.echo(ledger.prove(index).decode(), nl=False)
     finally:

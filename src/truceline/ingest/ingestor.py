@@ -112,7 +112,7 @@ class Ingestor:
         )
         self.registry = self.authority.registry
         self.quarantine = Quarantine(engine)
-        self.state = IngestState(engine, getattr(ledger, "origin", "ledger"))
+        self.state = IngestState(engine, ledger.origin)
         self.lock_path = lock_path
         self._mu = threading.Lock()
         self._keys: dict[str, tuple[str, bytes]] = {}
@@ -146,9 +146,7 @@ class Ingestor:
     # --- folding the log -----------------------------------------------------------
 
     def _catch_up(self) -> None:
-        refresh = getattr(self.ledger, "refresh", None)
-        if refresh is not None:
-            refresh()
+        self.ledger.refresh()
         start = min(self.authority.size, self.state.size)
         changed = False
         for index, entry in self.ledger.scan(start):
@@ -392,13 +390,8 @@ class Ingestor:
 
 def receipt(ledger: Ledger, index: int) -> dict[str, object]:
     """The entry's index and hash, and its tlog-proof once a checkpoint covers it."""
-    refresh = getattr(ledger, "refresh", None)
-    if refresh is not None:
-        refresh()
-    size = ledger.size
-    if not 0 <= index < size:
-        raise IndexError(f"index {index}: no such entry (log size {size})")
-    entry = read_entry(ledger, index)
+    ledger.refresh()
+    entry = ledger.entry(index)
     out: dict[str, object] = {
         "index": index,
         "entry_sha256": hashlib.sha256(entry).hexdigest(),
@@ -408,10 +401,3 @@ def receipt(ledger: Ledger, index: int) -> dict[str, object]:
     except IndexError:
         out["proof"] = None  # not yet in a checkpoint: ask again later
     return out
-
-
-def read_entry(ledger: Ledger, index: int) -> bytes:
-    """One entry. Reads up to the end of its 256-entry bundle (or the log), the unit the
-    tile log stores, so the read never asks for a partial bundle narrower than the stored one."""
-    stop = min(ledger.size, (index // 256 + 1) * 256)
-    return ledger.read(index, stop)[0]

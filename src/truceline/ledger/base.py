@@ -13,6 +13,11 @@ from collections.abc import Iterator, Sequence
 
 
 class Ledger(ABC):
+    """What every reader relies on: origin, size (as published), refresh, entries in log
+    order, the checkpoint and proofs; writers also append."""
+
+    origin: str = "ledger"  # the checkpoint origin line
+
     @abstractmethod
     def append(self, entries: Sequence[bytes]) -> list[int]:
         """Sequence `entries` and return their indices once they are durable.
@@ -28,6 +33,16 @@ class Ledger(ABC):
     @abstractmethod
     def read(self, start: int, stop: int) -> list[bytes]:
         """Entries [start, stop)."""
+
+    def refresh(self) -> int:
+        """Look again for entries another writer published; the size now."""
+        return self.size
+
+    def entry(self, index: int) -> bytes:
+        """One entry (IndexError if there is none)."""
+        if not 0 <= index < self.size:
+            raise IndexError(f"index {index}: no such entry (log size {self.size})")
+        return self.read(index, index + 1)[0]
 
     def scan(self, start: int = 0, batch: int = 4096) -> Iterator[tuple[int, bytes]]:
         """Every entry from `start` on, with its index, in log order."""

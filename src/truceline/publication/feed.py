@@ -383,8 +383,7 @@ class Feed:
         pos.checkpoint_size = size
 
     def _refresh(self) -> int:
-        refresh = getattr(self.ledger, "refresh", None)
-        return int(refresh()) if refresh is not None else self.ledger.size
+        return self.ledger.refresh()
 
     def _forget(self) -> None:
         """Drop what was learned from the log: the next pass re-primes from its position."""
