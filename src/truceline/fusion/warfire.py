@@ -34,6 +34,7 @@ from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from truceline.agreement.geography import densified
 from truceline.fusion.thermal import upper_quantile
 
 UKRAINE_BBOX = (22.0, 44.0, 40.5, 52.5)
@@ -99,7 +100,9 @@ def occupied(path: Path) -> BaseGeometry:
 def front_mask(fires: Fires, area: BaseGeometry, km: float) -> NDArray[np.bool_]:
     """Fires within `km` of the occupied area's boundary (both sides), in metres (LAEA)."""
     fwd = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
-    metric = shapely.transform(area, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+    metric = shapely.transform(
+        densified(area), lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1]))
+    )
     zone = metric.boundary.buffer(km * 1000.0)
     shapely.prepare(zone)
     x, y = fwd.transform(fires.lon, fires.lat)
