@@ -156,3 +156,40 @@ def test_changed_cells_names_the_cell_whose_verdict_turned() -> None:
     assert scorer.changed_cells() == {c}
     assert scorer.verdict(c, day_of(ts(2022, 5, 1))).war  # the later day re-judged it
     assert poisson.ppf(0.95, 0.06) == 1.0  # (a mean of 0.06 already allows one pixel)
+
+
+def test_thermal_score_command(tmp_path) -> None:
+    """Through the CLI: a refused row is named, every accepted pixel gets a row, and the
+    baseline can be the year before --since in the same file."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from truceline.cli import app
+
+    def rows(pixels):
+        return "\n".join(f"{lat},{lon},{day}" for (lon, lat), day in pixels)
+
+    history = [(FARM, f"2021-08-{d:02d}") for d in range(1, 32) for _ in range(3)]
+    fires = [(FRESH, "2022-08-05")] * 4 + [(FRESH, "2022-08-15")] * 4 + [(FARM, "2022-08-05")] * 2
+    base = tmp_path / "base.csv"
+    base.write_text("latitude,longitude,acq_date\n" + rows(history) + "\n")
+    scored = tmp_path / "fires.csv"
+    scored.write_text("latitude,longitude,acq_date\n" + rows(fires) + "\n47.5,x,2022-08-05\n")
+    out = tmp_path / "scores.csv"
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["thermal-score", str(scored), "--baseline", str(base), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "longitude" in result.stderr and '"war": 8' in result.stderr
+    with open(out, newline="") as fh:
+        got = list(csv.DictReader(fh))
+    assert len(got) == 10 and [r["war"] for r in got] == ["1"] * 8 + ["0"] * 2
+    assert got[0]["cell_lon"] == "36.6" and got[0]["observed"] == "4"
+    both = tmp_path / "both.csv"
+    both.write_text("latitude,longitude,acq_date\n" + rows(history + fires) + "\n")
+    result = runner.invoke(app, ["thermal-score", str(both), "--since", "2022-01-01"])
+    assert result.exit_code == 0 and result.stdout.count("\n") == 11  # header + 10
+    result = runner.invoke(app, ["thermal-score", str(scored)])
+    assert result.exit_code == 2 and "no baseline" in result.output
