@@ -32,41 +32,25 @@ LAT, LON0, LON1 = 47.0, 30.0, 43.2  # a 1,000 km front along 47 N
 
 
 def _agreement(zone: list[list[float]]) -> Agreement:
+    """The example agreement moved to a 1,000 km front along 47 N, whose northern
+    territory's far edge is ONE edge of 1,000 km along 49 N, with one zone."""
+    doc = yaml.safe_load((REPO / "examples" / "agreement.yaml").read_text())
     line = [[LON0 + (LON1 - LON0) * k / 20, LAT] for k in range(21)]
-    # The northern territory's far edge is ONE edge of 1,000 km along 49 N.
-    north = [*line, [LON1, 49.0], [LON0, 49.0], line[0]]
-    south = [*line, [LON1, 45.0], [LON0, 45.0], line[0]]
-    return Agreement.model_validate(
-        {
-            "id": "strip",
-            "title": "strip",
-            "version": 1,
-            "effective_from": "2026-01-01T00:00:00Z",
-            "signatories": [
-                {"id": "north", "name": "N", "role": "party"},
-                {"id": "south", "name": "S", "role": "party"},
-                {"id": "mission", "name": "M", "role": "mission"},
-            ],
-            "geography": {
-                "contact_line": {"type": "LineString", "coordinates": line},
-                "territories": [
-                    {"party": "north", "geometry": {"type": "Polygon", "coordinates": [north]}},
-                    {
-                        "party": "south",
-                        "geometry": {"type": "Polygon", "coordinates": [south[::-1]]},
-                    },
-                ],
-                "zones": [
-                    {
-                        "id": "strip",
-                        "kind": "named",
-                        "geometry": {"type": "Polygon", "coordinates": [zone]},
-                    }
-                ],
-            },
-            "prohibited_acts": [{"id": "art-2", "act": "impact_in_zone", "zones": ["strip"]}],
-        }
-    )
+    doc["geography"] = {
+        "contact_line": {"type": "LineString", "coordinates": line},
+        "territories": [
+            {"party": party, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+            for party, ring in (
+                ("party-a", [*line, [LON1, 49.0], [LON0, 49.0], line[0]]),
+                ("party-b", [*line, [LON1, 45.0], [LON0, 45.0], line[0]][::-1]),
+            )
+        ],
+        "zones": [
+            {"id": "strip", "kind": "named", "geometry": {"type": "Polygon", "coordinates": [zone]}}
+        ],
+    }
+    doc["prohibited_acts"] = [{"id": "art-2", "act": "impact_in_zone", "zones": ["strip"]}]
+    return Agreement.model_validate(doc)
 
 
 def _chords_only(geom: Any, frame: Frame) -> Any:
@@ -95,7 +79,7 @@ def test_a_1000_km_edge_is_a_lon_lat_line_through_the_engine() -> None:
     items = [(k, _impact(k, lon, lat)) for k, (lon, lat) in enumerate(points)]
     frame = frame_for(agr.geography.contact_line)
     table = build_table(items, {"patrol-m": SensorInfo("observer_patrol", "mission")}, frame)
-    engine, _ = adjudicate(table, agr, AgreementRef(id="strip", version=1, sha256="0" * 64))
+    engine, _ = adjudicate(table, agr, AgreementRef(id=agr.id, version=1, sha256="0" * 64))
     breached = {r.incident for r in engine.incidents() if r.rules == ["art-2"]}
     expected = {f"inc-{k}" for k, (_, lat) in enumerate(points) if lat > 48.5}
     assert breached == expected
@@ -113,7 +97,7 @@ def test_territory_edges_are_lon_lat_lines() -> None:
     frame = frame_for(agr.geography.contact_line)
     att = Attributor(agr.geography, frame)
     lons = np.linspace(30.2, 43.0, 60)
-    for side, party in ((-1, "north"), (1, None)):
+    for side, party in ((-1, "party-a"), (1, None)):
         x, y = frame.to_xy(lons, np.full(lons.shape, 49.0 + side * 0.0005))
         got = [att.party_at(float(a), float(b)) for a, b in zip(x, y, strict=True)]
         assert got == [party] * len(lons)

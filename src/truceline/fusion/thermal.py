@@ -154,19 +154,31 @@ class ThermalBaseline:
     def empty(self) -> bool:
         return not self.counts
 
-    def _seasonal(self, counts: Counter[int] | None, doy: int) -> float:
-        if not counts:
-            return 0.0
-        n = sum(counts.get((doy + k) % 365, 0) for k in range(-WINDOW_DAYS, WINDOW_DAYS + 1))
-        return n / ((2 * WINDOW_DAYS + 1) * self.years)
+    def _seasonal(
+        self,
+        cache: dict[tuple[Cell, int], float],
+        counts: dict[Cell, Counter[int]],
+        c: Cell,
+        doy: int,
+    ) -> float:
+        """Mean daily detections of `counts[c]` over the season's +-15 days (cached)."""
+        key = (c, doy)
+        v = cache.get(key)
+        if v is None:
+            found = counts.get(c)
+            n = 0
+            if found:
+                n = sum(found.get((doy + k) % 365, 0) for k in range(-WINDOW_DAYS, WINDOW_DAYS + 1))
+            v = cache[key] = n / ((2 * WINDOW_DAYS + 1) * self.years)
+        return v
 
     def own(self, c: Cell, doy: int) -> float:
         """The cell's mean daily detections over the season's +-15 days."""
-        key = (c, doy)
-        v = self._t.get(key)
-        if v is None:
-            v = self._t[key] = self._seasonal(self.counts.get(c), doy)
-        return v
+        return self._seasonal(self._t, self.counts, c, doy)
+
+    def block(self, b: Cell, doy: int) -> float:
+        """Expected detections per day in a one-degree block (its cells' own rates)."""
+        return self._seasonal(self._block, self.block_counts, b, doy)
 
     def expected(self, c: Cell, doy: int) -> float:
         """Expected detections per day: half the cell's own, half its 3x3 cells' mean."""
@@ -176,14 +188,6 @@ class ThermalBaseline:
             x, y = c
             around = sum(self.own((x + i, y + j), doy) for i in (-1, 0, 1) for j in (-1, 0, 1))
             v = self._mean[key] = 0.5 * self.own(c, doy) + 0.5 * around / 9.0
-        return v
-
-    def block(self, b: Cell, doy: int) -> float:
-        """Expected detections per day in a one-degree block (its cells' own rates)."""
-        key = (b, doy)
-        v = self._block.get(key)
-        if v is None:
-            v = self._block[key] = self._seasonal(self.block_counts.get(b), doy)
         return v
 
 
