@@ -14,7 +14,7 @@ since 2014 included; `read_snapshot` reads every naming scheme of both DeepState
 archives) give the boundary.
 
 Method: per 0.1-degree cell and calendar month, the expected daily count is
-the 2021 mean (`thermal.SeasonalBaseline`); a region's ratio for a period is
+the 2021 mean over the same calendar days; a region's ratio for a period is
 observed / expected summed over its cells and days, and its excess follows
 the Economist (observed - Poisson 95% upper bound - 2, per cell-month, floored
 at zero). Counting only: the result is exact and reproducible.
