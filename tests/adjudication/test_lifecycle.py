@@ -147,22 +147,42 @@ def test_verdicts_are_a_pure_function_of_the_log() -> None:
 
 
 def test_satellite_only_fires_are_judged_against_the_season() -> None:
+    """A satellite-only fire breaches only as a war fire (fusion.thermal): beyond its
+    cell's season, on two days 6 to 89 days apart, or in the 10 days after one. A
+    later pixel re-judges an earlier fire, and the transition names that pixel."""
     # The buffer zone of the example agreement; a farm cell there burns every March.
     farm, fresh = (35.62, 47.555), (35.90, 47.61)
     history = [
         (n, obs("sat-g2", n, -365 * 86400.0 + d * 86400 + k * 60, "thermal_anomaly", farm, 300))
         for n, (d, k) in enumerate((d, k) for d in range(-4, 25) for k in range(3))
     ]
-    base = len(history)
-    today = [
-        (base, obs("sat-g2", base, 3600, "thermal_anomaly", farm, 300)),
-        (base + 1, obs("sat-g2", base + 1, 3700, "thermal_anomaly", farm, 300)),
-        (base + 2, obs("sat-g2", base + 2, 7200, "thermal_anomaly", fresh, 300)),
-    ]
-    engine, _ = run(history + today)
-    logged = engine.incidents()
-    assert [r.incident for r in logged] == [f"inc-{base + 2}"]  # the farm is explained
-    assert logged[0].rules == ["art-2.2"] and logged[0].grade is Grade.weak
+    n = len(history)
+
+    def burst(where: tuple[float, float], day: float, pixels: int) -> list[tuple[int, Observation]]:
+        nonlocal n
+        out = [
+            (n + k, obs("sat-g2", n + k, day * 86400 + 3600, "thermal_anomaly", where, 300))
+            for k in range(pixels)
+        ]
+        n += pixels
+        return out
+
+    # In event-time order (a report an hour behind the newest does not associate).
+    farm0, first = burst(farm, 0, 4), burst(fresh, 0, 4)
+    farm7, second = burst(farm, 7, 4), burst(fresh, 7, 4)
+    after, late = burst(fresh, 10, 1), burst(fresh, 30, 1)
+    # One day of fire beyond the season is no war yet.
+    engine, _ = run(history + farm0 + first)
+    assert engine.incidents() == []
+    # A second day a week later makes both war fires; the farm stays explained.
+    engine, triggers = run(history + farm0 + first + farm7 + second + after + late)
+    logged = {r.incident: r for r in engine.incidents()}
+    ids = [f"inc-{first[0][0]}", f"inc-{second[0][0]}", f"inc-{after[0][0]}"]
+    assert sorted(logged) == sorted(ids)
+    assert all(logged[i].rules == ["art-2.2"] and logged[i].grade is Grade.weak for i in ids)
+    cause = triggers[next(k for k, r in enumerate(engine.emitted) if r.incident == ids[0])]
+    assert second[0][0] <= cause <= second[-1][0]  # the earlier fire re-judged by a later pixel
+    assert f"inc-{late[0][0]}" not in logged  # 23 days after the last war day
     # Without any history in the log, a satellite alone never escalates.
-    engine, _ = run(today)
+    engine, _ = run(first + second + after)
     assert engine.incidents() == []

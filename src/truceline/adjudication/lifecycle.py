@@ -56,7 +56,7 @@ from truceline.fusion.base import (
     frame_for,
 )
 from truceline.fusion.locate import Fix, Normal
-from truceline.fusion.thermal import SeasonalBaseline, cell_of
+from truceline.fusion.thermal import Cell, ThermalBaseline, ThermalScorer, cell_of, day_of
 from truceline.gcpause import gc_paused
 from truceline.observation import Kind, WeaponClass
 from truceline.prefetch import prefetched
@@ -188,7 +188,7 @@ class Engine:
         agreement_ref: AgreementRef,
         frame: Frame | None = None,
         gate: Gate | None = None,
-        baseline: SeasonalBaseline | None = None,
+        baseline: ThermalBaseline | None = None,
     ) -> None:
         self.agreement = agreement
         self.ref = agreement_ref
@@ -203,17 +203,20 @@ class Engine:
         self.rulebook = RuleBook(agreement, self.frame, self.attributor)
         self.parties = frozenset(p.id for p in agreement.parties)
         # The seasonal thermal baseline: satellite detections logged for the year before
-        # the agreement took effect (imported history), folded in ledger order.
+        # the agreement took effect (imported history), folded in ledger order; the
+        # scorer judges later pixels against it (`fusion.thermal`).
         eff = agreement.effective_from.timestamp()
         self.baseline_end = eff
-        self.baseline = baseline or SeasonalBaseline.for_period(eff - 365 * 86_400.0, eff)
+        self.thermal = ThermalScorer(baseline or ThermalBaseline())
         self._baseline_seen = baseline is not None
+        # Engine rows of thermal pixels per cell: whose incidents a cell's change re-judges.
+        self._thermal_rows: dict[Cell, list[int]] = {}
+        self._judged = 0  # judgements made (to tell whether a row's own incident was)
         self.reliability = Reliability()
         self.rows: list[Row] = []
         self._parent: list[int] = []
         self._inc: dict[int, _Incident] = {}  # by root row
         self._by_id: dict[str, int] = {}
-        self._thermal_day: dict[tuple[tuple[int, int], int], int] = {}
         # One-ended incidents by time bucket, per end they have (IMPACT, ORIGIN): a pairing
         # search only ever looks at the other end's buckets.
         self._open: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
@@ -250,12 +253,14 @@ class Engine:
         if row.kind is Kind.thermal_anomaly and row.t < self.baseline_end:
             # History, not evidence: it teaches the season and is not judged.
             if row.t >= self.baseline_end - 365 * 86_400.0:
-                self.baseline.add(row.lon, row.lat, row.t)
+                self.thermal.baseline.add(row.lon, row.lat, row.t)
                 self._baseline_seen = True
+                self._rejudge_thermal(None)
             return self.emitted[start:]
         if row.kind is Kind.thermal_anomaly:
-            key = (cell_of(row.lon, row.lat), int(row.t // 86_400))
-            self._thermal_day[key] = self._thermal_day.get(key, 0) + 1
+            self.thermal.add(row.lon, row.lat, row.t)
+            self._thermal_rows.setdefault(cell_of(row.lon, row.lat), []).append(r)
+        judged = self._judged
         points = association_points(row)
         chosen: dict[int, int] = {}
         for side, j in candidates:
@@ -284,7 +289,21 @@ class Engine:
         if paired is not None:
             root, merged = paired, True
         self._maybe_judge(root, row, merged)
+        if row.kind is Kind.thermal_anomaly:
+            self._rejudge_thermal(root if self._judged == judged else None)
         return self.emitted[start:]
+
+    def _rejudge_thermal(self, root: int | None) -> None:
+        """Re-judge the incidents of every cell whose excess days the last pixel changed,
+        and `root` (an incident that gained a pixel without being judged), in the order
+        of their first evidence: a pixel can turn an earlier fire into a breach or back."""
+        roots = set() if root is None else {root}
+        for cell in self.thermal.changed_cells():
+            roots.update(self._find(r) for r in self._thermal_rows.get(cell, ()))
+        for r in sorted(roots):
+            inc = self._inc.get(r)
+            if inc is not None and inc.state not in _SETTLED:
+                self._judge(inc)
 
     def _absorb(self, root: int, other: int) -> None:
         keep, gone = self._inc[root], self._inc.pop(other)
@@ -392,6 +411,7 @@ class Engine:
     # --- judging ---------------------------------------------------------------------
 
     def _judge(self, inc: _Incident) -> None:
+        self._judged += 1
         all_rows = self.rows
         rows = [all_rows[r] for r in inc.rows]
         rel = self.reliability
@@ -450,7 +470,7 @@ class Engine:
             and kinds <= {Kind.thermal_anomaly, Kind.third_party_report}
             and impact is not None
         ):
-            rules = rules if self._thermal_excess(impact, rows[-1].t) else []
+            rules = rules if self._thermal_war(rows) else []
         assessment = grade(
             pairs, accused, self.parties, self.agreement.evidence, contested=contested
         )
@@ -521,13 +541,16 @@ class Engine:
                 n += 1
         return eq.solve() if n else None
 
-    def _thermal_excess(self, impact: Fix, t: float) -> bool:
-        """A satellite-only incident breaches only if its cell burns beyond its season."""
+    def _thermal_war(self, rows: list[Row]) -> bool:
+        """A satellite-only incident breaches only if one of its pixels' cell-days is a
+        war fire (`fusion.thermal`: beyond season and region, sustained)."""
         if not self._baseline_seen:
             return False
-        lon, lat = self.frame.point_to_lonlat(impact.x, impact.y)
-        count = self._thermal_day.get((cell_of(lon, lat), int(t // 86_400)), 0)
-        return self.baseline.anomalous(lon, lat, t, count)
+        return any(
+            self.thermal.verdict(cell_of(row.lon, row.lat), day_of(row.t)).war
+            for row in rows
+            if row.kind is Kind.thermal_anomaly
+        )
 
     def _check_contradictions(
         self, inc: _Incident, rows: list[Row], impact: Fix | None, origin: Fix | None
@@ -822,7 +845,7 @@ def adjudicate(
     agreement_ref: AgreementRef,
     *,
     disputes: Mapping[int, list[tuple[int, str, str, str]]] | None = None,
-    baseline: SeasonalBaseline | None = None,
+    baseline: ThermalBaseline | None = None,
     gate: Gate | None = None,
 ) -> tuple[Engine, list[int]]:
     """The batch: associate the rows by blocks (k-d tree), and drive the engine in ledger order.
@@ -840,7 +863,7 @@ def _adjudicate(
     agreement: Agreement,
     agreement_ref: AgreementRef,
     disputes: Mapping[int, list[tuple[int, str, str, str]]],
-    baseline: SeasonalBaseline | None,
+    baseline: ThermalBaseline | None,
     gate: Gate | None,
 ) -> tuple[Engine, list[int]]:
     engine = Engine(agreement, agreement_ref, gate=gate, baseline=baseline)

@@ -1,4 +1,13 @@
-"""The agreement's map: contact line, territories, zones, corridors, protected sites."""
+"""The agreement's map: contact line, territories, zones, corridors, protected sites.
+
+Geometry follows RFC 7946 (GeoJSON, section 3.1.1): positions are WGS84
+longitude, latitude, and an edge between two positions is a straight line in
+longitude/latitude. A projection maps that line to a curve, so projecting only
+the vertices turns a long edge into the chord between its ends: on a
+1,000 km edge the chord lies kilometres off the true edge. Every consumer that
+projects agreement geometry therefore densifies it in lon/lat first
+(`densified`), which bounds the error to centimetres.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +15,30 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
 
 from truceline.observation import UtcTime, WeaponClass
 
 GeoJSON = dict[str, Any]
+
+# Longest edge, in degrees, left in a geometry before it is projected: about 1.1 km of
+# latitude. Measured in an azimuthal equidistant frame, the projected densified edge
+# stays within 2 cm of the true one up to 1,000 km from the centre; undensified, a
+# 1,000 km edge along 49 N was 20.6 km off, and the example agreement's 3-degree
+# northern edge 1.07 km.
+MAX_EDGE_DEG = 0.01
+
+
+def densified(geom: BaseGeometry, max_edge_deg: float = MAX_EDGE_DEG) -> BaseGeometry:
+    """`geom` with vertices inserted along each edge longer than `max_edge_deg` (lon/lat).
+
+    Insertion is linear in lon/lat, i.e. on the RFC 7946 edge itself, so the geometry
+    is unchanged as a lon/lat set; projected, it follows the true edges."""
+    return shapely.segmentize(geom, max_edge_deg)
 
 
 def _valid_geojson(value: GeoJSON) -> GeoJSON:
@@ -25,6 +51,11 @@ def _valid_geojson(value: GeoJSON) -> GeoJSON:
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ValueError("coordinates must be WGS84 longitude, latitude within range")
+    if not geom.is_valid:
+        # A self-intersecting ring or a hole outside its shell has no well-defined inside:
+        # point-in-polygon answers on it depend on the library.
+        why = explain_validity(geom)  # "Self-intersection[35.35 47.55]"
+        raise ValueError(f"invalid {geom.geom_type}: {why.replace('[', ' at [', 1)} (lon lat)")
     return value
 
 

@@ -17,20 +17,21 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from truceline.agreement.geography import Geography
+from truceline.agreement.geography import Geography, densified
 from truceline.fusion.base import Frame, Fuser
 from truceline.fusion.cells import APART, CELL_M, INSIDE, CellLookup
 from truceline.fusion.locate import Fix
 
 
 def project(geom: BaseGeometry, frame: Frame) -> BaseGeometry:
-    """A shapely geometry in the frame's metres."""
+    """A lon/lat geometry in the frame's metres, its edges first densified so that they
+    stay the straight lon/lat lines RFC 7946 says they are (`geography.densified`)."""
 
     def fwd(coords: Any) -> Any:
         x, y = frame.to_xy(coords[:, 0], coords[:, 1])
         return np.column_stack((x, y))
 
-    return shapely.transform(geom, fwd)
+    return shapely.transform(densified(geom), fwd)
 
 
 _UNDECIDED = object()

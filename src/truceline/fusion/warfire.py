@@ -9,10 +9,12 @@ Inputs (see /work/shared/data/SOURCES.md): the yearly FIRMS files of the
 war-fire-model re-implementation (`LATITUDE,LONGITUDE,ACQ_DATE`, clipped to
 Ukraine) and one DeepStateMap snapshot (default 2022-06-01, after the
 withdrawal from the north, before the autumn counter-offensives), whose
-"Occupied" polygons inside Ukraine's bounding box give the boundary.
+occupied-territory layers inside Ukraine's bounding box (Crimea and the areas held
+since 2014 included; `read_snapshot` reads every naming scheme of both DeepState
+archives) give the boundary.
 
 Method: per 0.1-degree cell and calendar month, the expected daily count is
-the 2021 mean (`thermal.SeasonalBaseline`); a region's ratio for a period is
+the 2021 mean over the same calendar days; a region's ratio for a period is
 observed / expected summed over its cells and days, and its excess follows
 the Economist (observed - Poisson 95% upper bound - 2, per cell-month, floored
 at zero). Counting only: the result is exact and reproducible.
@@ -34,6 +36,7 @@ from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from truceline.agreement.geography import densified
 from truceline.fusion.thermal import upper_quantile
 
 UKRAINE_BBOX = (22.0, 44.0, 40.5, 52.5)
@@ -77,32 +80,110 @@ def read_fires(path: Path) -> Fires:
     return Fires(np.array(lon), np.array(lat), np.array(day, dtype=np.int64))
 
 
-def occupied(path: Path) -> BaseGeometry:
-    """The union of a DeepStateMap snapshot's "Occupied" polygons inside Ukraine's box."""
+# DeepStateMap's legend, by fill colour: what the map showed, where a layer's free-text
+# name can lag (on 2022-06-06 "Sieverodonetsk. Territories which are occupied" was drawn
+# grey, contested; "The enemy was pushed back" grey on 2022-06-13).
+_FILL_STATUS = {
+    "#a52714": "occupied",
+    "#bcaaa4": "contested",
+    "#bdbdbd": "contested",
+    "#0f9d58": "liberated",
+    "#0288d1": "liberated",
+    "#01579b": "liberated",
+}
+# Occupied since 2014, drawn black or purple (a colour shared with Transnistria).
+_SINCE_2014 = ("крим", "crimea", "ордло", "cadr", "тузла", "tuzla")
+# Territories outside Ukraine that the map also marks (Transnistria lies in Ukraine's
+# bounding box; the others do not, and the box drops them too).
+_FOREIGN = ("придністров", "transnistria", "geojson.territories.")
+# Names, in the three schemes seen (Ukrainian only until 2022-05-11, "UA /// EN" after,
+# "UA /// EN /// geoJSON.status.*" from 2024): used when a layer has no known colour.
+_NAME_STATUS = (
+    ("liberated", ("звільнено", "liberated", "taken back", "під контролем зсу", "відбиті")),
+    ("contested", ("під питанням", "contested", "статус невідомий", "unknown status")),
+    ("contested", ("сіра зона", "ситуація невідома", "невідомо")),
+    ("occupied", ("окуп", "зайняті ворогом", "захоплено", "occupied")),
+)
+
+
+def layer_status(name: str, fill: str | None) -> str | None:
+    """ "occupied", "contested", "liberated", or None (foreign, or not a territory layer).
+
+    A layer with neither name nor colour is occupied: the daily `deepstate-map-data`
+    files hold one such feature, the occupied area itself."""
+    n = " ".join(name.replace("\xa0", " ").lower().split())
+    if any(k in n for k in _SINCE_2014):
+        return "occupied"
+    if any(k in n for k in _FOREIGN):
+        return None
+    status = _FILL_STATUS.get((fill or "").lower())
+    if status is not None:
+        return status
+    for found, keys in _NAME_STATUS:
+        if any(k in n for k in keys):
+            return found
+    return "occupied" if not n and not fill else None
+
+
+# Europe's equal-area frame (ETRS89-LAEA): metres and km2 over the whole country.
+_LAEA = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
+
+
+def _laea(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(
+        densified(geom), lambda c: np.column_stack(_LAEA.transform(c[:, 0], c[:, 1]))
+    )
+
+
+@dataclass
+class Snapshot:
+    """A DeepStateMap snapshot's territory layers inside Ukraine's box, by status."""
+
+    layers: dict[str, BaseGeometry]
+    polygons: dict[str, int]  # polygon parts read per status
+
+    def area_km2(self, status: str) -> float:
+        geom = self.layers.get(status)
+        if geom is None:
+            return 0.0
+        return float(_laea(geom).area) / 1e6
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """Every polygon layer of a DeepStateMap snapshot (either archive's format), by status."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     box = shapely.box(*UKRAINE_BBOX)
-    parts = []
+    parts: dict[str, list[BaseGeometry]] = {}
     for feature in doc.get("features", []):
-        name = (feature.get("properties") or {}).get("name") or ""
+        props = feature.get("properties") or {}
         geom = feature.get("geometry")
-        if "Occupied" not in name or not geom:
+        status = layer_status(str(props.get("name") or ""), props.get("fill"))
+        if not geom or status is None:
             continue
         g = shapely.force_2d(shape(geom))
-        for poly in getattr(g, "geoms", [g]):
-            if poly.geom_type in ("Polygon", "MultiPolygon") and poly.intersects(box):
-                parts.append(poly.buffer(0))
-    if not parts:
-        raise ValueError(f"{path}: no Occupied polygon inside Ukraine")
-    return shapely.union_all(parts)
+        for poly in shapely.get_parts(g):  # GeometryCollections and multi-parts alike
+            if poly.geom_type == "Polygon" and poly.intersects(box):
+                parts.setdefault(status, []).append(shapely.make_valid(poly))
+    return Snapshot(
+        {k: shapely.union_all(v) for k, v in parts.items()},
+        {k: len(v) for k, v in parts.items()},
+    )
+
+
+def occupied(path: Path) -> BaseGeometry:
+    """The occupied area of a DeepStateMap snapshot inside Ukraine's box (Crimea and the
+    areas held since 2014 included)."""
+    snap = read_snapshot(path)
+    if "occupied" not in snap.layers:
+        raise ValueError(f"{path}: no occupied-territory layer inside Ukraine")
+    return snap.layers["occupied"]
 
 
 def front_mask(fires: Fires, area: BaseGeometry, km: float) -> NDArray[np.bool_]:
     """Fires within `km` of the occupied area's boundary (both sides), in metres (LAEA)."""
-    fwd = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
-    metric = shapely.transform(area, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
-    zone = metric.boundary.buffer(km * 1000.0)
+    zone = _laea(area).boundary.buffer(km * 1000.0)
     shapely.prepare(zone)
-    x, y = fwd.transform(fires.lon, fires.lat)
+    x, y = _LAEA.transform(fires.lon, fires.lat)
     return np.asarray(shapely.contains_xy(zone, x, y))
 
 

@@ -24,6 +24,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from truceline.agreement.geography import densified
 from truceline.simulate.config import Scenario
 
 ROUND = 5  # decimals of WGS84 degrees in the agreement (~1 m)
@@ -146,7 +147,10 @@ class World:
         return float(sum(self.xy_shape(g).area for g in self.territory_geoms) / 1e6)
 
     def xy_shape(self, geom_ll: BaseGeometry) -> BaseGeometry:
-        return shapely.transform(geom_ll, lambda c: np.column_stack(self.xy(c[:, 0], c[:, 1])))
+        """A lon/lat geometry in the world's metres, edges densified first (RFC 7946)."""
+        return shapely.transform(
+            densified(geom_ll), lambda c: np.column_stack(self.xy(c[:, 0], c[:, 1]))
+        )
 
     def local_hour(self, t: np.ndarray, start: datetime) -> np.ndarray:
         """Local civil hour of day (0-24) for seconds since start."""
