@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from truceline.mission.home import Home
 from typer.testing import CliRunner
 
 from truceline.adjudication.service import recompute
@@ -15,7 +16,6 @@ from truceline.cli import app
 from truceline.clock import FixedClock
 from truceline.ingest.bootstrap import init_home
 from truceline.ingest.service import Mission
-from truceline.mission.home import Home
 
 REPO = Path(__file__).resolve().parents[2]
 FARM, FRESH = (35.62, 47.555), (35.90, 47.61)  # both in the example's buffer zone
