@@ -7,13 +7,13 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from truceline.mission.home import Home
 from typer.testing import CliRunner
 
 from truceline.adjudication.service import recompute
 from truceline.agreement.load import load_agreement_text
 from truceline.cli import app
 from truceline.clock import FixedClock
+from truceline.home import Home
 from truceline.ingest.bootstrap import init_home
 from truceline.ingest.service import Mission
 
@@ -42,7 +42,7 @@ def test_a_later_import_turns_an_earlier_fire_into_a_breach(tmp_path: Path) -> N
     runner = CliRunner()
 
     def fuse() -> dict[str, int]:
-        result = runner.invoke(app, ["fuse", "--home", str(root)])
+        result = runner.invoke(app, ["fuse", "--home", str(root), "--now", "2026-04-01T00:00:00Z"])
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
