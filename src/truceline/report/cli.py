@@ -52,6 +52,10 @@ def report_command(
         fail(f"--date: expected a day like 2026-06-01, found {day!r}", 2)
     if lang not in LANGS:
         fail(f"--lang: expected one of {', '.join(LANGS)}, found {lang!r}", 2)
+    if publish:
+        from truceline.report.publish import publisher_key
+
+        publisher_key(h)  # a home that cannot sign fails before anything is made
     from truceline.report.make import make_report
 
     made = make_report(h, when, lang, format.value)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
 from truceline.authority import Authority
 from truceline.codec.entries import Record, read
 from truceline.codec.records import seal
-from truceline.home import Home
+from truceline.home import Home, HomeError
 from truceline.ledger.base import Ledger
 from truceline.observation import format_time
 from truceline.report.record import REPORT_TYPE, ReportRecord
@@ -23,6 +24,20 @@ class Published:
     index: int
     record: ReportRecord
     signer: str
+
+
+def publisher_key(home: Home) -> tuple[Any, str, str]:
+    """(key, keyid, principal) of the publisher this home may sign as; HomeError (naming
+    what is missing) where it may not, as on a mirror: checked before a report is made."""
+    if not home.log_skey.exists():
+        raise HomeError(f"{home.root}: no log key here (a mirror?): it cannot publish")
+    ledger = home.reader()
+    try:
+        authority = Authority()
+        authority.catch_up(ledger)
+    finally:
+        ledger.close()
+    return home.signing_key(*authority.agreement.principals.publishers)
 
 
 def publish(
@@ -37,11 +52,9 @@ def publish(
     now: datetime,
 ) -> Published:
     """Append the record of report `data` to the home's log, signed by its publisher."""
+    key, keyid, principal = publisher_key(home)
     ledger = home.ledger()
     try:
-        authority = Authority()
-        authority.catch_up(ledger)
-        key, keyid, principal = home.signing_key(*authority.agreement.principals.publishers)
         record = ReportRecord(
             date=day,
             lang=lang,
