@@ -85,6 +85,29 @@ def test_breaches_were_verified_and_scored(demo: tuple[Demo, str]) -> None:
     assert scores["precision"] >= 0.9
     assert "verified breaches by party and grade" in out
     assert "evaluation against the simulator's truth" in out
+    # recall is never shown without its denominator: every true breach, and those enough
+    # independent sensors saw to verify
+    recall = scores["recall"]
+    every = recall["over_all_breach_events"]
+    seen = recall["over_breach_events_independent_sensors_saw"]
+    assert every["of"] > seen["of"] > 0 and every["found"] >= seen["found"]
+    assert f"recall over all {every['of']:,} true breach events" in out
+    assert f"recall over the {seen['of']:,} that 2 independent sensors saw" in out
+
+
+def test_the_demo_ends_with_the_days_report(demo: tuple[Demo, str]) -> None:
+    from lxml import html
+
+    d, out = demo
+    report = d.results["report"]
+    path = Path(report["path"])
+    assert path.parent == d.home / "reports" and path.is_file()
+    doc = html.fromstring(path.read_bytes())
+    for section in ("summary", "key-figures", "map", "charts", "incidents", "penalties"):
+        assert doc.get_element_by_id(section) is not None
+    squashed = " ".join(out.split())
+    assert str(path) in squashed
+    assert f"truceline serve --home {d.home}" in squashed
 
 
 def test_penalty_in_force_against_a_party_that_truly_breached(demo: tuple[Demo, str]) -> None:

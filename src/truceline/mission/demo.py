@@ -15,6 +15,7 @@ The demo is a list of small steps over one `Demo` context, run in order:
                   countdown, signed votes that fail to block (while a guarantor's
                   witness is offline: the quorum still holds), the penalty in force
                   at the deadline (the witness is back and catches up)
+    report     -> the daily report of the scenario's last day, HTML, in HOME/reports
     (finally)  -> witnesses stopped; the policy keeps their keys, without URLs
 
 Event time drives everything: each step sets the demo clock (which the witnesses
@@ -795,15 +796,31 @@ def step_summary(d: Demo) -> None:
     h = d.home
     d.console.print(f"mission home {h} (log in {h / 'log'}, witness policy {h / 'policy'})")
     d.console.print(f"scenario files {d.sim_dir}; proofs {d.proofs_dir}")
+    report = d.results.get("report")
+    if report is not None:
+        d.console.print(f"daily report ({report['day']}): {report['path']}", highlight=False)
+    d.console.print(f"open the dashboard: truceline serve --home {h}", highlight=False)
     d.console.print("check it yourself:")
+    day = report["day"] if report is not None else "DAY"
     for cmd in (
         f"truceline log audit --home {h}",
         f"truceline replay --home {h}",
         f"truceline evaluate --home {h} --truth {d.sim_dir}/truth.jsonl",
         f"truceline penalties --home {h} --now {_deadline_text(d)}",
+        f"truceline metrics --home {h} --from {day} --to {_next_day(day)} --format csv",
+        f"truceline report --home {h} --date {day} --format pdf --lang uk",
         f"truceline log prove --home {h} INDEX",
     ):
         d.console.print(f"  {cmd}", highlight=False)
+
+
+def _next_day(day: str) -> str:
+    from datetime import date
+
+    try:
+        return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    except ValueError:
+        return "DAY+1"
 
 
 def _deadline_text(d: Demo) -> str:
@@ -824,6 +841,24 @@ def stop_witnesses(d: Demo) -> None:
         d.farm.write_policy(Home(d.home), urls=False)
 
 
+def step_report(d: Demo) -> None:
+    """The daily report of the scenario's last day, as HTML in the home (`truceline report`)."""
+    from truceline.home import Home
+    from truceline.report.make import make_report
+
+    assert d.end is not None
+    day = (d.end - timedelta(microseconds=1)).date()
+    made = make_report(Home(d.home), day, "en", "html")
+    path = d.home / "reports" / f"{day.isoformat()}.en.html"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(made.data)
+    d.results["report"] = {"day": day.isoformat(), "path": str(path), "bytes": len(made.data)}
+    d.console.rule("[bold]8. daily report")
+    d.console.print(
+        f"the report of {day.isoformat()} (log size {made.log_size}): {path}", highlight=False
+    )
+
+
 STEPS: list[tuple[str, Callable[[Demo], None]]] = [
     ("simulate", step_simulate),
     ("init", step_init),
@@ -832,6 +867,7 @@ STEPS: list[tuple[str, Callable[[Demo], None]]] = [
     ("ingest", step_ingest),
     ("fuse", step_fuse),
     ("enforce", step_enforce),
+    ("report", step_report),
 ]
 
 
