@@ -104,7 +104,7 @@ def read_facts(home: Home, start: datetime, until: datetime) -> Facts:
         view = read_view(ledger.scan())
         size = ledger.size
         root = ledger.root(size).hex()
-        app = open_appender(home, ledger, until, write=False)
+        app = open_appender(home, ledger, until, write=False, known=view.authority)
         final = app.state(until, plan_routes=False)
         # Routine inspections are scheduled per calendar month: settle at each month's
         # end too, so the earlier months' visits are in the list.

@@ -402,7 +402,7 @@ def _votes_for(rule: Any, accused: str, allies: Sequence[str] = ()) -> list[tupl
     """(voter, choice) pairs of a plausible block attempt that fails under the rule.
 
     The accused and its allies vote to block the penalty; everyone else, the accusing
-    party first among them, votes to let it happen (`allow`). The accused's vote is
+    party among them, votes to let it happen (`allow`), in the rule's order of voters. The accused's vote is
     logged but not counted (`exclude_accused`). Under a reverse veto a veto holder's
     `allow` vetoes the continuation; under a reverse qualified majority or negative
     consensus the allies are too few. Should the allies alone reach the rule's bar (a
