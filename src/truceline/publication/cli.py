@@ -43,24 +43,24 @@ def alert_command(
     if all_ and (out is None or format is not AlertFormat.cap):
         typer.echo("error: --all writes CAP alerts into --out DIR", err=True)
         raise typer.Exit(2)
-    incidents = logged_incidents(Home(home))
-    if out is not None and all_:
-        out.mkdir(parents=True, exist_ok=True)
-        n = 0
-        for index, xml in incidents.alerts():
-            (out / f"{index}.xml").write_bytes(xml)
-            n += 1
-        typer.echo(json.dumps({"alerts": n, "out": str(out)}))
-        return
-    assert incident is not None
-    if incident not in incidents.histories:
-        typer.echo(f"error: --incident {incident!r}: not on the log", err=True)
-        raise typer.Exit(1)
-    if format is AlertFormat.cot:
-        event = incidents.event(incident, datetime.now(UTC))
-        typer.echo(cot.frame(event), nl=False)  # no newline: it would come before the next
-        return
-    typer.echo(incidents.latest_alert(incident).decode())
+    with logged_incidents(Home(home)) as incidents:
+        if out is not None and all_:
+            out.mkdir(parents=True, exist_ok=True)
+            n = 0
+            for index, xml in incidents.alerts():
+                (out / f"{index}.xml").write_bytes(xml)
+                n += 1
+            typer.echo(json.dumps({"alerts": n, "out": str(out)}))
+            return
+        assert incident is not None
+        if incident not in incidents.histories:
+            typer.echo(f"error: --incident {incident!r}: not on the log", err=True)
+            raise typer.Exit(1)
+        if format is AlertFormat.cot:
+            event = incidents.event(incident, datetime.now(UTC))
+            typer.echo(cot.frame(event), nl=False)  # no newline: it would come before the next
+            return
+        typer.echo(incidents.latest_alert(incident).decode())
 
 
 def notify_command(

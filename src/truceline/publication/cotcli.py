@@ -28,7 +28,8 @@ def push_command(
     from truceline.publication.takpush import push, target
 
     to = target(url, cert, key, ca)
-    events = logged_incidents(Home(home)).events(datetime.now(UTC))
+    with logged_incidents(Home(home)) as incidents:
+        events = incidents.events(datetime.now(UTC))
     sent = push(to, events, timeout)
     typer.echo(json.dumps({"url": url, "events": sent}))
 

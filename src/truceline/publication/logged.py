@@ -1,30 +1,39 @@
 """The incidents a home's log holds, as publication renders them (CAP chains, CoT events).
 
-Read through the authority, as every reader reads (`adjudication.logview`): only the
-transitions an adjudicator may write, only the observations their sensors may write.
-A function of the log alone, so a mirror renders the same alerts.
+Read through the authority, as every reader reads: only the transitions an adjudicator
+may write (judged at their place in the log), and, for a CoT event's `how`, only the
+evidence observations their sensors may write, signatures verified. Observations are
+read only as evidence of the event asked for, not all of them: the GeoJSON and CAP
+routes fold the log without verifying a million signatures. A function of the log
+alone, so a mirror renders the same alerts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from truceline.adjudication.logview import read_view
-from truceline.adjudication.verdict import IncidentTransition
+from pydantic import ValidationError
+
+from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
 from truceline.agreement.model import Agreement
+from truceline.authority import Authority
+from truceline.codec.entries import Record, payload_type, read
 from truceline.home import Home
+from truceline.ledger.base import Ledger
+from truceline.observation import OBSERVATION_TYPE, Observation
 from truceline.publication import cap, cot
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoggedIncidents:
     agreement: Agreement
     # incident id -> its transitions in log order, with their ledger indices
     histories: dict[str, list[tuple[int, IncidentTransition]]]
-    # observation ledger index -> (sensor id, sensor kind)
-    sources: dict[int, tuple[str, str]]
+    ledger: Ledger  # open while the caller renders (the evidence is read on demand)
+    authority: Authority  # folded over the whole log
 
     @property
     def sender(self) -> str:
@@ -45,11 +54,28 @@ class LoggedIncidents:
         *_, (_, xml) = cap.incident_chain(self.history(incident), self.agreement, self.sender)
         return xml
 
+    def sources(self, evidence: list[int]) -> list[tuple[str, str]]:
+        """(sensor id, sensor kind) of each evidence observation a reader accepts."""
+        out = []
+        for index in evidence:
+            if not 0 <= index < self.ledger.size:
+                continue
+            got = read(index, self.ledger.read(index, index + 1)[0], (OBSERVATION_TYPE,))
+            if not isinstance(got, Record):
+                continue
+            try:
+                obs = Observation.model_validate(got.payload)
+            except ValidationError:
+                continue
+            if self.authority.check_observation(index, obs, got.envelope) is None:
+                kind = self.authority.registry.kind(obs.sensor)
+                out.append((obs.sensor, kind.value if kind is not None else ""))
+        return out
+
     def event(self, incident: str, now: datetime) -> bytes:
         """The CoT event of the incident's latest state, generated at `now`."""
         _, t = self.history(incident)[-1]
-        how = cot.how_of(self.sources[i] for i in t.evidence if i in self.sources)
-        return cot.incident_event(t, now, how)
+        return cot.incident_event(t, now, cot.how_of(self.sources(t.evidence)))
 
     def events(self, now: datetime) -> list[bytes]:
         """One CoT event per incident (its latest state), in the log order of those states."""
@@ -57,17 +83,30 @@ class LoggedIncidents:
         return [self.event(k, now) for k in order]
 
 
-def logged_incidents(home: Home) -> LoggedIncidents:
+@contextmanager
+def logged_incidents(home: Home) -> Iterator[LoggedIncidents]:
+    """The home's incidents, with its log open for reading until the block ends."""
     ledger = home.reader()
     try:
-        view = read_view(ledger.scan())
+        authority = Authority()
+        histories: dict[str, list[tuple[int, IncidentTransition]]] = {}
+        for index, entry in ledger.scan(0):
+            authority.apply(index, entry)
+            if payload_type(entry) != INCIDENT_TYPE:
+                continue
+            got = read(index, entry, (INCIDENT_TYPE,))
+            if not isinstance(got, Record) or not isinstance(authority.check_mission(got), str):
+                continue
+            try:
+                t = IncidentTransition.model_validate(got.payload)
+            except ValidationError:
+                continue
+            histories.setdefault(t.incident, []).append((index, t))
+        agreement = authority.agreement
+        mine = {
+            k: [(i, t) for i, t in h if t.agreement.id == agreement.id]
+            for k, h in histories.items()
+        }
+        yield LoggedIncidents(agreement, {k: h for k, h in mine.items() if h}, ledger, authority)
     finally:
         ledger.close()
-    agreement, _ = view.agreement()
-    kinds = {sid: st.kind.value for sid, st in view.registry.sensors.items()}
-    histories: dict[str, list[tuple[int, IncidentTransition]]] = {}
-    for index, t, _entry in view.transitions:
-        if t.agreement.id == agreement.id:
-            histories.setdefault(t.incident, []).append((index, t))
-    sources = {i: (o.sensor, kinds.get(o.sensor, "")) for i, o in view.observations}
-    return LoggedIncidents(agreement, histories, sources)
