@@ -47,46 +47,6 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[Any, float, float]:
     return best
 
 
-def build(root: Path, days: float, seed: int) -> Path:
-    from simulated_home import cli
-
-    sim, home = root / "sim", root / "home"
-    cli(
-        "simulate",
-        "--seed",
-        str(seed),
-        "--scenario",
-        "duel",
-        "--days",
-        str(days),
-        "--out",
-        str(sim),
-    )
-    cli(
-        "init",
-        "--home",
-        str(home),
-        "--agreement",
-        str(sim / "agreement.yaml"),
-        "--signers",
-        str(sim / "keys" / "signatories"),
-    )
-    cli(
-        "sensor",
-        "add",
-        "--home",
-        str(home),
-        "--from",
-        str(sim / "sensors.json"),
-        "--effective-at",
-        "2026-05-01T00:00:00Z",
-    )
-    cli("ingest", "--home", str(home), str(sim / "observations.jsonl"))
-    cli("fuse", "--home", str(home))
-    cli("enforce", "--home", str(home), "--now", "2026-07-01T00:00:00Z")
-    return home
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=float, default=2.0)
@@ -98,7 +58,9 @@ def main() -> None:
     home_dir = root / "home"
     if not (home_dir / "log" / "checkpoint").exists():
         t = time.perf_counter()
-        build(root, args.days, args.seed)
+        from simulated_home import build_mission  # the tests' CLI-built mission
+
+        build_mission(root, args.days, args.seed, "2026-07-01T00:00:00Z")
         print(f"built a {args.days:g}-day mission in {time.perf_counter() - t:.1f} s: {home_dir}")
     home = Home(home_dir)
     print(f"load average before: {os.getloadavg()[0]:.2f}")

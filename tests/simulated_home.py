@@ -73,9 +73,22 @@ class Mission:
         return int(cli("log", "append", "--home", self.h, str(path)).split()[-1])
 
 
-def build_mission(root: Path) -> Mission:
+def build_mission(
+    root: Path, days: float = 1, seed: int = SEED, enforce_at: str = ENFORCE_AT
+) -> Mission:
+    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`."""
     sim = root / "sim"
-    cli("simulate", "--seed", str(SEED), "--scenario", "duel", "--days", "1", "--out", str(sim))
+    cli(
+        "simulate",
+        "--seed",
+        str(seed),
+        "--scenario",
+        "duel",
+        "--days",
+        f"{days:g}",
+        "--out",
+        str(sim),
+    )
     home = root / "home"
     cli(
         "init",
@@ -98,5 +111,5 @@ def build_mission(root: Path) -> Mission:
     )
     cli("ingest", "--home", str(home), str(sim / "observations.jsonl"))
     cli("fuse", "--home", str(home))
-    cli("enforce", "--home", str(home), "--now", ENFORCE_AT)
+    cli("enforce", "--home", str(home), "--now", enforce_at)
     return Mission(home, sim)
