@@ -67,3 +67,12 @@ def _private_state_home(
 ) -> None:
     """`truceline log audit` remembers checkpoints under $XDG_STATE_HOME: never the user's own."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+
+
+@pytest.fixture(scope="session")
+def simulated_mission(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A day of a simulated duel, built once per session through the CLI
+    (`simulated_home.build_mission`). Read it, or copy it before changing it."""
+    from simulated_home import build_mission
+
+    return build_mission(tmp_path_factory.mktemp("simulated"))

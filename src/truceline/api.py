@@ -24,6 +24,7 @@ _ROUTER_MODULES = (
     "truceline.adjudication.api",
     "truceline.enforcement.api",
     "truceline.publication.api",
+    "truceline.metrics.api",
 )
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -47,6 +47,7 @@ from truceline.ledger.fold import LedgerFold
 from truceline.observation import OBSERVATION_TYPE, Kind, Observation, format_time
 from truceline.registry.model import SENSOR_TYPE, SensorKind
 from truceline.registry.state import Registry, SensorState
+from truceline.report.record import REPORT_TYPE
 
 
 class Role(StrEnum):
@@ -58,6 +59,7 @@ class Role(StrEnum):
     inspection_team = "inspection_team"  # inspection findings (neutral observer teams)
     adjudicator = "adjudicator"  # incident transitions
     enforcement = "enforcement"  # enforcement transitions
+    publisher = "publisher"  # the record of a published report (its hash)
 
 
 # The authority table: which roles may sign a record of each payload type.
@@ -74,6 +76,7 @@ WRITERS: Mapping[str, frozenset[Role]] = {
     INSPECTION_REQUEST_TYPE: frozenset({Role.signatory}),
     ACK_TYPE: frozenset({Role.signatory}),
     EXTENSION_TYPE: frozenset({Role.signatory}),
+    REPORT_TYPE: frozenset({Role.publisher}),
 }
 # Observation kinds with a narrower set of writers than observations in general.
 KIND_WRITERS: Mapping[Kind, frozenset[Role]] = {
@@ -86,12 +89,14 @@ OBSERVING_KINDS = frozenset(SensorKind) - {
     SensorKind.importer,
     SensorKind.adjudicator,
     SensorKind.enforcement,
+    SensorKind.publisher,
     SensorKind.signatory,
 }
 # The kind of principal each mission role is registered as, and where the agreement names it.
 _MISSION_ROLES: Mapping[SensorKind, tuple[Role, str]] = {
     SensorKind.adjudicator: (Role.adjudicator, "adjudicators"),
     SensorKind.enforcement: (Role.enforcement, "enforcers"),
+    SensorKind.publisher: (Role.publisher, "publishers"),
     SensorKind.import_gateway: (Role.import_gateway, "import_gateways"),
 }
 

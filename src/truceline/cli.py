@@ -51,6 +51,8 @@ _COMMAND_MODULES = (
     "truceline.adjudication.cli",
     "truceline.enforcement.cli",
     "truceline.publication.cli",
+    "truceline.metrics.cli",
+    "truceline.report.cli",
 )
 
 

@@ -186,6 +186,7 @@ def test_http_api(home: tuple[Path, keys.Ed25519PrivateKey]) -> None:
             "mission-adjudicator",
             "mission-enforcement",
             "mission-gateway",
+            "mission-publisher",
             "radar-1",
         ]
 

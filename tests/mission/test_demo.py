@@ -85,6 +85,29 @@ def test_breaches_were_verified_and_scored(demo: tuple[Demo, str]) -> None:
     assert scores["precision"] >= 0.9
     assert "verified breaches by party and grade" in out
     assert "evaluation against the simulator's truth" in out
+    # recall is never shown without its denominator: every true breach, and those enough
+    # independent sensors saw to verify
+    recall = scores["recall"]
+    every = recall["over_all_breach_events"]
+    seen = recall["over_breach_events_independent_sensors_saw"]
+    assert every["of"] > seen["of"] > 0 and every["found"] >= seen["found"]
+    assert f"recall over all {every['of']:,} true breach events" in out
+    assert f"recall over the {seen['of']:,} that 2 independent sensors saw" in out
+
+
+def test_the_demo_ends_with_the_days_report(demo: tuple[Demo, str]) -> None:
+    from lxml import html
+
+    d, out = demo
+    report = d.results["report"]
+    path = Path(report["path"])
+    assert path.parent == d.home / "reports" and path.is_file()
+    doc = html.fromstring(path.read_bytes())
+    for section in ("summary", "key-figures", "map", "charts", "incidents", "penalties"):
+        assert doc.get_element_by_id(section) is not None
+    squashed = " ".join(out.split())
+    assert str(path) in squashed
+    assert f"truceline serve --home {d.home}" in squashed
 
 
 def test_penalty_in_force_against_a_party_that_truly_breached(demo: tuple[Demo, str]) -> None:
@@ -102,6 +125,11 @@ def test_penalty_in_force_against_a_party_that_truly_breached(demo: tuple[Demo, 
     # the block attempt failed: the accused's vote was left out, the others counted
     votes = story["votes"]
     assert [v["counted"] for v in votes if v["voter"] == accused] == [False]
+    # a plausible vote: the accused and its patron block, the accuser lets it happen
+    blockers = {v["voter"] for v in votes if v["choice"] == "block"}
+    assert blockers == {accused, *story["allies"]}
+    accuser = next(p for p in ("west", "east") if p != accused)
+    assert {v["choice"] for v in votes if v["voter"] == accuser} == {"allow"}
     assert all(v["counted"] for v in votes if v["voter"] != accused)
     assert "block_attempt_failed" in story and "penalty_in_force" in story
     assert story["countdown"]["index"] < story["penalty_in_force"]["index"]
@@ -194,13 +222,17 @@ def test_log_audit_and_replay_pass(demo: tuple[Demo, str]) -> None:
         ),
     ],
 )
-def test_the_story_votes_fail_to_block_under_every_model(rule: BlockRule) -> None:
-    votes = _votes_for(rule, "a")
+@pytest.mark.parametrize("ally", ["g2", "b"])
+def test_the_story_votes_fail_to_block_under_every_model(rule: BlockRule, ally: str) -> None:
+    votes = _votes_for(rule, "a", [ally])
     assert ("a", "block") in votes  # the accused tries too; the rule leaves it out
     tally = decide(rule, {v: Choice(c) for v, c in votes}, "a")
     assert not tally.blocked, tally
-    if tally.eligible > 1:  # alone, any block would be a qualified majority
-        assert tally.block >= 1  # an attempt, not a non-event
+    others = {v.id for v in rule.voters} - {"a", ally}
+    # nobody but the accused's side votes to block: no accuser blocks sanctions on the accused
+    assert all(c != "block" for v, c in votes if v in others)
+    if ally in {v.id for v in rule.voters} and tally.eligible > 2:
+        assert tally.block >= 1  # an attempt by the ally, not a non-event
 
 
 def test_the_log_kept_publishing_while_a_guarantor_witness_was_down(demo: tuple[Demo, str]) -> None:

@@ -50,7 +50,10 @@ def test_routes(home: Home, vectors: Path) -> None:
     doc = validate(cap_xml, vectors / "cap12" / "schema" / "CAP-v1.2.xsd")
     ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
     assert doc.findtext("c:msgType", namespaces=ns) == "Update"
-    assert ":i1:verified:" in doc.findtext("c:references", namespaces=ns)
+    # It replaces the alert of entry i1 was verified by: that alert alone is referenced.
+    [ref] = doc.findtext("c:references", namespaces=ns).split()
+    assert ref.split(",")[1].startswith("truceline:test-ceasefire:i1:")
+    assert ref.split(",")[1] != doc.findtext("c:identifier", namespaces=ns)
 
     cot_xml = client.get("/publication/incidents/i1/cot").content
     validate(cot_xml, vectors / "cot" / "mitre" / "CoT Base-Event Schema (PUBLIC RELEASE).xsd")

@@ -218,7 +218,16 @@ def test_every_relevant_entry_once_in_order_verified(
                 validate(a.data, xsd)
             confirmed = next(a for a in caps if a.subject.endswith("incident.confirmed.cap"))
             doc = etree.fromstring(confirmed.data)
-            assert ":i0:verified:" in doc.findtext("c:references", namespaces=ns)
+            verified = next(
+                etree.fromstring(a.data)
+                for a in caps
+                if a.subject.endswith("incident.verified.cap")
+                and etree.fromstring(a.data).findtext("c:incidents", namespaces=ns) == "i0"
+            )
+            # It names the one alert it replaces: that alert's sender, identifier and sent.
+            assert doc.findtext("c:references", namespaces=ns) == ",".join(
+                verified.findtext(f"c:{k}", namespaces=ns) for k in ("sender", "identifier", "sent")
+            )
             # The log grows: only the new entries go out, to the same durable consumer.
             log2 = open_log(h, store, witnesses=False)
             [new] = log2.append([entry(INCIDENT_TYPE, incident("i9", "verified", NOW))])

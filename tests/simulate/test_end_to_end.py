@@ -30,9 +30,9 @@ def test_demo_ingests_every_simulated_observation(tmp_path: Path) -> None:
     assert generated > 500
     # lies and false alarms are signed by registered keys: ingest cannot and must not refuse them
     assert ingest["accepted"] == generated and ingest["rejected"] == 0
-    # agreement + the mission's principals (gateway, adjudicator, enforcement) + sensors
-    # + observations
-    assert d.results["ingested_size"] == 4 + d.results["registered"] + generated
+    # agreement + the mission's principals (gateway, adjudicator, enforcement, publisher)
+    # + sensors + observations
+    assert d.results["ingested_size"] == 5 + d.results["registered"] + generated
     assert d.results["checkpoint"].splitlines()[1] == str(d.results["ingested_size"])
     demo.step_summary(d)
 

@@ -9,10 +9,12 @@ Metrics: breach detection precision / recall / F1. An incident is *detected*
 when its latest state verifies (verified, disputed, inspection, confirmed); it
 is a true positive when its true event is a breach, and every breach event any
 of its evidence saw counts as found (a burst of rounds is one incident).
-Recall is given over all breach events, over those any sensor saw, and over
-the *verifiable* ones: seen truthfully by at least `fair_min_sources`
+Recall is always given with its denominator (`recall.<name>`: value, found, of,
+denominator): over every true breach event, over those any sensor saw, and over
+the *verifiable* ones, seen truthfully by at least `fair_min_sources`
 independent instruments with standing against the true firer (what the
-agreement's evidence standard can verify at all); `f1` uses the latter.
+agreement's evidence standard can verify at all); `f1` uses the latter and
+`f1_over_all_breach_events` the first.
 Then attribution accuracy on detected breaches; localization error of
 detected incidents (median and p90), overall and for events a radar saw; the
 event time from an event's first observation to its verification; and false
@@ -192,18 +194,37 @@ def evaluate(
         truth = truth_events.get(true_event(rec))
         if truth is None or truth.get("party") != rec.accused:
             false_acc[rec.grade.value] += 1
+    def recall_over(events: set[str], denominator: str) -> dict[str, Any]:
+        hit = len(found & events)
+        return {
+            "value": round(hit / len(events), 4) if events else None,
+            "found": hit,
+            "of": len(events),
+            "denominator": denominator,
+        }
+
     return {
         "incidents_logged": len(latest),
         "incidents_detected": len(detected),
         "breach_events": len(breaches),
         "breach_events_observed": len(seen_breaches),
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "recall_of_observed": round(len(found) / len(seen_breaches), 4) if seen_breaches else 1.0,
         "breach_events_verifiable": len(verifiable),
-        "recall_of_verifiable": round(recall_v, 4),
+        "precision": round(precision, 4),
+        # Recall always with its denominator: which true breach events it counts.
+        "recall": {
+            "over_all_breach_events": recall_over(breaches, "every true breach event"),
+            "over_breach_events_any_sensor_saw": recall_over(
+                seen_breaches, "true breach events at least one sensor saw"
+            ),
+            "over_breach_events_independent_sensors_saw": recall_over(
+                verifiable,
+                f"true breach events at least {min_sources} independent sensors saw truthfully, "
+                "with standing against the firer (what the evidence standard can verify)",
+            ),
+        },
         "f1": round(f1, 4),
-        "f1_all_events": round(f1_all, 4),
+        "f1_denominator": "breach events independent sensors saw (recall over them)",
+        "f1_over_all_breach_events": round(f1_all, 4),
         "attribution_accuracy": round(attrib_ok / attrib_n, 4) if attrib_n else None,
         "attributed": attrib_n,
         "localization_error_m": {

@@ -30,6 +30,11 @@ class Principals(BaseModel):
         default_factory=lambda: ["mission-enforcement"],
         description="principal ids that may sign enforcement transitions",
     )
+    publishers: list[str] = Field(
+        default_factory=lambda: ["mission-publisher"],
+        description="principal ids that may sign the record of a published report "
+        "(its date, language, format and sha256)",
+    )
     import_gateways: list[str] = Field(
         default_factory=lambda: ["mission-gateway"],
         description="principal ids that may sign observations imported from source files",

@@ -169,12 +169,15 @@ class Appender:
         return indices
 
 
-def open_appender(home: Home, ledger: Ledger, now: datetime, *, write: bool) -> Appender:
+def open_appender(
+    home: Home, ledger: Ledger, now: datetime, *, write: bool, known: Authority | None = None
+) -> Appender:
     """The appender over a home's log, judging by the agreement version in force at `now`
     (on the log; a mission home's log always starts with its agreement). With `write`, it
     signs with the key of the enforcement principal the agreement names (HomeError if this
-    home holds none, as a mirror does); without, it only reads."""
-    authority = Authority()
+    home holds none, as a mirror does); without, it only reads. `known`: an authority the
+    caller has already folded over the whole log (saves a pass)."""
+    authority = known if known is not None else Authority()
     authority.catch_up(ledger)
     version = authority.history.in_force(now)
     agreement = version.agreement if version is not None else authority.agreement

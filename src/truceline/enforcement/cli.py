@@ -29,8 +29,7 @@ def _now(text: str | None) -> datetime:
 def with_appender(home: Path, now: datetime, fn: Any, *, write: bool = False) -> Any:
     """`fn(appender)` over the home's ledger, closed afterwards; a missing or broken
     home (no ledger, no agreement, no key to write with) is a clean exit 2. Reading
-    commands never need a key, so they answer on a mirror as on the operator's home.
-    Also serves `truceline alert`."""
+    commands never need a key, so they answer on a mirror as on the operator's home."""
     from truceline.enforcement.appender import open_appender
     from truceline.home import HomeError
 

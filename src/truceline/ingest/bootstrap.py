@@ -4,7 +4,8 @@ Called by `truceline init`. The first entries of every mission's log are:
 0. the agreement, version 1, signed by the registrar (the mission signatory, by default)
    and by each signatory key given;
 1. one registry record per mission principal the agreement names first in each role (the
-   import gateway, the adjudicator, the enforcement appender), signed by the registrar.
+   import gateway, the adjudicator, the enforcement appender, the publisher of reports),
+   signed by the registrar.
 
 So every key the mission signs with is introduced on the log, by a key the agreement lists,
 before it signs anything: an outsider checks the chain from the log alone
@@ -64,6 +65,7 @@ def mission_principals(agreement: Agreement) -> list[tuple[str, SensorKind]]:
         (p.import_gateways, SensorKind.import_gateway),
         (p.adjudicators, SensorKind.adjudicator),
         (p.enforcers, SensorKind.enforcement),
+        (p.publishers, SensorKind.publisher),
     ):
         if ids:
             out.append((ids[0], kind))

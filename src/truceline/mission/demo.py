@@ -15,6 +15,7 @@ The demo is a list of small steps over one `Demo` context, run in order:
                   countdown, signed votes that fail to block (while a guarantor's
                   witness is offline: the quorum still holds), the penalty in force
                   at the deadline (the witness is back and catches up)
+    report     -> the daily report of the scenario's last day, HTML, in HOME/reports
     (finally)  -> witnesses stopped; the policy keeps their keys, without URLs
 
 Event time drives everything: each step sets the demo clock (which the witnesses
@@ -30,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -308,8 +309,23 @@ def step_fuse(d: Demo) -> None:
     e.add_column("measure")
     e.add_column("value", justify="right")
     e.add_row("precision", _num(scores["precision"]))
-    e.add_row("recall (verifiable breaches)", _num(scores["recall_of_verifiable"]))
-    e.add_row("F1", _num(scores["f1"]))
+    for name, label in (
+        ("over_all_breach_events", "recall over all {of:,} true breach events"),
+        ("over_breach_events_any_sensor_saw", "recall over the {of:,} any sensor saw"),
+        (
+            "over_breach_events_independent_sensors_saw",
+            "recall over the {of:,} that {k} independent sensors saw",
+        ),
+    ):
+        r = scores["recall"][name]
+        e.add_row(
+            label.format(of=r["of"], k=_min_sources(d)),
+            f"{_num(r['value'])} ({r['found']:,} found)",
+        )
+    e.add_row(
+        f"F1 (recall over what {_min_sources(d)} independent sensors saw)", _num(scores["f1"])
+    )
+    e.add_row("F1 (recall over all true breach events)", _num(scores["f1_over_all_breach_events"]))
     e.add_row("attribution accuracy", _num(scores["attribution_accuracy"]))
     for label, key in (
         ("localization error median / p90", "localization_error_m"),
@@ -323,6 +339,14 @@ def step_fuse(d: Demo) -> None:
         ", ".join(f"{g} {n}" for g, n in false.items()) or "none",
     )
     d.console.print(e)
+
+
+def _min_sources(d: Demo) -> int:
+    """The fewest independent sources the agreement's evidence standard verifies on."""
+    from truceline.agreement.load import load_agreement
+
+    assert d.sim_dir is not None
+    return load_agreement(d.sim_dir / "agreement.yaml").evidence.fair_min_sources
 
 
 def _num(x: float | None, fmt: str = ".3f") -> str:
@@ -367,33 +391,36 @@ def _proof_line(p: dict[str, Any]) -> str:
     )
 
 
-def _votes_for(rule: Any, accused: str) -> list[tuple[str, str]]:
-    """(voter, choice) pairs that try to block the penalty and fail, under the rule's own model.
+def patrons(agreement: Any) -> dict[str, str]:
+    """The story's alignments: each party has a patron among the guarantors (the i-th
+    party the i-th guarantor, in the agreement's order), who sides with it in a vote."""
+    from truceline.agreement.model import Role
 
-    The accused votes block too: the fold leaves it out, and the attempt is logged.
+    parties = [s.id for s in agreement.signatories if s.role is Role.party]
+    guarantors = [s.id for s in agreement.signatories if s.role is Role.guarantor]
+    return {p: guarantors[i % len(guarantors)] for i, p in enumerate(parties) if guarantors}
+
+
+def _votes_for(rule: Any, accused: str, allies: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(voter, choice) pairs of a plausible block attempt that fails under the rule.
+
+    The accused and its allies vote to block the penalty; everyone else, the accusing
+    party among them, votes to let it happen (`allow`), in the rule's order of voters. The accused's vote is
+    logged but not counted (`exclude_accused`). Under a reverse veto a veto holder's
+    `allow` vetoes the continuation; under a reverse qualified majority or negative
+    consensus the allies are too few. Should the allies alone reach the rule's bar (a
+    council of two), they abstain instead, and the attempt is the accused's alone.
     """
-    from truceline.agreement.enforcement import BlockKind
+    from truceline.enforcement.blockrules import decide
+    from truceline.enforcement.records import Choice
 
-    others = [v for v in rule.voters if v.id != accused]
-    votes: list[tuple[str, str]] = (
-        [(accused, "block")] if any(v.id == accused for v in rule.voters) else []
-    )
-    if rule.kind is BlockKind.reverse_veto:
-        # every eligible voter blocks except one veto holder, whose "allow" vetoes the
-        # continuation resolution: the penalty happens (UNSCR 2231 snapback)
-        veto = next((v.id for v in others if v.veto), None)
-        if veto is not None:
-            votes += [(v.id, "allow" if v.id == veto else "block") for v in others]
-        else:  # no veto holder: the continuation falls one vote short of its majority
-            short = max(0, (rule.majority or 1) - 1)
-            votes += [(v.id, "block" if i < short else "allow") for i, v in enumerate(others)]
-    elif rule.kind is BlockKind.reverse_qualified_majority:
-        # one blocker is far from the qualified majority (unless alone); the rest abstain
-        one = len(others) > 1 and 1 / len(others) < rule.qualified_share_of_voters
-        votes += [(v.id, "block" if i == 0 and one else "abstain") for i, v in enumerate(others)]
-    else:
-        # negative consensus: one member declines to block
-        votes += [(v.id, "allow" if i == 0 else "block") for i, v in enumerate(others)]
+    ids = [v.id for v in rule.voters]
+    votes: list[tuple[str, str]] = [(accused, "block")] if accused in ids else []
+    friends = [v for v in ids if v in allies and v != accused]
+    votes += [(v, "block") for v in friends]
+    votes += [(v, "allow") for v in ids if v != accused and v not in friends]
+    if decide(rule, {v: Choice(c) for v, c in votes}, accused).blocked:
+        votes = [(v, "abstain" if v in friends else c) for v, c in votes]
     return votes
 
 
@@ -604,7 +631,13 @@ def _block_attempt(
         )
     story["votes"] = []
     cast = t0 + timedelta(days=1)
-    for voter, choice in _votes_for(rule, case.accused):
+    allies = [patrons(app.agreement).get(case.accused, "")]
+    story["allies"] = allies
+    d.console.print(
+        f"  {case.accused} and its patron {', '.join(allies)} try to block; the accusing "
+        "party and the other guarantor let the penalty happen"
+    )
+    for voter, choice in _votes_for(rule, case.accused, allies):
         key_path = d.sim_dir / "keys" / "signatories" / f"{voter}.key"
         if not key_path.exists():
             d.console.print(f"  {voter}: no key in {key_path.parent}, no vote")
@@ -766,15 +799,31 @@ def step_summary(d: Demo) -> None:
     h = d.home
     d.console.print(f"mission home {h} (log in {h / 'log'}, witness policy {h / 'policy'})")
     d.console.print(f"scenario files {d.sim_dir}; proofs {d.proofs_dir}")
+    report = d.results.get("report")
+    if report is not None:
+        d.console.print(f"daily report ({report['day']}): {report['path']}", highlight=False)
+    d.console.print(f"open the dashboard: truceline serve --home {h}", highlight=False)
     d.console.print("check it yourself:")
+    day = report["day"] if report is not None else "DAY"
     for cmd in (
         f"truceline log audit --home {h}",
         f"truceline replay --home {h}",
         f"truceline evaluate --home {h} --truth {d.sim_dir}/truth.jsonl",
         f"truceline penalties --home {h} --now {_deadline_text(d)}",
+        f"truceline metrics --home {h} --from {day} --to {_next_day(day)} --format csv",
+        f"truceline report --home {h} --date {day} --format pdf --lang uk",
         f"truceline log prove --home {h} INDEX",
     ):
         d.console.print(f"  {cmd}", highlight=False)
+
+
+def _next_day(day: str) -> str:
+    from datetime import date
+
+    try:
+        return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    except ValueError:
+        return "DAY+1"
 
 
 def _deadline_text(d: Demo) -> str:
@@ -795,6 +844,24 @@ def stop_witnesses(d: Demo) -> None:
         d.farm.write_policy(Home(d.home), urls=False)
 
 
+def step_report(d: Demo) -> None:
+    """The daily report of the scenario's last day, as HTML in the home (`truceline report`)."""
+    from truceline.home import Home
+    from truceline.report.make import make_report
+
+    assert d.end is not None
+    day = (d.end - timedelta(microseconds=1)).date()
+    made = make_report(Home(d.home), day, "en", "html")
+    path = d.home / "reports" / f"{day.isoformat()}.en.html"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(made.data)
+    d.results["report"] = {"day": day.isoformat(), "path": str(path), "bytes": len(made.data)}
+    d.console.rule("[bold]8. daily report")
+    d.console.print(
+        f"the report of {day.isoformat()} (log size {made.log_size}): {path}", highlight=False
+    )
+
+
 STEPS: list[tuple[str, Callable[[Demo], None]]] = [
     ("simulate", step_simulate),
     ("init", step_init),
@@ -803,6 +870,7 @@ STEPS: list[tuple[str, Callable[[Demo], None]]] = [
     ("ingest", step_ingest),
     ("fuse", step_fuse),
     ("enforce", step_enforce),
+    ("report", step_report),
 ]
 
 

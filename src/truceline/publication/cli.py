@@ -21,26 +21,46 @@ class AlertFormat(StrEnum):
 
 def alert_command(
     home: Path = HOME,
-    incident: str = typer.Option(..., "--incident", help="incident id"),
+    incident: str | None = typer.Option(None, "--incident", help="incident id"),
     format: AlertFormat = typer.Option(AlertFormat.cap, "--format", help="cap (CAP 1.2) or cot"),  # noqa: A002
+    all_: bool = typer.Option(
+        False, "--all", help="every CAP alert of every incident, in log order (needs --out)"
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="with --all: a directory, one file per alert"
+    ),
 ) -> None:
-    """One incident's latest state as a CAP 1.2 alert (an Update citing earlier states) or a CoT event."""
-    from truceline.enforcement.cli import with_appender
-    from truceline.publication import cap, cot
+    """One incident's latest state as a CAP 1.2 alert (an Update, or a Cancel once
+    dismissed, referencing the alert it replaces) or a CoT event (a complete document,
+    framed for a TAK stream: outputs concatenated still parse one by one); or, with
+    --all --out DIR, every alert the log implies as DIR/<ledger index>.xml."""
+    from truceline.publication import cot
+    from truceline.publication.logged import logged_incidents
 
-    now = datetime.now(UTC)
-    app, state = with_appender(home, now, lambda a: (a, a.state(now, plan_routes=False)))
-    hist = state.incidents.get(incident)
-    if hist is None or not hist.transitions:
-        typer.echo(f"error: --incident {incident!r}: not on the log", err=True)
-        raise typer.Exit(1)
-    mine = [t for _, t in hist.transitions]
-    if format is AlertFormat.cot:
-        typer.echo(cot.incident_event(mine[-1]).decode())
-        return
-    sender = f"{app.agreement.id}@truceline"
-    refs = [cap.Reference(sender, cap.alert_id(app.agreement.id, t), t.at) for t in mine[:-1]]
-    typer.echo(cap.incident_alert(mine[-1], app.agreement, sender, refs).decode())
+    if all_ == (incident is not None):
+        typer.echo("error: give either --incident ID or --all --out DIR", err=True)
+        raise typer.Exit(2)
+    if all_ and (out is None or format is not AlertFormat.cap):
+        typer.echo("error: --all writes CAP alerts into --out DIR", err=True)
+        raise typer.Exit(2)
+    with logged_incidents(Home(home)) as incidents:
+        if out is not None and all_:
+            out.mkdir(parents=True, exist_ok=True)
+            n = 0
+            for index, xml in incidents.alerts():
+                (out / f"{index}.xml").write_bytes(xml)
+                n += 1
+            typer.echo(json.dumps({"alerts": n, "out": str(out)}))
+            return
+        assert incident is not None
+        if incident not in incidents.histories:
+            typer.echo(f"error: --incident {incident!r}: not on the log", err=True)
+            raise typer.Exit(1)
+        if format is AlertFormat.cot:
+            event = incidents.event(incident, datetime.now(UTC))
+            typer.echo(cot.frame(event), nl=False)  # no newline: it would come before the next
+            return
+        typer.echo(incidents.latest_alert(incident).decode())
 
 
 def notify_command(
@@ -83,3 +103,6 @@ def register(app: typer.Typer) -> None:
     from truceline.publication import feedcli
 
     feedcli.register(app)  # `truceline feed` (NATS JetStream)
+    from truceline.publication import cotcli
+
+    cotcli.register(app)  # `truceline cot push` (TAK servers)

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 
 import nats.errors
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from lxml import etree
 from nats.aio.client import Client
 from pydantic import ValidationError
 from sqlalchemy import DateTime, Engine, Integer, String, Text
@@ -110,9 +109,6 @@ def _enforcement_alert(ev: enf.EnforcementEvent, agreement_id: str, sender: str)
             urgency="Immediate" if ev.event is enf.EventKind.penalty_in_force else "Expected",
             severity="Severe" if ev.event is enf.EventKind.penalty_in_force else "Moderate",
             certainty="Observed",
-            area_desc="",
-            lonlat=(0.0, 0.0),
-            radius_km=0.0,
             parameters={
                 "key": ev.key,
                 "subject": ev.subject,
@@ -120,10 +116,7 @@ def _enforcement_alert(ev: enf.EnforcementEvent, agreement_id: str, sender: str)
             },
         )
     )
-    root = etree.fromstring(xml)
-    for area in list(root.iter(f"{{{cap.CAP_NS}}}area")):
-        area.getparent().remove(area)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return xml
 
 
 @dataclass
@@ -157,7 +150,7 @@ class Feed:
         self.published = 0  # messages the stream stored as new
         self.duplicates = 0  # messages the stream dropped by Nats-Msg-Id
         self._agreements: dict[tuple[str, int], Agreement] = {}
-        self._refs: dict[str, list[cap.Reference]] = {}  # incident -> its earlier alerts
+        self._refs: dict[str, cap.Reference] = {}  # incident -> its latest alert
         self._learned = 0  # entries [0, _learned) have been learned from
         self._seen = 0  # log size covered by the last run_once
         # Who may write what, folded over [0, _learned): a transition whose signer may not
@@ -188,10 +181,10 @@ class Feed:
         # Without the agreement the alert still says what happened, at default severity.
         return Agreement.model_construct(id=t.agreement.id, prohibited_acts=[])
 
-    def _incident_alert(self, t: IncidentTransition) -> bytes:
-        refs = self._refs.setdefault(t.incident, [])
-        xml = cap.incident_alert(t, self._agreement(t), self.sender, list(refs))
-        refs.append(cap.Reference(self.sender, cap.alert_id(t.agreement.id, t), t.at))
+    def _incident_alert(self, index: int, t: IncidentTransition) -> bytes:
+        xml, self._refs[t.incident] = cap.incident_alert(
+            t, index, self._agreement(t), self.sender, self._refs.get(t.incident)
+        )
         return xml
 
     def _prime(self, start: int) -> None:
@@ -203,10 +196,7 @@ class Feed:
             got = read(index, entry, (INCIDENT_TYPE,))
             if isinstance(got, Record) and isinstance(self._authority.check_mission(got), str):
                 with contextlib.suppress(ValidationError):
-                    t = IncidentTransition.model_validate(got.payload)
-                    self._refs.setdefault(t.incident, []).append(
-                        cap.Reference(self.sender, cap.alert_id(t.agreement.id, t), t.at)
-                    )
+                    self._incident_alert(index, IncidentTransition.model_validate(got.payload))
 
     def messages(self, index: int, entry: bytes) -> list[Message]:
         """The messages of one entry (none if it is not relevant), in publication order.
@@ -232,7 +222,7 @@ class Feed:
                 tail = "incident.invalid"
                 t = IncidentTransition.model_validate(obj)
                 tail = f"incident.{t.state.value}"
-                alert = self._incident_alert(t)
+                alert = self._incident_alert(index, t)
             elif ptype == enf.ENFORCEMENT_TYPE:
                 tail = "enforcement.invalid"
                 ev = enf.EnforcementEvent.model_validate(obj)

@@ -36,6 +36,7 @@ class SensorKind(StrEnum):
     importer = "importer"  # uploads source files for the import gateway to sign (HTTP signatures)
     adjudicator = "adjudicator"  # incident transitions
     enforcement = "enforcement"  # enforcement transitions
+    publisher = "publisher"  # the record of each report the mission publishes
     signatory = "signatory"  # a signatory's own key, registered under its id (rotation, revocation)
 
 

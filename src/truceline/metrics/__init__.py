@@ -1,0 +1,1 @@
+"""Mission metrics as a pure function of the log: `truceline metrics`, `GET /metrics`."""
