@@ -194,6 +194,7 @@ def evaluate(
         truth = truth_events.get(true_event(rec))
         if truth is None or truth.get("party") != rec.accused:
             false_acc[rec.grade.value] += 1
+
     def recall_over(events: set[str], denominator: str) -> dict[str, Any]:
         hit = len(found & events)
         return {
