@@ -109,9 +109,8 @@ def roles_of(principal: SensorState, agreement: Agreement | None) -> frozenset[R
         if sensor.kind is SensorKind.import_gateway:
             return frozenset({Role.import_gateway})
         return frozenset({Role.sensor}) if sensor.kind in OBSERVING_KINDS else frozenset()
-    parties = {p.id for p in agreement.parties}
-    neutral = sensor.operator not in parties
-    known = {s.id for s in agreement.signatories}
+    neutral = sensor.operator not in agreement.party_ids
+    known = agreement.signatory_ids
     if sensor.kind in _MISSION_ROLES:
         role, listed = _MISSION_ROLES[sensor.kind]
         named = sensor.id in getattr(agreement.principals, listed)
@@ -122,7 +121,7 @@ def roles_of(principal: SensorState, agreement: Agreement | None) -> frozenset[R
         ok = sensor.id in known and sensor.operator == sensor.id
         return frozenset({Role.signatory}) if ok else frozenset()
     roles = {Role.sensor}
-    teams = {t.id for t in agreement.inspections.teams}
+    teams = agreement.team_ids
     if (
         neutral
         and sensor.kind is SensorKind.observer_patrol
