@@ -131,6 +131,25 @@ def roles_of(principal: SensorState, agreement: Agreement | None) -> frozenset[R
     return frozenset(roles)
 
 
+# id(agreement) -> (the agreement, its party ids, signatory ids, team ids). Asked of every
+# record a reader checks; an agreement is immutable, and holding it keeps its id unique.
+_IDS: dict[int, tuple[Agreement, frozenset[str], frozenset[str], frozenset[str]]] = {}
+
+
+def _ids(agreement: Agreement) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    hit = _IDS.get(id(agreement))
+    if hit is None or hit[0] is not agreement:
+        if len(_IDS) >= 64:
+            _IDS.clear()
+        hit = _IDS[id(agreement)] = (
+            agreement,
+            frozenset(p.id for p in agreement.parties),
+            frozenset(s.id for s in agreement.signatories),
+            frozenset(t.id for t in agreement.inspections.teams),
+        )
+    return hit[1], hit[2], hit[3]
+
+
 def team_of(principal: SensorState) -> str:
     """The observer team a principal reports for: its own id, or the team it belongs to."""
     return principal.sensor.team or principal.sensor.id
