@@ -109,8 +109,8 @@ def roles_of(principal: SensorState, agreement: Agreement | None) -> frozenset[R
         if sensor.kind is SensorKind.import_gateway:
             return frozenset({Role.import_gateway})
         return frozenset({Role.sensor}) if sensor.kind in OBSERVING_KINDS else frozenset()
-    neutral = sensor.operator not in agreement.party_ids
-    known = agreement.signatory_ids
+    parties, known, teams = _ids(agreement)
+    neutral = sensor.operator not in parties
     if sensor.kind in _MISSION_ROLES:
         role, listed = _MISSION_ROLES[sensor.kind]
         named = sensor.id in getattr(agreement.principals, listed)
@@ -121,7 +121,6 @@ def roles_of(principal: SensorState, agreement: Agreement | None) -> frozenset[R
         ok = sensor.id in known and sensor.operator == sensor.id
         return frozenset({Role.signatory}) if ok else frozenset()
     roles = {Role.sensor}
-    teams = agreement.team_ids
     if (
         neutral
         and sensor.kind is SensorKind.observer_patrol

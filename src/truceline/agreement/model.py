@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -75,23 +74,9 @@ class Agreement(BaseModel):
             raise ValueError("\n".join(problems))
         return self
 
-    @cached_property
+    @property
     def parties(self) -> list[Signatory]:
         return [s for s in self.signatories if s.role is Role.party]
-
-    @cached_property
-    def party_ids(self) -> frozenset[str]:
-        """Asked of every record a reader checks (who is neutral): computed once."""
-        return frozenset(s.id for s in self.parties)
-
-    @cached_property
-    def signatory_ids(self) -> frozenset[str]:
-        return frozenset(s.id for s in self.signatories)
-
-    @cached_property
-    def team_ids(self) -> frozenset[str]:
-        """The inspection regime's observer teams."""
-        return frozenset(t.id for t in self.inspections.teams)
 
     @property
     def registrars(self) -> list[Signatory]:
