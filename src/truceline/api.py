@@ -19,6 +19,7 @@ from truceline import __version__
 from truceline.home import Home
 
 _ROUTER_MODULES = (
+    "truceline.mission.api",
     "truceline.ingest.api",
     "truceline.ledger.api",
     "truceline.adjudication.api",

@@ -14,6 +14,7 @@ HOME_OPT = typer.Option(..., "--home", help="The mission home directory.")
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("serve")(serve)
+    app.command("run")(run)
 
 
 def init(
@@ -69,3 +70,17 @@ def serve(
     from truceline.home import Home
 
     uvicorn.run(create_app(Home(home)), host=host, port=port)
+
+
+def run(
+    home: Path = HOME_OPT,
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8080, "--port"),
+) -> None:
+    """Run the mission as one service: the API, streaming adjudication, enforcement, and
+    notifications and the NATS feed when configured, each a supervised child process
+    restarted with backoff; JSON-lines logs on stdout; /healthz and /readyz on the API."""
+    from truceline.home import Home
+    from truceline.mission.run import run as supervise
+
+    raise typer.Exit(supervise(Home(home), host, port))

@@ -1,0 +1,46 @@
+"""HTTP: `/healthz` (the API answers) and `/readyz` (the mission can serve: its log reads,
+and every process `truceline run` supervises is running)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from truceline.home import Home
+from truceline.mission.run import status
+
+
+def router(home: Home) -> APIRouter:
+    api = APIRouter(tags=["health"])
+
+    @api.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @api.get("/readyz", responses={503: {"description": "not ready, with the reasons"}})
+    def readyz() -> Any:
+        problems: list[str] = []
+        body: dict[str, Any] = {}
+        try:
+            log = home.reader()
+            try:
+                body["log_size"] = log.refresh()
+            finally:
+                log.close()
+        except RuntimeError as exc:
+            problems.append(f"log: {exc}")
+        supervised = status(home)
+        if supervised is not None:
+            body["children"] = supervised["children"]
+            problems += [
+                f"{name}: {child['state']}"
+                for name, child in supervised["children"].items()
+                if child["state"] != "running"
+            ]
+        body["status"] = "ready" if not problems else "not ready"
+        body["problems"] = problems
+        return JSONResponse(body, status_code=503 if problems else 200)
+
+    return api
