@@ -38,6 +38,7 @@ from typing import Any
 from lxml import etree
 
 from truceline.adapters.base import Adapter, FieldError, Record, RowContext, RowError, clip
+from truceline.adapters.lines import xml_pieces
 from truceline.observation import (
     Attributes,
     Kind,
@@ -233,7 +234,7 @@ class CotAdapter(Adapter):
     def records(self, path: Path) -> Iterator[Record | RowError]:
         scan = _Scan()
         with path.open(encoding="utf-8", errors="replace") as fh:
-            for row, (chunk, complete) in enumerate(scan.events(iter(fh))):
+            for row, (chunk, complete) in enumerate(scan.events(xml_pieces(fh))):
                 self.counts.noise = scan.noise
                 if not complete:
                     yield RowError(
