@@ -9,8 +9,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
 
-from truceline.observation import UtcTime, WeaponClass
+from truceline.observation import Real, UtcTime, WeaponClass
 
 GeoJSON = dict[str, Any]
 
@@ -25,6 +26,9 @@ def _valid_geojson(value: GeoJSON) -> GeoJSON:
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ValueError("coordinates must be WGS84 longitude, latitude within range")
+    if not geom.is_valid:
+        # e.g. a self-intersecting polygon: its area and containment are ill-defined
+        raise ValueError(f"not a valid geometry: {explain_validity(geom)}")
     return value
 
 
@@ -66,7 +70,7 @@ class Corridor(_Shaped):
 
     id: str
     name: str = ""
-    width_m: float = Field(default=2000, gt=0)
+    width_m: Real = Field(default=2000, gt=0, le=100_000, allow_inf_nan=False)
     windows: list[TimeWindow] = Field(min_length=1)
 
 
@@ -74,7 +78,13 @@ class ProtectedSite(_Shaped):
     id: str
     name: str = ""
     category: str = Field(default="other", description="nuclear_plant, hospital, school, dam, ...")
-    radius_m: float = Field(default=1000, ge=0, description="protection radius around the geometry")
+    radius_m: Real = Field(
+        default=1000,
+        ge=0,
+        le=100_000,
+        allow_inf_nan=False,
+        description="protection radius around the geometry, [0, 100,000] m",
+    )
 
 
 class WithdrawalDistance(BaseModel):
@@ -82,7 +92,7 @@ class WithdrawalDistance(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     weapon_class: WeaponClass
-    distance_km: float = Field(gt=0)
+    distance_km: Real = Field(gt=0, le=1000, allow_inf_nan=False, description="(0, 1,000] km")
 
 
 class Territory(_Shaped):
