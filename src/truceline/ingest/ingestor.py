@@ -5,11 +5,11 @@
 
 Stateless checks (size, DSSE shape, signature, payload type, RFC 8785 form,
 schema) run inline or in a process pool; stateful ones (key status at
-observed_at, clock skew, replay, imported-row duplicates) then run in input
-order under a lock, and every accepted entry of the batch is appended to the
-ledger in one durable append. Rejections go to the quarantine with their raw
-bytes. An accepted envelope is acknowledged only after the append returned,
-so nothing acknowledged is ever lost.
+observed_at, the agreement's time bounds, seq, imported-row duplicates) then
+run in input order under a lock, and every accepted entry of the batch is
+appended to the ledger in one durable append. Rejections go to the quarantine
+(a bounded prefix of their bytes, with size and hash). An accepted envelope is
+acknowledged only after the append returned, so nothing acknowledged is ever lost.
 
 `workers > 0` starts a forkserver process pool: a script that creates such an
 Ingestor must do so under `if __name__ == "__main__":` (the workers re-import
@@ -28,22 +28,23 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 
+from truceline.agreement.versions import AgreementHistory
 from truceline.clock import Clock, SystemClock
 from truceline.codec.keys import raw_public
 from truceline.ingest.check import Checked, KeyTable, check_chunk, check_envelope, unpack
-from truceline.ingest.quarantine import Quarantine
+from truceline.ingest.quarantine import DEFAULT_MAX_RAW_BYTES, Quarantine
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.ingest.state import IngestState
+from truceline.ingest.timing import TimeWindow
 from truceline.ledger.base import Ledger
+from truceline.observation import MAX_SEQ_JUMP
 from truceline.registry.state import KeyState, Registry
 
-DEFAULT_SKEW_S = 300.0
 # Batches whose stateless checks are in flight while one is appended (with a pool).
 PIPELINE_DEPTH = 2
 
@@ -93,15 +94,16 @@ class Ingestor:
         mission_keys: Mapping[str, Ed25519PublicKey],
         clock: Clock | None = None,
         *,
-        skew_s: float = DEFAULT_SKEW_S,
         workers: int = 0,
         lock_path: Path | None = None,
+        quarantine_max_bytes: int = DEFAULT_MAX_RAW_BYTES,
     ) -> None:
         self.ledger = ledger
         self.clock = clock or SystemClock()
-        self.skew = timedelta(seconds=skew_s)
         self.registry = Registry(mission_keys)
-        self.quarantine = Quarantine(engine)
+        # the agreement versions on the log: their `time` section bounds observed_at
+        self.agreements = AgreementHistory()
+        self.quarantine = Quarantine(engine, max_raw_bytes=quarantine_max_bytes)
         self.state = IngestState(engine, getattr(ledger, "origin", "ledger"))
         self.lock_path = lock_path
         self._mu = threading.Lock()
@@ -139,11 +141,13 @@ class Ingestor:
         refresh = getattr(self.ledger, "refresh", None)
         if refresh is not None:
             refresh()
-        start = min(self.registry.size, self.state.size)
+        start = min(self.registry.size, self.state.size, self.agreements.size)
         changed = False
         for index, entry in self.ledger.scan(start):
             if index >= self.registry.size:
                 changed = self.registry.apply(index, entry) or changed
+            if index >= self.agreements.size:
+                self.agreements.apply(index, entry)
             if index >= self.state.size:
                 self.state.fold(index, entry)
         if changed:
@@ -260,7 +264,7 @@ class Ingestor:
         self, envelopes: list[bytes], checked: list[Checked | Rejection], source: str
     ) -> list[Result]:
         now = self.clock.now()
-        horizon = now + self.skew
+        window = TimeWindow(now, self.agreements.time_bounds(now))
         results: list[Result | None] = [None] * len(envelopes)
         accepted: list[tuple[int, Checked]] = []
         rejected: list[tuple[int, Rejection]] = []
@@ -270,7 +274,7 @@ class Ingestor:
             if isinstance(c, Rejection):
                 rejected.append((i, c))
                 continue
-            rej = self._stateful_one(c, horizon, last_seq, batch_rows)
+            rej = self._stateful_one(c, window, last_seq, batch_rows)
             if rej is not None:
                 rejected.append((i, rej))
                 continue
@@ -292,8 +296,10 @@ class Ingestor:
                     seq=c.seq,
                 )
             if contiguous:
+                # our own entries are observations: nothing in them for the other folds
                 self.state.size += len(indices)
                 self.registry.size = max(self.registry.size, self.state.size)
+                self.agreements.size = max(self.agreements.size, self.state.size)
             self.state.flush()
 
         if rejected:
@@ -313,7 +319,7 @@ class Ingestor:
     def _stateful_one(
         self,
         c: Checked,
-        horizon: datetime,
+        window: TimeWindow,
         last_seq: dict[str, int],
         batch_rows: set[tuple[str, int]],
     ) -> Rejection | None:
@@ -321,21 +327,25 @@ class Ingestor:
         if not status.ok:
             field = "signatures" if status.state is KeyState.unknown else "payload.observed_at"
             return Rejection(_STATUS_REASON[status.state], field, status.reason, c.sensor, c.seq)
-        if c.observed_at > horizon:
-            return Rejection(
-                Reason.clock_skew,
-                "payload.observed_at",
-                f"{c.observed_at.isoformat()} is more than {self.skew.total_seconds():g} s "
-                "ahead of the ingest clock",
-                c.sensor,
-                c.seq,
-            )
+        late_or_early = window.check(c.observed_at)
+        if late_or_early is not None:
+            reason, message = late_or_early
+            return Rejection(reason, "payload.observed_at", message, c.sensor, c.seq)
         last = last_seq.get(c.sensor, -1)
         if c.seq <= last:
             return Rejection(
                 Reason.replay,
                 "payload.seq",
                 f"seq {c.seq} is not above sensor {c.sensor!r}'s last accepted seq {last}",
+                c.sensor,
+                c.seq,
+            )
+        if c.seq - last > MAX_SEQ_JUMP:
+            return Rejection(
+                Reason.seq_jump,
+                "payload.seq",
+                f"seq {c.seq} is more than {MAX_SEQ_JUMP} above sensor {c.sensor!r}'s last "
+                f"accepted seq {last}",
                 c.sensor,
                 c.seq,
             )
