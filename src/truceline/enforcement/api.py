@@ -19,6 +19,7 @@ from truceline.enforcement import views
 from truceline.enforcement.appender import Appender
 from truceline.enforcement.home import appender
 from truceline.enforcement.submit import Refused, submit
+from truceline.httpbody import ENTRY_BODY_BYTES, read_body
 from truceline.mission.home import Home
 
 
@@ -62,7 +63,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         return view(lambda s: {"steps": views.playbooks(s)}, now)
 
     async def accept(request: Request) -> dict[str, Any]:
-        body = await request.body()
+        body = await read_body(request, ENTRY_BODY_BYTES)
         at = clock.now()
         with opened(at) as app:
             try:

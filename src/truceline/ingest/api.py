@@ -21,14 +21,13 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from truceline.ingest.formats import SubmissionError, split_envelopes
+from truceline.httpbody import read_body, save_body
+from truceline.ingest.formats import MAX_SUBMISSION_BYTES, SubmissionError, split_envelopes
 from truceline.ingest.ingestor import read_entry
 from truceline.ingest.service import Mission
 from truceline.mission.home import Home
-
-MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 
 
 class ResultOut(BaseModel):
@@ -73,6 +72,8 @@ class QuarantinedOut(BaseModel):
     seq: int | None = None
     sha256: str
     size: int
+    kept: int = Field(description="bytes of the input kept (a prefix of at most 4 KiB)")
+    truncated: bool = Field(description="fewer bytes kept than the input had")
     source: str
     raw_base64: str | None = None
 
@@ -91,16 +92,10 @@ def router(home: Home) -> APIRouter:
                     raise HTTPException(503, f"mission home not ready: {exc}") from exc
             return opened[0]
 
-    async def body(request: Request, limit: int) -> bytes:
-        data = await request.body()
-        if len(data) > limit:
-            raise HTTPException(413, f"body: {len(data)} bytes, at most {limit}")
-        return data
-
     @r.post("/observations", response_model=SubmissionOut)
     async def submit(request: Request) -> dict[str, Any]:
         """Ingest signed DSSE envelopes; each gets a ledger index or a reason code and field."""
-        data = await body(request, MAX_SUBMISSION_BYTES)
+        data = await read_body(request, MAX_SUBMISSION_BYTES)
         try:
             envelopes = split_envelopes(data)
         except SubmissionError as exc:
@@ -122,11 +117,10 @@ def router(home: Home) -> APIRouter:
             raise HTTPException(400, "format: use POST /observations for DSSE envelopes")
         if fmt not in ADAPTERS:
             raise HTTPException(404, f"format: expected one of {sorted(ADAPTERS)}, found {fmt!r}")
-        data = await body(request, MAX_SUBMISSION_BYTES)
         name = request.headers.get("x-filename", f"upload.{fmt}")
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(name).name
-            path.write_bytes(data)
+            path = Path(tmp) / (Path(name).name or f"upload.{fmt}")
+            await save_body(request, MAX_SUBMISSION_BYTES, path)
             try:
                 tally = await run_in_threadpool(mission().import_file, fmt, path)
             except ValueError as exc:
@@ -207,6 +201,8 @@ def _q(row: Any) -> dict[str, Any]:
         "seq": row.seq,
         "sha256": row.sha256,
         "size": row.size,
+        "kept": row.kept,
+        "truncated": row.truncated,
         "source": row.source,
         "raw_base64": base64.b64encode(row.raw).decode() if row.raw is not None else None,
     }

@@ -16,6 +16,7 @@ from truceline.ledger.base import Ledger
 from truceline.mission.home import Home
 from truceline.store.base import open_store
 
+QUARANTINE_MAX_BYTES = "quarantine.max_bytes"  # optional: one integer, the quarantine bound
 MISSION_KEY = "mission.key"
 GATEWAY_KEY = "gateway.key"
 GATEWAY_SENSOR = "mission-gateway"
@@ -27,6 +28,19 @@ class HomeError(RuntimeError):
 
 def engine(home: Home) -> Engine:
     return open_store(home.store_url)
+
+
+def quarantine_max_bytes(home: Home) -> int:
+    """HOME/quarantine.max_bytes if present (bytes of rejected input kept), else the default."""
+    from truceline.ingest.quarantine import DEFAULT_MAX_RAW_BYTES
+
+    path = home.root / QUARANTINE_MAX_BYTES
+    if not path.exists():
+        return DEFAULT_MAX_RAW_BYTES
+    text = path.read_text().strip()
+    if not text.isdigit():
+        raise HomeError(f"{path}: expected a whole number of bytes, found {text[:40]!r}")
+    return int(text)
 
 
 def mission_key(home: Home) -> tuple[Ed25519PrivateKey, str]:
