@@ -188,9 +188,12 @@ def run(*args: str, code: int = 0) -> str:
     return result.output
 
 
-def make_home(tmp: Path, agreement_extra: str = "") -> tuple[Path, keys.Ed25519PrivateKey]:
+def make_home(
+    tmp: Path, agreement_extra: str = "", key: keys.Ed25519PrivateKey | None = None
+) -> tuple[Path, keys.Ed25519PrivateKey]:
     """A mission home through the CLI (`agreement keygen`, `init`, `sensor add`), signed by
-    every party, with one registered radar; `agreement_extra` is appended to the YAML."""
+    every party, with one registered radar (`key`, else a new one); `agreement_extra` is
+    appended to the YAML."""
     source = tmp / "agreement.yaml"
     source.write_text((REPO / "examples/agreement.yaml").read_text() + agreement_extra)
     run("agreement", "keygen", str(source), "--out", str(tmp / "signers"))
@@ -203,7 +206,7 @@ def make_home(tmp: Path, agreement_extra: str = "") -> tuple[Path, keys.Ed25519P
         "--signers",
         str(tmp / "signers"),
     )
-    key = keys.generate()
+    key = key or keys.generate()
     (tmp / "sensors.json").write_text(
         json.dumps(
             {

@@ -29,6 +29,7 @@ Mapping (docs/adapters.md has the full table):
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,7 @@ from truceline.observation import (
     WeaponClass,
     format_time,
 )
+from truceline.rfc3339 import MAX_FRACTION_DIGITS
 
 UNKNOWN_ERROR = 9_999_999.0
 CEILING_M = 1_000_000.0
@@ -56,6 +58,7 @@ REMARKS_LIMIT = 2_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PLAUSIBLE_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_FRACTION = re.compile(r":\d\d\.(\d+)")
 
 AFFILIATIONS = {
     "p": "pending",
@@ -133,6 +136,10 @@ def _parser() -> etree.XMLParser:
 def cot_time(raw: str | None, name: str) -> datetime:
     if raw is None or not raw.strip():
         raise FieldError(name, "missing")
+    digits = _FRACTION.search(raw)
+    if digits is not None and len(digits[1]) > MAX_FRACTION_DIGITS:
+        # fromisoformat would drop the digits past microseconds: refused, not truncated
+        raise FieldError(name, f"{raw!r:.60} has {len(digits[1])} fractional digits, at most 6")
     try:
         value = datetime.fromisoformat(raw.strip())
         if value.tzinfo is None:

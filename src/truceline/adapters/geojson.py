@@ -41,7 +41,7 @@ from truceline.adapters.base import (
 from truceline.adapters.fields import enum_value, need, number, rfc3339, text
 from truceline.adapters.lines import MAX_LINE_CHARS, lines
 from truceline.adapters.tabular import JSONL_SUFFIXES
-from truceline.codec import jsonlimits
+from truceline.codec import jcs
 from truceline.observation import Attributes, Kind, Observation
 
 MAX_COLLECTION_BYTES = 64 * 1024 * 1024
@@ -51,9 +51,9 @@ TIME_KEYS = ("time", "observed_at")
 
 
 def loads(raw: str) -> Any:
-    """json.loads without NaN/Infinity (which Python accepts but JSON does not), nested at
-    most 64 levels."""
-    return jsonlimits.loads(raw)
+    """JSON as RFC 8785 reads it (`jcs.loads`): no NaN/Infinity (which Python's json
+    accepts), integers beyond 2^53 as doubles, nested at most 64 levels."""
+    return jcs.loads(raw)
 
 
 def _flat(position: Any, ctx: RowContext, state: dict[str, bool]) -> tuple[float, float]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from truceline.adapters.base import Record, RowError, SourceError, clip
 from truceline.adapters.lines import MAX_LINE_CHARS, lines
-from truceline.codec import jsonlimits
+from truceline.codec import jcs
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".geojsonl", ".geojsons")
 
@@ -74,7 +74,7 @@ def jsonl_records(path: Path) -> Iterator[Record | RowError]:
                 )
                 continue
             try:
-                value = jsonlimits.loads(line)
+                value = jcs.loads(line)
             except json.JSONDecodeError as exc:
                 yield RowError(
                     current,

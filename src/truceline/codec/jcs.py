@@ -189,7 +189,12 @@ def _parse_int(text: str) -> int | float:
     # JSON numbers are IEEE doubles (RFC 8785 §3.2.2.3): an integer beyond 2^53 is
     # the double nearest to it, as an ES6 parser would read it.
     value = int(text)
-    return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else float(value)
+    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"integer of {len(text)} digits is beyond any IEEE double") from None
 
 
 def _no_constants(name: str) -> Any:

@@ -1,6 +1,7 @@
 """Bounds on the JSON Truceline parses: nesting depth and size, checked before parsing.
 
-Python's json module recurses once per nested array or object and raises RecursionError
+Parsers: `jcs.loads` (RFC 8785's reading: big integers as doubles, no NaN) and
+`dsse.Envelope.from_json` check the depth first. Python's json module recurses once per nested array or object and raises RecursionError
 near depth 1,000 (pydantic-core's parser stops at about 200); a few kilobytes of `[[[[`
 are enough to reach either. Every parser of outside input (ingest submissions, DSSE
 envelopes, payloads, the adapters' JSON and GeoJSON, sensor files) checks the depth
@@ -12,9 +13,6 @@ leaves room for sensors' own attributes.
 """
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 import numpy as np
 
@@ -61,14 +59,3 @@ def check_size(data: bytes | str, limit: int, what: str = "JSON text") -> None:
     if len(data) > limit:
         unit = "bytes" if isinstance(data, bytes | bytearray) else "characters"
         raise JsonLimitError(f"{what} of {len(data)} {unit}, at most {limit} are accepted")
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def loads(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """`json.loads` with the depth checked first and without NaN/Infinity (which Python's
-    json accepts and JSON does not). ValueError (JsonLimitError for the depth) on bad input."""
-    check_depth(data, max_depth)
-    return json.loads(data, parse_constant=_no_constants)
