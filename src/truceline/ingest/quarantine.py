@@ -4,9 +4,9 @@ Every rejection keeps a row (reason, field, message, sensor, seq, the full size 
 SHA-256 of the whole input), so nothing is lost from the account. Of the bytes it keeps
 only the first `RAW_PREFIX_BYTES` (4 KiB: enough to read what was sent and to recognise
 it by hash), and all kept bytes together are bounded by `max_raw_bytes` (default
-`DEFAULT_MAX_RAW_BYTES`, 256 MiB; a home sets it in `HOME/quarantine.max_bytes`): past
-it, the oldest rows' bytes are dropped first (down to 90 % of the bound, so the sum is
-recomputed once per tenth of the bound), and their rows stay. A row whose kept bytes are
+`DEFAULT_MAX_RAW_BYTES`, 256 MiB; a home sets it in `HOME/quarantine.max_bytes`): before
+new bytes would pass it, the oldest rows' bytes are dropped first (down to 90 % of the
+bound, so the sum is recomputed about once per tenth of the bound), and their rows stay. A row whose kept bytes are
 shorter than `size` says so (`truncated`).
 """
 
@@ -84,9 +84,22 @@ class Quarantine:
     def add(
         self, items: Sequence[tuple[bytes, Rejection]], at: datetime, source: str = ""
     ) -> list[int]:
-        """Store rejections in one transaction; returns their ids in order."""
+        """Store rejections in one transaction; returns their ids in order.
+
+        Room for the new prefixes is made first (the oldest bytes go), so the kept total
+        never passes the bound; a batch larger than the bound keeps only its newest ones."""
         if not items:
             return []
+        prefixes = [bytes(raw[:RAW_PREFIX_BYTES]) for raw, _ in items]
+        budget = self.max_raw_bytes
+        for i in range(len(prefixes) - 1, -1, -1):
+            if len(prefixes[i]) > budget:
+                prefixes[: i + 1] = [b""] * (i + 1)
+                break
+            budget -= len(prefixes[i])
+        added = sum(len(p) for p in prefixes)
+        if self._kept is None or self._kept + added > self.max_raw_bytes:
+            self._evict(room=added)
         rows = [
             QuarantineRow(
                 received_at=at,
@@ -97,20 +110,16 @@ class Quarantine:
                 seq=rej.seq if rej.seq is not None and -(2**63) <= rej.seq < 2**63 else None,
                 sha256=hashlib.sha256(raw).hexdigest(),
                 size=len(raw),
-                raw=bytes(raw[:RAW_PREFIX_BYTES]),
+                raw=prefix,
                 source=source[:255],
             )
-            for raw, rej in items
+            for (raw, rej), prefix in zip(items, prefixes, strict=True)
         ]
         with sa.orm.Session(self.engine, expire_on_commit=False) as session, session.begin():
             session.add_all(rows)
             session.flush()
             ids = [r.id for r in rows]
-        added = sum(len(r.raw) for r in rows)
-        if self._kept is None or self._kept + added > self.max_raw_bytes:
-            self._evict()
-        else:
-            self._kept += added
+        self._kept = (self._kept or 0) + added
         return ids
 
     def kept_bytes(self) -> int:
@@ -118,12 +127,13 @@ class Quarantine:
         with self.engine.connect() as conn:
             return _kept_total(conn)
 
-    def _evict(self) -> None:
-        """Drop the oldest rows' bytes until the kept total is at most 90 % of the bound."""
+    def _evict(self, room: int) -> None:
+        """Make room for `room` more bytes: when the kept total plus `room` would pass the
+        bound, drop the oldest rows' bytes until it is at most 90 % of the bound."""
         with self.engine.begin() as conn:
             total = _kept_total(conn)
-            if total > self.max_raw_bytes:
-                excess = total - int(self.max_raw_bytes * _LOW_WATER)
+            if total + room > self.max_raw_bytes:
+                excess = total + room - int(self.max_raw_bytes * _LOW_WATER)
                 freed, last = 0, None
                 oldest = (
                     sa.select(QuarantineRow.id, _KEPT)
