@@ -57,9 +57,13 @@ def parse_time(text: str) -> datetime:
     if match[6] == "60":
         raise ValueError("a leap second (:60) cannot be represented; use :59.999999")
     try:
-        value = datetime.fromisoformat(text.upper())
+        value = datetime.fromisoformat(text if text.isupper() else text.upper())
     except ValueError as exc:
         raise ValueError(f"not a calendar date and time: {exc}") from None
+    if value.tzinfo is UTC:  # the usual 'Z': already UTC, only the floor to check
+        if value < TIME_FLOOR:
+            raise ValueError(f"{format_time(value)} is before the floor {format_time(TIME_FLOOR)}")
+        return value
     return _checked(value)
 
 

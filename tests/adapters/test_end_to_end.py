@@ -35,8 +35,10 @@ OSCE = "osce-smm-headline-extract/osce_smm_daily_headline_counts_EXTRACTED.csv"
 
 
 ARCHIVE_MAX_AGE_S = 3650 * 86_400
-ARCHIVE = (REPO / "examples/agreement.yaml").read_text() + (
-    f"\ntime:\n  max_age_s: {ARCHIVE_MAX_AGE_S}\n"
+ARCHIVE = (
+    (REPO / "examples/agreement.yaml")
+    .read_text()
+    .replace("max_age_s: 2592000", f"max_age_s: {ARCHIVE_MAX_AGE_S}")
 )
 
 
@@ -94,7 +96,7 @@ def test_history_imports_through_a_gateway_registered_today(home: Home, data: Pa
 
 
 def test_default_bounds_refuse_the_archive(tmp_path: Path, data: Path) -> None:
-    """Under the example agreement (no `time` section: max_age_s 30 days), the CIR events of
+    """Under the example agreement (time.max_age_s 30 days, the default), the CIR events of
     2022-2023 arrive years late on 2026-03-01: every row the adapter reads is refused as
     too_old, the others stay bad_row, and nothing reaches the log."""
     home = _home(tmp_path, (REPO / "examples/agreement.yaml").read_text())

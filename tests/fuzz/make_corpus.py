@@ -168,36 +168,27 @@ def files() -> dict[str, tuple[bytes, dict[str, Any]]]:
         b'{"type":"FeatureCollection","features":' + deep_body(3000) + b"}",
         {"parser": "geojson", "source_error": True},
     )
+
+    def patrol(**over: Any) -> str:
+        report = {
+            "team": "T",
+            "team_lat": 47.5,
+            "team_lon": 35.5,
+            "time": "2026-03-01T12:00:00Z",
+            "perception": "seen",
+            "kind": "explosion",
+            "uncertainty_m": 5,
+        }
+        return json.dumps({**report, **over}) + "\n"
+
     out["adapters/observer_hostile.jsonl"] = (
         (
-            json.dumps(
-                {
-                    "team": "T",
-                    "team_lat": 47.5,
-                    "team_lon": 35.5,
-                    "time": "2026-03-01T12:00:00Z",
-                    "perception": "seen",
-                    "kind": "explosion",
-                    "uncertainty_m": True,
-                }
-            )
-            + "\n"
+            patrol(uncertainty_m=True)
             + '{"team":' * 3000
             + "1"
             + "}" * 3000
             + "\n"
-            + json.dumps(
-                {
-                    "team": "T",
-                    "team_lat": 47.5,
-                    "team_lon": 35.5,
-                    "time": "1900-01-01T00:00:00Z",
-                    "perception": "seen",
-                    "kind": "explosion",
-                    "uncertainty_m": 5,
-                }
-            )
-            + "\n"
+            + patrol(time="1900-01-01T00:00:00Z")
         ).encode(),
         {"parser": "observer", "row_errors": 3},
     )
@@ -250,7 +241,9 @@ def files() -> dict[str, tuple[bytes, dict[str, Any]]]:
         {"parser": "agreement", "error": "Self-intersection"},
     )
     out["agreements/ends_before_it_starts.yaml"] = (
-        (example + '\ntime:\n  effective_until: "2026-02-01T00:00:00Z"\n').encode(),
+        example.replace(
+            '# effective_until: "2027-03-01T00:00:00Z"', 'effective_until: "2026-02-01T00:00:00Z"'
+        ).encode(),
         {"parser": "agreement", "error": "time.effective_until: expected a time after"},
     )
     out["agreements/effective_from_number.yaml"] = (

@@ -20,24 +20,16 @@ from typer.testing import CliRunner
 from truceline.cli import app
 from truceline.codec import dsse, keys
 from truceline.codec.jcs import canonicalize
-from truceline.observation import OBSERVATION_TYPE, format_time
+from truceline.observation import OBSERVATION_TYPE
+
+from .conftest import obs
 
 REPO = Path(__file__).resolve().parents[2]
 SENSOR = "radar-1"
 
 
 def observation(seq: int, at: datetime, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "sensor": SENSOR,
-        "seq": seq,
-        "observed_at": format_time(at),
-        "kind": "impact",
-        "geometry": {"type": "Point", "coordinates": [35.5, 47.55]},
-        "uncertainty_m": 120.5,
-        "attributes": {"perception": "recorded", "weapon_class": "artillery"},
-    }
-    body.update(extra)
-    return body
+    return obs(SENSOR, seq, at, **extra)
 
 
 def _with(**changes: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:

@@ -115,9 +115,27 @@ class _BoundedLoader(yaml.SafeLoader):
     """SafeLoader that checks the composed document's expanded size and depth before the
     (recursive) construction of its Python objects."""
 
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # the composer recurses per level: stop it at the limit, before Python's own
+        self._depth += 1
+        try:
+            if self._depth > MAX_JSON_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested deeper than {MAX_JSON_DEPTH} levels",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
     def compose_document(self) -> Any:
         node = super().compose_document()
-        _check_expanded(node)
+        if node is not None:
+            _check_expanded(node)
         return node
 
 

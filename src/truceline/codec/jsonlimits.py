@@ -47,10 +47,10 @@ def json_depth(data: bytes) -> int:
 
 def check_depth(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> None:
     """JsonLimitError when `data` nests arrays and objects deeper than `limit`."""
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return  # cannot be deeper than the number of openers: the usual, cheap case
-    depth = json_depth(raw)
+    depth = json_depth(bytes(raw))
     if depth > limit:
         raise JsonLimitError(f"nested {depth} levels deep, at most {limit} are accepted")
 
