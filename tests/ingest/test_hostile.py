@@ -3,6 +3,7 @@ its own reason and field (and never a RecursionError, a 500 or a silent truncati
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -166,7 +167,8 @@ def test_http_refuses(home: tuple[Path, keys.Ed25519PrivateKey]) -> None:
         assert [field for _, field in got[: len(CASES)]] == [c.field for c in CASES]
         for item in r.json()["results"]:
             q = client.get(f"/quarantine/{item['quarantine_id']}").json()
-            assert q["reason"] == item["reason"] and q["kept"] == min(q["size"], 4096)
+            kept = base64.b64decode(q["raw_base64"])
+            assert q["reason"] == item["reason"] and len(kept) == min(q["size"], 4096)
         # the whole submission nested 1,000 deep: 400 naming the limit, and the
         # keep-alive connection still serves the next request
         r = client.post("/observations", content=deep_body(1000))

@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from truceline.httpbody import read_body, save_body
 from truceline.ingest.formats import MAX_SUBMISSION_BYTES, SubmissionError, split_envelopes
@@ -72,8 +72,6 @@ class QuarantinedOut(BaseModel):
     seq: int | None = None
     sha256: str
     size: int
-    kept: int = Field(description="bytes of the input kept (a prefix of at most 4 KiB)")
-    truncated: bool = Field(description="fewer bytes kept than the input had")
     source: str
     raw_base64: str | None = None
 
@@ -201,8 +199,6 @@ def _q(row: Any) -> dict[str, Any]:
         "seq": row.seq,
         "sha256": row.sha256,
         "size": row.size,
-        "kept": row.kept,
-        "truncated": row.truncated,
         "source": row.source,
         "raw_base64": base64.b64encode(row.raw).decode() if row.raw is not None else None,
     }
