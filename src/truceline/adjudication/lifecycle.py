@@ -19,8 +19,9 @@ the replay all drive it, so they agree by construction. For each row:
 Inspection reports (observations of kind inspection_report) and disputes move
 verified incidents on. Nothing here reads a clock: every time is event time.
 
-The agreement period: an incident whose first evidence is dated before the agreement's
-`effective_from`, or at or after its `time.effective_until`, is outside the agreement.
+The agreement period: an incident whose first evidence (the first logged, whose time the
+rules use, as for corridor windows) is dated before the agreement's `effective_from`, or
+at or after its `time.effective_until`, is outside the agreement.
 Its evidence stays on the log, but it is never verified or confirmed: if it would
 breach a rule it is logged once as dismissed, with the reason and the rules it would
 have breached, and it is settled (a verified incident that a merge makes older goes to
