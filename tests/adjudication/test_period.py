@@ -105,3 +105,18 @@ def test_breaches_outside_the_period_are_logged_not_judged(tmp_path: Path) -> No
     h.log.append([seal_transition(forged, key, keyid)])
     report = json.loads(_cli("replay", "--home", home, code=1))
     assert report["ok"] is False and report["differences"][0]["kind"] in ("extra", "mismatch")
+
+
+def test_a_back_dated_report_does_not_move_a_logged_incident_out(tmp_path: Path) -> None:
+    """A breach one minute after effective_from, logged first; then a report by another
+    sensor dated two minutes earlier (before effective_from) joins it. The incident keeps
+    the time of its first logged evidence and stays verified."""
+    h = MissionHome(tmp_path / "home", SENSORS)
+    start = -(4 * DAY + 10 * 3600)  # T0 is 2026-03-05T10:00Z: this is 2026-03-01T00:00Z
+    h.append(_breach(1, start + 60))
+    (late,) = h.append([radar("radar-b1", 1, start - 60)])  # a new source: re-judged
+    verdicts = recompute(h.home)
+    latest = {t.incident: t for t in verdicts.emitted}
+    assert [t.state for t in latest.values()] == [State.verified]
+    (incident,) = latest
+    assert late in verdicts.engine.members()[incident]  # it joined, and moved nothing out
