@@ -79,7 +79,10 @@ def bench_ingest(data: Path, workers: int) -> None:
     from truceline.ingest.bootstrap import init_home
     from truceline.ingest.service import Mission
 
+    # an archive import: the example agreement with time.max_age_s widened to 10 years
+    # (its 30-day default would refuse every 2022 row as too_old)
     text = (REPO / "examples/agreement.yaml").read_text()
+    text = text.replace("max_age_s: 2592000", f"max_age_s: {3650 * 86_400}")
     now = FixedClock(datetime(2026, 3, 1, tzinfo=UTC))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "home"

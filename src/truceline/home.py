@@ -76,6 +76,19 @@ class Home:
             return override.read_text().strip()
         return sqlite_url(self.root / "store.db")
 
+    def quarantine_max_bytes(self) -> int:
+        """HOME/quarantine.max_bytes if present (bytes of rejected input kept), else the
+        default bound."""
+        from truceline.ingest.quarantine import DEFAULT_MAX_RAW_BYTES
+
+        path = self.root / "quarantine.max_bytes"
+        if not path.exists():
+            return DEFAULT_MAX_RAW_BYTES
+        text = path.read_text().strip()
+        if not text.isdigit():
+            raise HomeError(f"{path}: expected a whole number of bytes, found {text[:40]!r}")
+        return int(text)
+
     # --- opening its parts --------------------------------------------------------------
 
     def require_log(self) -> None:

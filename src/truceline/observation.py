@@ -8,7 +8,6 @@ GeoJSON (WGS84, longitude first). Times are RFC 3339 UTC.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -17,32 +16,31 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
+    Strict,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from truceline.rfc3339 import UtcTime, format_time
+
+__all__ = ["UtcTime", "format_time"]  # re-exported: every record's time type
+
 OBSERVATION_TYPE = "application/vnd.truceline.observation+json"
 MAX_ENVELOPE_BYTES = 60_000  # one ledger entry is at most 65535 bytes (tlog-tiles bundle length)
+# An observation envelope carries at most this many signatures (one sensor signs; two during
+# a key rotation). More are refused before any is verified: each costs a verification.
+MAX_SIGNATURES = 4
+# seq: at most MAX_SEQ (well below 2^53, so no JSON reader rounds it) and at most
+# MAX_SEQ_JUMP above the sensor's last accepted seq, so that one envelope cannot push a
+# sensor to the top of the range and lock it out (docs/ingest.md, "seq").
+MAX_SEQ = 2**48 - 1
+MAX_SEQ_JUMP = 2**24
+MAX_UNCERTAINTY_M = 1_000_000.0  # 1,000 km: the ceiling of every distance in metres
 
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("must carry a timezone (RFC 3339), e.g. 2026-01-31T12:00:00Z")
-    return value.astimezone(UTC)
-
-
-def format_time(value: datetime) -> str:
-    """RFC 3339 UTC with a Z and no more precision than the value has (canonical)."""
-    value = value.astimezone(UTC)
-    # Not strftime("%Y"): glibc writes year 999 as "999", which is not RFC 3339.
-    text = f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
-    return text + "Z"
-
-
-UtcTime = Annotated[datetime, AfterValidator(_utc), PlainSerializer(format_time, return_type=str)]
+# Numbers as JSON has them: a boolean is never a number, a string never becomes one.
+Real = Annotated[float, Strict()]
+Count = Annotated[int, Strict()]
 
 
 def _lonlat(value: tuple[float, float]) -> tuple[float, float]:
@@ -56,23 +54,47 @@ def _lonlat(value: tuple[float, float]) -> tuple[float, float]:
     return value
 
 
-LonLat = Annotated[tuple[float, float], AfterValidator(_lonlat)]
+LonLat = Annotated[
+    tuple[Real, Real],
+    AfterValidator(_lonlat),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "description": "[longitude, latitude], WGS84",
+            "prefixItems": [
+                {"type": "number", "minimum": -180, "maximum": 180},
+                {"type": "number", "minimum": -90, "maximum": 90},
+            ],
+            "minItems": 2,
+            "maxItems": 2,
+        }
+    ),
+]
+
+
+def _type_required(schema: dict[str, Any]) -> None:
+    # GeoJSON's `type` has a default for Python callers, but the geometry union is told
+    # apart by it, so JSON must carry it
+    schema["required"] = sorted({"type", *schema.get("required", [])})
 
 
 class Point(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_type_required)
     type: Literal["Point"] = "Point"
     coordinates: LonLat
 
 
 class LineString(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_type_required)
     type: Literal["LineString"] = "LineString"
     coordinates: list[LonLat] = Field(min_length=2)
 
 
 class Polygon(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Closed rings of at least 4 positions forming a valid polygon (no self-intersection:
+    checked in code with shapely, which JSON Schema cannot say)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_type_required)
     type: Literal["Polygon"] = "Polygon"
     coordinates: list[list[LonLat]] = Field(min_length=1)
 
@@ -84,7 +106,20 @@ class Polygon(BaseModel):
         for ring in rings:
             if len(ring) < 4 or ring[0] != ring[-1]:
                 raise ValueError("each ring needs at least 4 positions and must be closed")
+        valid_polygon(rings)
         return rings
+
+
+def valid_polygon(rings: list[list[tuple[float, float]]]) -> None:
+    """ValueError with shapely's explanation when the rings are not a valid polygon
+    (self-intersection, a hole outside its shell, ...): its area and centroid would mean
+    different things to different readers."""
+    from shapely.geometry import Polygon as ShapelyPolygon
+    from shapely.validation import explain_validity
+
+    geom = ShapelyPolygon(rings[0], rings[1:])
+    if not geom.is_valid:
+        raise ValueError(f"not a valid polygon: {explain_validity(geom)}")
 
 
 Geometry = Annotated[Point | LineString | Polygon, Field(discriminator="type")]
@@ -130,7 +165,7 @@ class Origin(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     coordinates: LonLat
-    cep_m: float = Field(ge=0, allow_inf_nan=False)
+    cep_m: Real = Field(ge=0, le=MAX_UNCERTAINTY_M, allow_inf_nan=False, description="metres")
 
 
 class Provenance(BaseModel):
@@ -139,7 +174,9 @@ class Provenance(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     source: str = Field(min_length=1, description="file name or feed id")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hash of the whole source file")
-    row: int = Field(ge=0, description="row, line or message number in the source, from 0")
+    row: Count = Field(
+        ge=0, le=MAX_SEQ, description="row, line or message number in the source, from 0"
+    )
     format: str
     repairs: list[str] = Field(default_factory=list, description="every fix applied to the row")
     uploader: str | None = Field(
@@ -156,14 +193,28 @@ class Attributes(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
     perception: Perception | None = None
     weapon_class: WeaponClass | None = None
-    calibre_mm: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    calibre_mm: Real | None = Field(
+        default=None, gt=0, le=1000, allow_inf_nan=False, description="(0, 1000] mm"
+    )
     origin: Origin | None = None
-    bearing_deg: float | None = Field(default=None, ge=0, lt=360, allow_inf_nan=False)
-    distance_band_m: tuple[float, float] | None = None
-    count: int | None = Field(default=None, ge=1)
-    frp_mw: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    confidence: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
-    media_sha256: list[str] = Field(default_factory=list)
+    bearing_deg: Real | None = Field(
+        default=None, ge=0, lt=360, allow_inf_nan=False, description="[0, 360) degrees"
+    )
+    distance_band_m: (
+        tuple[
+            Annotated[Real, Field(ge=0, le=MAX_UNCERTAINTY_M, allow_inf_nan=False)],
+            Annotated[Real, Field(ge=0, le=MAX_UNCERTAINTY_M, allow_inf_nan=False)],
+        ]
+        | None
+    ) = Field(default=None, description="[min, max] metres, 0 <= min <= max <= 1,000,000")
+    count: Count | None = Field(default=None, ge=1, le=1_000_000, description="[1, 1,000,000]")
+    frp_mw: Real | None = Field(
+        default=None, ge=0, le=1_000_000, allow_inf_nan=False, description="[0, 10^6] MW"
+    )
+    confidence: Real | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    media_sha256: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
+        default_factory=list, max_length=64
+    )
     incident: str | None = Field(
         default=None, description="for inspection reports: the incident id"
     )
@@ -173,7 +224,7 @@ class Attributes(BaseModel):
     @field_validator("distance_band_m")
     @classmethod
     def _band(cls, band: tuple[float, float] | None) -> tuple[float, float] | None:
-        if band is not None and not (0 <= band[0] <= band[1] and math.isfinite(band[1])):
+        if band is not None and not band[0] <= band[1]:
             raise ValueError("distance band must be [min, max] metres with 0 <= min <= max")
         return band
 
@@ -181,11 +232,17 @@ class Attributes(BaseModel):
 class Observation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     sensor: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", description="registry id")
-    seq: int = Field(ge=0, description="rises strictly per sensor; a repeat is a replay")
+    seq: Count = Field(
+        ge=0,
+        le=MAX_SEQ,
+        description="rises strictly per sensor, by at most 2^24 at a time; a repeat is a replay",
+    )
     observed_at: UtcTime
     kind: Kind
     geometry: Geometry
-    uncertainty_m: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
+    uncertainty_m: Real = Field(
+        ge=0, le=MAX_UNCERTAINTY_M, allow_inf_nan=False, description="[0, 1,000,000] metres"
+    )
     attributes: Attributes = Field(default_factory=Attributes)
 
     @model_validator(mode="after")
@@ -211,4 +268,7 @@ class Observation(BaseModel):
 
 
 def observation_json_schema() -> dict[str, Any]:
-    return Observation.model_json_schema(mode="serialization")
+    """What ingest accepts (validation mode: fields with defaults may be left out), with
+    the rules only code can check named in the descriptions (tests/agreement/
+    test_schema_in_step.py keeps the two in step)."""
+    return Observation.model_json_schema(mode="validation")

@@ -89,7 +89,7 @@ def make_world(tmp: Path, store_url: str, **kw: Any) -> World:
     ).vkey
     w.register("radar-1")
     w.register("gateway", kind="import_gateway")
-    w.ingestor = Ingestor(ledger, engine, {mkid: mission.public_key()}, clock, skew_s=300, **kw)
+    w.ingestor = Ingestor(ledger, engine, {mkid: mission.public_key()}, clock, **kw)
     return w
 
 

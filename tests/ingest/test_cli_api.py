@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -192,16 +192,30 @@ def test_http_api(home: tuple[Path, keys.Ed25519PrivateKey]) -> None:
 
 
 def test_import_firms_file_cli_and_http(
-    home: tuple[Path, keys.Ed25519PrivateKey], data: Path
+    home: tuple[Path, keys.Ed25519PrivateKey], data: Path, tmp_path: Path
 ) -> None:
-    """A real FIRMS file through the adapter and the import gateway; a second import is all duplicates."""
+    """A real FIRMS file through the adapter and the import gateway; a second import is all duplicates.
+
+    The file was observed on 2025-08-11: at today's clock every one of its 171 rows is
+    older than the example agreement's time.max_age_s (30 days), so all are refused as
+    too_old. The same rows dated yesterday are accepted, and imported again over HTTP, by
+    a registered importer's signed request, are duplicates; unsigned, the request is refused."""
     root, _ = home
     firms = next((data / "economist-war-fire-model").glob("*.csv"))
-    counts = json.loads(
+    old = json.loads(
         _run("ingest", "--home", str(root), "--format", "firms", "--json", str(firms))
     )[str(firms)]
-    assert counts["accepted"] > 100
-    rows = counts["accepted"] + counts["rejected"]
+    assert old["accepted"] == 0 and old["rejected_by_reason"] == {"too_old": 171}
+    shown = _run("quarantine", "list", "--home", str(root), "--reason", "too_old", "--limit", "1")
+    assert "payload.observed_at" in shown and "time.max_age_s" in shown
+
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+    recent = tmp_path / firms.name
+    recent.write_text(firms.read_text().replace("2025-08-11", yesterday))
+    counts = json.loads(
+        _run("ingest", "--home", str(root), "--format", "firms", "--json", str(recent))
+    )[str(recent)]
+    assert counts["accepted"] == 171 and counts["rejected"] == 0
     importer = keys.generate()
     _run(
         "sensor",
@@ -217,21 +231,20 @@ def test_import_firms_file_cli_and_http(
         "--public-key",
         keys.public_key_b64(importer.public_key()),
     )
-    body = firms.read_bytes()
+    body = recent.read_bytes()
     url = "http://testserver/ingest/firms"
     with TestClient(create_app(Home(root))) as client:
         # A write the server signs for someone must say who: unsigned, it is refused.
-        anonymous = client.post("/ingest/firms", content=body, headers={"x-filename": firms.name})
+        anonymous = client.post("/ingest/firms", content=body, headers={"x-filename": recent.name})
         assert anonymous.status_code == 401
         signed = httpsig.sign_headers(
             "POST", url, body, importer, keys.key_id(importer.public_key())
         )
         again = client.post(
-            "/ingest/firms", content=body, headers={"x-filename": firms.name, **signed}
+            "/ingest/firms", content=body, headers={"x-filename": recent.name, **signed}
         ).json()
         assert again["accepted"] == 0
-        assert again["rejected_by_reason"].get("duplicate_provenance") == counts["accepted"]
-        assert again["accepted"] + again["rejected"] == rows
+        assert again["rejected_by_reason"] == {"duplicate_provenance": 171}
         assert client.post("/ingest/nonsense", content=b"x").status_code == 404
 
 

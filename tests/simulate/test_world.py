@@ -73,3 +73,13 @@ def test_world_geojson_draws_each_withdrawal_line_at_its_distance() -> None:
         assert np.all(d > 0.97 * target) and np.median(np.abs(d - target)) < 0.02 * target
         side = 0 if f["properties"]["party"] == "west" else 1
         assert np.all(w.side(x, y) == side)
+
+
+def test_a_long_scenario_lets_its_first_day_arrive_at_its_end() -> None:
+    """The demo ingests a simulation with its clock after the end: a scenario longer than
+    the default time.max_age_s (30 days) widens it in its agreement; a short one has none."""
+    for days, expected in ((2, None), (45, 46 * 86_400.0)):
+        sc = config.Scenario(days=days)
+        w = world.build(sc, 5)
+        model = Agreement.model_validate(agreement.build(sc, w, layout(sc, w, 5), 5))
+        assert (model.time.max_age_s if model.time else None) == expected

@@ -113,8 +113,13 @@ def clip(raw: str) -> str:
 def describe_validation(exc: ValidationError) -> tuple[str, str]:
     """The first pydantic complaint as (field path, message)."""
     first = exc.errors()[0]
-    loc = ".".join(str(part) for part in first["loc"]) or "observation"
-    return loc, first["msg"]
+    # without pydantic's union tags ('Polygon', 'function-after[...]'): field names only
+    parts = [
+        str(p)
+        for p in first["loc"]
+        if not (isinstance(p, str) and ("[" in p or p.startswith("function") or p[:1].isupper()))
+    ]
+    return ".".join(parts) or "observation", first["msg"]
 
 
 @dataclass(frozen=True, slots=True)

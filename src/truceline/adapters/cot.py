@@ -29,6 +29,7 @@ Mapping (docs/adapters.md has the full table):
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ from typing import Any
 from lxml import etree
 
 from truceline.adapters.base import Adapter, FieldError, Record, RowContext, RowError, clip
+from truceline.adapters.lines import xml_pieces
 from truceline.observation import (
     Attributes,
     Kind,
@@ -47,6 +49,7 @@ from truceline.observation import (
     WeaponClass,
     format_time,
 )
+from truceline.rfc3339 import MAX_FRACTION_DIGITS
 
 UNKNOWN_ERROR = 9_999_999.0
 CEILING_M = 1_000_000.0
@@ -55,6 +58,7 @@ REMARKS_LIMIT = 2_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PLAUSIBLE_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_FRACTION = re.compile(r":\d\d\.(\d+)")
 
 AFFILIATIONS = {
     "p": "pending",
@@ -132,6 +136,10 @@ def _parser() -> etree.XMLParser:
 def cot_time(raw: str | None, name: str) -> datetime:
     if raw is None or not raw.strip():
         raise FieldError(name, "missing")
+    digits = _FRACTION.search(raw)
+    if digits is not None and len(digits[1]) > MAX_FRACTION_DIGITS:
+        # fromisoformat would drop the digits past microseconds: refused, not truncated
+        raise FieldError(name, f"{raw!r:.60} has {len(digits[1])} fractional digits, at most 6")
     try:
         value = datetime.fromisoformat(raw.strip())
         if value.tzinfo is None:
@@ -233,7 +241,7 @@ class CotAdapter(Adapter):
     def records(self, path: Path) -> Iterator[Record | RowError]:
         scan = _Scan()
         with path.open(encoding="utf-8", errors="replace") as fh:
-            for row, (chunk, complete) in enumerate(scan.events(iter(fh))):
+            for row, (chunk, complete) in enumerate(scan.events(xml_pieces(fh))):
                 self.counts.noise = scan.noise
                 if not complete:
                     yield RowError(

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from truceline.adapters.base import FieldError
+from truceline.rfc3339 import parse_time
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -64,8 +65,17 @@ def lonlat(record: dict[str, Any], lat_name: str, lon_name: str) -> tuple[float,
     return (lon, lat)
 
 
+# A count in a source file: whole, and small enough for every JSON reader to read exactly.
+MAX_COUNT = 1_000_000
+
+
 def integer(
-    record: dict[str, Any], name: str, *, required: bool = True, low: int | None = None
+    record: dict[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    low: int | None = None,
+    high: int = MAX_COUNT,
 ) -> int | None:
     value = number(record, name, required=required)
     if value is None:
@@ -74,6 +84,8 @@ def integer(
         raise FieldError(name, f"not a whole number: {value}")
     if low is not None and value < low:
         raise FieldError(name, f"{int(value)} is below {low}")
+    if value > high:
+        raise FieldError(name, f"{value:g} is above {high}")
     return int(value)
 
 
@@ -85,17 +97,12 @@ def iso_date(raw: str, name: str) -> date:
 
 
 def rfc3339(raw: str, name: str) -> datetime:
-    """An RFC 3339 timestamp with an explicit offset (Z or ±hh:mm)."""
+    """An RFC 3339 timestamp with an explicit offset (Z or ±hh:mm), read as every record's
+    times are (`truceline.rfc3339`: at most 6 fractional digits, at or after 2000)."""
     try:
-        value = datetime.fromisoformat(raw.strip().replace("z", "Z"))
-    except ValueError:
-        raise FieldError(name, f"not an RFC 3339 time: {raw!r:.60}") from None
-    if value.tzinfo is None:
-        raise FieldError(name, f"time has no UTC offset: {raw!r:.60} (add Z or ±hh:mm)")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise FieldError(name, f"{raw!r:.60} is out of range in UTC") from None
+        return parse_time(raw.strip())
+    except ValueError as exc:
+        raise FieldError(name, f"{raw!r:.60}: {exc}") from None
 
 
 def enum_value(enum: type[E], raw: str, name: str) -> E:

@@ -2,7 +2,9 @@
 
 Input: a FeatureCollection, a single Feature, or GeoJSON text sequences / one Feature per
 line (.geojsonl, .geojsons, .jsonl, .ndjson: streamed line by line). A FeatureCollection
-is read whole, so very large collections should be converted to one feature per line.
+is read whole, so it is at most MAX_COLLECTION_BYTES (64 MiB); larger collections must be
+converted to one feature per line. A line is at most 1 MiB; JSON nests at most 64 levels
+(`codec.jsonlimits`).
 
 Feature properties (documented names):
   kind           required  an observation kind (explosion, impact, ...)
@@ -19,6 +21,7 @@ is dropped and recorded as a repair; other geometry types are a RowError.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,21 +39,21 @@ from truceline.adapters.base import (
     describe_validation,
 )
 from truceline.adapters.fields import enum_value, need, number, rfc3339, text
+from truceline.adapters.lines import MAX_LINE_CHARS, lines
 from truceline.adapters.tabular import JSONL_SUFFIXES
+from truceline.codec import jcs
 from truceline.observation import Attributes, Kind, Observation
 
+MAX_COLLECTION_BYTES = 64 * 1024 * 1024
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 RESERVED = ("provenance",)
 TIME_KEYS = ("time", "observed_at")
 
 
-def _no_constants(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def loads(raw: str) -> Any:
-    """json.loads without NaN/Infinity, which Python accepts but JSON does not."""
-    return json.loads(raw, parse_constant=_no_constants)
+    """JSON as RFC 8785 reads it (`jcs.loads`): no NaN/Infinity (which Python's json
+    accepts), integers beyond 2^53 as doubles, nested at most 64 levels."""
+    return jcs.loads(raw)
 
 
 def _flat(position: Any, ctx: RowContext, state: dict[str, bool]) -> tuple[float, float]:
@@ -106,11 +109,16 @@ class GeoJsonAdapter(Adapter):
     def _sequence(path: Path) -> Iterator[Record | RowError]:
         with path.open(encoding="utf-8", errors="replace") as fh:
             row = 0
-            for line in fh:
+            for line, whole in lines(fh):
                 line = line.strip().lstrip("\x1e")  # RFC 8142 record separator
                 if not line:
                     continue
                 current, row = row, row + 1
+                if not whole:
+                    yield RowError(
+                        current, "feature", f"longer than {MAX_LINE_CHARS} characters", clip(line)
+                    )
+                    continue
                 try:
                     yield Record(current, line, loads(line))
                 except ValueError as exc:
@@ -118,6 +126,12 @@ class GeoJsonAdapter(Adapter):
 
     @staticmethod
     def _collection(path: Path) -> Iterator[Record | RowError]:
+        size = os.path.getsize(path)
+        if size > MAX_COLLECTION_BYTES:
+            raise SourceError(
+                f"{path.name}: {size} bytes, a FeatureCollection is read whole and may have at "
+                f"most {MAX_COLLECTION_BYTES}: write one feature per line (.geojsonl) instead"
+            )
         try:
             doc = loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:

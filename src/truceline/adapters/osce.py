@@ -33,6 +33,7 @@ from truceline.observation import Attributes, Kind, Observation, Perception, Poi
 
 KYIV = ZoneInfo("Europe/Kyiv")
 PERIOD_END = time(19, 30)
+MAX_PERIOD_HOURS = 24 * 366  # the longest period an SMM report covered is a week; a year is ample
 
 # Oblast bounding boxes (lon_min, lat_min, lon_max, lat_max), from PeaceRep's
 # ukraine_bounds.json (peacerep/ukraine-map @ c6b5555d).
@@ -72,7 +73,7 @@ class OsceHeadlineAdapter(Adapter):
             ctx.repair(f"period_end_1930_local: blank; taken as the day before issue, {end_day}")
         else:
             end_day = iso_date(raw_end, "period_end_1930_local")
-        hours = integer(value, "period_hours", required=False, low=1)
+        hours = integer(value, "period_hours", required=False, low=1, high=MAX_PERIOD_HOURS)
         if hours is None:
             hours = 24
             ctx.repair("period_hours: blank; the daily report's 24 h assumed")

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from truceline.adapters.base import Record, RowError, SourceError, clip
+from truceline.adapters.lines import MAX_LINE_CHARS, lines
+from truceline.codec import jcs
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".geojsonl", ".geojsons")
 
@@ -59,15 +61,20 @@ def csv_records(path: Path) -> Iterator[Record | RowError]:
 
 
 def jsonl_records(path: Path) -> Iterator[Record | RowError]:
-    """Each non-blank line as a JSON object."""
+    """Each non-blank line as a JSON object (at most 1 MiB, nested at most 64 levels)."""
     with path.open(encoding="utf-8", errors="replace") as fh:
         row = 0
-        for line in fh:
+        for line, whole in lines(fh):
             if not line.strip():
                 continue
             current, row = row, row + 1
+            if not whole:
+                yield RowError(
+                    current, "line", f"longer than {MAX_LINE_CHARS} characters", clip(line)
+                )
+                continue
             try:
-                value = json.loads(line)
+                value = jcs.loads(line)
             except json.JSONDecodeError as exc:
                 yield RowError(
                     current,
@@ -75,6 +82,9 @@ def jsonl_records(path: Path) -> Iterator[Record | RowError]:
                     f"not JSON: {exc.msg} at column {exc.colno}",
                     clip(line.rstrip()),
                 )
+                continue
+            except ValueError as exc:  # too deep, or NaN/Infinity
+                yield RowError(current, "line", f"not accepted JSON: {exc}", clip(line.rstrip()))
                 continue
             if not isinstance(value, dict):
                 yield RowError(

@@ -18,6 +18,14 @@ the replay all drive it, so they agree by construction. For each row:
 
 Inspection reports (observations of kind inspection_report) and disputes move
 verified incidents on. Nothing here reads a clock: every time is event time.
+
+The agreement period: an incident whose first evidence (the first logged, whose time the
+rules use, as for corridor windows) is dated before the agreement's `effective_from`, or
+at or after its `time.effective_until`, is outside the agreement.
+Its evidence stays on the log, but it is never verified or confirmed: if it would
+breach a rule it is logged once as dismissed, with the reason and the rules it would
+have breached, and it is settled (a verified incident that a merge makes older goes to
+inspection instead, as any verdict that fuller evidence withdraws).
 """
 
 from __future__ import annotations
@@ -58,7 +66,7 @@ from truceline.fusion.base import (
 from truceline.fusion.locate import Fix, Normal
 from truceline.fusion.thermal import Cell, ThermalBaseline, ThermalScorer, cell_of, day_of
 from truceline.gcpause import gc_paused
-from truceline.observation import Kind, WeaponClass
+from truceline.observation import Kind, WeaponClass, format_time
 from truceline.prefetch import prefetched
 
 _ORDER = {State.reported: 0, State.corroborated: 1, State.verified: 2}
@@ -206,6 +214,8 @@ class Engine:
         # the agreement took effect (imported history), folded in ledger order; the
         # scorer judges later pixels against it (`fusion.thermal`).
         eff = agreement.effective_from.timestamp()
+        until = agreement.time_bounds.effective_until
+        self.period = (eff, until.timestamp() if until is not None else math.inf)
         self.baseline_end = eff
         self.thermal = ThermalScorer(baseline or ThermalBaseline())
         self._baseline_seen = baseline is not None
@@ -495,6 +505,10 @@ class Engine:
         judged = functools.partial(
             self._record, inc, rows, impact, origin, kind, weapon, accused, confidence
         )
+        if rules and not self.period[0] <= facts.t < self.period[1]:
+            state = State.inspection if inc.state is State.verified else State.dismissed
+            self._emit(inc, judged([], assessment.grade, state, self._outside(facts.t, rules)))
+            return
         if not rules:
             if inc.record is not None:
                 self._emit(
@@ -526,6 +540,17 @@ class Engine:
         if key == inc.last:
             return
         self._emit(inc, judged(rules, g, state, assessment.reason))
+
+    def _outside(self, t: float, rules: list[str]) -> str:
+        start, end = self.period
+        if t < start:
+            bound = f"before effective_from {format_time(_time(start))}"
+        else:
+            bound = f"at or after time.effective_until {format_time(_time(end))}"
+        return (
+            f"outside the agreement period: first evidence {format_time(_time(t))} is {bound}; "
+            f"not judged (would breach {', '.join(rules)})"
+        )
 
     def _origin_fix(self, rows: list[Row]) -> Fix | None:
         eq = Normal()

@@ -87,14 +87,14 @@ def keygen(
     """Make a key for each signatory without one; write the agreement with the public keys filled in."""
     import yaml
 
-    from truceline.agreement.load import AgreementError, load_agreement
+    from truceline.agreement.load import AgreementError, load_agreement, load_yaml
     from truceline.codec import keys
 
     try:
         load_agreement(file)
     except AgreementError as exc:
         fail(str(exc))
-    doc = yaml.safe_load(file.read_text())
+    doc = load_yaml(file.read_text())
     out.mkdir(parents=True, exist_ok=True)
     for s in doc["signatories"]:
         if s.get("keys"):

@@ -11,6 +11,9 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from truceline.agreement.rules import Act, Grade
+from truceline.observation import Count, LonLat, Real
+
+TEN_YEARS_DAYS = 3650
 
 
 class BlockKind(StrEnum):
@@ -25,21 +28,40 @@ class BlockKind(StrEnum):
 class Voter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(description="a party, guarantor or council member id with a registered key")
-    weight: float = Field(
-        default=1.0, gt=0, description="for qualified majorities, e.g. population"
+    weight: Real = Field(
+        default=1.0,
+        gt=0,
+        le=1e12,
+        allow_inf_nan=False,
+        description="for qualified majorities, e.g. population; (0, 10^12]",
     )
     veto: bool = Field(default=False, description="a veto holder, for reverse_veto")
 
 
 class BlockRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        # the JSON Schema states `_majority_for_reverse_veto` too
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "reverse_veto"}}, "required": ["kind"]},
+            "then": {"required": ["majority"], "properties": {"majority": {"type": "integer"}}},
+        },
+    )
     id: str
     kind: BlockKind
     voters: list[Voter] = Field(min_length=1)
-    window_days: float = Field(gt=0, description="votes after the deadline do not count")
-    majority: int | None = Field(default=None, ge=1, description="reverse_veto: votes to adopt")
-    qualified_share_of_voters: float = Field(default=0.55, gt=0, le=1)
-    qualified_share_of_weight: float = Field(default=0.65, gt=0, le=1)
+    window_days: Real = Field(
+        gt=0,
+        le=TEN_YEARS_DAYS,
+        allow_inf_nan=False,
+        description="votes after the deadline do not count",
+    )
+    majority: Count | None = Field(
+        default=None, ge=1, le=1000, description="reverse_veto: votes to adopt"
+    )
+    qualified_share_of_voters: Real = Field(default=0.55, gt=0, le=1, allow_inf_nan=False)
+    qualified_share_of_weight: Real = Field(default=0.65, gt=0, le=1, allow_inf_nan=False)
     cutoff_midnight_utc: bool = Field(
         default=True, description="the deadline falls at 00:00 UTC after the window, as in 2231"
     )
@@ -61,8 +83,8 @@ class Trigger(BaseModel):
     acts: list[Act] = Field(default_factory=list, description="empty = any prohibited act")
     rules: list[str] = Field(default_factory=list, description="prohibited-act ids; empty = any")
     grades: list[Grade] = Field(default_factory=lambda: [Grade.confirmed])
-    count: int = Field(default=1, ge=1)
-    within_days: float = Field(default=30, gt=0)
+    count: Count = Field(default=1, ge=1, le=1_000_000)
+    within_days: Real = Field(default=30, gt=0, le=TEN_YEARS_DAYS, allow_inf_nan=False)
 
 
 class Rung(BaseModel):
@@ -71,13 +93,19 @@ class Rung(BaseModel):
     penalty: str = Field(description="what takes effect, e.g. formal_warning, sanctions_package_1")
     trigger: Trigger
     block_rule: str | None = Field(default=None, description="a BlockRule id; none = immediate")
-    consultation_days: float = Field(default=0, ge=0)
-    countdown_days: float = Field(default=0, ge=0)
+    consultation_days: Real = Field(default=0, ge=0, le=TEN_YEARS_DAYS, allow_inf_nan=False)
+    countdown_days: Real = Field(default=0, ge=0, le=TEN_YEARS_DAYS, allow_inf_nan=False)
     standing: list[str] = Field(
         default_factory=list,
         description="who may trigger it; empty = automatic on verification",
     )
-    sunset_days: float | None = Field(default=None, gt=0, description="the penalty lapses after")
+    sunset_days: Real | None = Field(
+        default=None,
+        gt=0,
+        le=10 * TEN_YEARS_DAYS,
+        allow_inf_nan=False,
+        description="the penalty lapses after",
+    )
     suspend_during_dispute: bool = True
 
 
@@ -110,7 +138,7 @@ class PlaybookStep(BaseModel):
     to: list[str] = Field(
         default_factory=list, description="recipients: party, guarantor, team ids"
     )
-    deadline_hours: float = Field(default=24, gt=0)
+    deadline_hours: Real = Field(default=24, gt=0, le=24 * 365, allow_inf_nan=False)
     escalate_to: list[str] = Field(default_factory=list, description="who is told if it is missed")
 
 
@@ -125,13 +153,13 @@ class Playbook(BaseModel):
 class ObserverTeam(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(description="a registered observer-patrol sensor id")
-    base: tuple[float, float] = Field(description="longitude, latitude of the team's base")
-    speed_kmh: float = Field(default=40, gt=0)
+    base: LonLat = Field(description="longitude, latitude of the team's base")
+    speed_kmh: Real = Field(default=40, gt=0, le=1000, allow_inf_nan=False)
 
 
 class InspectionRegime(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    routine_per_zone_per_month: int = Field(default=2, ge=0)
-    on_demand_within_hours: float = Field(default=48, gt=0)
+    routine_per_zone_per_month: Count = Field(default=2, ge=0, le=1000)
+    on_demand_within_hours: Real = Field(default=48, gt=0, le=24 * 365, allow_inf_nan=False)
     auto_for_grades: list[Grade] = Field(default_factory=lambda: [Grade.weak, Grade.contested])
     teams: list[ObserverTeam] = Field(default_factory=list)

@@ -21,7 +21,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from truceline.observation import UtcTime, WeaponClass
+from truceline.observation import Real, UtcTime, WeaponClass
 
 GeoJSON = dict[str, Any]
 
@@ -97,7 +97,7 @@ class Corridor(_Shaped):
 
     id: str
     name: str = ""
-    width_m: float = Field(default=2000, gt=0)
+    width_m: Real = Field(default=2000, gt=0, le=100_000, allow_inf_nan=False)
     windows: list[TimeWindow] = Field(min_length=1)
 
 
@@ -105,7 +105,13 @@ class ProtectedSite(_Shaped):
     id: str
     name: str = ""
     category: str = Field(default="other", description="nuclear_plant, hospital, school, dam, ...")
-    radius_m: float = Field(default=1000, ge=0, description="protection radius around the geometry")
+    radius_m: Real = Field(
+        default=1000,
+        ge=0,
+        le=100_000,
+        allow_inf_nan=False,
+        description="protection radius around the geometry, [0, 100,000] m",
+    )
 
 
 class WithdrawalDistance(BaseModel):
@@ -113,7 +119,7 @@ class WithdrawalDistance(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     weapon_class: WeaponClass
-    distance_km: float = Field(gt=0)
+    distance_km: Real = Field(gt=0, le=1000, allow_inf_nan=False, description="(0, 1,000] km")
 
 
 class Territory(_Shaped):

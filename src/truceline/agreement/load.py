@@ -1,6 +1,12 @@
 """Loading an agreement from YAML, with errors that name the field, the expectation and the value.
 
 geography.territories[1].party: expected a party id (party-a, party-b), found 'x'
+
+The YAML is read within bounds: at most MAX_AGREEMENT_CHARS characters (a version must
+fit in one ledger entry, well under 64 KiB, so 1 MiB leaves room for comments), and the
+document, with every alias (`*a`) expanded, at most 64 levels deep and of at most
+MAX_AGREEMENT_NODES nodes: a few lines of aliases can otherwise stand for a document
+too large to validate ("billion laughs"). Recursive aliases are refused.
 """
 
 from __future__ import annotations
@@ -13,7 +19,11 @@ import yaml
 from pydantic import ValidationError
 
 from truceline.agreement.model import Agreement
+from truceline.codec.jsonlimits import MAX_JSON_DEPTH
 from truceline.errors import TrucelineError
+
+MAX_AGREEMENT_CHARS = 1 << 20
+MAX_AGREEMENT_NODES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -102,9 +112,80 @@ def parse_agreement(doc: Any, source: str = "agreement") -> Agreement:
         raise AgreementError(source, field_errors(exc)) from exc
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that checks the composed document's expanded size and depth before the
+    (recursive) construction of its Python objects."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # the composer recurses per level: stop it at the limit, before Python's own
+        self._depth += 1
+        try:
+            if self._depth > MAX_JSON_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested deeper than {MAX_JSON_DEPTH} levels",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def compose_document(self) -> Any:
+        node = super().compose_document()
+        if node is not None:
+            _check_expanded(node)
+        return node
+
+
+def _check_expanded(root: yaml.Node) -> None:
+    """yaml.YAMLError if `root`, aliases expanded, is deeper than MAX_JSON_DEPTH or has more
+    than MAX_AGREEMENT_NODES nodes. Iterative, memoized per node: an alias costs one lookup."""
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (nodes, depth) expanded
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if done:
+            active.discard(key)
+            got = [sizes[id(c)] for c in children]
+            nodes = 1 + sum(n for n, _ in got)
+            depth = 1 + max((d for _, d in got), default=0)
+            if depth > MAX_JSON_DEPTH:
+                raise yaml.YAMLError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+            if nodes > MAX_AGREEMENT_NODES:
+                raise yaml.YAMLError(
+                    f"more than {MAX_AGREEMENT_NODES} values once aliases are expanded"
+                )
+            sizes[key] = (nodes, depth)
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            raise yaml.YAMLError("a recursive alias (a node that contains itself)")
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def load_yaml(text: str) -> Any:
+    """The YAML document in `text`, within the bounds above (yaml.YAMLError beyond)."""
+    if len(text) > MAX_AGREEMENT_CHARS:
+        raise yaml.YAMLError(f"{len(text)} characters, at most {MAX_AGREEMENT_CHARS}")
+    return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_agreement_text(text: str, source: str = "agreement") -> Agreement:
     try:
-        doc = yaml.safe_load(text)
+        doc = load_yaml(text)
     except yaml.YAMLError as exc:
         raise AgreementError(source, [FieldError("", f"not valid YAML: {exc}")]) from exc
     return parse_agreement(doc, source)

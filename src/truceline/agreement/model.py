@@ -10,7 +10,9 @@ from truceline.agreement.enforcement import InspectionRegime, PenaltyLadder, Pla
 from truceline.agreement.geography import Geography
 from truceline.agreement.principals import Principals
 from truceline.agreement.rules import EvidenceStandard, ProhibitedAct
-from truceline.observation import UtcTime
+from truceline.agreement.timebounds import DEFAULT_TIME_BOUNDS, TimeBounds
+from truceline.observation import Count
+from truceline.rfc3339 import UtcTime, format_time
 
 AGREEMENT_TYPE = "application/vnd.truceline.agreement+json"
 
@@ -54,7 +56,7 @@ class Agreement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")
     title: str
-    version: int = Field(ge=1, description="each amendment increments it")
+    version: Count = Field(ge=1, le=1_000_000, description="each amendment increments it")
     previous: str | None = Field(default=None, description="sha256 of the version it amends")
     effective_from: UtcTime
     signatories: list[Signatory] = Field(min_length=2)
@@ -65,6 +67,9 @@ class Agreement(BaseModel):
     playbooks: list[Playbook] = Field(default_factory=list)
     inspections: InspectionRegime = Field(default_factory=InspectionRegime)
     principals: Principals = Field(default_factory=Principals)
+    time: TimeBounds | None = Field(
+        default=None, description="evidence age and skew bounds, and the end; absent = defaults"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Agreement:
@@ -73,6 +78,11 @@ class Agreement(BaseModel):
             # One line per problem, each starting with its field path (see agreement.load).
             raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def time_bounds(self) -> TimeBounds:
+        """The `time` section, or the defaults when the version has none."""
+        return self.time or DEFAULT_TIME_BOUNDS
 
     @property
     def parties(self) -> list[Signatory]:
@@ -119,6 +129,12 @@ def cross_reference_errors(agreement: Agreement) -> list[str]:
                     f"prohibited_acts[{i}].zones[{j}]: expected a zone id from geography.zones, "
                     f"found {zone!r}"
                 )
+    until = agreement.time_bounds.effective_until
+    if until is not None and until <= agreement.effective_from:
+        problems.append(
+            f"time.effective_until: expected a time after effective_from "
+            f"({format_time(agreement.effective_from)}), found {format_time(until)}"
+        )
     act_ids = [act.id for act in agreement.prohibited_acts]
     if len(set(act_ids)) != len(act_ids):
         problems.append("prohibited_acts: expected unique ids, found duplicates")

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from truceline.observation import WeaponClass
+from truceline.observation import Count, Real, WeaponClass
 
 
 class Act(StrEnum):
@@ -29,7 +29,7 @@ class ProhibitedAct(BaseModel):
     weapon_classes: list[WeaponClass] = Field(
         default_factory=list, description="empty = every class"
     )
-    severity: int = Field(default=1, ge=1, le=5)
+    severity: Count = Field(default=1, ge=1, le=5)
 
 
 class Grade(StrEnum):
@@ -47,7 +47,11 @@ class EvidenceStandard(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     verify_grades: list[Grade] = Field(default_factory=lambda: [Grade.confirmed, Grade.fair])
-    confirmed_min_sources: int = Field(default=3, ge=1, description="independent sources")
-    fair_min_sources: int = Field(default=2, ge=1)
-    association_window_s: float = Field(default=300, gt=0)
-    association_radius_m: float = Field(default=2000, gt=0)
+    confirmed_min_sources: Count = Field(default=3, ge=1, le=100, description="independent sources")
+    fair_min_sources: Count = Field(default=2, ge=1, le=100)
+    association_window_s: Real = Field(
+        default=300, gt=0, le=86_400, allow_inf_nan=False, description="(0, 86,400] s"
+    )
+    association_radius_m: Real = Field(
+        default=2000, gt=0, le=100_000, allow_inf_nan=False, description="(0, 100,000] m"
+    )

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from truceline.agreement.load import agreement_json
 from truceline.agreement.model import AGREEMENT_TYPE, Agreement
+from truceline.agreement.timebounds import DEFAULT_TIME_BOUNDS, TimeBounds
 from truceline.codec import dsse, entries, records
 from truceline.codec.errors import CodecError
 from truceline.codec.jcs import canonicalize
@@ -208,6 +209,16 @@ class AgreementHistory(LedgerFold):
             ):
                 best = v
         return best
+
+    def time_bounds(self, at: datetime) -> TimeBounds:
+        """The time bounds ingest applies at `at`: those of the version in force then, else of
+        the newest complete version (before the agreement takes effect), else of the newest
+        version still awaiting signatures (a mission set up before the parties signed),
+        else the defaults."""
+        version = self.in_force(at) or self.latest()
+        if version is None and self.versions:
+            version = max(self.versions.values(), key=lambda v: (v.agreement.version, -v.index))
+        return version.agreement.time_bounds if version is not None else DEFAULT_TIME_BOUNDS
 
     def latest(self) -> Version | None:
         """The newest complete version, whatever its effective date."""

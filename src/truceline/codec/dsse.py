@@ -23,6 +23,7 @@ from pydantic_core import from_json
 from truceline.codec import ed25519
 from truceline.codec.errors import CodecError, SignatureError
 from truceline.codec.jcs import canonicalize
+from truceline.codec.jsonlimits import check_depth
 
 _B64_STD = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
 _B64_URL = re.compile(rb"^[A-Za-z0-9_-]*={0,2}$")
@@ -108,10 +109,11 @@ class Envelope:
     def from_json(cls, data: bytes | str) -> Envelope:
         """Parse an envelope; CodecError names the field that is missing or malformed."""
         try:
+            check_depth(data)
             # pydantic-core's parser: strict JSON (no NaN), several times faster than json.loads,
             # which matters because ingest parses every envelope it receives
             obj = from_json(data, allow_inf_nan=False)
-        except (ValueError, RecursionError) as exc:
+        except ValueError as exc:
             raise CodecError("bad_json", "$", f"not JSON: {exc}") from exc
         return cls.from_json_obj(obj)
 

@@ -21,10 +21,11 @@ import rfc8785
 from pydantic_core import from_json
 
 from truceline.codec.errors import CanonicalizationError
+from truceline.codec.jsonlimits import MAX_JSON_DEPTH, check_depth
 
 _MISSING: Any = object()
 MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON (RFC 7493): larger integers lose precision in ES6
-_MAX_DEPTH = 64
+_MAX_DEPTH = MAX_JSON_DEPTH
 
 _fast_encoder = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
@@ -188,7 +189,12 @@ def _parse_int(text: str) -> int | float:
     # JSON numbers are IEEE doubles (RFC 8785 §3.2.2.3): an integer beyond 2^53 is
     # the double nearest to it, as an ES6 parser would read it.
     value = int(text)
-    return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else float(value)
+    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"integer of {len(text)} digits is beyond any IEEE double") from None
 
 
 def _no_constants(name: str) -> Any:
@@ -199,7 +205,9 @@ _decoder = json.JSONDecoder(parse_int=_parse_int, parse_constant=_no_constants)
 
 
 def loads(data: bytes | str) -> Any:
-    """Parse JSON the way RFC 8785 reads it: big integers as doubles, no NaN/Infinity."""
+    """Parse JSON the way RFC 8785 reads it: big integers as doubles, no NaN/Infinity,
+    nested at most MAX_JSON_DEPTH levels (JsonLimitError, a ValueError, beyond)."""
+    check_depth(data)
     text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
     value, end = _decoder.raw_decode(text, _skip_ws(text, 0))
     if _skip_ws(text, end) != len(text):
@@ -258,6 +266,7 @@ def loads_checked(data: bytes) -> tuple[Any, bool]:
     equality with the C encoder's output proves the canonical form. Anything else, and any
     inequality, takes the reference path, which also gives the error messages.
     """
+    check_depth(data)
     folded = data.translate(_FOLD)
     if (
         data.isascii()

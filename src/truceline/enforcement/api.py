@@ -28,6 +28,7 @@ from truceline.enforcement.records import (
 )
 from truceline.enforcement.submit import Refused, submit
 from truceline.home import Home, HomeError
+from truceline.httpbody import ENTRY_BODY_BYTES, read_body
 
 
 def router(home: Home, clock: Clock | None = None) -> APIRouter:
@@ -69,7 +70,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
 
     def acts(payload_type: str) -> Callable[[Request], Any]:
         async def accept(request: Request) -> dict[str, Any]:
-            body = await request.body()
+            body = await read_body(request, ENTRY_BODY_BYTES)
             at = clock.now()
             with opened(at, write=True) as app:
                 try:

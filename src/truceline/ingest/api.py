@@ -29,12 +29,11 @@ from pydantic import BaseModel
 from truceline import httpsig
 from truceline.authority import Authority, Role
 from truceline.home import Home
-from truceline.ingest.formats import SubmissionError, split_envelopes
+from truceline.httpbody import read_body, save_body
+from truceline.ingest.formats import MAX_SUBMISSION_BYTES, SubmissionError, split_envelopes
 from truceline.ingest.ingestor import receipt
 from truceline.ingest.service import Mission
 from truceline.ledger.reader import LogReader
-
-MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 
 
 class ResultOut(BaseModel):
@@ -113,16 +112,10 @@ def router(home: Home) -> APIRouter:
                     raise HTTPException(503, f"mission home not ready: {exc}") from exc
             return opened[0]
 
-    async def body(request: Request, limit: int) -> bytes:
-        data = await request.body()
-        if len(data) > limit:
-            raise HTTPException(413, f"body: {len(data)} bytes, at most {limit}")
-        return data
-
     @r.post("/observations", response_model=SubmissionOut)
     async def submit(request: Request) -> dict[str, Any]:
         """Ingest signed DSSE envelopes; each gets a ledger index or a reason code and field."""
-        data = await body(request, MAX_SUBMISSION_BYTES)
+        data = await read_body(request, MAX_SUBMISSION_BYTES)
         try:
             envelopes = split_envelopes(data)
         except SubmissionError as exc:
@@ -144,12 +137,13 @@ def router(home: Home) -> APIRouter:
             raise HTTPException(400, "format: use POST /observations for DSSE envelopes")
         if fmt not in ADAPTERS:
             raise HTTPException(404, f"format: expected one of {sorted(ADAPTERS)}, found {fmt!r}")
-        data = await body(request, MAX_SUBMISSION_BYTES)
-        uploader = await run_in_threadpool(importer, request, data)
         name = request.headers.get("x-filename", f"upload.{fmt}")
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(name).name
-            path.write_bytes(data)
+            path = Path(tmp) / (Path(name).name or f"upload.{fmt}")
+            await save_body(request, MAX_SUBMISSION_BYTES, path)
+            # Who sent it, before anything is signed for them: the signature covers the
+            # body's digest, read back from the bounded file.
+            uploader = await run_in_threadpool(importer, request, path.read_bytes())
             try:
                 tally = await run_in_threadpool(mission().import_file, fmt, path, uploader=uploader)
             except ValueError as exc:

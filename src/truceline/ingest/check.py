@@ -24,7 +24,13 @@ from truceline.codec import dsse, ed25519
 from truceline.codec.errors import CodecError
 from truceline.codec.jcs import loads_checked
 from truceline.ingest.reasons import Reason, Rejection
-from truceline.observation import MAX_ENVELOPE_BYTES, OBSERVATION_TYPE, Observation
+from truceline.observation import (
+    MAX_ENVELOPE_BYTES,
+    MAX_SEQ,
+    MAX_SIGNATURES,
+    OBSERVATION_TYPE,
+    Observation,
+)
 
 KeyTable = Mapping[str, tuple[str, bytes]]
 """keyid -> (sensor id, raw 32-byte Ed25519 public key), every key the registry ever held."""
@@ -74,9 +80,12 @@ def schema_rejection(exc: ValidationError, obj: Any) -> Rejection:
     sensor = (
         obj.get("sensor") if isinstance(obj, dict) and isinstance(obj.get("sensor"), str) else None
     )
-    return Rejection(
-        Reason.invalid_observation, _loc(tuple(first["loc"])), "; ".join(parts), sensor
-    )
+    reason = Reason.invalid_observation
+    if tuple(first["loc"]) == ("seq",) and first["type"] == "less_than_equal":
+        # its own reason: a seq near 2^53 would end the sensor's sequence (docs/ingest.md)
+        reason = Reason.seq_out_of_range
+        parts[0] = f"payload.seq: {first.get('input')} is above the largest seq, {MAX_SEQ}"
+    return Rejection(reason, _loc(tuple(first["loc"])), "; ".join(parts), sensor)
 
 
 def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
@@ -97,6 +106,13 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
     if not envelope.signatures:
         return Rejection(
             Reason.bad_envelope, "signatures", "expected at least one signature, found none"
+        )
+    if len(envelope.signatures) > MAX_SIGNATURES:
+        # refused before any verification: each signature would cost one or two
+        return Rejection(
+            Reason.too_many_signatures,
+            "signatures",
+            f"{len(envelope.signatures)} signatures, at most {MAX_SIGNATURES} are accepted",
         )
 
     message = dsse.pae(envelope.payload_type, envelope.payload)

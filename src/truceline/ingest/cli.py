@@ -47,9 +47,6 @@ def ingest(
     workers: int = typer.Option(
         0, "--workers", min=0, help="Processes for signature and schema checks."
     ),
-    skew: float = typer.Option(
-        300.0, "--skew", help="Seconds observed_at may be ahead of the clock."
-    ),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
     """Ingest files; print accepted and rejected counts (per reason) for each."""
@@ -62,14 +59,14 @@ def ingest(
     )
 
     from truceline.home import Home, HomeError
-    from truceline.ingest.formats import SubmissionError, split_envelopes
+    from truceline.ingest.formats import SubmissionError
     from truceline.ingest.service import Mission
 
     for f in files:
         if not f.is_file():
             _fail(f"{f}: no such file")
     try:
-        mission = Mission(Home(home), workers=workers, skew_s=skew)
+        mission = Mission(Home(home), workers=workers)
     except HomeError as exc:
         _fail(str(exc))
     summary = {}
@@ -88,11 +85,8 @@ def ingest(
         for f in files:
             try:
                 if fmt == "dsse":
-                    envelopes = split_envelopes(f.read_bytes())
-                    task = progress.add_task(f.name, total=len(envelopes))
-                    tally = mission.ingest_envelopes(
-                        envelopes, str(f), batch, _advance(progress, task)
-                    )
+                    task = progress.add_task(f.name, total=None)
+                    tally = mission.ingest_dsse_file(f, batch, _advance(progress, task))
                 else:
                     task = progress.add_task(f.name, total=None)
                     tally = mission.import_file(
@@ -291,9 +285,10 @@ def q_list(
 def q_show(
     id_: int = typer.Argument(...),
     home: Path = HOME_OPT,
-    raw: bool = typer.Option(False, "--raw", help="Write only the raw bytes."),
+    raw: bool = typer.Option(False, "--raw", help="Write only the kept bytes."),
 ) -> None:
-    """One quarantined submission: the reason, the field, the message and the raw bytes."""
+    """One quarantined submission: the reason, the field, the message and the bytes kept
+    (the first 4 KiB; `truncated` when fewer than `size`)."""
     import sys
 
     from truceline.home import Home
@@ -318,6 +313,8 @@ def q_show(
                 "seq": row.seq,
                 "sha256": row.sha256,
                 "size": row.size,
+                "kept": row.kept,
+                "truncated": row.truncated,
                 "source": row.source,
                 "raw_base64": base64.b64encode(row.raw).decode(),
                 "raw_text": row.raw.decode("utf-8", "replace")[:2000],

@@ -3,14 +3,23 @@
 Accepted: JSON Lines (one envelope per line), a JSON array of envelopes, or
 a single envelope object. The bytes of each element are kept as sent, so the
 quarantine holds exactly what the submitter signed and sent.
+
+Bounds: a JSON array is read whole, so it is at most `MAX_SUBMISSION_BYTES` (the HTTP
+body limit; larger files must be JSON Lines, which `read_envelopes` streams line by
+line) and is checked for nesting depth (`codec.jsonlimits`) before it is decoded.
+A line is not decoded here at all: each envelope's own checks bound it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
+from truceline.codec.jsonlimits import JsonLimitError, check_depth
 from truceline.errors import TrucelineError
 
+MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 _WS = " \t\r\n"
 
 
@@ -26,7 +35,34 @@ def split_envelopes(data: bytes) -> list[bytes]:
     return [line for line in lines if line]
 
 
+def read_envelopes(path: Path) -> Iterator[bytes]:
+    """The envelopes of a file: a JSON array (at most MAX_SUBMISSION_BYTES) or JSON Lines,
+    streamed so that memory holds one line at a time."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+        if head.lstrip().startswith(b"["):
+            rest = fh.read(MAX_SUBMISSION_BYTES + 1 - len(head))
+            if len(head) + len(rest) > MAX_SUBMISSION_BYTES:
+                raise SubmissionError(
+                    f"a JSON array larger than {MAX_SUBMISSION_BYTES} bytes: "
+                    "write the envelopes as JSON Lines, one per line, instead"
+                )
+            yield from _split_array(head + rest)
+            return
+        fh.seek(0)
+        for line in fh:
+            line = line.strip()
+            if line:
+                yield line
+
+
 def _split_array(data: bytes) -> list[bytes]:
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise SubmissionError(f"{len(data)} bytes, at most {MAX_SUBMISSION_BYTES} are accepted")
+    try:
+        check_depth(data)
+    except JsonLimitError as exc:
+        raise SubmissionError(str(exc)) from None
     try:
         s = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -5,11 +5,11 @@
 
 Stateless checks (size, DSSE shape, signature, payload type, RFC 8785 form,
 schema) run inline or in a process pool; stateful ones (key status at
-observed_at, the signer's role under `truceline.authority`, clock skew, replay,
-imported-row duplicates) then run in input order under a lock, and every accepted entry of the batch is appended to the
-ledger in one durable append. Rejections go to the quarantine with their raw
-bytes. An accepted envelope is acknowledged only after the append returned,
-so nothing acknowledged is ever lost.
+observed_at, the signer's role under `truceline.authority`, the agreement's time
+bounds, seq, imported-row duplicates) then run in input order under a lock, and every
+accepted entry of the batch is appended to the ledger in one durable append. Rejections go
+to the quarantine (a bounded prefix of their bytes, with size and hash). An accepted
+envelope is acknowledged only after the append returned, so nothing acknowledged is ever lost.
 
 `workers > 0` starts a forkserver process pool: a script that creates such an
 Ingestor must do so under `if __name__ == "__main__":` (the workers re-import
@@ -28,7 +28,6 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -39,14 +38,14 @@ from truceline.clock import Clock, SystemClock
 from truceline.codec.entries import Record, read
 from truceline.codec.keys import raw_public
 from truceline.ingest.check import Checked, KeyTable, check_chunk, check_envelope, unpack
-from truceline.ingest.quarantine import Quarantine
+from truceline.ingest.quarantine import DEFAULT_MAX_RAW_BYTES, Quarantine
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.ingest.state import IngestState
+from truceline.ingest.timing import TimeWindow
 from truceline.ledger.base import Ledger
-from truceline.observation import OBSERVATION_TYPE, Kind, Observation
+from truceline.observation import MAX_SEQ_JUMP, OBSERVATION_TYPE, Kind, Observation
 from truceline.registry.state import KeyState
 
-DEFAULT_SKEW_S = 300.0
 # Batches whose stateless checks are in flight while one is appended (with a pool).
 PIPELINE_DEPTH = 2
 
@@ -96,14 +95,14 @@ class Ingestor:
         authority: Authority | Mapping[str, Ed25519PublicKey],
         clock: Clock | None = None,
         *,
-        skew_s: float = DEFAULT_SKEW_S,
         workers: int = 0,
         lock_path: Path | None = None,
+        quarantine_max_bytes: int = DEFAULT_MAX_RAW_BYTES,
     ) -> None:
         self.ledger = ledger
         self.clock = clock or SystemClock()
-        self.skew = timedelta(seconds=skew_s)
-        # Folded from the log: the agreement's registrars, the registry and the roles.
+        # Folded from the log: the agreement's registrars, the registry and the roles, and
+        # the agreement versions whose `time` section bounds observed_at.
         # (A mapping: registrar keys for a bare log that holds no agreement.)
         self.authority = (
             authority
@@ -111,7 +110,8 @@ class Ingestor:
             else Authority(registrar_keys=dict(authority))
         )
         self.registry = self.authority.registry
-        self.quarantine = Quarantine(engine)
+        self.agreements = self.authority.history
+        self.quarantine = Quarantine(engine, max_raw_bytes=quarantine_max_bytes)
         self.state = IngestState(engine, ledger.origin)
         self.lock_path = lock_path
         self._mu = threading.Lock()
@@ -268,7 +268,7 @@ class Ingestor:
         self, envelopes: list[bytes], checked: list[Checked | Rejection], source: str
     ) -> list[Result]:
         now = self.clock.now()
-        horizon = now + self.skew
+        window = TimeWindow(now, self.agreements.time_bounds(now))
         results: list[Result | None] = [None] * len(envelopes)
         accepted: list[tuple[int, Checked]] = []
         rejected: list[tuple[int, Rejection]] = []
@@ -278,7 +278,7 @@ class Ingestor:
             if isinstance(c, Rejection):
                 rejected.append((i, c))
                 continue
-            rej = self._stateful_one(c, horizon, last_seq, batch_rows)
+            rej = self._stateful_one(c, window, last_seq, batch_rows)
             if rej is not None:
                 rejected.append((i, rej))
                 continue
@@ -300,9 +300,11 @@ class Ingestor:
                     seq=c.seq,
                 )
             if contiguous:
+                # our own entries are observations: nothing in them for the other folds
                 self.state.size += len(indices)
                 self.authority.size = max(self.authority.size, self.state.size)
                 self.registry.size = max(self.registry.size, self.state.size)
+                self.agreements.size = max(self.agreements.size, self.state.size)
             self.state.flush()
 
         if rejected:
@@ -322,7 +324,7 @@ class Ingestor:
     def _stateful_one(
         self,
         c: Checked,
-        horizon: datetime,
+        window: TimeWindow,
         last_seq: dict[str, int],
         batch_rows: set[tuple[str, int]],
     ) -> Rejection | None:
@@ -350,21 +352,25 @@ class Ingestor:
                 return Rejection(
                     Reason.unauthorized, "payload.attributes.incident", reason, c.sensor, c.seq
                 )
-        if c.observed_at > horizon:
-            return Rejection(
-                Reason.clock_skew,
-                "payload.observed_at",
-                f"{c.observed_at.isoformat()} is more than {self.skew.total_seconds():g} s "
-                "ahead of the ingest clock",
-                c.sensor,
-                c.seq,
-            )
+        late_or_early = window.check(c.observed_at)
+        if late_or_early is not None:
+            reason_, message = late_or_early
+            return Rejection(reason_, "payload.observed_at", message, c.sensor, c.seq)
         last = last_seq.get(c.sensor, -1)
         if c.seq <= last:
             return Rejection(
                 Reason.replay,
                 "payload.seq",
                 f"seq {c.seq} is not above sensor {c.sensor!r}'s last accepted seq {last}",
+                c.sensor,
+                c.seq,
+            )
+        if c.seq - last > MAX_SEQ_JUMP:
+            return Rejection(
+                Reason.seq_jump,
+                "payload.seq",
+                f"seq {c.seq} is more than {MAX_SEQ_JUMP} above sensor {c.sensor!r}'s last "
+                f"accepted seq {last}",
                 c.sensor,
                 c.seq,
             )

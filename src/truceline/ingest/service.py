@@ -11,8 +11,8 @@ from truceline.authority import Authority, Role
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home
 from truceline.ingest.check import Checked, unpack
-from truceline.ingest.formats import split_envelopes
-from truceline.ingest.ingestor import DEFAULT_SKEW_S, Ingestor, Result
+from truceline.ingest.formats import read_envelopes
+from truceline.ingest.ingestor import Ingestor, Result
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.ledger.base import Ledger
 
@@ -58,7 +58,6 @@ class Mission:
         home: Home,
         clock: Clock | None = None,
         *,
-        skew_s: float = DEFAULT_SKEW_S,
         workers: int = 0,
     ) -> None:
         self.home = home
@@ -70,9 +69,9 @@ class Mission:
             self.engine,
             Authority(),
             self.clock,
-            skew_s=skew_s,
             workers=workers,
             lock_path=home.root / "ingest.lock",
+            quarantine_max_bytes=home.quarantine_max_bytes(),
         )
 
     def close(self) -> None:
@@ -105,9 +104,7 @@ class Mission:
     def ingest_dsse_file(
         self, path: Path, batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None
     ) -> Tally:
-        return self.ingest_envelopes(
-            split_envelopes(Path(path).read_bytes()), str(path), batch, progress
-        )
+        return self.ingest_envelopes(read_envelopes(Path(path)), str(path), batch, progress)
 
     def import_file(
         self,

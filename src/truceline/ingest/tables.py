@@ -1,6 +1,7 @@
 """Ingest's tables in the metadata store (SQLite or PostgreSQL).
 
-The quarantine keeps every rejected envelope with its raw bytes and reason.
+The quarantine keeps every rejected envelope with its reason and a bounded prefix of
+its bytes (`ingest.quarantine`).
 The other tables are a cache of what the ledger already says (last seq per
 sensor, imported file rows) so a restart need not re-read the whole log;
 `ingest_cursor.size` says how far they cover and the rest is folded from

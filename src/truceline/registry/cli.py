@@ -93,13 +93,14 @@ def add(
     from pydantic import ValidationError
 
     from truceline.agreement.load import field_errors
+    from truceline.codec import jcs
     from truceline.registry.model import Register, Sensor, SensorList
 
     when = _when(effective_at)
     try:
         if from_ is not None:
             try:
-                doc = json.loads(from_.read_text())
+                doc = jcs.loads(from_.read_text())
             except (OSError, ValueError) as exc:
                 fail(f"{from_}: {exc}")
             if isinstance(doc, list):

@@ -9,16 +9,16 @@ observation signed after it is rejected, whenever it arrives.
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from truceline.codec.keys import KeyFileError, key_id, public_key_from_b64
-from truceline.observation import LonLat, UtcTime
+from truceline.observation import LonLat, Real, UtcTime
 
 SENSOR_TYPE = "application/vnd.truceline.sensor+json"
+Bearing = Annotated[Real, Field(ge=0, le=360, allow_inf_nan=False)]
 SENSOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"  # as Observation.sensor
 
 
@@ -50,9 +50,11 @@ class Coverage(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon etc.")
-    range_km: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    sector_deg: tuple[float, float] | None = Field(
-        default=None, description="[from, to] bearing in degrees clockwise from north"
+    range_km: Real | None = Field(
+        default=None, gt=0, le=20_000, allow_inf_nan=False, description="(0, 20,000] km"
+    )
+    sector_deg: tuple[Bearing, Bearing] | None = Field(
+        default=None, description="[from, to] bearing in degrees clockwise from north, in [0, 360]"
     )
 
     @field_validator("geometry")
@@ -64,21 +66,18 @@ class Coverage(BaseModel):
             _valid_geojson(value)
         return value
 
-    @field_validator("sector_deg")
-    @classmethod
-    def _sector(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
-        if value is not None and not all(math.isfinite(v) and 0 <= v <= 360 for v in value):
-            raise ValueError("sector bearings must be within [0, 360] degrees")
-        return value
-
 
 class ErrorModel(BaseModel):
     """Location error as a CEP that grows with range: cep = base_m + per_km_m * range_km."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    base_m: float = Field(default=50, ge=0, allow_inf_nan=False)
-    per_km_m: float = Field(default=0, ge=0, allow_inf_nan=False)
-    detection_probability: float = Field(default=0.9, gt=0, le=1, allow_inf_nan=False)
+    base_m: Real = Field(
+        default=50, ge=0, le=1_000_000, allow_inf_nan=False, description="[0, 1,000,000] m"
+    )
+    per_km_m: Real = Field(
+        default=0, ge=0, le=100_000, allow_inf_nan=False, description="[0, 100,000] m per km"
+    )
+    detection_probability: Real = Field(default=0.9, gt=0, le=1, allow_inf_nan=False)
 
     def cep_m(self, range_km: float = 0.0) -> float:
         return self.base_m + self.per_km_m * max(range_km, 0.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from truceline.agreement.model import Agreement
+from truceline.agreement.timebounds import DAY_S, DEFAULT_MAX_AGE_S
 from truceline.codec.jcs import canonicalize
 from truceline.codec.keys import key_id, public_key_b64
 from truceline.observation import format_time
@@ -230,6 +231,12 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) ->
             "teams": teams,
         },
     }
+    # The simulation is ingested with an event-time clock standing after its end (the demo):
+    # a scenario longer than the default time.max_age_s (30 days) says so in its agreement,
+    # so that its first day still counts then.
+    span_s = scenario.days * DAY_S + DAY_S
+    if span_s > DEFAULT_MAX_AGE_S:
+        doc["time"] = {"max_age_s": span_s}
     Agreement.model_validate(
         doc
     )  # fail here, not in the consumer, if the world made something invalid
