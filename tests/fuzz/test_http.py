@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.hostile import make_home
+from ingest.hostile import import_headers, make_home
 from truceline.adapters import ADAPTERS
 from truceline.api import create_app
 from truceline.codec import dsse, keys
@@ -36,7 +36,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
 
 
 def _post(client: TestClient, path: str, body: bytes) -> None:
-    r = client.post(path, content=body)
+    # a source file is signed by the registered importer, so the fuzz reaches the adapters
+    headers = import_headers(path, body) if path.startswith("/ingest/") else {}
+    r = client.post(path, content=body, headers=headers)
     assert r.status_code in ALLOWED, (r.status_code, r.text[:300])
     data = r.json()
     if r.status_code == 200 and path == "/observations":
@@ -61,10 +63,11 @@ def test_corpus_through_http(client: Client) -> None:
         elif expect["parser"] == "submission":
             assert c.post("/observations", content=path.read_bytes()).status_code == 400
         elif expect["parser"] in ADAPTERS:
+            route = f"/ingest/{expect['parser']}"
             r = c.post(
-                f"/ingest/{expect['parser']}",
+                route,
                 content=path.read_bytes(),
-                headers={"x-filename": path.name},
+                headers=import_headers(route, path.read_bytes(), **{"x-filename": path.name}),
             )
             assert r.status_code in (200, 400), r.text
             if r.status_code == 200:

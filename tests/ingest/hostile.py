@@ -17,6 +17,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from truceline import httpsig
 from truceline.cli import app
 from truceline.codec import dsse, keys
 from truceline.codec.jcs import canonicalize
@@ -223,4 +224,35 @@ def make_home(
         "--effective-at",
         "2026-03-01T00:00:00Z",
     )
+    run(
+        "sensor",
+        "add",
+        "--home",
+        str(tmp / "home"),
+        "--id",
+        IMPORTER,
+        "--kind",
+        "importer",
+        "--operator",
+        "mission",
+        "--public-key",
+        keys.public_key_b64(IMPORTER_KEY.public_key()),
+    )
     return tmp / "home", key
+
+
+# A registered importer: a source file posted to /ingest/{format} must be signed by one.
+IMPORTER = "importer-fuzz"
+IMPORTER_KEY = keys.Ed25519PrivateKey.from_private_bytes(b"\x5a" * 32)
+
+
+def import_headers(path: str, body: bytes, **extra: str) -> dict[str, str]:
+    """Headers of a POST to `path` (on TestClient's http://testserver) signed by the importer."""
+    signed = httpsig.sign_headers(
+        "POST",
+        f"http://testserver{path}",
+        body,
+        IMPORTER_KEY,
+        keys.key_id(IMPORTER_KEY.public_key()),
+    )
+    return {**extra, **signed}
