@@ -43,26 +43,40 @@ async function loadAgreement() {
   document.title = `Truceline: ${data.agreement.title}`;
 }
 
-/** The live data; a source that fails keeps what it had and says so on the page. */
-async function loadLive() {
-  const sources = {
-    incidents: ["/incidents", (v) => (data.incidents = v)],
-    sensors: ["/sensors", (v) => (data.sensors = v)],
-    penalties: ["/enforcement/penalties", (v) => ((data.penalties = v.penalties), (data.penaltiesNow = v.now))],
-    inspections: ["/enforcement/inspections", (v) => (data.inspections = v.inspections)],
-    playbooks: ["/enforcement/playbooks", (v) => (data.playbooks = v.steps)],
-  };
+// Each source is fetched when a view first needs it, then refreshed with the others: the
+// enforcement routes derive their state from the whole log on every request.
+const SOURCES = {
+  incidents: ["/incidents", (v) => (data.incidents = v)],
+  sensors: ["/sensors", (v) => (data.sensors = v)],
+  inspections: ["/enforcement/inspections", (v) => (data.inspections = v.inspections)],
+  penalties: ["/enforcement/penalties", (v) => ((data.penalties = v.penalties), (data.penaltiesNow = v.now))],
+  playbooks: ["/enforcement/playbooks", (v) => (data.playbooks = v.steps)],
+};
+const loaded = new Set();
+
+/** Fetch `names` (all loaded ones when refreshing); a source that fails keeps what it had. */
+async function load(names, { again = false } = {}) {
   const problems = [];
   await Promise.all(
-    Object.entries(sources).map(async ([name, [url, keep]]) => {
-      try {
-        keep(await getJSON(url));
-      } catch (err) {
-        problems.push(`${name}: ${err.message}`);
-      }
-    }),
+    names
+      .filter((name) => again || !loaded.has(name))
+      .map(async (name) => {
+        const [url, keep] = SOURCES[name];
+        try {
+          keep(await getJSON(url));
+          loaded.add(name);
+        } catch (err) {
+          problems.push(`${name}: ${err.message}`);
+        }
+      }),
   );
-  return problems;
+  say(problems.length ? `Some data could not be read: ${problems.join("; ")}` : "");
+}
+
+function say(message) {
+  const el = $("#load-problems");
+  el.hidden = !message;
+  el.textContent = message;
 }
 
 // --- the map view -----------------------------------------------------------------------------
@@ -111,8 +125,8 @@ function setupFilters() {
       filters.party = "";
       filters.rule = "";
       filters.span = 0;
-      filters.grades = new Set(GRADES.map(([g]) => g));
-      filters.states = new Set(STATES);
+      GRADES.forEach(([g]) => filters.grades.add(g)); // the same sets: the boxes hold them
+      STATES.forEach((st) => filters.states.add(st));
       slider.value = slider.max;
       filters.until = Infinity;
       applyFilters();
@@ -259,14 +273,15 @@ async function showIncident(id) {
     h("p", {}, `Ledger entries: ${evidence.join(", ")}. `, loadButton),
     list,
   );
+  await load(["penalties"]);
   const cases = data.penalties.filter((p) => p.incidents.includes(id));
   body.append(h("h2", {}, "Penalty cases citing it"));
-  if (!cases.length) body.append(h("p", {}, "No penalty case cites this incident."));
+  if (!cases.length) body.append(h("p", { id: "citing" }, "No penalty case cites this incident."));
   else {
     body.append(
       h(
         "ul",
-        {},
+        { id: "citing" },
         cases.map((c) =>
           h(
             "li",
@@ -307,7 +322,8 @@ function nextDeadline(p) {
   return named[0] || null;
 }
 
-function showPenalties() {
+async function showPenalties() {
+  await load(["penalties"]);
   $("#penalties-now").textContent = `As derived from the log at ${fmtTime(data.penaltiesNow)}.`;
   const body = clear($("#penalty-table tbody"));
   for (const p of data.penalties) {
@@ -546,7 +562,7 @@ function route() {
   if (view === "penalties") showPenalties();
   if (view === "penalty") showPenalty(id);
   if (view === "inspections") showInspections();
-  if (view === "party") partyView.render();
+  if (view === "party") load(["playbooks"]).then(() => partyView.render());
   if (view === "trust") renderTrust();
   if (!firstRoute) $(`#view-${view} h1`).focus();
   firstRoute = false;
@@ -554,7 +570,7 @@ function route() {
 }
 
 async function refresh() {
-  await loadLive();
+  await load([...loaded], { again: true });
   updateSlider();
   applyFilters();
   missionMap.inspections(data.inspections);
@@ -566,6 +582,11 @@ async function refresh() {
 }
 
 async function main() {
+  // The skip link moves the focus without touching the hash (the hash is the route).
+  $(".skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    $("#main").focus();
+  });
   await establishTrust();
   setupTrustForm();
   try {
@@ -574,7 +595,7 @@ async function main() {
     $("#main").prepend(h("p", { role: "alert" }, `The mission's agreement could not be read: ${err.message}`));
     return;
   }
-  const problems = await loadLive();
+  await load(["incidents", "sensors", "inspections"]);
   missionMap = new MissionMap($("#map"), { onIncident: (id) => (location.hash = `#/incident/${encodeURIComponent(id)}`) });
   missionMap.geography(data.agreement);
   missionMap.sensors(data.sensors);
@@ -588,7 +609,6 @@ async function main() {
   partyView.setup();
   window.addEventListener("hashchange", route);
   route();
-  if (problems.length) $("#main").prepend(h("p", { role: "alert" }, `Some data could not be read: ${problems.join("; ")}`));
   await checkpointStatus();
   document.body.dataset.ready = "true";
   setInterval(tickCountdowns, 1000);

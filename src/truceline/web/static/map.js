@@ -49,6 +49,16 @@ export class MissionMap {
     this.onIncident = onIncident;
     this.partyColor = {};
     this.map.setView([48, 35], 6);
+    // Chromium makes Leaflet's clickable SVG paths tab stops, without names: hundreds of them
+    // before the table. The table under the map lists the same incidents with links, so the
+    // shapes stay out of the tab order and out of the accessibility tree.
+    this.map.on("layeradd", (e) => {
+      const el = e.layer.getElement?.();
+      if (el instanceof SVGElement) {
+        el.setAttribute("tabindex", "-1");
+        el.setAttribute("aria-hidden", "true");
+      }
+    });
   }
 
   /** The layer checkboxes, in `fieldset`. */
