@@ -25,10 +25,11 @@ FIGURES = os.environ.get("TRUCELINE_WEB_FIGURES")
 STEP_MS = 10 * 60 * 1000  # the slider's resolution (app.js SLIDER_STEP_MS)
 
 
-def figure(page: Any, name: str) -> None:
+def figure(page: Any, name: str, full_page: bool = False) -> None:
     if FIGURES:
         Path(FIGURES).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(FIGURES) / name), full_page=False)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(Path(FIGURES) / name), full_page=full_page)
 
 
 def api(site: Site, path: str) -> Any:
@@ -162,7 +163,7 @@ def test_incident_page_and_verify(watched: Watched, site: Site) -> None:
         "button", name=f"Verify incident {incident} (entry {latest['ledger_index']})"
     ).click()
     page.wait_for_selector(".verify-result[data-result=ok] >> text=Verified: incident")
-    figure(page, "dashboard-incident.png")
+    figure(page, "dashboard-incident.png", full_page=True)
 
 
 def _flip_last_hash(body: dict[str, Any]) -> dict[str, Any]:

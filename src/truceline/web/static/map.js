@@ -133,10 +133,11 @@ export class MissionMap {
           .addTo(this.groups.other);
       }
     }
-    const bounds = L.geoJSON(geo.contact_line).getBounds();
+    // The view fits the contact line, where incidents happen; the graticule covers the territories.
+    const line = L.geoJSON(geo.contact_line).getBounds();
+    const bounds = L.latLngBounds(line.getSouthWest(), line.getNorthEast());
     for (const t of geo.territories) bounds.extend(L.geoJSON(t.geometry).getBounds());
-    this.bounds = bounds;
-    this.map.fitBounds(bounds, { padding: [10, 10] });
+    this.map.fitBounds(line.pad(0.05));
     this.graticule(bounds);
   }
 
@@ -150,28 +151,39 @@ export class MissionMap {
     const south = Math.max(-85, Math.floor((bounds.getSouth() - pad) / step) * step);
     const north = Math.min(85, Math.ceil((bounds.getNorth() + pad) / step) * step);
     const style = { pane: "graticule", color: "#9aa7b4", weight: 0.8, interactive: false };
-    for (let lon = west; lon <= east; lon += step) {
-      L.polyline([[south, lon], [north, lon]], style).addTo(this.groups.graticule);
-      L.marker([bounds.getSouth(), lon], {
+    const labels = [];
+    const label = (text, meridian, value) => {
+      const marker = L.marker([0, 0], {
         pane: "graticule",
         interactive: false,
         keyboard: false,
         icon: L.divIcon({ className: "grat-label", html: "", iconSize: null }),
-      })
-        .on("add", (e) => (e.target.getElement().textContent = `${Math.abs(lon)}°${lon < 0 ? "W" : "E"}`))
-        .addTo(this.groups.graticule);
+      }).on("add", (e) => (e.target.getElement().textContent = text));
+      labels.push({ marker, meridian, value });
+      marker.addTo(this.groups.graticule);
+    };
+    for (let lon = west; lon <= east; lon += step) {
+      L.polyline([[south, lon], [north, lon]], style).addTo(this.groups.graticule);
+      label(`${Math.abs(lon)}°${lon < 0 ? "W" : "E"}`, true, lon);
     }
     for (let lat = south; lat <= north; lat += step) {
       L.polyline([[lat, west], [lat, east]], style).addTo(this.groups.graticule);
-      L.marker([lat, bounds.getWest()], {
-        pane: "graticule",
-        interactive: false,
-        keyboard: false,
-        icon: L.divIcon({ className: "grat-label", html: "", iconSize: null }),
-      })
-        .on("add", (e) => (e.target.getElement().textContent = `${Math.abs(lat)}°${lat < 0 ? "S" : "N"}`))
-        .addTo(this.groups.graticule);
+      label(`${Math.abs(lat)}°${lat < 0 ? "S" : "N"}`, false, lat);
     }
+    // Labels sit along the bottom and left edges of whatever is in view.
+    const place = () => {
+      const view = this.map.getBounds();
+      const inset = (n, s) => (n - s) * 0.03;
+      for (const { marker, meridian, value } of labels) {
+        marker.setLatLng(
+          meridian
+            ? [view.getSouth() + inset(view.getNorth(), view.getSouth()), value]
+            : [value, view.getWest() + inset(view.getEast(), view.getWest()) / 3],
+        );
+      }
+    };
+    this.map.on("moveend zoomend", place);
+    place();
   }
 
   sensors(list) {
