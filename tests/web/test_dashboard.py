@@ -70,6 +70,7 @@ def test_map_draws_everything_and_the_table_lists_the_same(watched: Watched, sit
     inspections = [i for i in api(site, "/enforcement/inspections")["inspections"] if i["location"]]
     assert page.locator(".inspection-icon").count() == len(inspections)
     assert page.locator(".grat-label").count() > 4  # the graticule, labelled
+    assert page.locator(".leaflet-land-pane path").count() > 100  # Natural Earth's countries
     page.check("#layer-coverage")
     assert page.locator(".leaflet-coverage-pane path").count() == sum(
         1 for s in located if s["coverage"].get("range_km") or s["coverage"].get("geometry")

@@ -70,13 +70,15 @@ def test_static_files_are_package_data() -> None:
     globs = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
     ]["truceline"]
-    files = [p.relative_to(STATIC.parents[1]).as_posix() for p in STATIC.iterdir()]
+    files = [p.relative_to(STATIC.parents[1]).as_posix() for p in STATIC.rglob("*") if p.is_file()]
     assert any(f.endswith("index.html") for f in files)
     for f in files:
         assert any(
             fnmatch.fnmatch(f, g) or fnmatch.fnmatch(f, g.replace("**/", "")) for g in globs
         ), f
     assert set(served_files()) >= {"app.js", "verify.js", "sign.js", "leaflet/leaflet.js"}
+    # The country outline, vendored by scripts/vendor-outline (scripts/setup runs it).
+    assert "outline/countries-50m.json" in served_files(), "run bash scripts/vendor-outline"
 
 
 def test_agreement_route_names_its_entry(site: Site) -> None:

@@ -598,6 +598,11 @@ async function main() {
   await load(["incidents", "sensors", "inspections"]);
   missionMap = new MissionMap($("#map"), { onIncident: (id) => (location.hash = `#/incident/${encodeURIComponent(id)}`) });
   missionMap.geography(data.agreement);
+  try {
+    missionMap.outline(await getJSON("/web/outline/countries-50m.json"));
+  } catch {
+    /* not vendored here (scripts/vendor-outline): the map has no country outline */
+  }
   missionMap.sensors(data.sensors);
   missionMap.inspections(data.inspections);
   missionMap.layerControls($("#f-layers"));

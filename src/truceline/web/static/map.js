@@ -4,6 +4,7 @@
 // asks nothing of any other server.
 
 import { fmtTime, h } from "./dom.js";
+import { topoFeatures } from "./outline.js";
 
 export const GRADES = [
   ["confirmed", "#8e0b0b", "Confirmed"],
@@ -26,6 +27,7 @@ const LAYERS = [
   ["coverage", "Sensor coverage", false],
   ["inspections", "Inspections", true],
   ["graticule", "Latitude and longitude lines", true],
+  ["land", "Countries (Natural Earth, 1:50m)", true],
 ];
 
 /** A tooltip's content as a text node: never HTML. */
@@ -40,7 +42,7 @@ export class MissionMap {
     this.L = window.L;
     const L = this.L;
     this.map = L.map(element, { attributionControl: false, zoomSnap: 0.5, minZoom: 3, maxZoom: 14 });
-    for (const [name, z] of [["graticule", 250], ["geography", 350], ["coverage", 380], ["sensors", 420], ["incidents", 450]]) {
+    for (const [name, z] of [["land", 200], ["graticule", 250], ["geography", 350], ["coverage", 380], ["sensors", 420], ["incidents", 450]]) {
       this.map.createPane(name).style.zIndex = String(z);
     }
     L.control.scale({ imperial: false }).addTo(this.map);
@@ -184,6 +186,15 @@ export class MissionMap {
     };
     this.map.on("moveend zoomend", place);
     place();
+  }
+
+  /** Countries from a TopoJSON topology (Natural Earth via world-atlas), under everything. */
+  outline(topo) {
+    const L = this.L;
+    L.geoJSON(
+      { type: "FeatureCollection", features: topoFeatures(topo, "countries") },
+      { pane: "land", interactive: false, style: { color: "#a39e93", weight: 0.8, fillColor: "#fbfaf6", fillOpacity: 1 } },
+    ).addTo(this.groups.land);
   }
 
   sensors(list) {
