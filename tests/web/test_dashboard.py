@@ -17,9 +17,10 @@ from typing import Any
 
 import httpx
 
+from served_home import serve_home
 from truceline.ledger.note import Ed25519Signer
 
-from .conftest import Site, Watched, open_dashboard
+from .conftest import Site, Watched, cli, open_dashboard, watch
 
 FIGURES = os.environ.get("TRUCELINE_WEB_FIGURES")
 STEP_MS = 10 * 60 * 1000  # the slider's resolution (app.js SLIDER_STEP_MS)
@@ -338,3 +339,19 @@ def test_inspections_view(watched: Watched, site: Site) -> None:
     items = api(site, "/enforcement/inspections")["inspections"]
     assert page.locator("#inspection-table tbody tr").count() == len(items) > 0
     assert items[0]["id"] in page.inner_text("#inspection-table")
+
+
+def test_the_dashboard_works_on_a_mirror(browser: Any, site: Site, tmp_path: Path) -> None:
+    """A `truceline mirror` of the log holds public data only; served, it shows the same map,
+    and its records verify against the key and policy the mirror pinned."""
+    mirror = tmp_path / "mirror"
+    cli("mirror", f"{site.url}/log", "--home", mirror)
+    with serve_home(mirror, tmp_path / "serve.log") as url:
+        for w in watch(browser, url):
+            page = open_dashboard(w, url)
+            assert sorted(markers(page)) == sorted(i["incident"] for i in api(site, "/incidents"))
+            incident, _ = _cited_incident(site)
+            page.goto(f"{url}/#/incident/{incident}")
+            page.locator("#incident-body button.verify").first.click()
+            page.wait_for_selector(".verify-result[data-result]")
+            assert page.get_attribute(".verify-result", "data-result") == "ok"
