@@ -88,6 +88,17 @@ def test_a_party_disputes_an_incident_against_it(
     )
     assert after["state"] == "inspection", after
     assert after["reason"].startswith(f"disputed by {party}: our guns were silent <script>")
+    # The page's refresh shows the new state without taking the keyboard focus away.
+    link = row.get_by_role("link", name=target["incident"])
+    link.focus()
+    page.evaluate("document.getElementById('refresh').click()")
+    page.wait_for_selector(
+        f"#against-table tr[data-incident='{target['incident']}'] >> text=inspection"
+    )
+    assert page.evaluate(
+        "[document.activeElement.textContent, document.activeElement.closest('tr').dataset.incident]"
+    ) == [target["incident"], target["incident"]]
+    assert "Disputed" in row.inner_text()
 
 
 def test_a_party_acknowledges_a_playbook_step(party_page: Watched, party_site: Site) -> None:

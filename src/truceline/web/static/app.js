@@ -8,7 +8,7 @@
 //   #/party             a party's incidents and steps, with Dispute and Acknowledge (party.js)
 //   #/trust             the pinned log key and witness policy (trust.js)
 
-import { $, clear, decodeBase64, fmtDuration, fmtTime, getJSON, getText, h } from "./dom.js";
+import { $, clear, decodeBase64, fmtDuration, fmtTime, getJSON, getText, h, rerender } from "./dom.js";
 import { GRADES, MissionMap, STATES } from "./map.js";
 import { PartyView } from "./party.js";
 import * as trust from "./trust.js";
@@ -31,6 +31,7 @@ const data = {
   playbooks: [],
 };
 let missionMap = null;
+let lastShown = null; // what the map and table show now (applyFilters)
 let partyView = null;
 let firstRoute = true;
 
@@ -164,9 +165,21 @@ function applyFilters() {
   $("#f-time-out").textContent = label;
   slider.setAttribute("aria-valuetext", label);
   const shown = data.incidents.filter(matches);
+  // A refresh that changes nothing redraws nothing (the live count would be re-announced).
+  const signature = JSON.stringify([data.incidents.length, shown]);
+  if (signature === lastShown) return;
+  lastShown = signature;
   missionMap.drawIncidents(shown);
   $("#map-count").textContent = `Showing ${shown.length} of ${data.incidents.length} incidents.`;
   const body = $("#incident-table tbody");
+  rerender(body, () => incidentRows(body, shown));
+  $("#incident-caption").textContent =
+    shown.length > MAX_ROWS
+      ? `The first ${MAX_ROWS} of ${shown.length} incidents matching the filters, in order of first evidence (UTC)`
+      : "Incidents matching the filters, in order of first evidence (UTC)";
+}
+
+function incidentRows(body, shown) {
   clear(body);
   for (const inc of shown.slice(0, MAX_ROWS)) {
     body.append(
@@ -184,10 +197,6 @@ function applyFilters() {
       ),
     );
   }
-  $("#incident-caption").textContent =
-    shown.length > MAX_ROWS
-      ? `The first ${MAX_ROWS} of ${shown.length} incidents matching the filters, in order of first evidence (UTC)`
-      : "Incidents matching the filters, in order of first evidence (UTC)";
 }
 
 // --- one incident -----------------------------------------------------------------------------
@@ -325,7 +334,12 @@ function nextDeadline(p) {
 async function showPenalties() {
   await load(["penalties"]);
   $("#penalties-now").textContent = `As derived from the log at ${fmtTime(data.penaltiesNow)}.`;
-  const body = clear($("#penalty-table tbody"));
+  const body = $("#penalty-table tbody");
+  rerender(body, () => penaltyRows(body));
+}
+
+function penaltyRows(body) {
+  clear(body);
   for (const p of data.penalties) {
     const next = nextDeadline(p);
     body.append(
@@ -416,12 +430,17 @@ async function showPenalty(id) {
 // --- inspections ----------------------------------------------------------------------------------
 
 function showInspections() {
-  const body = clear($("#inspection-table tbody"));
+  const body = $("#inspection-table tbody");
+  rerender(body, () => inspectionRows(body));
+}
+
+function inspectionRows(body) {
+  clear(body);
   for (const i of data.inspections) {
     body.append(
       h(
         "tr",
-        {},
+        { dataset: { inspection: i.id } },
         h("th", { scope: "row" }, i.id),
         h("td", {}, i.origin),
         h("td", {}, i.status),
@@ -587,6 +606,7 @@ async function main() {
     e.preventDefault();
     $("#main").focus();
   });
+  $("#refresh").addEventListener("click", () => refresh().catch((err) => say(err.message)));
   await establishTrust();
   setupTrustForm();
   try {

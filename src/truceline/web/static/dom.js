@@ -18,6 +18,29 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/**
+ * Re-render `container` with `render()` without losing the keyboard focus: a refresh must not
+ * throw a keyboard or screen reader user back to the top. The focused control is found again
+ * by its row's key (the row's data-* values) and its position within the row.
+ */
+export function rerender(container, render) {
+  const active = document.activeElement;
+  const row = active && container.contains(active) ? active.closest("tr") : null;
+  let where = null;
+  if (row) {
+    const controls = [...row.querySelectorAll("a, button, input, select, textarea")];
+    where = { key: JSON.stringify({ ...row.dataset }), at: controls.indexOf(active) };
+  }
+  render();
+  if (!where) return;
+  for (const tr of container.querySelectorAll("tr")) {
+    if (JSON.stringify({ ...tr.dataset }) !== where.key) continue;
+    const controls = tr.querySelectorAll("a, button, input, select, textarea");
+    controls[Math.max(where.at, 0)]?.focus();
+    return;
+  }
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;

@@ -2,7 +2,7 @@
 // steps addressed to it, with an Acknowledge action. Each act is signed here (sign.js) with the
 // party's key, imported non-extractable, and posted to this server's enforcement routes.
 
-import { $, clear, decodeBase64, fmtTime, h, postBytes } from "./dom.js";
+import { $, clear, decodeBase64, fmtTime, h, postBytes, rerender } from "./dom.js";
 import { formatTime, identify, importSigningKey, sealAct } from "./sign.js";
 import { resultRegion, verifyButton } from "./verifypanel.js";
 
@@ -84,8 +84,12 @@ export class PartyView {
 
   render() {
     for (const el of document.querySelectorAll(".party-name")) el.textContent = this.party || "this party";
-    const body = $("#against-table tbody");
-    clear(body);
+    rerender($("#against-table tbody"), () => this.renderIncidents());
+    rerender($("#steps-table tbody"), () => this.renderSteps());
+  }
+
+  renderIncidents() {
+    const body = clear($("#against-table tbody"));
     const mine = this.data.incidents.filter((i) => i.accused === this.party);
     for (const inc of mine) {
       const can = inc.state === "verified";
@@ -106,8 +110,10 @@ export class PartyView {
       );
     }
     if (!mine.length) body.append(h("tr", {}, h("td", { colspan: "6" }, "No incident is attributed to this party.")));
-    const steps = $("#steps-table tbody");
-    clear(steps);
+  }
+
+  renderSteps() {
+    const steps = clear($("#steps-table tbody"));
     const addressed = this.data.playbooks.filter((s) => s.to.includes(this.party));
     for (const s of addressed) {
       const action = s.acked_by
