@@ -607,7 +607,10 @@ async function main() {
     $("#main").focus();
   });
   $("#refresh").addEventListener("click", () => refresh().catch((err) => say(err.message)));
-  await establishTrust();
+  // Everything the first view needs is asked for at once.
+  const outline = getJSON("/web/outline/countries-50m.json").catch(() => null); // absent: no outline
+  const live = load(["incidents", "sensors", "inspections"]);
+  const trusted = establishTrust();
   setupTrustForm();
   try {
     await loadAgreement();
@@ -615,14 +618,11 @@ async function main() {
     $("#main").prepend(h("p", { role: "alert" }, `The mission's agreement could not be read: ${err.message}`));
     return;
   }
-  await load(["incidents", "sensors", "inspections"]);
   missionMap = new MissionMap($("#map"), { onIncident: (id) => (location.hash = `#/incident/${encodeURIComponent(id)}`) });
   missionMap.geography(data.agreement);
-  try {
-    missionMap.outline(await getJSON("/web/outline/countries-50m.json"));
-  } catch {
-    /* not vendored here (scripts/vendor-outline): the map has no country outline */
-  }
+  const topo = await outline;
+  if (topo) missionMap.outline(topo);
+  await Promise.all([live, trusted]);
   missionMap.sensors(data.sensors);
   missionMap.inspections(data.inspections);
   missionMap.layerControls($("#f-layers"));

@@ -139,6 +139,7 @@ export class MissionMap {
     const line = L.geoJSON(geo.contact_line).getBounds();
     const bounds = L.latLngBounds(line.getSouthWest(), line.getNorthEast());
     for (const t of geo.territories) bounds.extend(L.geoJSON(t.geometry).getBounds());
+    this.bounds = bounds;
     this.map.fitBounds(line.pad(0.05));
     this.graticule(bounds);
   }
@@ -188,11 +189,14 @@ export class MissionMap {
     place();
   }
 
-  /** Countries from a TopoJSON topology (Natural Earth via world-atlas), under everything. */
+  /** Countries from a TopoJSON topology (Natural Earth via world-atlas), under everything:
+   * those within 20 degrees of the agreement's geography (the rest of the world costs drawing). */
   outline(topo) {
     const L = this.L;
+    const b = this.bounds;
+    const box = b ? [b.getWest() - 20, b.getSouth() - 20, b.getEast() + 20, b.getNorth() + 20] : undefined;
     L.geoJSON(
-      { type: "FeatureCollection", features: topoFeatures(topo, "countries") },
+      { type: "FeatureCollection", features: topoFeatures(topo, "countries", box) },
       { pane: "land", interactive: false, style: { color: "#a39e93", weight: 0.8, fillColor: "#fbfaf6", fillOpacity: 1 } },
     ).addTo(this.groups.land);
   }
