@@ -255,18 +255,14 @@ async function showIncident(id) {
     ),
   );
   body.append(
-    h("h2", { id: "history-heading" }, "History"),
-    h(
-      "div",
-      { class: "table-wrap", role: "region", "aria-labelledby": "history-heading", tabindex: "0" },
-      h(
-        "table",
-        {},
-        h("caption", {}, "Each transition the adjudicator logged, in log order"),
-        h("thead", {}, h("tr", {}, ["Ledger entry", "State", "Grade", "At (event time)", "Reason", "Check"].map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, rows),
-      ),
-    ),
+    ...headedTable("history-heading", "History", "Each transition the adjudicator logged, in log order", [
+      "Ledger entry",
+      "State",
+      "Grade",
+      "At (event time)",
+      "Reason",
+      "Check",
+    ], rows),
   );
   const evidence = latest.evidence;
   const list = h("ul", { class: "evidence" });
@@ -395,36 +391,46 @@ async function showPenalty(id) {
   const last = p.transitions[p.transitions.length - 1];
   if (last) body.append(h("p", {}, verifyButton(last.ledger_index, `case ${id}'s latest transition`, logged(last), result)));
   body.append(result);
+  const records = [...p.transitions.map((t) => ["transition", t]), ...p.vote_records.map((v) => ["vote", v])]
+    .sort((a, b) => a[1].ledger_index - b[1].ledger_index)
+    .map(([kind, r]) =>
+      h(
+        "tr",
+        { dataset: { index: r.ledger_index } },
+        h("th", { scope: "row" }, String(r.ledger_index)),
+        h("td", {}, kind === "vote" ? `vote by ${r.voter}: ${r.choice}` : r.event.replaceAll("_", " ")),
+        h("td", {}, fmtTime(kind === "vote" ? r.cast_at : r.at)),
+        h("td", {}, kind === "vote" ? (r.ignored ? `not counted: ${r.ignored}` : "counted") : JSON.stringify(r.detail)),
+        h("td", {}, verifyButton(r.ledger_index, `${kind} ${r.ledger_index} of case ${id}`, logged(r, "ignored"), result)),
+      ),
+    );
   body.append(
-    h("h2", { id: "case-log-heading" }, "On the log"),
+    ...headedTable(
+      "case-log-heading",
+      "On the log",
+      "The enforcement transitions of this case and the votes cast on it, in log order",
+      ["Ledger entry", "Record", "At", "Detail", "Check"],
+      records,
+    ),
+  );
+}
+
+/** A heading and a scrollable, labelled table under it: [h2, region]. */
+function headedTable(id, heading, caption, columns, rows) {
+  return [
+    h("h2", { id }, heading),
     h(
       "div",
-      { class: "table-wrap", role: "region", "aria-labelledby": "case-log-heading", tabindex: "0" },
+      { class: "table-wrap", role: "region", "aria-labelledby": id, tabindex: "0" },
       h(
         "table",
         {},
-        h("caption", {}, "The enforcement transitions of this case and the votes cast on it, in log order"),
-        h("thead", {}, h("tr", {}, ["Ledger entry", "Record", "At", "Detail", "Check"].map((c) => h("th", { scope: "col" }, c)))),
-        h(
-          "tbody",
-          {},
-          [...p.transitions.map((t) => ["transition", t]), ...p.vote_records.map((v) => ["vote", v])]
-            .sort((a, b) => a[1].ledger_index - b[1].ledger_index)
-            .map(([kind, r]) =>
-              h(
-                "tr",
-                { dataset: { index: r.ledger_index } },
-                h("th", { scope: "row" }, String(r.ledger_index)),
-                h("td", {}, kind === "vote" ? `vote by ${r.voter}: ${r.choice}` : r.event.replaceAll("_", " ")),
-                h("td", {}, fmtTime(kind === "vote" ? r.cast_at : r.at)),
-                h("td", {}, kind === "vote" ? (r.ignored ? `not counted: ${r.ignored}` : "counted") : JSON.stringify(r.detail)),
-                h("td", {}, verifyButton(r.ledger_index, `${kind} ${r.ledger_index} of case ${id}`, logged(r, "ignored"), result)),
-              ),
-            ),
-        ),
+        h("caption", {}, caption),
+        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, rows),
       ),
     ),
-  );
+  ];
 }
 
 // --- inspections ----------------------------------------------------------------------------------
