@@ -70,6 +70,7 @@ def main() -> None:
                 executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
             )
             ready = []
+            phases: dict[str, list[float]] = {}
             for _ in range(args.loads):
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 page = context.new_page()
@@ -77,8 +78,17 @@ def main() -> None:
                 page.goto(f"{url}/")
                 page.wait_for_selector("body[data-ready=true]", timeout=120_000)
                 ready.append((time.perf_counter() - t) * 1000)
+                marks = page.evaluate(
+                    "performance.getEntriesByType('mark').map(m => [m.name, m.startTime])"
+                )
+                for name, at in marks:
+                    phases.setdefault(name, []).append(at)
                 context.close()
             print(f"map ready (fresh context each time): {ms(ready)}  {load()}")
+            print(
+                "  by then (median ms since navigation): "
+                + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in phases.items())
+            )
 
             context = browser.new_context()
             page = context.new_page()

@@ -620,15 +620,20 @@ async function main() {
   setupTrustForm();
   try {
     await loadAgreement();
+    performance.mark("agreement");
   } catch (err) {
     $("#main").prepend(h("p", { role: "alert" }, `The mission's agreement could not be read: ${err.message}`));
     return;
   }
   missionMap = new MissionMap($("#map"), { onIncident: (id) => (location.hash = `#/incident/${encodeURIComponent(id)}`) });
   missionMap.geography(data.agreement);
+  performance.mark("geography");
   const topo = await outline;
+  performance.mark("outline fetched");
   if (topo) missionMap.outline(topo);
+  performance.mark("outline drawn");
   await Promise.all([live, trusted]);
+  performance.mark("data and trust");
   missionMap.sensors(data.sensors);
   missionMap.inspections(data.inspections);
   missionMap.layerControls($("#f-layers"));
@@ -640,7 +645,9 @@ async function main() {
   partyView.setup();
   window.addEventListener("hashchange", route);
   route();
+  performance.mark("map drawn");
   await checkpointStatus();
+  performance.mark("checkpoint checked"); // the phases, for benchmarks/bench_dashboard.py
   document.body.dataset.ready = "true";
   setInterval(tickCountdowns, 1000);
   setInterval(() => refresh().catch(() => {}), REFRESH_MS);
