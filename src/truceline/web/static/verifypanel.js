@@ -55,6 +55,7 @@ export function verifyButton(index, what, shown, out) {
   const button = h("button", { type: "button", class: "verify", "aria-label": `Verify ${what} (entry ${index})` }, "Verify");
   button.addEventListener("click", async () => {
     button.disabled = true;
+    delete out.dataset.result; // no stale verdict while this one is being reached
     clear(out).append(h("p", { role: "status" }, `Checking entry ${index}…`));
     try {
       renderReport(out, index, what, await verifyIndex(index, shown));
