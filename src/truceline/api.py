@@ -1,6 +1,7 @@
 """The HTTP API: one FastAPI app assembled from each pipeline package's router.
 
-Each package contributes an `api` module with `router(home: Home) -> APIRouter`.
+Each package contributes an `api` module with `router(home: Home) -> APIRouter`; the
+dashboard (`truceline.web`) serves the live map at `/` from the same app.
 
 No CORS: no response allows another origin to read it, and a state-changing request that
 a browser sends from another site (a hostile page open on an operator's machine) is
@@ -26,6 +27,8 @@ _ROUTER_MODULES = (
     "truceline.enforcement.api",
     "truceline.publication.api",
     "truceline.metrics.api",
+    "truceline.agreement.api",
+    "truceline.web.api",
 )
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -1,4 +1,5 @@
-"""HTTP: GET the penalty, inspection and playbook state; POST a signatory's signed acts:
+"""HTTP: GET the penalty, inspection and playbook state (one case with the ledger indices of
+its transitions and votes: `/enforcement/penalties/{case}`); POST a signatory's signed acts:
 votes, inspection requests, consultation extensions, disputes, acknowledgements of playbook
 steps and notifications invoking a penalty rung.
 
@@ -19,6 +20,7 @@ from truceline.adjudication.verdict import DISPUTE_TYPE
 from truceline.clock import Clock, SystemClock
 from truceline.enforcement import views
 from truceline.enforcement.appender import Appender, open_appender
+from truceline.enforcement.caselog import case_entries
 from truceline.enforcement.records import (
     ACK_TYPE,
     EXTENSION_TYPE,
@@ -59,6 +61,20 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             lambda s: {"now": s.now, "penalties": views.penalties(s), "ignored": views.ignored(s)},
             now,
         )
+
+    @api.get("/penalties/{case}")
+    def get_penalty(case: str, now: datetime | None = Query(None)) -> Any:
+        at = now or clock.now()
+        with opened(at) as app:
+            state = app.state(at)
+            view = next((p for p in views.penalties(state) if p["case"] == case), None)
+            if view is None:
+                raise HTTPException(404, f"case {case!r}: no such penalty case at {at.isoformat()}")
+            transitions, votes = case_entries(app.ledger, case)
+        ignored = {i.index: i.reason for i in state.ignored}
+        for vote in votes:
+            vote["ignored"] = ignored.get(vote["ledger_index"])
+        return {"now": at, **view, "transitions": transitions, "vote_records": votes}
 
     @api.get("/inspections")
     def get_inspections(now: datetime | None = Query(None)) -> Any:

@@ -1,0 +1,1 @@
+"""The dashboard: a live map of the mission at `/` that checks what it shows against the log."""
