@@ -1,11 +1,14 @@
-"""HTTP: incidents as GeoJSON, and one incident as a CAP 1.2 alert or a CoT event."""
+"""HTTP: incidents as GeoJSON, one incident as a CAP 1.2 alert or a CoT event, and the
+webhook subscribers' health (GET) and an operator's signed resume of one (POST)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import Engine
 
 from truceline.adjudication.verdict import IncidentTransition
 from truceline.agreement.model import Agreement
@@ -62,5 +65,50 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     def cot_event(incident: str) -> Response:
         mine, _ = history(incident)
         return Response(cot.incident_event(mine[-1]), media_type="application/xml")
+
+    engines: list[Engine] = []
+
+    def store() -> Engine:
+        from truceline.store.base import open_store
+
+        if not engines:
+            engines.append(open_store(home.store_url))
+        return engines[0]
+
+    @api.get("/subscribers")
+    def subscribers() -> dict[str, Any]:
+        """Each webhook subscriber's health, backlog and oldest undelivered message."""
+        from truceline.ledger.home import open_log
+        from truceline.publication.status import subscriber_status
+
+        now = clock.now()
+        try:
+            log = open_log(home, store(), witnesses=False)
+        except (FileNotFoundError, RuntimeError) as exc:
+            raise HTTPException(503, f"ledger unavailable: {exc}") from exc
+        try:
+            size = log.size
+        finally:
+            log.close()
+        return {"now": now.isoformat(), "subscribers": subscriber_status(store(), now, size)}
+
+    @api.post("/subscribers/{subscription}/resume")
+    async def resume(subscription: str, request: Request) -> dict[str, Any]:
+        """Body: a resume record signed by a mission key (DSSE envelope, see
+        `publication.resume`); the subscriber's queued messages are due at once."""
+        from truceline.publication.outbox import Outbox
+        from truceline.publication.resume import Refused, accept_resume, operator_keys
+        from truceline.publication.status import subscriber_status
+
+        body = await request.body()
+        now = clock.now()
+        try:
+            accept_resume(Outbox(store()), body, operator_keys(home), now, subscription)
+        except Refused as exc:
+            raise HTTPException(422, str(exc)) from exc
+        except KeyError as exc:
+            raise HTTPException(404, str(exc.args[0])) from exc
+        [row] = [s for s in subscriber_status(store(), now) if s["id"] == subscription]
+        return row
 
     return api

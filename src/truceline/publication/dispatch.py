@@ -1,0 +1,249 @@
+"""One subscriber's delivery loop: its own queue, HTTP client and in-flight limit.
+
+Each subscriber runs one `Dispatcher` on the notifier's event loop; nothing one of
+them does (a slow answer, a timeout, a failure's retry) waits on another. Messages
+are taken in ledger order; up to `max_in_flight` are in flight at once. A failed
+message is scheduled for its next attempt (policy.py) and the queue goes on
+behind it, so retries are scheduled, never slept through: with the default
+`ordered: false`, a retried message reaches the receiver after later ones (the body
+carries its `index`, the `webhook-id` is stable). With `ordered: true` nothing after
+a message is sent until it is acknowledged or dead-lettered.
+
+Paused (sustained failure): only a probe, one attempt of the oldest message every
+`probe_every_s`; its 2xx resumes. Disabled (410 Gone): nothing until an operator
+resumes. Operator actions come through the store: the dispatcher re-reads its
+subscriber every `control_poll_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy.exc import SQLAlchemyError
+
+from truceline.clock import Clock, SystemClock
+from truceline.publication.notify import Route
+from truceline.publication.outbox import Outbox, Pending, Settled
+from truceline.publication.policy import Health, State, Verdict, after_attempt, classify
+from truceline.publication.storethread import StoreThread
+from truceline.publication.webhooks import post
+
+log = logging.getLogger(__name__)
+
+READ_AHEAD = 32  # due messages read per query (a retry falling due waits behind them)
+
+
+@dataclass
+class Counts:
+    attempts: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead_lettered: int = 0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        route: Route,
+        outbox: Outbox,
+        writer: StoreThread,
+        clock: Clock | None = None,
+        *,
+        control_poll_s: float = 1.0,
+        on_settled: Callable[[Settled], None] | None = None,
+    ) -> None:
+        self.route = route
+        self.id = route.subscription.id
+        self.policy = route.policy
+        self.outbox = outbox
+        self.writer = writer
+        self.clock = clock or SystemClock()
+        self.control_poll_s = control_poll_s
+        self.on_settled = on_settled
+        self.counts = Counts()
+        self.health = Health()
+        self.control = 0
+        self._wake = asyncio.Event()
+        self._inflight: dict[int, asyncio.Task[None]] = {}  # requests under way
+        self._settling: set[int] = set()  # answered, not yet committed: not to be picked again
+        self._tasks: set[asyncio.Task[None]] = set()  # attempts until their outcome is committed
+        self._ready: deque[Pending] = deque()  # due messages read ahead, in ledger order
+        self._polled = float("-inf")
+
+    def wake(self) -> None:
+        """New messages were queued (or something else changed): look again now."""
+        self._wake.set()
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    def _reload(self) -> None:
+        row = self.outbox.subscriber(self.id)
+        if row is None:
+            raise KeyError(f"subscription {self.id!r}: not registered")
+        if row.control != self.control or row.health.state is not self.health.state:
+            if row.health.state is not self.health.state:
+                log.info("webhooks %s: %s (from the store)", self.id, row.health.label)
+            self.health, self.control = row.health, row.control
+            self._ready.clear()
+        self._polled = asyncio.get_running_loop().time()
+
+    async def run(
+        self, stop: asyncio.Event, *, drain: bool = False, grace_s: float = 2.0
+    ) -> Counts:
+        """Deliver until `stop` is set; with `drain`, only until nothing is in flight and
+        nothing is due now (a one-shot pass). In-flight attempts then get `grace_s` to
+        end and be recorded; the rest are abandoned (sent again next time)."""
+        p = self.policy
+        client = httpx.AsyncClient(
+            timeout=p.timeout_s,
+            limits=httpx.Limits(max_connections=p.max_in_flight),
+        )
+        try:
+            self._reload()
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    wait = self._start_due(client)
+                except SQLAlchemyError as exc:
+                    log.warning("webhooks %s: store error %s; retrying", self.id, exc)
+                    wait = self.control_poll_s
+                if drain and not self._tasks and (wait is None or wait > 0):
+                    break
+                timeout = self.control_poll_s if wait is None else min(wait, self.control_poll_s)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        await _first(stop.wait(), self._wake.wait())
+        finally:
+            await self._finish(grace_s)
+            await client.aclose()
+        return self.counts
+
+    def _start_due(self, client: httpx.AsyncClient) -> float | None:
+        """Start what may start now; the seconds until something may (None: until woken)."""
+        if asyncio.get_running_loop().time() - self._polled >= self.control_poll_s:
+            self._reload()
+        now = self._now()
+        h = self.health
+        if h.state is State.disabled:
+            return self.control_poll_s
+        busy = self._inflight.keys() | self._settling
+        if h.state is State.paused:
+            if busy:
+                return None
+            if h.next_probe_at is not None and now < h.next_probe_at:
+                return h.next_probe_at - now
+            head = self.outbox.head(self.id)
+            if head is None:
+                return None  # nothing to probe with until something is queued
+            self._start(head[0], client, probe=True)
+            return None
+        if self.policy.ordered:
+            if busy:
+                return None
+            head = self.outbox.head(self.id)
+            if head is None:
+                return None
+            msg, due = head
+            if due > now:
+                return due - now
+            self._start(msg, client, probe=False)
+            return None
+        room = self.policy.max_in_flight - len(self._inflight)
+        fetched = False
+        while room > 0:
+            if not self._ready:
+                if fetched:
+                    break
+                self._ready.extend(self.outbox.due(self.id, now, busy, READ_AHEAD))
+                fetched = True
+                continue
+            msg = self._ready.popleft()
+            if msg.id not in busy:
+                self._start(msg, client, probe=False)
+                busy.add(msg.id)
+                room -= 1
+        if room == 0:
+            return None
+        nxt = self.outbox.next_due_at(self.id, busy)
+        return None if nxt is None else max(0.0, nxt - now)
+
+    def _start(self, msg: Pending, client: httpx.AsyncClient, *, probe: bool) -> None:
+        task = asyncio.create_task(self._attempt(msg, client, probe))
+        self._inflight[msg.id] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _attempt(self, msg: Pending, client: httpx.AsyncClient, probe: bool) -> None:
+        settling = False
+        try:
+            sub = self.route.subscription
+            resp = await post(client, sub, msg.webhook_id, msg.payload, int(self._now()))
+            now = self._now()
+            verdict = classify(resp.status)
+            next_at = (
+                self.policy.next_attempt_at(msg.failed + 1, now, resp.retry_after)
+                if verdict is Verdict.retry
+                else None
+            )
+            why = resp.error or str(resp.status)
+            self.health = after_attempt(self.health, verdict, now, self.policy, why)
+            if self.health.state is not State.active:
+                self._ready.clear()
+            for change in self.health.changes:
+                log.warning("webhooks %s: %s (%s)", self.id, change, self.health.reason or why)
+            st = Settled(msg, verdict, resp, now, next_at, probe, self.health, self.control)
+            self._count(st)
+            # The request slot is free now; the message stays out of reach until its
+            # outcome is committed (commits are grouped: they do not pace the requests).
+            settling = True
+            self._settling.add(msg.id)
+            self._inflight.pop(msg.id, None)
+            self._wake.set()
+            if not await self.writer.settle(st):
+                self._reload()  # an operator acted meanwhile: their word stands
+            if self.on_settled is not None:
+                self.on_settled(st)
+        except SQLAlchemyError as exc:
+            # Not recorded: the message stays queued and is sent again (same webhook-id).
+            log.warning("webhooks %s: could not record an attempt (%s)", self.id, exc)
+        finally:
+            if settling:
+                self._settling.discard(msg.id)
+            self._inflight.pop(msg.id, None)
+            self._wake.set()
+
+    def _count(self, st: Settled) -> None:
+        c = self.counts
+        c.attempts += 1
+        if st.verdict is Verdict.ack:
+            c.delivered += 1
+            return
+        c.failed += 1
+        c.dead_lettered += st.dead
+
+    async def _finish(self, grace_s: float) -> None:
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=grace_s)
+        for t in late:
+            t.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+
+async def _first(*aws: Awaitable[Any]) -> None:
+    """Return when the first of the awaitables is done; cancel the others."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()

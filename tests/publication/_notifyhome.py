@@ -1,0 +1,86 @@
+"""A mission home with many logged enforcement transitions, its publication.yaml, and a
+notifier running on it in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from truceline.enforcement.home import enforcement_key
+from truceline.ingest.home import open_ledger
+from truceline.mission.home import Home
+from truceline.publication.notifier import serve
+from truceline.publication.notify import body_of, logged_events
+from truceline.publication.webhooks import webhook_id
+
+from ._receivers import SECRET, Receiver
+from .test_bus import make_home
+
+ENV = {"W_SECRET": "whsec_" + base64.b64encode(SECRET).decode()}
+# The production schedule's shape, in tenths of a second: tests stay fast.
+FAST: dict[str, Any] = {
+    "retry_schedule_s": [0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.5],
+    "pause_after_s": 0.3,
+    "pause_after_failures": 3,
+    "probe_every_s": 0.2,
+    "timeout_s": 10,
+}
+
+
+def events_home(root: Path, incidents: int, store_url: str | None = None) -> Home:
+    """A home whose log holds `incidents` countdowns (and one ignored record)."""
+    return make_home(root, store_url, incidents=incidents)
+
+
+def event_ids(h: Home) -> list[str]:
+    """The webhook ids of the home's logged transitions, in ledger order."""
+    ledger = open_ledger(h)
+    try:
+        _, keyid = enforcement_key(h)
+        return [webhook_id(body_of(ev)) for ev in logged_events(ledger, [keyid])]
+    finally:
+        ledger.close()
+
+
+def write_config(
+    h: Home,
+    subs: dict[str, tuple[Receiver, dict[str, Any]]],
+    delivery: dict[str, Any] | None = None,
+    name: str = "publication.yaml",
+) -> Path:
+    path = h.root / name
+    hooks = [
+        {"id": sid, "url": rx.url, "secret_env": "W_SECRET", **extra}
+        for sid, (rx, extra) in subs.items()
+    ]
+    path.write_text(yaml.safe_dump({"delivery": delivery or FAST, "webhooks": hooks}))
+    return path
+
+
+async def until(cond: Callable[[], bool], timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            pytest.fail(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def following(h: Home, config: Path, **kw: Any) -> AsyncIterator[dict[str, Any]]:
+    """`serve(h, stop)` running; on exit it is stopped and its summary put in the dict."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(h, stop, config=config, env=ENV, poll_s=0.01, **kw))
+    out: dict[str, Any] = {}
+    try:
+        yield out
+    finally:
+        stop.set()
+        out.update(await task)
