@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truceline.publication.webhooks import Subscription, post, verify, webhook_id
 
-from ._receivers import SECRET, receivers  # noqa: F401 - the fixture
+from ._receivers import SECRET
 
 NOW = int(datetime(2026, 3, 5, 13, tzinfo=UTC).timestamp())
 
@@ -25,7 +25,7 @@ def _post(sub: Subscription, body: bytes, at: int = NOW):  # type: ignore[no-unt
     return asyncio.run(go())
 
 
-def test_attempts_are_signed_and_verify_checks_them(receivers) -> None:  # noqa: F811
+def test_attempts_are_signed_and_verify_checks_them(receivers) -> None:
     rx = receivers()
     key = Ed25519PrivateKey.generate()
     sub = Subscription(id="guarantors", url=rx.url, secret=SECRET, signing_key=key)
@@ -48,7 +48,7 @@ def test_attempts_are_signed_and_verify_checks_them(receivers) -> None:  # noqa:
         verify({}, first.body, secret=SECRET)
 
 
-def test_failures_are_reported_with_retry_after(receivers) -> None:  # noqa: F811
+def test_failures_are_reported_with_retry_after(receivers) -> None:
     busy = receivers(429, retry_after="7")
     out = _post(Subscription(id="s", url=busy.url, secret=SECRET), b"{}")
     assert (out.status, out.retry_after) == (429, 7.0) and out.error.startswith("429")

@@ -167,6 +167,7 @@ async def serve(
     clock: Clock | None = None,
     poll_s: float = 0.05,
     grace_s: float = 2.0,
+    control_poll_s: float = 1.0,
     on_settled: Callable[[Settled], None] | None = None,
 ) -> dict[str, Any]:
     """Run a home's notifier: one pass (`stop` None) or until `stop` is set.
@@ -185,7 +186,15 @@ async def serve(
             ledger = open_log(home, store, witnesses=False)
             try:
                 _, keyid = enforcement_key(home)
-                n = Notifier(ledger, store, routes, [keyid], clock=clock, on_settled=on_settled)
+                n = Notifier(
+                    ledger,
+                    store,
+                    routes,
+                    [keyid],
+                    clock=clock,
+                    control_poll_s=control_poll_s,
+                    on_settled=on_settled,
+                )
                 if stop is None:
                     counts = await n.run_once(grace_s)
                 else:
