@@ -65,11 +65,13 @@ def write_config(
     return path
 
 
-async def until(cond: Callable[[], bool], timeout: float = 60.0) -> None:
+async def until(
+    cond: Callable[[], bool], timeout: float = 60.0, why: Callable[[], Any] | None = None
+) -> None:
     end = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > end:
-            pytest.fail(f"condition not met within {timeout} s")
+            pytest.fail(f"condition not met within {timeout} s" + (f": {why()}" if why else ""))
         await asyncio.sleep(0.01)
 
 

@@ -138,7 +138,7 @@ def test_dead_subscriber_keeps_its_backlog_until_probe_or_operator_resumes(
             assert [st[k]["backlog"] for k in ("probed", "operated")] == [len(want)] * 2
             probed.status = operated.status = 204  # both come back
             await until(lambda: set(probed.delivered_ids()) == set(want))
-            assert _status(h)["probed"]["health"] == "healthy"
+            await until(lambda: _status(h)["probed"]["health"] == "healthy")
             await asyncio.sleep(0.3)
             assert operated.delivered() == [] and _status(h)["operated"]["health"] == "paused"
             # The operator resumes it: a record signed with the mission key, through the CLI.
@@ -182,20 +182,25 @@ def test_production_schedule_driven_by_the_clock(
 
     seen = [n]
 
+    async def failed(requests: int) -> None:
+        """The receiver got them and the notifier recorded their failure (at the clock's
+        time: the clock must not move before)."""
+        await until(lambda: rx.requests() == requests)
+        await until(lambda: _status(h)["s"]["failures"] == requests, 20, lambda: _status(h))
+
     async def step(seconds: float, requests: int) -> None:
         await asyncio.sleep(0.1)  # nothing more may come before the clock moves
         assert rx.requests() == seen[0]
         clock.advance(seconds)
-        await until(lambda: rx.requests() == requests)
+        await failed(requests)
         seen[0] = requests
 
     async def go() -> None:
         async with following(h, cfg, clock=clock, control_poll_s=0.01):
-            await until(lambda: rx.requests() == n)
+            await failed(n)
             clock.advance(4.9)
             await step(0.2, 2 * n)  # 5 s
             await step(300, 3 * n)  # 5 min later
-            await until(lambda: _status(h)["s"]["failures"] == 3 * n)
             assert _status(h)["s"]["health"] == "failing"
             await step(1800, 4 * n)  # 30 min later: failing for 35 min
             await until(lambda: _status(h)["s"]["health"] == "paused")
@@ -295,6 +300,9 @@ def test_http_status_and_signed_resume(tmp_path: Path, store_url: str, receivers
     rx = receivers(500)
     cfg = write_config(h, {"s": (rx, {"pause_after_s": 0, "pause_after_failures": 1})})
     asyncio.run(serve(h, None, config=cfg, env=ENV))  # one pass: fails once, paused
+    # A restarted notifier keeps it paused: no request until the probe is due (60 s).
+    asyncio.run(serve(h, None, config=cfg, env=ENV))
+    assert rx.requests() == 1
     app = FastAPI()
     app.include_router(router(h))
     client = TestClient(app)

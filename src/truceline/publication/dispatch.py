@@ -69,7 +69,7 @@ class Dispatcher:
         self.on_settled = on_settled
         self.counts = Counts()
         self.health = Health()
-        self.control = 0
+        self.control = -1  # the first look at the store adopts what it says
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}  # requests under way
         self._settling: set[int] = set()  # answered, not yet committed: not to be picked again
@@ -88,9 +88,11 @@ class Dispatcher:
         row = self.outbox.subscriber(self.id)
         if row is None:
             raise KeyError(f"subscription {self.id!r}: not registered")
-        if row.control != self.control or row.health.state is not self.health.state:
+        # Only an operator action (it bumps `control`) overrides what this dispatcher
+        # knows: its own latest outcomes may not be committed yet.
+        if row.control != self.control:
             if row.health.state is not self.health.state:
-                log.info("webhooks %s: %s (from the store)", self.id, row.health.label)
+                log.info("webhooks %s: %s (an operator's action)", self.id, row.health.label)
             self.health, self.control = row.health, row.control
             self._ready.clear()
         self._polled = asyncio.get_running_loop().time()
