@@ -86,3 +86,29 @@ async def following(h: Home, config: Path, **kw: Any) -> AsyncIterator[dict[str,
     finally:
         stop.set()
         out.update(await task)
+
+
+def grow(h: Home, first: int, count: int) -> None:
+    """Log `count` more incidents (i<first>...), verified then confirmed, and the
+    countdowns the appender writes for them: the log grows as in production."""
+    from datetime import timedelta
+
+    from enforcement._world import T0, entry, incident
+    from truceline.adjudication.verdict import INCIDENT_TYPE
+    from truceline.enforcement.home import appender
+
+    from .test_bus import NOW
+
+    ledger = open_ledger(h)
+    try:
+        records = []
+        for n in range(first, first + count):
+            at = T0 + timedelta(minutes=n)
+            records.append(entry(INCIDENT_TYPE, incident(f"i{n}", "verified", at, grade="fair")))
+            records.append(
+                entry(INCIDENT_TYPE, incident(f"i{n}", "confirmed", at + timedelta(hours=1)))
+            )
+        ledger.append(records)
+        appender(h, ledger, NOW).run(NOW)
+    finally:
+        ledger.close()
