@@ -131,10 +131,10 @@ def receivers() -> Iterator[Any]:
         r.close()
 
 
-def wait_for(cond: Any, timeout: float = 60.0, every: float = 0.01) -> None:
-    """Until `cond()` is true; a test failure (not a hang) if it never is."""
+def wait_for(cond: Any, timeout: float = 60.0, every: float = 0.01, why: Any = None) -> None:
+    """Until `cond()` is true; a test failure (not a hang) if it never is, saying `why()`."""
     end = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > end:
-            pytest.fail(f"condition not met within {timeout} s")
+            pytest.fail(f"condition not met within {timeout} s" + (f": {why()}" if why else ""))
         time.sleep(every)

@@ -80,7 +80,8 @@ def test_one_shot_notify_pushes_logged_transitions_once(
             {"id": "guarantors", "url": rx.url, "secret_env": "G_SECRET"},
             {"id": "press", "url": rx.url, "secret_env": "G_SECRET", "events": ["x"]},
         ]
-        cfg.write_text(yaml.safe_dump({"delivery": FAST, "webhooks": hooks}))
+        delivery = {**FAST, "retry_schedule_s": [0, 0.5, 0.5]}
+        cfg.write_text(yaml.safe_dump({"delivery": delivery, "webhooks": hooks}))
         monkeypatch.setenv("G_SECRET", "whsec_" + base64.b64encode(SECRET).decode())
         args = ["notify", "--home", str(home.root), "--config", str(cfg)]
         first = CliRunner().invoke(app, args)
@@ -89,7 +90,7 @@ def test_one_shot_notify_pushes_logged_transitions_once(
         assert (out["queued"], out["delivered"], out["failed_attempts"]) == (1, 0, 1)
         [g, p] = out["subscribers"]
         assert (g["id"], g["health"], g["backlog"], p["backlog"]) == ("guarantors", "failing", 1, 0)
-        time.sleep(0.05)  # the retry is due 0.02 s after the failure (FAST schedule)
+        time.sleep(0.6)  # the retry is due 0.5 s after the failure
         second = CliRunner().invoke(app, args)
         assert second.exit_code == 0, second.output
         assert json.loads(second.stdout)["delivered"] == 1

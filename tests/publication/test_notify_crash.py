@@ -67,10 +67,24 @@ def test_sigkill_loses_and_repeats_no_acknowledged_delivery(tmp_path: Path, rece
         len(a["fast"]) for a, _ in snapshots
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: all(set(rx.delivered_ids()) >= set(want) for rx in rxs.values()))
-    wait_for(lambda: all(len(ids) == len(want) for ids in acked().values()))
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
+
+    def why() -> object:
+        from datetime import UTC, datetime
+
+        from truceline.publication.status import subscriber_status
+
+        missing = {s: len(set(want) - set(rx.delivered_ids())) for s, rx in rxs.items()}
+        return (proc.poll(), missing, subscriber_status(store, datetime.now(UTC)))
+
+    try:
+        wait_for(lambda: all(set(rx.delivered_ids()) >= set(want) for rx in rxs.values()), why=why)
+        wait_for(lambda: all(len(ids) == len(want) for ids in acked().values()), why=why)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     summary = json.loads(out)

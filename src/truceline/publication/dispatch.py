@@ -71,15 +71,39 @@ class Dispatcher:
         self.health = Health()
         self.control = -1  # the first look at the store adopts what it says
         self._wake = asyncio.Event()
-        self._inflight: dict[int, asyncio.Task[None]] = {}  # requests under way
-        self._settling: set[int] = set()  # answered, not yet committed: not to be picked again
+        # Messages by webhook id: requests under way, and answered ones whose outcome is
+        # not committed yet (neither may be picked again).
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._settling: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()  # attempts until their outcome is committed
         self._ready: deque[Pending] = deque()  # due messages read ahead, in ledger order
+        # Just queued, handed over before their queueing is committed (`offer`).
+        self._fresh: deque[Pending] = deque()
+        self._fresh_ids: set[str] = set()
+        # When the store may next hold a due message not in memory (-inf: look now). A
+        # message's retry time is known when its failure is: no query per message.
+        self._db_due_at = float("-inf")
         self._polled = float("-inf")
 
     def wake(self) -> None:
         """New messages were queued (or something else changed): look again now."""
+        self._db_due_at = float("-inf")
         self._wake.set()
+
+    def offer(self, msgs: list[Pending]) -> None:
+        """Messages being queued (their transaction is on its way): send them without
+        waiting for its commit. Outcomes are recorded after it (one store thread, in
+        order), so an acknowledgement always finds its queued row."""
+        for m in msgs:
+            if m.webhook_id not in self._fresh_ids:
+                self._fresh.append(m)
+                self._fresh_ids.add(m.webhook_id)
+        self._wake.set()
+
+    def _forget_fresh(self) -> None:
+        """Leave the handed-over messages to the store (paused, disabled, an operator)."""
+        self._fresh.clear()
+        self._fresh_ids.clear()
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
@@ -88,6 +112,7 @@ class Dispatcher:
         row = self.outbox.subscriber(self.id)
         if row is None:
             raise KeyError(f"subscription {self.id!r}: not registered")
+        self._db_due_at = float("-inf")  # a redelivered dead letter, say
         # Only an operator action (it bumps `control`) overrides what this dispatcher
         # knows: its own latest outcomes may not be committed yet.
         if row.control != self.control:
@@ -95,6 +120,7 @@ class Dispatcher:
                 log.info("webhooks %s: %s (an operator's action)", self.id, row.health.label)
             self.health, self.control = row.health, row.control
             self._ready.clear()
+            self._forget_fresh()
         self._polled = asyncio.get_running_loop().time()
 
     async def run(
@@ -161,25 +187,42 @@ class Dispatcher:
         room = self.policy.max_in_flight - len(self._inflight)
         fetched = False
         while room > 0:
-            if not self._ready:
-                if fetched:
-                    break
-                self._ready.extend(self.outbox.due(self.id, now, busy, READ_AHEAD))
-                fetched = True
-                continue
-            msg = self._ready.popleft()
-            if msg.id not in busy:
-                self._start(msg, client, probe=False)
-                busy.add(msg.id)
-                room -= 1
-        if room == 0:
+            first = self._next(now, busy, fetched)
+            fetched = True
+            if first is None:
+                break
+            self._start(first, client, probe=False)
+            busy.add(first.webhook_id)
+            room -= 1
+        if room == 0 or self._fresh or self._db_due_at == float("inf"):
             return None
-        nxt = self.outbox.next_due_at(self.id, busy)
-        return None if nxt is None else max(0.0, nxt - now)
+        return max(0.0, self._db_due_at - now)
+
+    def _next(self, now: float, busy: set[str], fetched: bool) -> Pending | None:
+        """The next message to send: what the store says is due (read ahead, in ledger
+        order: retries fall due among older messages), then the freshly queued ones."""
+        while True:
+            if not self._ready and not fetched and now >= self._db_due_at:
+                skip = busy | self._fresh_ids
+                got = self.outbox.due(self.id, now, skip, READ_AHEAD)
+                self._ready.extend(got)
+                fetched = True
+                if len(got) < READ_AHEAD:  # all that is due now: when is the next one?
+                    later = self.outbox.next_due_at(self.id, skip | {m.webhook_id for m in got})
+                    self._db_due_at = float("inf") if later is None else later
+            if self._ready:
+                msg = self._ready.popleft()
+            elif self._fresh:
+                msg = self._fresh.popleft()
+                self._fresh_ids.discard(msg.webhook_id)
+            else:
+                return None
+            if msg.webhook_id not in busy:
+                return msg
 
     def _start(self, msg: Pending, client: httpx.AsyncClient, *, probe: bool) -> None:
         task = asyncio.create_task(self._attempt(msg, client, probe))
-        self._inflight[msg.id] = task
+        self._inflight[msg.webhook_id] = task
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -199,15 +242,18 @@ class Dispatcher:
             self.health = after_attempt(self.health, verdict, now, self.policy, why)
             if self.health.state is not State.active:
                 self._ready.clear()
+                self._forget_fresh()
             for change in self.health.changes:
                 log.warning("webhooks %s: %s (%s)", self.id, change, self.health.reason or why)
             st = Settled(msg, verdict, resp, now, next_at, probe, self.health, self.control)
+            if next_at is not None:
+                self._db_due_at = min(self._db_due_at, next_at)
             self._count(st)
             # The request slot is free now; the message stays out of reach until its
             # outcome is committed (commits are grouped: they do not pace the requests).
             settling = True
-            self._settling.add(msg.id)
-            self._inflight.pop(msg.id, None)
+            self._settling.add(msg.webhook_id)
+            self._inflight.pop(msg.webhook_id, None)
             self._wake.set()
             if not await self.writer.settle(st):
                 self._reload()  # an operator acted meanwhile: their word stands
@@ -218,8 +264,8 @@ class Dispatcher:
             log.warning("webhooks %s: could not record an attempt (%s)", self.id, exc)
         finally:
             if settling:
-                self._settling.discard(msg.id)
-            self._inflight.pop(msg.id, None)
+                self._settling.discard(msg.webhook_id)
+            self._inflight.pop(msg.webhook_id, None)
             self._wake.set()
 
     def _count(self, st: Settled) -> None:

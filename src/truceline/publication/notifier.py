@@ -30,13 +30,14 @@ from truceline.ledger.base import Ledger
 from truceline.mission.home import Home
 from truceline.publication.dispatch import Counts, Dispatcher
 from truceline.publication.notify import Route, load_routes, logged_events
-from truceline.publication.outbox import Outbox, Settled
+from truceline.publication.outbox import Outbox, Settled, messages_for
 from truceline.publication.status import subscriber_status
 from truceline.publication.storethread import StoreThread
 
 log = logging.getLogger(__name__)
 
 SCAN_CHUNK = 4096  # log entries queued per transaction
+CURSOR_EVERY_S = 5.0  # cursors of a log range with nothing to send are saved this often
 
 
 class Notifier:
@@ -70,36 +71,63 @@ class Notifier:
             for r in self.routes
         }
         self.queued = 0
-        self._scanned: int | None = None  # log size queued for every subscriber
+        self._scanned: int | None = None  # log size looked at for every subscriber
+        self._synced = False  # the last range's commit succeeded: new ranges go out at once
+        self._saved_at = float("-inf")  # when the cursors were last saved
 
     def _size(self) -> int:
         refresh = getattr(self.ledger, "refresh", None)
         return int(refresh()) if refresh is not None else self.ledger.size
 
-    def _queue(self, end: int) -> dict[str, int]:
-        """(On the store thread.) Queue the log up to `end` for every subscriber."""
+    def _queue(self, start: int, end: int, events: list[dict[str, Any]]) -> dict[str, int]:
+        """(On the store thread.) Queue `events`, the transitions of the log range
+        [start, end), for every subscriber, and move the cursors to `end`.
+
+        Most of the log is observations: a range without a transition for anyone is
+        only remembered in memory, and the cursors are saved with the next range that
+        has one (or every CURSOR_EVERY_S): on restart such a range is read again, and
+        what it holds was queued or delivered already, which `Outbox.enqueue` skips."""
+        now = self.clock.now().timestamp()
+        wanted = any(r.wants(ev["event"]) for ev in events for r in self.routes)
+        if not wanted and now - self._saved_at < CURSOR_EVERY_S:
+            return {}
+        self._saved_at = now
+        return self.outbox.enqueue(self.routes, events, end, now)
+
+    def _start(self) -> int:
+        """(On the store thread.) Where the first look at the log starts: the lowest cursor."""
         mine = {r.subscription.id for r in self.routes}
-        start = min((s.next_index for s in self.outbox.subscribers() if s.id in mine), default=end)
-        total: dict[str, int] = {}
-        for lo in range(start, end, SCAN_CHUNK):
-            hi = min(end, lo + SCAN_CHUNK)
-            events = logged_events(self.ledger, self.keyids, lo, hi)
-            now = self.clock.now().timestamp()
-            for sid, n in self.outbox.enqueue(self.routes, events, hi, now).items():
-                total[sid] = total.get(sid, 0) + n
-        return total
+        subs = self.outbox.subscribers()
+        return min((s.next_index for s in subs if s.id in mine), default=0)
 
     async def enqueue(self) -> int:
-        """Queue what the log gained since the last look; wake who got something."""
+        """Queue what the log gained since the last look, and hand it to the dispatchers.
+
+        The first look (and one after a failed commit) waits for its commit: what it
+        reads may have been queued or delivered before. Later looks only read new log
+        entries, so their messages go to the dispatchers at once, while the commit
+        that queues them is under way: nothing a receiver gets waits for the store."""
+        if self._scanned is None:
+            self._scanned = await self.writer.run(self._start)
         size = self._size()
-        if self._scanned is not None and size <= self._scanned:
-            return 0
-        queued = await self.writer.run(self._queue, size)
-        self._scanned = size
-        for sid, n in queued.items():
-            if n:
-                self.dispatchers[sid].wake()
-        n = sum(queued.values())
+        n = 0
+        for lo in range(self._scanned, size, SCAN_CHUNK):
+            hi = min(size, lo + SCAN_CHUNK)
+            events = list(logged_events(self.ledger, self.keyids, lo, hi))
+            commit = asyncio.ensure_future(self.writer.run(self._queue, lo, hi, events))
+            if self._synced and events:
+                for r in self.routes:
+                    self.dispatchers[r.subscription.id].offer(messages_for(r, events))
+            try:
+                queued = await commit
+            except BaseException:
+                self._synced = False  # the range is read again, and its commit awaited
+                raise
+            self._scanned, self._synced = hi, True
+            for sid, k in queued.items():
+                if k:
+                    self.dispatchers[sid].wake()
+                n += k
         self.queued += n
         return n
 

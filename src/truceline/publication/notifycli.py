@@ -57,6 +57,7 @@ def notify_command(
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
         )
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     try:
         summary = asyncio.run(_run(h, config, follow, poll, grace, serve))
     except (OSError, ValueError, RuntimeError, KeyError) as exc:

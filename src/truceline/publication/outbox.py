@@ -40,9 +40,9 @@ from truceline.publication.webhooks import Response, webhook_id
 
 @dataclass(frozen=True)
 class Pending:
-    """A queued message as the dispatcher needs it."""
+    """A queued message as the dispatcher needs it (a subscriber's messages are told
+    apart by their webhook id)."""
 
-    id: int
     subscription: str
     ledger_index: int
     webhook_id: str
@@ -165,25 +165,20 @@ class Outbox:
                         f"subscriber {sid!r}: its cursor moved under this notifier "
                         "(is another notifier running on this home?)"
                     )
-                todo = [
-                    (ev, body_of(ev))
-                    for ev in events
-                    if ev["index"] >= cursors[sid] and r.wants(ev["event"])
-                ]
-                ids = [webhook_id(b) for _, b in todo]
-                done = self._known(s, sid, ids)
+                todo = [m for m in messages_for(r, events) if m.ledger_index >= cursors[sid]]
+                done = self._known(s, sid, [m.webhook_id for m in todo])
                 n = 0
-                for (ev, body), mid in zip(todo, ids, strict=True):
-                    if mid in done:
+                for m in todo:
+                    if m.webhook_id in done:
                         continue
-                    done.add(mid)
+                    done.add(m.webhook_id)
                     s.add(
                         OutboxMessage(
                             subscription=sid,
-                            ledger_index=ev["index"],
-                            event=str(ev["event"])[:64],
-                            webhook_id=mid,
-                            payload=body,
+                            ledger_index=m.ledger_index,
+                            event=_event_of(m.payload),
+                            webhook_id=m.webhook_id,
+                            payload=m.payload,
                             attempts=0,
                             failed=0,
                             next_attempt_at=now,
@@ -210,7 +205,6 @@ class Outbox:
     # --- what to send ----------------------------------------------------------------
 
     _COLUMNS = (
-        OutboxMessage.id,
         OutboxMessage.subscription,
         OutboxMessage.ledger_index,
         OutboxMessage.webhook_id,
@@ -220,7 +214,7 @@ class Outbox:
         OutboxMessage.next_attempt_at,
     )
 
-    def due(self, sub_id: str, now: float, exclude: Iterable[int], limit: int) -> list[Pending]:
+    def due(self, sub_id: str, now: float, exclude: Iterable[str], limit: int) -> list[Pending]:
         """Up to `limit` messages due by `now`, in ledger order, not among `exclude`."""
         q = (
             select(*self._COLUMNS)
@@ -229,7 +223,7 @@ class Outbox:
         )
         skip = set(exclude)
         if skip:
-            q = q.where(OutboxMessage.id.not_in(skip))
+            q = q.where(OutboxMessage.webhook_id.not_in(skip))
         with self.store.connect() as c:
             return [Pending(*row[:-1]) for row in c.execute(q.limit(limit))]
 
@@ -245,13 +239,13 @@ class Outbox:
             row = c.execute(q).first()
             return None if row is None else (Pending(*row[:-1]), row[-1])
 
-    def next_due_at(self, sub_id: str, exclude: Iterable[int]) -> float | None:
+    def next_due_at(self, sub_id: str, exclude: Iterable[str]) -> float | None:
         q = select(func.min(OutboxMessage.next_attempt_at)).where(
             OutboxMessage.subscription == sub_id
         )
         skip = set(exclude)
         if skip:
-            q = q.where(OutboxMessage.id.not_in(skip))
+            q = q.where(OutboxMessage.webhook_id.not_in(skip))
         with self.store.connect() as c:
             return c.scalar(q)
 
@@ -274,7 +268,7 @@ class Outbox:
         m, r = st.msg, st.response
         attempts = m.attempts + 1
         if st.verdict is Verdict.ack:
-            s.execute(delete(OutboxMessage).where(OutboxMessage.id == m.id))
+            s.execute(delete(OutboxMessage).where(*_key(m)))
             s.add(
                 Delivery(
                     subscription=m.subscription,
@@ -286,7 +280,7 @@ class Outbox:
             )
             return
         if st.dead:
-            s.execute(delete(OutboxMessage).where(OutboxMessage.id == m.id))
+            s.execute(delete(OutboxMessage).where(*_key(m)))
             url = s.scalar(
                 select(NotifySubscriber.url).where(NotifySubscriber.id == m.subscription)
             )
@@ -311,7 +305,7 @@ class Outbox:
         if not st.probe and st.verdict is Verdict.retry and st.next_attempt_at is not None:
             values["failed"] = m.failed + 1
             values["next_attempt_at"] = st.next_attempt_at
-        s.execute(update(OutboxMessage).where(OutboxMessage.id == m.id).values(**values))
+        s.execute(update(OutboxMessage).where(*_key(m)).values(**values))
 
     @staticmethod
     def _write_health(s: Session, st: Settled) -> bool:
@@ -442,6 +436,20 @@ class Outbox:
         q = select(HealthChange).where(HealthChange.subscription == sub_id)
         with Session(self.store) as s:
             return list(s.scalars(q.order_by(HealthChange.id)))
+
+
+def _key(m: Pending) -> tuple[Any, Any]:
+    return (OutboxMessage.subscription == m.subscription, OutboxMessage.webhook_id == m.webhook_id)
+
+
+def messages_for(route: Route, events: Iterable[dict[str, Any]]) -> list[Pending]:
+    """The messages `route` gets for `events`, in their order, as first queued."""
+    out = []
+    for ev in events:
+        if route.wants(ev["event"]):
+            body = body_of(ev)
+            out.append(Pending(route.subscription.id, ev["index"], webhook_id(body), body, 0, 0))
+    return out
 
 
 def _by(change: str) -> str:

@@ -107,7 +107,7 @@ async def post(
     headers = sign_headers(sub, msg_id, timestamp, body)
     try:
         resp = await client.post(sub.url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to get an answer is a failed attempt
         return Response(None, f"{type(exc).__name__}: {exc}"[:500])
     status = resp.status_code
     if 200 <= status < 300:
