@@ -147,7 +147,7 @@ def main() -> None:
     child.start()
     ready.wait()
     notifier = subprocess.Popen(
-        [sys.executable, "-m", "cProfile", "-o", "/tmp/nt_notify.prof", "-m", "truceline.cli", "notify", "--home", str(home.root), "--follow"]
+        [sys.executable, "-m", "truceline.cli", "notify", "--home", str(home.root), "--follow"]
         + ["--poll", str(args.poll)],
         env={**os.environ, "BENCH_SECRET": SECRET},
         stdout=subprocess.PIPE,
