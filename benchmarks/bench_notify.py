@@ -56,6 +56,9 @@ from truceline.agreement.load import load_agreement  # noqa: E402
 from truceline.ingest.home import open_ledger  # noqa: E402
 
 SECRET = base64.b64encode(b"bench-notify-secret-0123456789ab").decode()
+# What a guarantor would subscribe to (docs/enforcement.md's example): about half of the
+# transitions (the other half are mostly routine inspections being scheduled).
+GUARANTOR_EVENTS = ("countdown_started", "penalty_in_force", "playbook_step", "playbook_escalated")
 
 
 def receivers_process(slow_s: float, urls: Any, countdowns: Any, stop: Any, results: Any) -> None:
@@ -117,6 +120,14 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--slow-s", type=float, default=5.0, help="the slow receiver's answer time")
     ap.add_argument("--poll", type=float, default=0.01, help="the notifier's look at the log")
+    ap.add_argument(
+        "--healthy-events",
+        default=",".join(GUARANTOR_EVENTS),
+        help="the healthy subscriber's events, comma-separated, or 'all' (dead and slow: all)",
+    )
+    ap.add_argument(
+        "--healthy-in-flight", type=int, default=1, help="its max_in_flight (1: in order)"
+    )
     args = ap.parse_args()
 
     home, envelopes = duel_home(args.days, args.scale)
@@ -129,7 +140,12 @@ def main() -> None:
     )
     rx.start()
     urls = urls_q.get()
-    hooks = [{"id": k, "url": u, "secret_env": "BENCH_SECRET"} for k, u in urls.items()]
+    hooks: list[dict[str, Any]] = [
+        {"id": k, "url": u, "secret_env": "BENCH_SECRET"} for k, u in urls.items()
+    ]
+    if args.healthy_events != "all":
+        hooks[0]["events"] = args.healthy_events.split(",")
+    hooks[0]["max_in_flight"] = args.healthy_in_flight
     (home.root / "publication.yaml").write_text(yaml.safe_dump({"webhooks": hooks}))
 
     agreement = load_agreement(home.agreement)
@@ -213,6 +229,10 @@ def main() -> None:
             f"of which countdown entry appended -> received ms: p50 {pct(added, 50):.0f}  "
             f"p90 {pct(added, 90):.0f}  p99 {pct(added, 99):.0f}  max {max(added):.0f}"
         )
+    print(
+        f"healthy subscriber: events {args.healthy_events}, max_in_flight "
+        f"{args.healthy_in_flight}; dead and slow: every event"
+    )
     print(
         "requests: healthy "
         + f"{len(got['healthy'])}, dead {len(got['dead'])} (all 500), slow {len(got['slow'])} "

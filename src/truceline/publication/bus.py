@@ -128,7 +128,7 @@ def _one_line_reports(url: str) -> dict[str, Any]:
         log.warning("nats %s: %s: %s", url, type(exc).__name__, exc or "(no detail)")
 
     async def disconnected() -> None:
-        log.warning("nats %s: disconnected; reconnecting", url)
+        log.warning("nats %s: disconnected", url)
 
     async def reconnected() -> None:
         log.warning("nats %s: reconnected", url)
