@@ -14,6 +14,7 @@ from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
 from truceline.ledger.home import open_log
+from truceline.mission.home import Home
 from truceline.publication import bus
 
 from .test_bus import (
@@ -79,15 +80,21 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> 
             _, err = await proc.communicate()
             assert proc.returncode == 0, err.decode()
             assert b"Traceback" not in err, err.decode()
-            got = await stream_messages(nc, name)
-            assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
-            log = open_log(h, witnesses=False)
-            try:
-                assert_entries_are_the_log(log, got)
-            finally:
-                log.close()
+            assert_stream_is_the_log(h, await stream_messages(nc, name), want)
 
     asyncio.run(go())
+
+
+def assert_stream_is_the_log(
+    h: Home, got: list[tuple[str, bytes, dict[str, str]]], want: list[str]
+) -> None:
+    """The stream holds the expected message ids, in order, with the log's own bytes."""
+    assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
+    log = open_log(h, witnesses=False)
+    try:
+        assert_entries_are_the_log(log, got)
+    finally:
+        log.close()
 
 
 def _free_port() -> int:
@@ -182,12 +189,7 @@ def test_server_killed_mid_publish_exactly_once_and_one_line_per_reconnect(
             finally:
                 await nc.close()
             assert n == len(want)
-            assert [hd[bus.H_MSG_ID] for _, _, hd in got] == want
-            log = open_log(h, witnesses=False)
-            try:
-                assert_entries_are_the_log(log, got)
-            finally:
-                log.close()
+            assert_stream_is_the_log(h, got, want)
             return err.decode()
         finally:
             for p in (feed, server):

@@ -40,6 +40,10 @@ SCAN_CHUNK = 4096  # log entries queued per transaction
 CURSOR_EVERY_S = 5.0  # cursors of a log range with nothing to send are saved this often
 
 
+class _Gap(RuntimeError):
+    """A log range's commit came after one that failed: it is read again."""
+
+
 class Notifier:
     def __init__(
         self,
@@ -72,7 +76,13 @@ class Notifier:
         }
         self.queued = 0
         self._scanned: int | None = None  # log size looked at for every subscriber
-        self._synced = False  # the last range's commit succeeded: new ranges go out at once
+        self._synced = False  # a commit succeeded since the last failure: new ranges go out at once
+        self._committed = 0  # (store thread) the log range queued so far
+        self._commits: list[asyncio.Future[dict[str, int]]] = []
+        # Only a log range no notifier has queued yet is handed over before its commit:
+        # at or past every stored cursor (as read at the first look), and never twice.
+        self._fresh_from = 0
+        self._offered_to = 0
         self._saved_at = float("-inf")  # when the cursors were last saved
 
     def _size(self) -> int:
@@ -83,53 +93,88 @@ class Notifier:
         """(On the store thread.) Queue `events`, the transitions of the log range
         [start, end), for every subscriber, and move the cursors to `end`.
 
+        Ranges are committed in log order; if one failed, the ranges after it are
+        refused (`_Gap`) and the notifier reads the log again from the failed one.
+
         Most of the log is observations: a range without a transition for anyone is
         only remembered in memory, and the cursors are saved with the next range that
         has one (or every CURSOR_EVERY_S): on restart such a range is read again, and
         what it holds was queued or delivered already, which `Outbox.enqueue` skips."""
+        if start != self._committed:
+            raise _Gap(f"log range [{start}, {end}) after an uncommitted one ({self._committed})")
         now = self.clock.now().timestamp()
         wanted = any(r.wants(ev["event"]) for ev in events for r in self.routes)
-        if not wanted and now - self._saved_at < CURSOR_EVERY_S:
-            return {}
-        self._saved_at = now
-        return self.outbox.enqueue(self.routes, events, end, now)
+        queued: dict[str, int] = {}
+        if wanted or now - self._saved_at >= CURSOR_EVERY_S:
+            queued = self.outbox.enqueue(self.routes, events, end, now)
+            self._saved_at = now
+        self._committed = end
+        return queued
 
     def _start(self) -> int:
         """(On the store thread.) Where the first look at the log starts: the lowest cursor."""
         mine = {r.subscription.id for r in self.routes}
-        subs = self.outbox.subscribers()
-        return min((s.next_index for s in subs if s.id in mine), default=0)
+        cursors = [s.next_index for s in self.outbox.subscribers() if s.id in mine]
+        self._committed = min(cursors, default=0)
+        self._fresh_from = max(cursors, default=0)
+        return self._committed
 
-    async def enqueue(self) -> int:
+    async def enqueue(self) -> None:
         """Queue what the log gained since the last look, and hand it to the dispatchers.
 
-        The first look (and one after a failed commit) waits for its commit: what it
-        reads may have been queued or delivered before. Later looks only read new log
-        entries, so their messages go to the dispatchers at once, while the commit
-        that queues them is under way: nothing a receiver gets waits for the store."""
+        A range that an earlier run (or a failed commit) may have queued waits for its
+        commit, and the dispatchers read it from the store. A range past all of that
+        goes to the dispatchers at once, and the commits that queue it run behind, in
+        order, without holding up the next look: nothing a receiver gets waits for the
+        store."""
+        self._reap()
         if self._scanned is None:
             self._scanned = await self.writer.run(self._start)
         size = self._size()
-        n = 0
         for lo in range(self._scanned, size, SCAN_CHUNK):
             hi = min(size, lo + SCAN_CHUNK)
             events = list(logged_events(self.ledger, self.keyids, lo, hi))
             commit = asyncio.ensure_future(self.writer.run(self._queue, lo, hi, events))
-            if self._synced and events:
+            commit.add_done_callback(self._committed_range)
+            self._commits.append(commit)
+            self._scanned = hi
+            if self._synced and lo >= max(self._fresh_from, self._offered_to):
                 for r in self.routes:
                     self.dispatchers[r.subscription.id].offer(messages_for(r, events))
-            try:
-                queued = await commit
-            except BaseException:
-                self._synced = False  # the range is read again, and its commit awaited
-                raise
-            self._scanned, self._synced = hi, True
-            for sid, k in queued.items():
-                if k:
-                    self.dispatchers[sid].wake()
-                n += k
-        self.queued += n
-        return n
+                self._offered_to = hi
+                continue
+            await asyncio.wait([commit])
+            self._reap()
+            if self._scanned is None:
+                return  # it failed: read again at the next look
+            self._synced = True
+
+    def _committed_range(self, commit: asyncio.Future[dict[str, int]]) -> None:
+        if commit.cancelled() or commit.exception() is not None:
+            return
+        for sid, k in commit.result().items():
+            if k:
+                self.dispatchers[sid].wake()  # the ordered and the paused read the store
+            self.queued += k
+
+    def _reap(self) -> None:
+        """Drop finished commits; after a failed one, read the log again from the store's
+        cursors, awaiting that commit (what the failed range held may be anywhere)."""
+        failed = None
+        for c in self._commits:
+            broken = c.done() and not c.cancelled() and c.exception() is not None
+            if broken and not isinstance(c.exception(), _Gap) and failed is None:
+                failed = c.exception()
+        self._commits = [c for c in self._commits if not c.done()]
+        if failed is not None:
+            log.warning("notifier: queueing the log failed (%s); reading it again", failed)
+            self._scanned, self._synced = None, False
+
+    async def drain(self) -> None:
+        """Wait for the queueing commits under way."""
+        if self._commits:
+            await asyncio.wait(self._commits)
+        self._reap()
 
     async def run_once(self, grace_s: float = 2.0) -> dict[str, Counts]:
         """Queue the log, make every attempt due now, wait for them; counts per subscriber."""
@@ -141,6 +186,7 @@ class Notifier:
             )
             return dict(zip(self.dispatchers, counts, strict=True))
         finally:
+            await self.drain()
             await self.writer.close()
 
     async def follow(
@@ -162,6 +208,7 @@ class Notifier:
         finally:
             stop.set()
             counts = await asyncio.gather(*tasks, return_exceptions=True)
+            await self.drain()
             await self.writer.close()
         for c in counts:
             if isinstance(c, BaseException):
