@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from truceline.mission.home import Home
@@ -337,3 +338,59 @@ def test_http_status_and_signed_resume(tmp_path: Path, store_url: str, receivers
     assert again.status_code == 422 and "already used" in again.json()["detail"]
     [change] = [c for c in Outbox(open_store(h.store_url)).health_changes("s") if c.record]
     assert (change.by, change.record) == (KEYIDS["mission"], record)
+
+
+def test_a_failed_queueing_commit_loses_and_repeats_nothing(
+    tmp_path: Path, store_url: str, receivers, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store refuses a commit that queues a log range already handed to the
+    dispatchers (as a lost database connection would): the log is read again from the
+    stored cursors; every message arrives, each acknowledged one once."""
+    from sqlalchemy.exc import OperationalError
+
+    from truceline.ledger.home import open_log
+    from truceline.publication.notifier import Notifier
+    from truceline.publication.notify import load_routes
+
+    from ._notifyhome import ENV, grow
+
+    h = events_home(tmp_path / "home", 10, store_url)
+    rx = receivers()
+    cfg = write_config(h, {"s": (rx, {})})
+    store = open_store(h.store_url)
+    log = open_log(h, store, witnesses=False)
+    from truceline.enforcement.home import enforcement_key
+
+    notifier = Notifier(log, store, load_routes(cfg, ENV), [enforcement_key(h)[1]])
+    real = notifier.outbox.enqueue
+    calls: list[int] = []
+
+    def flaky_enqueue(*args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:  # the first range handed over before its commit
+            raise OperationalError("INSERT ...", {}, Exception("connection lost"))
+        return real(*args, **kw)
+
+    notifier.outbox.enqueue = flaky_enqueue  # type: ignore[method-assign]
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(notifier.follow(stop, poll_s=0.01))
+        await until(lambda: len(rx.delivered_ids()) == 11)
+        await asyncio.to_thread(grow, h, 10, 5)  # handed over; its commit fails
+        await asyncio.to_thread(grow, h, 15, 5)
+        await until(lambda: len(rx.delivered_ids()) == 21)
+        stop.set()
+        await task
+
+    try:
+        asyncio.run(go())
+    finally:
+        log.close()
+    want = event_ids(h)
+    assert len(calls) >= 3 and len(want) == 21
+    assert "queueing the log failed (" in caplog.text and "reading it again" in caplog.text
+    assert sorted(rx.delivered_ids()) == sorted(want)
+    assert set(rx.delivered_ids().values()) == {1}  # nothing acknowledged came twice
+    st = _status(h)["s"]
+    assert (st["backlog"], st["delivered"]) == (0, 21)
