@@ -84,8 +84,9 @@ def test_healthy_subscriber_is_not_held_back_by_the_others(
     t_alone, t_crowd, slow_seen = asyncio.run(go())
     print(f"healthy alone {t_alone:.2f} s, beside flaky/slow/dead/gone {t_crowd:.2f} s")
     # Sequential delivery would wait out the slow one (0.5 s a message) and every retry
-    # of the dead one for each message: well over 100x. Own queues: about the same time.
-    assert t_crowd < 4 * t_alone
+    # of the dead one for each message: over 100x. Own queues: about 2x measured (the
+    # others' attempts share this process's CPU); 8x leaves room for a loaded machine.
+    assert t_crowd < 8 * t_alone
     # The healthy one gets each message once, in ledger order.
     assert [g.id for g in healthy.delivered()] == want
     assert [g.event["index"] for g in healthy.delivered()] == sorted(
