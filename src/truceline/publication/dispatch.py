@@ -21,9 +21,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
@@ -105,6 +104,10 @@ class Dispatcher:
         self._fresh.clear()
         self._fresh_ids.clear()
 
+    async def _wake_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
+
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
@@ -134,6 +137,7 @@ class Dispatcher:
             timeout=p.timeout_s,
             limits=httpx.Limits(max_connections=p.max_in_flight),
         )
+        stopper = asyncio.create_task(self._wake_on(stop))
         try:
             self._reload()
             while not stop.is_set():
@@ -148,8 +152,9 @@ class Dispatcher:
                 timeout = self.control_poll_s if wait is None else min(wait, self.control_poll_s)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(timeout):
-                        await _first(stop.wait(), self._wake.wait())
+                        await self._wake.wait()
         finally:
+            stopper.cancel()
             await self._finish(grace_s)
             await client.aclose()
         return self.counts
@@ -285,13 +290,3 @@ class Dispatcher:
         for t in late:
             t.cancel()
         await asyncio.gather(*late, return_exceptions=True)
-
-
-async def _first(*aws: Awaitable[Any]) -> None:
-    """Return when the first of the awaitables is done; cancel the others."""
-    tasks = [asyncio.ensure_future(a) for a in aws]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for t in tasks:
-            t.cancel()
