@@ -14,7 +14,7 @@ import typer
 
 from truceline.mission.home import Home
 
-notify_app = typer.Typer(help="Webhooks: the logged enforcement transitions, per subscriber.")
+notify_app = typer.Typer()
 HOME = typer.Option(..., "--home", help="mission home directory")
 
 
