@@ -250,7 +250,10 @@ class Dispatcher:
                 self._forget_fresh()
             for change in self.health.changes:
                 log.warning("webhooks %s: %s (%s)", self.id, change, self.health.reason or why)
-            st = Settled(msg, verdict, resp, now, next_at, probe, self.health, self.control)
+            # Once paused, a failure no longer uses up the message's schedule: a paused
+            # subscriber's backlog is kept whole (an attempt under way when it paused too).
+            keep = probe or self.health.state is not State.active
+            st = Settled(msg, verdict, resp, now, next_at, keep, self.health, self.control)
             if next_at is not None:
                 self._db_due_at = min(self._db_due_at, next_at)
             self._count(st)
