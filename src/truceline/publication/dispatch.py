@@ -75,6 +75,8 @@ class Dispatcher:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._settling: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()  # attempts until their outcome is committed
+        self._once = False  # a one-shot pass: each message attempted at most once
+        self._tried: set[str] = set()
         self._ready: deque[Pending] = deque()  # due messages read ahead, in ledger order
         # Just queued, handed over before their queueing is committed (`offer`).
         self._fresh: deque[Pending] = deque()
@@ -88,6 +90,13 @@ class Dispatcher:
         """New messages were queued (or something else changed): look again now."""
         self._db_due_at = float("-inf")
         self._wake.set()
+
+    def queued(self, offered: bool) -> None:
+        """Messages for this subscriber were committed to its queue. If they were offered
+        first, only a dispatcher that reads its queue from the store (ordered, paused)
+        needs to look."""
+        if not offered or self.policy.ordered or self.health.state is not State.active:
+            self.wake()
 
     def offer(self, msgs: list[Pending]) -> None:
         """Messages being queued (their transaction is on its way): send them without
@@ -129,7 +138,8 @@ class Dispatcher:
     async def run(
         self, stop: asyncio.Event, *, drain: bool = False, grace_s: float = 2.0
     ) -> Counts:
-        """Deliver until `stop` is set; with `drain`, only until nothing is in flight and
+        """Deliver until `stop` is set; with `drain`, each message at most once (a failure
+        waits for the next pass), until nothing is in flight and
         nothing is due now (a one-shot pass). In-flight attempts then get `grace_s` to
         end and be recorded; the rest are abandoned (sent again next time)."""
         p = self.policy
@@ -137,6 +147,7 @@ class Dispatcher:
             timeout=p.timeout_s,
             limits=httpx.Limits(max_connections=p.max_in_flight),
         )
+        self._once = drain
         stopper = asyncio.create_task(self._wake_on(stop))
         try:
             self._reload()
@@ -174,7 +185,7 @@ class Dispatcher:
             if h.next_probe_at is not None and now < h.next_probe_at:
                 return h.next_probe_at - now
             head = self.outbox.head(self.id)
-            if head is None:
+            if head is None or head[0].webhook_id in self._tried:
                 return None  # nothing to probe with until something is queued
             self._start(head[0], client, probe=True)
             return None
@@ -182,7 +193,7 @@ class Dispatcher:
             if busy:
                 return None
             head = self.outbox.head(self.id)
-            if head is None:
+            if head is None or head[0].webhook_id in self._tried:
                 return None
             msg, due = head
             if due > now:
@@ -208,12 +219,15 @@ class Dispatcher:
         order: retries fall due among older messages), then the freshly queued ones."""
         while True:
             if not self._ready and not fetched and now >= self._db_due_at:
-                skip = busy | self._fresh_ids
-                got = self.outbox.due(self.id, now, skip, READ_AHEAD)
+                got = self.outbox.due(self.id, now, busy | self._tried, READ_AHEAD)
                 self._ready.extend(got)
                 fetched = True
+                ids = {m.webhook_id for m in got}
+                if ids & self._fresh_ids:  # committed meanwhile: read from the store now
+                    self._fresh = deque(m for m in self._fresh if m.webhook_id not in ids)
+                    self._fresh_ids -= ids
                 if len(got) < READ_AHEAD:  # all that is due now: when is the next one?
-                    later = self.outbox.next_due_at(self.id, skip | {m.webhook_id for m in got})
+                    later = self.outbox.next_due_at(self.id, busy | ids | self._tried)
                     self._db_due_at = float("inf") if later is None else later
             if self._ready:
                 msg = self._ready.popleft()
@@ -222,10 +236,12 @@ class Dispatcher:
                 self._fresh_ids.discard(msg.webhook_id)
             else:
                 return None
-            if msg.webhook_id not in busy:
+            if msg.webhook_id not in busy and msg.webhook_id not in self._tried:
                 return msg
 
     def _start(self, msg: Pending, client: httpx.AsyncClient, *, probe: bool) -> None:
+        if self._once:
+            self._tried.add(msg.webhook_id)
         task = asyncio.create_task(self._attempt(msg, client, probe))
         self._inflight[msg.webhook_id] = task
         self._tasks.add(task)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -134,11 +135,12 @@ class Notifier:
         for lo in range(self._scanned, size, SCAN_CHUNK):
             hi = min(size, lo + SCAN_CHUNK)
             events = list(logged_events(self.ledger, self.keyids, lo, hi))
+            offer = self._synced and lo >= max(self._fresh_from, self._offered_to)
             commit = asyncio.ensure_future(self.writer.run(self._queue, lo, hi, events))
-            commit.add_done_callback(self._committed_range)
+            commit.add_done_callback(functools.partial(self._committed_range, offered=offer))
             self._commits.append(commit)
             self._scanned = hi
-            if self._synced and lo >= max(self._fresh_from, self._offered_to):
+            if offer:
                 for r in self.routes:
                     self.dispatchers[r.subscription.id].offer(messages_for(r, events))
                 self._offered_to = hi
@@ -149,12 +151,12 @@ class Notifier:
                 return  # it failed: read again at the next look
             self._synced = True
 
-    def _committed_range(self, commit: asyncio.Future[dict[str, int]]) -> None:
+    def _committed_range(self, commit: asyncio.Future[dict[str, int]], *, offered: bool) -> None:
         if commit.cancelled() or commit.exception() is not None:
             return
         for sid, k in commit.result().items():
             if k:
-                self.dispatchers[sid].wake()  # the ordered and the paused read the store
+                self.dispatchers[sid].queued(offered)
             self.queued += k
 
     def _reap(self) -> None:

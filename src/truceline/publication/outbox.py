@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from truceline.publication.notify import Route, body_of
@@ -148,50 +148,51 @@ class Outbox:
         events = list(events)
         cursors = {sub.id: sub.next_index for sub in self.subscribers()}
         queued: dict[str, int] = {}
-        with Session(self.store) as s, s.begin():
+        with self.store.begin() as c:
             for r in routes:
                 sid = r.subscription.id
                 if sid not in cursors:
                     raise KeyError(f"subscriber {sid!r}: not registered")
                 # Write first: on SQLite the transaction then holds the write lock before
                 # it reads, so another process's commit cannot invalidate what it read.
-                moved = s.execute(
+                moved = c.execute(
                     update(NotifySubscriber)
                     .where(NotifySubscriber.id == sid, NotifySubscriber.next_index == cursors[sid])
                     .values(next_index=max(cursors[sid], end))
                 )
-                if not moved.rowcount:  # type: ignore[attr-defined]
+                if not moved.rowcount:
                     raise RuntimeError(
                         f"subscriber {sid!r}: its cursor moved under this notifier "
                         "(is another notifier running on this home?)"
                     )
                 todo = [m for m in messages_for(r, events) if m.ledger_index >= cursors[sid]]
-                done = self._known(s, sid, [m.webhook_id for m in todo])
-                n = 0
+                done = self._known(c, sid, [m.webhook_id for m in todo])
+                rows = []
                 for m in todo:
                     if m.webhook_id in done:
                         continue
                     done.add(m.webhook_id)
-                    s.add(
-                        OutboxMessage(
-                            subscription=sid,
-                            ledger_index=m.ledger_index,
-                            event=_event_of(m.payload),
-                            webhook_id=m.webhook_id,
-                            payload=m.payload,
-                            attempts=0,
-                            failed=0,
-                            next_attempt_at=now,
-                            enqueued_at=now,
-                            last_error="",
-                        )
+                    rows.append(
+                        {
+                            "subscription": sid,
+                            "ledger_index": m.ledger_index,
+                            "event": _event_of(m.payload),
+                            "webhook_id": m.webhook_id,
+                            "payload": m.payload,
+                            "attempts": 0,
+                            "failed": 0,
+                            "next_attempt_at": now,
+                            "enqueued_at": now,
+                            "last_error": "",
+                        }
                     )
-                    n += 1
-                queued[sid] = n
+                if rows:
+                    c.execute(insert(OutboxMessage), rows)
+                queued[sid] = len(rows)
         return queued
 
     @staticmethod
-    def _known(s: Session, sid: str, ids: list[str]) -> set[str]:
+    def _known(c: Connection, sid: str, ids: list[str]) -> set[str]:
         known: set[str] = set()
         for k in range(0, len(ids), 500):
             chunk = ids[k : k + 500]
@@ -199,7 +200,7 @@ class Outbox:
                 q = select(table.webhook_id).where(
                     table.subscription == sid, table.webhook_id.in_(chunk)
                 )
-                known.update(s.scalars(q))
+                known.update(c.scalars(q))
         return known
 
     # --- what to send ----------------------------------------------------------------
@@ -255,37 +256,47 @@ class Outbox:
         """Record attempts in one transaction (the notifier groups them: one commit for
         all that ended meanwhile). For each, whether its health was written: False when
         an operator acted since the dispatcher read the subscriber (its `control`
-        moved), so the operator's word stands and the dispatcher reloads."""
-        written: list[bool] = []
-        with Session(self.store) as s, s.begin():
-            for st in batch:
-                self._settle_message(s, st)
-                written.append(self._write_health(s, st))
-        return written
+        moved), so the operator's word stands and the dispatcher reloads.
+
+        Core statements, not the ORM's unit of work: this runs for every attempt."""
+        last = {st.msg.subscription: k for k, st in enumerate(batch)}
+        success: dict[str, float] = {}
+        done: dict[int, bool] = {}
+        with self.store.begin() as c:
+            for k, st in enumerate(batch):
+                sid = st.msg.subscription
+                self._settle_message(c, st)
+                if st.verdict is Verdict.ack:
+                    success[sid] = st.at
+                # A subscriber's health as of its last outcome in the batch, and each change.
+                if st.health.changes or last[sid] == k:
+                    done[k] = self._write_health(c, st, success.get(sid))
+        return [done.get(k, done[last[st.msg.subscription]]) for k, st in enumerate(batch)]
 
     @staticmethod
-    def _settle_message(s: Session, st: Settled) -> None:
+    def _settle_message(c: Connection, st: Settled) -> None:
         m, r = st.msg, st.response
         attempts = m.attempts + 1
+        at = datetime.fromtimestamp(st.at, UTC)
         if st.verdict is Verdict.ack:
-            s.execute(delete(OutboxMessage).where(*_key(m)))
-            s.add(
-                Delivery(
+            c.execute(delete(OutboxMessage).where(*_key(m)))
+            c.execute(
+                insert(Delivery).values(
                     subscription=m.subscription,
                     webhook_id=m.webhook_id,
                     attempts=attempts,
                     status=r.status or 0,
-                    delivered_at=datetime.fromtimestamp(st.at, UTC),
+                    delivered_at=at,
                 )
             )
             return
         if st.dead:
-            s.execute(delete(OutboxMessage).where(*_key(m)))
-            url = s.scalar(
+            c.execute(delete(OutboxMessage).where(*_key(m)))
+            url = c.scalar(
                 select(NotifySubscriber.url).where(NotifySubscriber.id == m.subscription)
             )
-            s.add(
-                DeadLetter(
+            c.execute(
+                insert(DeadLetter).values(
                     subscription=m.subscription,
                     url=url or "",
                     webhook_id=m.webhook_id,
@@ -293,7 +304,7 @@ class Outbox:
                     attempts=attempts,
                     last_status=r.status,
                     last_error=r.error or "schedule used up",
-                    failed_at=datetime.fromtimestamp(st.at, UTC),
+                    failed_at=at,
                 )
             )
             return
@@ -305,10 +316,10 @@ class Outbox:
         if not st.probe and st.verdict is Verdict.retry and st.next_attempt_at is not None:
             values["failed"] = m.failed + 1
             values["next_attempt_at"] = st.next_attempt_at
-        s.execute(update(OutboxMessage).where(*_key(m)).values(**values))
+        c.execute(update(OutboxMessage).where(*_key(m)).values(**values))
 
     @staticmethod
-    def _write_health(s: Session, st: Settled) -> bool:
+    def _write_health(c: Connection, st: Settled, success_at: float | None) -> bool:
         h = st.health
         values: dict[str, Any] = {
             "state": h.state.value,
@@ -320,25 +331,25 @@ class Outbox:
             "last_status": st.response.status,
             "last_error": st.response.error,
         }
-        if st.verdict is Verdict.ack:
-            values["last_success_at"] = st.at
+        if success_at is not None:
+            values["last_success_at"] = success_at
         sid = st.msg.subscription
-        done = s.execute(
+        done = c.execute(
             update(NotifySubscriber)
             .where(NotifySubscriber.id == sid, NotifySubscriber.control == st.control)
             .values(**values)
         )
-        if not done.rowcount:  # type: ignore[attr-defined]
+        if not done.rowcount:
             return False
         for change in h.changes:
-            s.add(
-                HealthChange(
+            c.execute(
+                insert(HealthChange).values(
                     subscription=sid, at=st.at, change=change, by=_by(change), reason=h.reason
                 )
             )
         if h.changes and h.state is State.active:
             # Resumed by a probe: everything queued is due now, on a fresh schedule.
-            s.execute(
+            c.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.subscription == sid)
                 .values(next_attempt_at=st.at, failed=0)
