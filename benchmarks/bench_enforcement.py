@@ -229,34 +229,7 @@ def main() -> None:
         step_mode(args)
         return
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-enforcement-"))
-    scenario = tmp / "scenario.yaml"
-    scenario.write_text(
-        yaml.safe_dump(
-            {
-                "base": "duel",
-                "days": args.days,
-                "scale": args.scale,
-                "behaviour": {"phases": [{"days": args.days, "mode": "duel"}]},
-            }
-        )
-    )
-    t0 = time.perf_counter()
-    d = run(
-        Demo(
-            home=tmp / "home",
-            days=args.days,
-            scenario=str(scenario),
-            console=Console(file=io.StringIO()),
-        ),
-        [s for s in STEPS if s[0] != "ingest"],
-    )
-    home = Home(d.home)
-    assert d.sim_dir is not None
-    envelopes = split_envelopes((d.sim_dir / "observations.jsonl").read_bytes())
-    print(
-        f"setup: {len(envelopes)} observations simulated and signed in {time.perf_counter() - t0:.1f} s"
-    )
+    home, envelopes = duel_home(args.days, args.scale)
 
     agreement = load_agreement(home.agreement)
     _, ref = recompute(home).view.agreement(agreement)
@@ -269,45 +242,17 @@ def main() -> None:
     done = threading.Event()
 
     def feed() -> None:
-        start = time.perf_counter()
-        # Group commit, as ingest does: each append takes every observation due by now
-        # (at most --batch), so a slow fsync grows the next batch instead of the backlog.
-        n = 0
-        while n < len(envelopes):
-            due = min(len(envelopes), n + args.batch)
-            due = min(due, max(n + 1, int((time.perf_counter() - start) * args.rate)))
-            idx = ledger.append(envelopes[n:due])
-            now = time.perf_counter()
-            for i in idx:
-                accepted[i] = now
-            n = due
-            pause = start + n / args.rate - now
-            if pause > 0:
-                time.sleep(pause)
-        done.set()
+        feed_at_rate(ledger, envelopes, args.rate, args.batch, accepted, done)
 
     latencies: list[float] = []
     derive_s: list[float] = []
     derive_cpu: list[float] = []
     follow_s: list[float] = []
     follow_cpu: list[float] = []
-    first_breach: dict[str, int] = {}  # incident -> ledger index of its corroborating entry
     verdict_at: dict[str, float] = {}  # incident -> when its first breach transition was durable
     to_verdict: list[float] = []
-    scanned = 0
 
-    def corroborating_of(trigger: str) -> int | None:
-        """The entry that caused the incident's first breach-state transition (the stream
-        records each transition's cause; asking the appender's derived state here would
-        cost a derive per pass)."""
-        nonlocal scanned
-        if trigger not in first_breach:
-            for k in range(scanned, len(stream.engine.emitted)):
-                tr = stream.engine.emitted[k]
-                if tr.state in BREACH_STATES and tr.incident not in first_breach:
-                    first_breach[tr.incident] = stream.triggers[k]
-            scanned = len(stream.engine.emitted)
-        return first_breach.get(trigger)
+    corroborating_of = FirstBreaches(stream).of
 
     def timed(trigger: str, appended_at: float) -> None:
         corroborating = corroborating_of(trigger)
@@ -442,6 +387,88 @@ def main() -> None:
         f"GC{' (start-up frozen)' if args.gc_freeze else ''}: this process {pauses.summary()}"
         + (f"; the appender process {child_gc}" if child is not None else "")
     )
+
+
+def duel_home(days: float, scale: float) -> tuple[Home, list[bytes]]:
+    """A fresh mission home (the demo's steps but ingest) and the simulator's signed
+    observations of a duel of `days` at `scale`, not yet on its log."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-enforcement-"))
+    scenario = tmp / "scenario.yaml"
+    scenario.write_text(
+        yaml.safe_dump(
+            {
+                "base": "duel",
+                "days": days,
+                "scale": scale,
+                "behaviour": {"phases": [{"days": days, "mode": "duel"}]},
+            }
+        )
+    )
+    t0 = time.perf_counter()
+    d = run(
+        Demo(
+            home=tmp / "home",
+            days=days,
+            scenario=str(scenario),
+            console=Console(file=io.StringIO()),
+        ),
+        [s for s in STEPS if s[0] != "ingest"],
+    )
+    assert d.sim_dir is not None
+    envelopes = split_envelopes((d.sim_dir / "observations.jsonl").read_bytes())
+    print(
+        f"setup: {len(envelopes)} observations simulated and signed in {time.perf_counter() - t0:.1f} s"
+    )
+    return Home(d.home), envelopes
+
+
+class FirstBreaches:
+    """incident -> the entry that caused its first breach-state transition (the stream
+    records each transition's cause; asking the appender's derived state here would
+    cost a derive per pass)."""
+
+    def __init__(self, stream: StreamAdjudicator) -> None:
+        self.stream = stream
+        self.first: dict[str, int] = {}
+        self._scanned = 0
+
+    def of(self, incident: str) -> int | None:
+        if incident not in self.first:
+            emitted = self.stream.engine.emitted
+            for k in range(self._scanned, len(emitted)):
+                tr = emitted[k]
+                if tr.state in BREACH_STATES and tr.incident not in self.first:
+                    self.first[tr.incident] = self.stream.triggers[k]
+            self._scanned = len(emitted)
+        return self.first.get(incident)
+
+
+def feed_at_rate(
+    ledger: Ledger,
+    envelopes: list[bytes],
+    rate: float,
+    batch: int,
+    accepted: dict[int, float],
+    done: threading.Event,
+) -> None:
+    """Append `envelopes` at `rate` per second; `accepted[index]` = when its append returned.
+
+    Group commit, as ingest does: each append takes every observation due by now (at most
+    `batch`), so a slow fsync grows the next batch instead of the backlog."""
+    start = time.perf_counter()
+    n = 0
+    while n < len(envelopes):
+        due = min(len(envelopes), n + batch)
+        due = min(due, max(n + 1, int((time.perf_counter() - start) * rate)))
+        idx = ledger.append(envelopes[n:due])
+        now = time.perf_counter()
+        for i in idx:
+            accepted[i] = now
+        n = due
+        pause = start + n / rate - now
+        if pause > 0:
+            time.sleep(pause)
+    done.set()
 
 
 class GcPauses:

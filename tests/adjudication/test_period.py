@@ -15,11 +15,10 @@ import json
 from pathlib import Path
 
 import yaml
-from truceline.adjudication.home import adjudicator_key, seal_transition
 from typer.testing import CliRunner
 
 from truceline.adjudication.service import recompute
-from truceline.adjudication.verdict import State
+from truceline.adjudication.verdict import State, seal_transition
 from truceline.cli import app
 from truceline.observation import Observation
 
@@ -101,7 +100,7 @@ def test_breaches_outside_the_period_are_logged_not_judged(tmp_path: Path) -> No
 
     # a forged Confirmed verdict for it is caught by replay
     forged = first.model_copy(update={"state": State.confirmed, "rules": ["art-1.1"]})
-    key, keyid = adjudicator_key(h.home)
+    key, keyid = h.adjudicator
     h.log.append([seal_transition(forged, key, keyid)])
     report = json.loads(_cli("replay", "--home", home, code=1))
     assert report["ok"] is False and report["differences"][0]["kind"] in ("extra", "mismatch")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,19 +12,22 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from enforcement._world import T0, entry, incident, sanctions_home
 from truceline.adjudication.verdict import INCIDENT_TYPE
+from truceline.authority import Authority
+from truceline.cli import app
 from truceline.clock import FixedClock
 from truceline.enforcement.appender import open_appender
 from truceline.home import Home
 from truceline.publication.api import router
-from truceline.publication.notify import load_routes, logged_events, publish
-from truceline.publication.webhooks import Deliverer, RetryPolicy, verify
+from truceline.publication.notify import logged_events
+from truceline.publication.webhooks import verify
 from truceline.publication.xml import validate
-from truceline.store.base import open_store
 
-from .test_webhooks import SECRET, Receiver
+from ._notifyhome import FAST
+from ._receivers import SECRET, Receiver
 
 NOW = T0 + timedelta(days=1)
 
@@ -60,51 +65,45 @@ def test_routes(home: Home, vectors: Path) -> None:
     assert client.get("/publication/incidents/nope/cap").status_code == 404
 
 
-def test_logged_transitions_are_pushed_once(home: Home, tmp_path: Path) -> None:
-    rx = Receiver(fail=1)
+def test_one_shot_notify_pushes_logged_transitions_once(
+    home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`truceline notify` (no --follow): one pass; a failed attempt is left queued for the
+    next pass (exit 1), which delivers it; a pass after that sends nothing."""
+    rx = Receiver(fail_first=1)
     try:
         ledger = home.ledger()
         open_appender(home, ledger, NOW, write=True).run(NOW)
-        events = logged_events(ledger)
+        events = list(logged_events(ledger, Authority()))
         ledger.close()
         assert {e["event"] for e in events} == {"countdown_started"}
-
         cfg = tmp_path / "publication.yaml"
-        cfg.write_text(
-            yaml.safe_dump(
-                {
-                    "webhooks": [
-                        {
-                            "id": "guarantors",
-                            "url": rx.url,
-                            "secret_env": "G_SECRET",
-                            "events": ["countdown_started"],
-                        },
-                        {
-                            "id": "press",
-                            "url": rx.url,
-                            "secret_env": "G_SECRET",
-                            "events": ["penalty_in_force"],
-                        },
-                    ]
-                }
-            )
-        )
-        routes = load_routes(cfg, {"G_SECRET": "whsec_" + base64.b64encode(SECRET).decode()})
-        sleeps: list[float] = []
-        d = Deliverer(
-            open_store(f"sqlite:///{tmp_path / 'pub.db'}"),
-            clock=FixedClock(NOW),
-            policy=RetryPolicy(attempts=3, base_s=0.1),
-            sleep=sleeps.append,
-        )
-        [out] = publish(events, routes, d)
-        assert out.delivered and out.attempts == 2 and sleeps == [0.1]
-        headers, body = rx.got[-1]
-        verify(headers, body, secret=SECRET)
-        assert b'"countdown_started"' in body and b'"index"' in body
-        assert publish(events, routes, d)[0].duplicate and len(rx.got) == 2
-        with pytest.raises(ValueError, match="secret_env"):
-            load_routes(cfg, {})
+        hooks = [
+            {"id": "guarantors", "url": rx.url, "secret_env": "G_SECRET"},
+            {"id": "press", "url": rx.url, "secret_env": "G_SECRET", "events": ["x"]},
+        ]
+        delivery = {**FAST, "retry_schedule_s": [0, 0.5, 0.5]}
+        cfg.write_text(yaml.safe_dump({"delivery": delivery, "webhooks": hooks}))
+        monkeypatch.setenv("G_SECRET", "whsec_" + base64.b64encode(SECRET).decode())
+        args = ["notify", "--home", str(home.root), "--config", str(cfg)]
+        first = CliRunner().invoke(app, args)
+        assert first.exit_code == 1, first.output
+        out = json.loads(first.stdout)
+        assert (out["queued"], out["delivered"], out["failed_attempts"]) == (1, 0, 1)
+        [g, p] = out["subscribers"]
+        assert (g["id"], g["health"], g["backlog"], p["backlog"]) == ("guarantors", "failing", 1, 0)
+        time.sleep(0.6)  # the retry is due 0.5 s after the failure
+        second = CliRunner().invoke(app, args)
+        assert second.exit_code == 0, second.output
+        assert json.loads(second.stdout)["delivered"] == 1
+        [bad, good] = rx.got
+        assert bad.id == good.id and good.status == 204
+        verify(good.headers, good.body, secret=SECRET)
+        assert b'"countdown_started"' in good.body and b'"index"' in good.body
+        third = json.loads(CliRunner().invoke(app, args).stdout)
+        assert (third["queued"], third["delivered"], len(rx.got)) == (0, 0, 2)
+        monkeypatch.delenv("G_SECRET")
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 2 and "secret_env" in r.output
     finally:
         rx.close()

@@ -1,14 +1,18 @@
-"""HTTP: incidents as GeoJSON, and one incident as a CAP 1.2 alert or a CoT event."""
+"""HTTP: incidents as GeoJSON, one incident as a CAP 1.2 alert or a CoT event, and the
+webhook subscribers' health (GET) and an operator's signed resume of one (POST)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import Engine
 
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home
+from truceline.httpbody import ENTRY_BODY_BYTES, read_body
 from truceline.publication import cot
 from truceline.publication.logged import LoggedIncidents, logged_incidents
 
@@ -49,5 +53,49 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         with logged(incident) as incidents:
             body = cot.frame(incidents.event(incident, clock.now()))
         return Response(body, media_type="application/xml")
+
+    engines: list[Engine] = []
+
+    def store() -> Engine:
+        from truceline.store.base import open_store
+
+        if not engines:
+            engines.append(open_store(home.store_url))
+        return engines[0]
+
+    @api.get("/subscribers")
+    def subscribers() -> dict[str, Any]:
+        """Each webhook subscriber's health, backlog and oldest undelivered message."""
+        from truceline.publication.status import subscriber_status
+
+        now = clock.now()
+        try:
+            log = home.reader()
+        except RuntimeError as exc:
+            raise HTTPException(503, f"ledger unavailable: {exc}") from exc
+        try:
+            size = log.size
+        finally:
+            log.close()
+        return {"now": now.isoformat(), "subscribers": subscriber_status(store(), now, size)}
+
+    @api.post("/subscribers/{subscription}/resume")
+    async def resume(subscription: str, request: Request) -> dict[str, Any]:
+        """Body: a resume record signed by a mission key (DSSE envelope, see
+        `publication.resume`); the subscriber's queued messages are due at once."""
+        from truceline.publication.outbox import Outbox
+        from truceline.publication.resume import Refused, accept_resume, operator_keys
+        from truceline.publication.status import subscriber_status
+
+        body = await read_body(request, ENTRY_BODY_BYTES)
+        now = clock.now()
+        try:
+            accept_resume(Outbox(store()), body, operator_keys(home), now, subscription)
+        except Refused as exc:
+            raise HTTPException(422, str(exc)) from exc
+        except KeyError as exc:
+            raise HTTPException(404, str(exc.args[0])) from exc
+        [row] = [s for s in subscriber_status(store(), now) if s["id"] == subscription]
+        return row
 
     return api

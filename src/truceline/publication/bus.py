@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ from truceline.errors import TrucelineError
 from truceline.ledger import note
 from truceline.ledger import proof as tlog_proof
 from truceline.ledger.checkpoint import open_checkpoint
+
+log = logging.getLogger(__name__)
 
 DEFAULT_URL = "nats://127.0.0.1:4222"
 DEFAULT_PREFIX = "truceline"
@@ -106,12 +109,32 @@ async def connect(url: str) -> Client:
     try:
         await asyncio.wait_for(_probe(host, port), timeout=3)
         return await nats.connect(
-            url, connect_timeout=3, max_reconnect_attempts=30, reconnect_time_wait=1
+            url,
+            connect_timeout=3,
+            max_reconnect_attempts=30,
+            reconnect_time_wait=1,
+            **_one_line_reports(url),
         )
     except Exception as exc:  # nats raises several unrelated types for "nobody there"
         raise BusError(
             f"--nats {url}: cannot connect to NATS ({type(exc).__name__}: {exc})"
         ) from exc
+
+
+def _one_line_reports(url: str) -> dict[str, Any]:
+    """nats-py's callbacks, each reporting in one log line: by default a lost server
+    logs a traceback per failed reconnect attempt (one a second while it is down)."""
+
+    async def error(exc: Exception) -> None:
+        log.warning("nats %s: %s: %s", url, type(exc).__name__, exc or "(no detail)")
+
+    async def disconnected() -> None:
+        log.warning("nats %s: disconnected", url)
+
+    async def reconnected() -> None:
+        log.warning("nats %s: reconnected", url)
+
+    return {"error_cb": error, "disconnected_cb": disconnected, "reconnected_cb": reconnected}
 
 
 async def _probe(host: str, port: int) -> None:

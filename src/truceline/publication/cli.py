@@ -1,4 +1,4 @@
-"""`truceline alert | notify`: CAP/CoT for an incident, and webhooks for logged transitions."""
+"""`truceline alert`: CAP/CoT for an incident; registers `notify` (webhooks) and `feed` (NATS)."""
 
 from __future__ import annotations
 
@@ -63,45 +63,11 @@ def alert_command(
         typer.echo(incidents.latest_alert(incident).decode())
 
 
-def notify_command(
-    home: Path = HOME,
-    config: Path | None = typer.Option(None, "--config", help="default: HOME/publication.yaml"),
-) -> None:
-    """Send the logged enforcement transitions to the webhook subscribers (each at most once)."""
-    from truceline.publication.notify import load_routes, logged_events, publish
-    from truceline.publication.webhooks import Deliverer
-    from truceline.store.base import open_store
-
-    h = Home(home)
-    path = config or h.root / "publication.yaml"
-    try:
-        routes = load_routes(path)
-        ledger = h.reader()
-    except (OSError, ValueError, RuntimeError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    try:
-        events = logged_events(ledger)
-    finally:
-        ledger.close()
-    with Deliverer(open_store(h.store_url)) as deliverer:
-        outcomes = publish(events, routes, deliverer)
-    summary = {
-        "events": len(events),
-        "delivered": sum(1 for o in outcomes if o.delivered and not o.duplicate),
-        "already_delivered": sum(1 for o in outcomes if o.duplicate),
-        "dead_lettered": sum(1 for o in outcomes if not o.delivered),
-    }
-    typer.echo(json.dumps(summary, indent=2))
-    if summary["dead_lettered"]:
-        raise typer.Exit(1)
-
-
 def register(app: typer.Typer) -> None:
     app.command("alert")(alert_command)
-    app.command("notify")(notify_command)
-    from truceline.publication import feedcli
+    from truceline.publication import feedcli, notifycli
 
+    notifycli.register(app)  # `truceline notify` (webhooks)
     feedcli.register(app)  # `truceline feed` (NATS JetStream)
     from truceline.publication import cotcli
 

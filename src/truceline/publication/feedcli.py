@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def feed_command(
 ) -> None:
     """Publish the log's incidents, enforcement, registry, party records and checkpoints,
     each once, in log order, from the cursor kept in the home's store."""
+    if follow:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        )
     try:
         summary = asyncio.run(
             _run(Home(home), nats_url, follow, stream, prefix, observations, poll)

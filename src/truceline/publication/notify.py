@@ -2,16 +2,25 @@
 
 Subscribers are listed in HOME/publication.yaml:
 
+    delivery:                      # optional: defaults for every subscriber (policy.py)
+      retry_schedule_s: [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+      max_in_flight: 1             # more: faster, but then arrivals may be out of order
+      timeout_s: 10
+      pause_after_s: 900
+      pause_after_failures: 3
+      probe_every_s: 60
+      ordered: false
     webhooks:
       - id: guarantors
         url: https://guarantor.example/truceline
         secret_env: GUARANTORS_WEBHOOK_SECRET   # HMAC key (base64, `whsec_` prefix allowed)
         events: [countdown_started, penalty_in_force, playbook_step, playbook_escalated]
+        timeout_s: 30                           # any delivery key, for this subscriber only
 
 Only transitions that are on the log (signed by the enforcement key) are sent, so a
 subscriber can check each against the log; the body is the logged record itself plus
-its ledger index. Re-running sends nothing twice (the delivery table keys on the
-webhook id, a hash of the body).
+its ledger index, and the webhook id is a hash of the body: the same on every retry
+and every re-run, for the receiver to drop duplicates.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +39,8 @@ from truceline.authority import Authority
 from truceline.codec.entries import Record, read
 from truceline.enforcement.records import ENFORCEMENT_TYPE
 from truceline.ledger.base import Ledger
-from truceline.publication.webhooks import Deliverer, Outcome, Subscription
+from truceline.publication.policy import DeliveryPolicy, policy_from
+from truceline.publication.webhooks import Subscription
 
 _ENFORCEMENT = (ENFORCEMENT_TYPE,)
 
@@ -38,6 +49,7 @@ _ENFORCEMENT = (ENFORCEMENT_TYPE,)
 class Route:
     subscription: Subscription
     events: frozenset[str] = field(default_factory=frozenset)  # empty = every event
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
     def wants(self, event: str) -> bool:
         return not self.events or event in self.events
@@ -46,7 +58,8 @@ class Route:
 def load_routes(path: Path, env: dict[str, str] | None = None) -> list[Route]:
     env = dict(os.environ) if env is None else env
     doc = yaml.safe_load(path.read_text()) or {}
-    routes = []
+    defaults = policy_from(doc.get("delivery") or {}, DeliveryPolicy(), f"{path}: delivery")
+    routes: list[Route] = []
     for i, item in enumerate(doc.get("webhooks", [])):
         where = f"{path}: webhooks[{i}]"
         secret_name = item.get("secret_env")
@@ -60,30 +73,30 @@ def load_routes(path: Path, env: dict[str, str] | None = None) -> list[Route]:
         except ValueError as exc:
             raise ValueError(f"{where}.secret_env: {secret_name} is not base64") from exc
         sub = Subscription(id=str(item["id"]), url=str(item["url"]), secret=secret)
-        routes.append(Route(sub, frozenset(item.get("events", []))))
+        if any(r.subscription.id == sub.id for r in routes):
+            raise ValueError(f"{where}.id: {sub.id!r} is listed twice")
+        policy = policy_from(item, defaults, where)
+        routes.append(Route(sub, frozenset(item.get("events", [])), policy))
     return routes
 
 
-def logged_events(ledger: Ledger) -> list[dict[str, Any]]:
-    """The enforcement transitions on the log that an enforcement principal the agreement
-    names signed (`truceline.authority`), with their ledger index."""
-    authority = Authority()
-    out = []
-    for index, entry in ledger.scan():
+def logged_events(
+    ledger: Ledger, authority: Authority, start: int = 0, stop: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """The enforcement transitions in [start, stop) that an enforcement principal the
+    agreement names signed (`truceline.authority`), with their ledger index. `authority`
+    folds every entry it has not seen yet, in log order, so that each record is judged at
+    its place in the log (a caller keeps it from one range to the next)."""
+    for index, entry in ledger.scan(authority.size):
+        if stop is not None and index >= stop:
+            break
         authority.apply(index, entry)
+        if index < start:
+            continue
         got = read(index, entry, _ENFORCEMENT)
         if isinstance(got, Record) and isinstance(authority.check_mission(got), str):
-            out.append({"index": index, **got.payload})
-    return out
+            yield {"index": index, **got.payload}
 
 
-def publish(
-    events: list[dict[str, Any]], routes: list[Route], deliverer: Deliverer
-) -> list[Outcome]:
-    outcomes = []
-    for ev in events:
-        body = json.dumps(ev, sort_keys=True, separators=(",", ":")).encode()
-        for route in routes:
-            if route.wants(ev["event"]):
-                outcomes.append(deliverer.deliver(route.subscription, body))
-    return outcomes
+def body_of(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
