@@ -20,8 +20,24 @@ from truceline.cli import app
 from truceline.codec import keys
 
 SEED = 11
+INGESTED_AT = "2026-06-02T00:30:00Z"
 FUSED_AT = "2026-06-02T01:00:00Z"  # the day's feed fused as a batch, after it ended
 ENFORCE_AT = "2026-06-05T00:00:00Z"
+SERVED_AT = "2026-06-05T01:00:00Z"  # the clock of the mission's server in the tests
+
+
+def server(home: Path) -> Any:
+    """The mission's HTTP API on `home`, its clock at SERVED_AT (the simulated day's
+    evidence is then days old, not months: within the agreement's time bounds)."""
+    from datetime import datetime
+
+    from truceline.api import create_app
+    from truceline.clock import FixedClock
+    from truceline.home import Home
+
+    return create_app(Home(home), FixedClock(datetime.fromisoformat(SERVED_AT)))
+
+
 runner = CliRunner()
 
 
@@ -110,7 +126,8 @@ def build_mission(
         "--effective-at",
         "2026-05-01T00:00:00Z",
     )
-    cli("ingest", "--home", str(home), str(sim / "observations.jsonl"))
+    # The day's recorded feed, arriving as it ended (its evidence is then fresh).
+    cli("ingest", "--home", str(home), "--now", INGESTED_AT, str(sim / "observations.jsonl"))
     cli("fuse", "--home", str(home), "--now", FUSED_AT)
     cli("enforce", "--home", str(home), "--now", enforce_at)
     return Mission(home, sim)

@@ -11,12 +11,14 @@ refused before any route sees it (`refuse_cross_site`).
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from truceline import __version__
+from truceline.clock import Clock, SystemClock
 from truceline.home import Home
 
 _ROUTER_MODULES = (
@@ -33,17 +35,16 @@ _ROUTER_MODULES = (
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def create_app(home: Home) -> FastAPI:
+def create_app(home: Home, clock: Clock | None = None) -> FastAPI:
+    """The app for `home`; `clock` (default: the system's) is the time ingest judges
+    evidence age by, votes and acts are dated by, and views default to."""
     app = FastAPI(title="Truceline", version=__version__)
     app.middleware("http")(refuse_cross_site)
+    clock = clock or SystemClock()
     for name in _ROUTER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
-        app.include_router(module.router(home))
+        module = importlib.import_module(name)
+        takes_clock = "clock" in inspect.signature(module.router).parameters
+        app.include_router(module.router(home, clock) if takes_clock else module.router(home))
     return app
 
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from simulated_home import ENFORCE_AT, SEED, Mission, cli, cli_result
+from simulated_home import ENFORCE_AT, SEED, Mission, cli, cli_result, server
 from truceline.codec import keys, records
 from truceline.observation import OBSERVATION_TYPE, format_time
 
-__all__ = ["ENFORCE_AT", "SEED", "Mission", "cli", "cli_result"]
+__all__ = ["ENFORCE_AT", "SEED", "Mission", "cli", "server", "cli_result"]
 
 
 def observation(

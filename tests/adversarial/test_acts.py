@@ -9,13 +9,11 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from truceline.api import create_app
 from truceline.codec import keys, records
 from truceline.enforcement.records import ACK_TYPE
-from truceline.home import Home
 from truceline.observation import format_time
 
-from .conftest import ENFORCE_AT, Mission, cli, cli_result, when
+from .conftest import ENFORCE_AT, Mission, cli, cli_result, server, when
 
 
 def _key_file(m: Mission, tmp: Path, who: str, signatory: bool = True) -> str:
@@ -29,7 +27,18 @@ def test_dispute_then_inspection_then_finding(mission: Mission, tmp_path: Path) 
     """The accused disputes (CLI); the adjudicator moves the incident to inspection; the
     appender schedules the inspection; a neutral team files its finding (CLI) within the
     window; the incident is confirmed. The other party cannot dispute it."""
-    target = next(i for i in mission.incidents() if i["state"] == "verified" and i["accused"])
+    # An incident no inspection was opened for yet (verified at once, not graded weak first):
+    # the dispute, dated now by the clock, opens its inspection now.
+    far = format_time(when(ENFORCE_AT).replace(year=2027))
+    inspected = {
+        i.get("incident")
+        for i in json.loads(cli("inspections", "--home", mission.h, "--now", far))["inspections"]
+    }
+    target = next(
+        i
+        for i in mission.incidents()
+        if i["state"] == "verified" and i["accused"] and i["incident"] not in inspected
+    )
     accused = target["accused"]
     other = "west" if accused == "east" else "east"
     refused = cli_result(
@@ -89,7 +98,7 @@ def test_dispute_then_inspection_then_finding(mission: Mission, tmp_path: Path) 
     late = cli_result(*finding, "--at", format_time(when(item["due_by"]) + timedelta(hours=1)))
     assert late.exit_code == 1 and "unauthorized" in late.output
     ok = json.loads(
-        cli(*finding, "--at", format_time(when(item["opened_at"]) + timedelta(hours=3)))
+        cli(*finding, "--at", format_time(when(item["opened_at"]) + timedelta(seconds=30)))
     )
     assert ok["accepted"]
     cli("fuse", "--home", mission.h)
@@ -110,7 +119,7 @@ def test_acknowledge_over_http_and_cli(mission: Mission, tmp_path: Path) -> None
         key,
         keys.key_id(key.public_key()),
     )
-    with TestClient(create_app(Home(mission.home))) as client:
+    with TestClient(server(mission.home)) as client:
         # Dated outside the allowed skew of the server's clock: refused, naming the field.
         r = client.post("/enforcement/acknowledgements", content=envelope)
         assert r.status_code == 422 and "payload.at" in r.json()["detail"]

@@ -18,14 +18,12 @@ from fastapi.testclient import TestClient
 
 from truceline import httpsig
 from truceline.adjudication.verdict import IncidentTransition, seal_transition
-from truceline.api import create_app
 from truceline.codec import keys, records
 from truceline.enforcement.records import ENFORCEMENT_TYPE
-from truceline.home import Home
 from truceline.registry.model import Register, Sensor
 from truceline.registry.state import seal_event
 
-from .conftest import ENFORCE_AT, Mission, cli, cli_result, observation, seal, when
+from .conftest import ENFORCE_AT, Mission, cli, cli_result, observation, seal, server, when
 
 URL = "http://testserver"
 
@@ -41,7 +39,7 @@ def _next_seq(m: Mission, sensor: str) -> int:
 
 
 def _post_envelopes(m: Mission, *envelopes: bytes) -> list[dict[str, Any]]:
-    with TestClient(create_app(Home(m.home))) as client:
+    with TestClient(server(m.home)) as client:
         r = client.post("/observations", content=b"\n".join(envelopes))
         assert r.status_code == 200, r.text
         return r.json()["results"]
@@ -224,7 +222,7 @@ def test_imports_need_a_signature_and_count_as_their_uploader(
     importer_kid = keys.key_id(importer.public_key())
     radar_key = mission.sensor_key(_radar_of(accuser))
     stranger = keys.generate()
-    with TestClient(create_app(Home(mission.home))) as client:
+    with TestClient(server(mission.home)) as client:
         fmt, path = files[0]
         body = path.read_bytes()
         target = f"{URL}/ingest/{fmt}"
@@ -259,7 +257,7 @@ def test_imports_need_a_signature_and_count_as_their_uploader(
     # Three formats from one uploader are one source, the uploader's party: no verified
     # breach can come of them alone.
     before = {i["incident"] for i in mission.incidents()}
-    with TestClient(create_app(Home(mission.home))) as client:
+    with TestClient(server(mission.home)) as client:
         for fmt, path in files[1:]:
             body = path.read_bytes()
             headers = httpsig.sign_headers(
@@ -340,7 +338,7 @@ def test_records_by_keys_the_agreement_does_not_authorize_are_ignored(
     by_penalty = mission.append_raw(tmp_path, penalty)
     shown = {i["incident"] for i in mission.incidents()}
     assert not shown & {"inc-forged", "inc-forged-2", "inc-forged-3"}
-    with TestClient(create_app(Home(mission.home))) as client:
+    with TestClient(server(mission.home)) as client:
         listed = {r["incident"] for r in client.get("/incidents").json()}
         geo = client.get("/incidents.geojson").json()
     assert not listed & {"inc-forged", "inc-forged-2", "inc-forged-3"}

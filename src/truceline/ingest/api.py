@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from truceline import httpsig
 from truceline.authority import Authority, Role
+from truceline.clock import Clock
 from truceline.home import Home
 from truceline.httpbody import read_body, save_body
 from truceline.ingest.formats import MAX_SUBMISSION_BYTES, SubmissionError, split_envelopes
@@ -82,7 +83,7 @@ class QuarantinedOut(BaseModel):
     raw_base64: str | None = None
 
 
-def router(home: Home) -> APIRouter:
+def router(home: Home, clock: Clock | None = None) -> APIRouter:
     r = APIRouter(tags=["ingest"])
     lock = threading.Lock()
     opened: list[Mission] = []
@@ -107,7 +108,7 @@ def router(home: Home) -> APIRouter:
         with lock:
             if not opened:
                 try:
-                    opened.append(Mission(home))
+                    opened.append(Mission(home, clock))
                 except RuntimeError as exc:
                     raise HTTPException(503, f"mission home not ready: {exc}") from exc
             return opened[0]

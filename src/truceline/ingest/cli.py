@@ -48,6 +48,12 @@ def ingest(
         0, "--workers", min=0, help="Processes for signature and schema checks."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+    now: str = typer.Option(
+        "",
+        "--now",
+        help="the arrival time to judge evidence age and skew against (RFC 3339; default: the "
+        "clock): for a recorded feed replayed into a new home",
+    ),
 ) -> None:
     """Ingest files; print accepted and rejected counts (per reason) for each."""
     from rich.progress import (
@@ -58,16 +64,19 @@ def ingest(
         TimeRemainingColumn,
     )
 
+    from truceline.clock import FixedClock
     from truceline.home import Home, HomeError
     from truceline.ingest.formats import SubmissionError
     from truceline.ingest.service import Mission
+    from truceline.mission.options import option_time
 
     for f in files:
         if not f.is_file():
             _fail(f"{f}: no such file")
     try:
-        mission = Mission(Home(home), workers=workers)
-    except HomeError as exc:
+        clock = FixedClock(option_time("--now", now)) if now else None
+        mission = Mission(Home(home), clock, workers=workers)
+    except (HomeError, ValueError) as exc:
         _fail(str(exc))
     summary = {}
     failed = False
