@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -39,7 +39,12 @@ class MissionHome:
     is the registrar's), entry 1 introduces the adjudicator's key, then each sensor is
     registered. The observer patrol `patrol-m1` is an inspection team of the agreement."""
 
-    def __init__(self, root: Path, sensors: Mapping[str, SensorInfo]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        sensors: Mapping[str, SensorInfo],
+        amend: Callable[[dict], None] | None = None,
+    ) -> None:
         self.home = Home(root)
         root.mkdir(parents=True, exist_ok=True)
         # The example agreement, with an Ed25519 key for each party (to sign disputes).
@@ -52,6 +57,8 @@ class MissionHome:
                 pub = signers[sig["id"]].public_key()
                 sig["keys"] = [{"keyid": key_id(pub), "public_key": public_key_b64(pub)}]
         doc["inspections"]["teams"].append({"id": "patrol-m1", "base": [36.5, 47.9]})
+        if amend is not None:  # a test's own terms, logged as version 1
+            amend(doc)
         self.home.agreement.write_text(yaml.safe_dump(doc))
         self.agreement = parse_agreement(doc)
         mkid = key_id(self.mission.public_key())

@@ -14,7 +14,6 @@ import io
 import json
 from pathlib import Path
 
-import yaml
 from typer.testing import CliRunner
 
 from truceline.adjudication.service import recompute
@@ -53,11 +52,11 @@ def _cli(*args: str, code: int = 0) -> str:
 
 
 def test_breaches_outside_the_period_are_logged_not_judged(tmp_path: Path) -> None:
-    h = MissionHome(tmp_path / "home", SENSORS)
-    # T0 is 2026-03-05T10:00Z; the agreement took effect 2026-03-01 and now ends on 03-08
-    doc = yaml.safe_load(h.home.agreement.read_text())
-    doc["time"] = {"effective_until": "2026-03-08T00:00:00Z"}
-    h.home.agreement.write_text(yaml.safe_dump(doc))
+    # T0 is 2026-03-05T10:00Z; the agreement took effect 2026-03-01 and ends on 03-08
+    def ends(doc: dict) -> None:
+        doc["time"] = {**doc.get("time", {}), "effective_until": "2026-03-08T00:00:00Z"}
+
+    h = MissionHome(tmp_path / "home", SENSORS, amend=ends)
     h.append(_breach(1, -9 * DAY))  # 2026-02-24: before effective_from
     h.append(_breach(2, 0))  # in period
     h.append(_breach(3, 3 * DAY))  # 2026-03-08T10:00Z: after effective_until

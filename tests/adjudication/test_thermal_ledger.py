@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import yaml
 from typer.testing import CliRunner
 
 from truceline.adjudication.service import recompute
@@ -31,7 +32,10 @@ def firms(path: Path, pixels: list[tuple[tuple[float, float], date, int]]) -> Pa
 
 
 def test_a_later_import_turns_an_earlier_fire_into_a_breach(tmp_path: Path) -> None:
-    text = (REPO / "examples/agreement.yaml").read_text()  # effective 2026-03-01
+    # effective 2026-03-01; a mission importing a year of archive says so (docs/agreement.md)
+    doc = yaml.safe_load((REPO / "examples/agreement.yaml").read_text())
+    doc["time"]["max_age_s"] = 400 * 86_400
+    text = yaml.safe_dump(doc)
     root = tmp_path / "home"
     clock = FixedClock(datetime(2026, 4, 1, tzinfo=UTC))
     init_home(root, load_agreement_text(text), text, None, None, None, clock)

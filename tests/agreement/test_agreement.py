@@ -204,3 +204,12 @@ def test_forged_and_unchained_versions_are_ignored(ledger: TileLog) -> None:
     h.catch_up(ledger)
     assert h.in_force(datetime(2027, 1, 1, tzinfo=UTC)) is None
     assert [i for i, _ in h.problems] == [1, 2]
+
+
+def test_a_key_given_twice_is_refused_naming_it() -> None:
+    # YAML keeps the last of two equal keys silently; two readers of the signed text
+    # could then disagree on the terms, so the loader refuses it.
+    text = (REPO / "examples" / "agreement.yaml").read_text() + "time:\n  max_age_s: 61\n"
+    with pytest.raises(AgreementError) as err:
+        load_agreement_text(text)
+    assert "the key 'time' is given twice" in str(err.value)

@@ -114,7 +114,23 @@ def parse_agreement(doc: Any, source: str = "agreement") -> Agreement:
 
 class _BoundedLoader(yaml.SafeLoader):
     """SafeLoader that checks the composed document's expanded size and depth before the
-    (recursive) construction of its Python objects."""
+    (recursive) construction of its Python objects, and refuses a key given twice in one
+    mapping: YAML keeps the last silently, so two readers of the signed text could
+    disagree on what the parties agreed."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"the key {key!r} is given twice",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
     _depth = 0
 
