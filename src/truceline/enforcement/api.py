@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from truceline.adjudication.verdict import DISPUTE_TYPE
 from truceline.clock import Clock, SystemClock
@@ -31,6 +31,7 @@ from truceline.enforcement.records import (
 from truceline.enforcement.submit import Refused, submit
 from truceline.home import Home, HomeError
 from truceline.httpbody import ENTRY_BODY_BYTES, read_body
+from truceline.httpparams import TimeParam
 
 
 def router(home: Home, clock: Clock | None = None) -> APIRouter:
@@ -56,14 +57,14 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             return fn(app.state(at))
 
     @api.get("/penalties")
-    def get_penalties(now: datetime | None = Query(None)) -> Any:
+    def get_penalties(now: TimeParam = None) -> Any:
         return view(
             lambda s: {"now": s.now, "penalties": views.penalties(s), "ignored": views.ignored(s)},
             now,
         )
 
     @api.get("/penalties/{case}")
-    def get_penalty(case: str, now: datetime | None = Query(None)) -> Any:
+    def get_penalty(case: str, now: TimeParam = None) -> Any:
         at = now or clock.now()
         with opened(at) as app:
             state = app.state(at)
@@ -77,11 +78,11 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         return {"now": at, **view, "transitions": transitions, "vote_records": votes}
 
     @api.get("/inspections")
-    def get_inspections(now: datetime | None = Query(None)) -> Any:
+    def get_inspections(now: TimeParam = None) -> Any:
         return view(views.inspections, now)
 
     @api.get("/playbooks")
-    def get_playbooks(now: datetime | None = Query(None)) -> Any:
+    def get_playbooks(now: TimeParam = None) -> Any:
         return view(lambda s: {"steps": views.playbooks(s)}, now)
 
     def acts(payload_type: str) -> Callable[[Request], Any]:

@@ -20,9 +20,9 @@ import base64
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
@@ -31,10 +31,13 @@ from truceline.authority import Authority, Role
 from truceline.clock import Clock
 from truceline.home import Home
 from truceline.httpbody import read_body, save_body
+from truceline.httpparams import Int64Path, Int64Query
 from truceline.ingest.formats import MAX_SUBMISSION_BYTES, SubmissionError, split_envelopes
 from truceline.ingest.ingestor import receipt
 from truceline.ingest.service import Mission
 from truceline.ledger.reader import LogReader
+
+MAX_NAME = 255  # bytes: the longest file name Linux file systems take
 
 
 class ResultOut(BaseModel):
@@ -130,7 +133,14 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         return {"accepted": n, "rejected": len(out) - n, "results": out}
 
     @r.post("/ingest/{fmt}", response_model=ImportOut)
-    async def import_source(fmt: str, request: Request) -> dict[str, Any]:
+    async def import_source(
+        fmt: str,
+        request: Request,
+        x_filename: Annotated[
+            str | None,
+            Header(alias="x-filename", max_length=MAX_NAME, description="the file's name"),
+        ] = None,
+    ) -> dict[str, Any]:
         """Import a source file with an adapter, signed by the mission's import gateway."""
         from truceline.adapters import ADAPTERS
 
@@ -138,9 +148,9 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             raise HTTPException(400, "format: use POST /observations for DSSE envelopes")
         if fmt not in ADAPTERS:
             raise HTTPException(404, f"format: expected one of {sorted(ADAPTERS)}, found {fmt!r}")
-        name = request.headers.get("x-filename", f"upload.{fmt}")
+        name = f"upload.{fmt}" if x_filename is None else upload_name(x_filename)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / (Path(name).name or f"upload.{fmt}")
+            path = Path(tmp) / name
             await save_body(request, MAX_SUBMISSION_BYTES, path)
             # Who sent it, before anything is signed for them: the signature covers the
             # body's digest, read back from the bounded file.
@@ -190,7 +200,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             return principal
 
     @r.get("/receipts/{index}", response_model=ReceiptOut)
-    def get_receipt(index: int) -> dict[str, Any]:
+    def get_receipt(index: Int64Path) -> dict[str, Any]:
         """The entry's hash and an inclusion proof against the latest checkpoint."""
         log, _ = reader()
         try:
@@ -199,7 +209,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             raise HTTPException(404, str(exc)) from exc
 
     @r.get("/entries/{index}")
-    def get_entry(index: int) -> dict[str, Any]:
+    def get_entry(index: Int64Path) -> dict[str, Any]:
         """The raw ledger entry (a canonical DSSE envelope), base64."""
         log, _ = reader()
         if not 0 <= index < log.size:
@@ -214,7 +224,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         reason: str | None = None,
         sensor: str | None = None,
         limit: int = Query(100, ge=1, le=10_000),
-        offset: int = Query(0, ge=0),
+        offset: Int64Query = 0,
     ) -> list[dict[str, Any]]:
         rows = mission().ingestor.quarantine.list(
             reason=reason, sensor=sensor, limit=limit, offset=offset
@@ -222,7 +232,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         return [_q(row) for row in rows]
 
     @r.get("/quarantine/{id_}", response_model=QuarantinedOut)
-    def get_quarantined(id_: int) -> dict[str, Any]:
+    def get_quarantined(id_: Int64Path) -> dict[str, Any]:
         row = mission().ingestor.quarantine.get(id_)
         if row is None:
             raise HTTPException(404, f"no quarantined item {id_}")
@@ -252,6 +262,18 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
 
     r.add_event_handler("shutdown", close_all)
     return r
+
+
+def upload_name(header: str) -> str:
+    """The file name an upload is kept under while it is imported: the last component of
+    the `x-filename` the client sent. 400 unless that is a name a file can have here
+    (not empty, `.` or `..`, at most MAX_NAME bytes)."""
+    name = header.replace("\\", "/").rsplit("/", 1)[-1]
+    if name in ("", ".", ".."):
+        raise HTTPException(400, f"x-filename: {header[:40]!r} names no file")
+    if "\0" in name or len(name.encode()) > MAX_NAME:
+        raise HTTPException(400, f"x-filename: not a file name of at most {MAX_NAME} bytes")
+    return name
 
 
 def _q(row: Any) -> dict[str, Any]:
