@@ -1,5 +1,7 @@
 """The HTTP API: one FastAPI app assembled from each pipeline package's router.
 
+Every error it answers is an RFC 9457 problem document (`truceline.problem`).
+
 Each package contributes an `api` module with `router(home: Home) -> APIRouter`; the
 dashboard (`truceline.web`) serves the live map at `/` from the same app.
 
@@ -15,11 +17,11 @@ import inspect
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 
 from truceline import __version__
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home
+from truceline.problem import install, problem
 
 _ROUTER_MODULES = (
     "truceline.mission.api",
@@ -40,6 +42,7 @@ def create_app(home: Home, clock: Clock | None = None) -> FastAPI:
     evidence age by, votes and acts are dated by, and views default to."""
     app = FastAPI(title="Truceline", version=__version__)
     app.middleware("http")(refuse_cross_site)
+    install(app)
     clock = clock or SystemClock()
     for name in _ROUTER_MODULES:
         module = importlib.import_module(name)
@@ -64,15 +67,9 @@ async def refuse_cross_site(
         if (site is not None and site not in ("same-origin", "none")) or (
             origin is not None and origin != own
         ):
-            return JSONResponse(
-                {
-                    "type": "about:blank",
-                    "title": "Forbidden",
-                    "status": 403,
-                    "detail": f"a cross-site {request.method} is refused "
-                    f"(Origin {origin or '-'}, Sec-Fetch-Site {site or '-'})",
-                },
-                status_code=403,
-                media_type="application/problem+json",
+            return problem(
+                403,
+                f"a cross-site {request.method} is refused "
+                f"(Origin {origin or '-'}, Sec-Fetch-Site {site or '-'})",
             )
     return await call_next(request)

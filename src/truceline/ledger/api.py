@@ -27,6 +27,7 @@ from truceline.ledger import tiles
 from truceline.ledger.logsign import parse_checkpoint
 from truceline.ledger.policy import Policy, PolicyError
 from truceline.ledger.tilestore import TileStore, TileStoreError
+from truceline.problem import problem
 
 PREFIX = "/log"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -36,7 +37,7 @@ BINARY = "application/octet-stream"
 
 
 def _not_found(what: str) -> Response:
-    return Response(f"{what}\n", status_code=404, media_type=TEXT)
+    return problem(404, what)
 
 
 def _accepts_gzip(request: Request) -> bool:
@@ -90,7 +91,7 @@ def router(home: Home) -> APIRouter:
         try:
             data = store.raw(t)
         except TileStoreError as exc:
-            return Response(f"{exc}\n", status_code=500, media_type=TEXT)
+            return problem(500, f"tile store: {exc}")
         headers = {"Cache-Control": IMMUTABLE}
         if t.is_entries:
             headers["Vary"] = "Accept-Encoding"
@@ -116,7 +117,7 @@ def router(home: Home) -> APIRouter:
         except FileNotFoundError:
             return _not_found("no witness policy: checkpoints carry the log's signature only")
         except PolicyError as exc:
-            return Response(f"policy: {exc}\n", status_code=500, media_type=TEXT)
+            return problem(500, f"policy: {exc}")
         return Response(
             parsed.without_witness_urls().format(),
             media_type=TEXT,
