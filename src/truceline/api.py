@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request, Response
 from truceline import __version__
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home
+from truceline.httpdoc import complete
 from truceline.problem import install, problem
 
 _ROUTER_MODULES = (
@@ -43,6 +44,7 @@ def create_app(home: Home, clock: Clock | None = None) -> FastAPI:
     app = FastAPI(title="Truceline", version=__version__)
     app.middleware("http")(refuse_cross_site)
     install(app)
+    complete(app)
     clock = clock or SystemClock()
     for name in _ROUTER_MODULES:
         module = importlib.import_module(name)

@@ -20,6 +20,7 @@ from truceline.agreement.load import agreement_json
 from truceline.authority import Authority
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home, HomeError
+from truceline.httpdoc import errors
 from truceline.httpparams import TimeParam
 
 
@@ -29,7 +30,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     authority = Authority()  # folded incrementally: only new entries are read per request
     lock = threading.Lock()
 
-    @api.get("/agreement")
+    @api.get("/agreement", responses=errors(404, 503))
     def get_agreement(at: TimeParam = None) -> dict[str, Any]:
         with lock:
             try:

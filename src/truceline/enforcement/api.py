@@ -31,6 +31,7 @@ from truceline.enforcement.records import (
 from truceline.enforcement.submit import Refused, submit
 from truceline.home import Home, HomeError
 from truceline.httpbody import ENTRY_BODY_BYTES, read_body
+from truceline.httpdoc import ENVELOPE_SCHEMA, body, errors
 from truceline.httpparams import TimeParam
 
 
@@ -56,14 +57,14 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         with opened(at) as app:
             return fn(app.state(at))
 
-    @api.get("/penalties")
+    @api.get("/penalties", responses=errors(503))
     def get_penalties(now: TimeParam = None) -> Any:
         return view(
             lambda s: {"now": s.now, "penalties": views.penalties(s), "ignored": views.ignored(s)},
             now,
         )
 
-    @api.get("/penalties/{case}")
+    @api.get("/penalties/{case}", responses=errors(404, 503))
     def get_penalty(case: str, now: TimeParam = None) -> Any:
         at = now or clock.now()
         with opened(at) as app:
@@ -77,11 +78,11 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             vote["ignored"] = ignored.get(vote["ledger_index"])
         return {"now": at, **view, "transitions": transitions, "vote_records": votes}
 
-    @api.get("/inspections")
+    @api.get("/inspections", responses=errors(503))
     def get_inspections(now: TimeParam = None) -> Any:
         return view(views.inspections, now)
 
-    @api.get("/playbooks")
+    @api.get("/playbooks", responses=errors(503))
     def get_playbooks(now: TimeParam = None) -> Any:
         return view(lambda s: {"steps": views.playbooks(s)}, now)
 
@@ -112,5 +113,15 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         ("/acknowledgements", ACK_TYPE),
         ("/notifications", NOTIFICATION_TYPE),
     ):
-        api.post(path, status_code=201)(acts(payload_type))
+        api.post(
+            path,
+            status_code=201,
+            responses=errors(400, 403, 413, 422, 429, 503),
+            openapi_extra=body(
+                {"application/json": ENVELOPE_SCHEMA},
+                f"the DSSE envelope ({payload_type}) a signatory signed: it authenticates "
+                "itself, and is refused (422, naming the field) unless the agreement lets "
+                "its signer do this",
+            ),
+        )(acts(payload_type))
     return api

@@ -23,21 +23,58 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from truceline import httpsig
+from truceline.adapters import ADAPTERS
 from truceline.authority import Authority, Role
 from truceline.clock import Clock
 from truceline.home import Home
 from truceline.httpbody import read_body, save_body
+from truceline.httpdoc import CSV, ENVELOPE_SCHEMA, GEOJSON, NDJSON, XML, body, errors
 from truceline.httpparams import Int64Path, Int64Query
-from truceline.ingest.formats import MAX_SUBMISSION_BYTES, SubmissionError, split_envelopes
+from truceline.ingest.formats import (
+    MAX_SUBMISSION_BYTES,
+    SubmissionError,
+    split_envelopes,
+    split_json,
+)
 from truceline.ingest.ingestor import receipt
 from truceline.ingest.service import Mission
 from truceline.ledger.reader import LogReader
 
-MAX_NAME = 255  # bytes: the longest file name Linux file systems take
+# x-filename: a name a file can have here. Header values are read as latin-1, one character
+# per byte, so MAX_NAME characters are the 255 bytes Linux file systems take for a name; no
+# directory separator, NUL, `.` or `..`.
+MAX_NAME = 255
+_NAME_CHAR = r"[^/\\\x00]"
+FILE_NAME = rf"^([^/\\\x00.]{_NAME_CHAR}*|\.[^/\\\x00.]{_NAME_CHAR}*|\.\.{_NAME_CHAR}+)$"
+# A JSON submission: one envelope, or an array of items. Every item is judged on its own (an
+# item that is no valid envelope is answered rejected, with its reason, and quarantined), so
+# any JSON is a submission but an empty array, which holds nothing to judge (400).
+SUBMISSION = {
+    "anyOf": [
+        ENVELOPE_SCHEMA,
+        {"type": "array", "items": ENVELOPE_SCHEMA},
+        {"description": "any other JSON: judged, and answered rejected, item by item"},
+    ],
+    "not": {"type": "array", "maxItems": 0},
+}
+# JSON Lines: at least one line that is not blank, and not a JSON array (that is JSON).
+_WS = r"\t\n\x0b\x0c\r "
+JSON_LINES = {"type": "string", "pattern": f"^[{_WS}]*[^{_WS}\\[]"}
+# What the adapters read (see docs/adapters.md): CSV tables, JSON Lines, GeoJSON, CoT XML.
+SOURCE_FILE = {
+    CSV: {"type": "string"},
+    NDJSON: {"type": "string"},
+    GEOJSON: {"type": "object"},
+    XML: {"type": "string"},
+    "application/json": {"type": "object"},
+    "text/plain": {"type": "string"},
+    "application/octet-stream": {"type": "string", "format": "binary"},
+}
 
 
 class ResultOut(BaseModel):
@@ -116,12 +153,23 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
                     raise HTTPException(503, f"mission home not ready: {exc}") from exc
             return opened[0]
 
-    @r.post("/observations", response_model=SubmissionOut)
+    @r.post(
+        "/observations",
+        response_model=SubmissionOut,
+        responses=errors(400, 403, 413, 429, 503),
+        openapi_extra=body(
+            {NDJSON: JSON_LINES, "application/json": SUBMISSION},
+            "one DSSE envelope, a JSON array of them, or JSON Lines (one per line; the "
+            "reading of any body not labelled application/json); each item is judged on its "
+            "own: accepted with its ledger index, or quarantined with its reason and field",
+        ),
+    )
     async def submit(request: Request) -> dict[str, Any]:
         """Ingest signed DSSE envelopes; each gets a ledger index or a reason code and field."""
         data = await read_body(request, MAX_SUBMISSION_BYTES)
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         try:
-            envelopes = split_envelopes(data)
+            envelopes = split_json(data) if media == "application/json" else split_envelopes(data)
         except SubmissionError as exc:
             raise HTTPException(400, f"body: {exc}") from exc
         if not envelopes:
@@ -132,23 +180,31 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         n = sum(1 for x in out if x.accepted)
         return {"accepted": n, "rejected": len(out) - n, "results": out}
 
-    @r.post("/ingest/{fmt}", response_model=ImportOut)
+    @r.post(
+        "/ingest/{fmt}",
+        response_model=ImportOut,
+        responses=errors(400, 401, 403, 404, 413, 422, 429, 503),
+        openapi_extra=body(SOURCE_FILE, "the source file, as the format's adapter reads it", True),
+    )
     async def import_source(
-        fmt: str,
+        fmt: Annotated[str, PathParam(json_schema_extra={"enum": sorted(ADAPTERS)})],
         request: Request,
         x_filename: Annotated[
             str | None,
-            Header(alias="x-filename", max_length=MAX_NAME, description="the file's name"),
+            Header(
+                alias="x-filename",
+                max_length=MAX_NAME,
+                pattern=FILE_NAME,
+                description="the file's name (no directory; not . or ..)",
+            ),
         ] = None,
     ) -> dict[str, Any]:
         """Import a source file with an adapter, signed by the mission's import gateway."""
-        from truceline.adapters import ADAPTERS
-
         if fmt == "dsse":
             raise HTTPException(400, "format: use POST /observations for DSSE envelopes")
         if fmt not in ADAPTERS:
             raise HTTPException(404, f"format: expected one of {sorted(ADAPTERS)}, found {fmt!r}")
-        name = f"upload.{fmt}" if x_filename is None else upload_name(x_filename)
+        name = x_filename or f"upload.{fmt}"
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             await save_body(request, MAX_SUBMISSION_BYTES, path)
@@ -199,7 +255,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
                 )
             return principal
 
-    @r.get("/receipts/{index}", response_model=ReceiptOut)
+    @r.get("/receipts/{index}", response_model=ReceiptOut, responses=errors(404, 503))
     def get_receipt(index: Int64Path) -> dict[str, Any]:
         """The entry's hash and an inclusion proof against the latest checkpoint."""
         log, _ = reader()
@@ -208,7 +264,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         except IndexError as exc:
             raise HTTPException(404, str(exc)) from exc
 
-    @r.get("/entries/{index}")
+    @r.get("/entries/{index}", responses=errors(404, 503))
     def get_entry(index: Int64Path) -> dict[str, Any]:
         """The raw ledger entry (a canonical DSSE envelope), base64."""
         log, _ = reader()
@@ -219,7 +275,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             "entry_base64": base64.b64encode(log.entry(index)).decode(),
         }
 
-    @r.get("/quarantine", response_model=list[QuarantinedOut])
+    @r.get("/quarantine", response_model=list[QuarantinedOut], responses=errors(503))
     def list_quarantine(
         reason: str | None = None,
         sensor: str | None = None,
@@ -231,14 +287,14 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         )
         return [_q(row) for row in rows]
 
-    @r.get("/quarantine/{id_}", response_model=QuarantinedOut)
+    @r.get("/quarantine/{id_}", response_model=QuarantinedOut, responses=errors(404, 503))
     def get_quarantined(id_: Int64Path) -> dict[str, Any]:
         row = mission().ingestor.quarantine.get(id_)
         if row is None:
             raise HTTPException(404, f"no quarantined item {id_}")
         return _q(row)
 
-    @r.get("/sensors")
+    @r.get("/sensors", responses=errors(503))
     def sensors() -> list[dict[str, Any]]:
         _, authority = reader()
         out = []
@@ -262,18 +318,6 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
 
     r.add_event_handler("shutdown", close_all)
     return r
-
-
-def upload_name(header: str) -> str:
-    """The file name an upload is kept under while it is imported: the last component of
-    the `x-filename` the client sent. 400 unless that is a name a file can have here
-    (not empty, `.` or `..`, at most MAX_NAME bytes)."""
-    name = header.replace("\\", "/").rsplit("/", 1)[-1]
-    if name in ("", ".", ".."):
-        raise HTTPException(400, f"x-filename: {header[:40]!r} names no file")
-    if "\0" in name or len(name.encode()) > MAX_NAME:
-        raise HTTPException(400, f"x-filename: not a file name of at most {MAX_NAME} bytes")
-    return name
 
 
 def _q(row: Any) -> dict[str, Any]:

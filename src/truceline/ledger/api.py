@@ -23,6 +23,7 @@ import gzip
 from fastapi import APIRouter, Request, Response
 
 from truceline.home import Home
+from truceline.httpdoc import BinaryResponse, TextResponse, answers, errors
 from truceline.ledger import tiles
 from truceline.ledger.logsign import parse_checkpoint
 from truceline.ledger.policy import Policy, PolicyError
@@ -70,7 +71,7 @@ def router(home: Home) -> APIRouter:
         except ValueError:
             return 0  # an unreadable checkpoint publishes nothing
 
-    @r.get("/checkpoint")
+    @r.get("/checkpoint", response_class=TextResponse, responses=errors(404))
     def checkpoint() -> Response:
         """The latest checkpoint: a signed note with any witness cosignatures."""
         signed = read_checkpoint()
@@ -78,7 +79,11 @@ def router(home: Home) -> APIRouter:
             return _not_found("no checkpoint: the log is not initialised")
         return Response(signed, media_type=TEXT, headers={"Cache-Control": CHECKPOINT_CACHE})
 
-    @r.get("/tile/{path:path}")
+    @r.get(
+        "/tile/{path:path}",
+        response_class=BinaryResponse,
+        responses={**answers(BINARY, {"type": "string", "format": "binary"}), **errors(404)},
+    )
     def tile(path: str, request: Request) -> Response:
         """A hash tile or an entry bundle of the published tree, by its tlog-tiles path."""
         try:
@@ -100,7 +105,7 @@ def router(home: Home) -> APIRouter:
                 headers["Content-Encoding"] = "gzip"
         return Response(data, media_type=BINARY, headers=headers)
 
-    @r.get("/vkey")
+    @r.get("/vkey", response_class=TextResponse, responses=errors(404))
     def vkey() -> Response:
         """The log's signed-note verifier key (checkpoints are signed by it)."""
         try:
@@ -109,7 +114,7 @@ def router(home: Home) -> APIRouter:
             return _not_found("no log key")
         return Response(text + "\n", media_type=TEXT, headers={"Cache-Control": CHECKPOINT_CACHE})
 
-    @r.get("/policy")
+    @r.get("/policy", response_class=TextResponse, responses=errors(404))
     def policy() -> Response:
         """The witness policy (c2sp.org/tlog-policy) checkpoints must satisfy, without witness URLs."""
         try:

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from truceline.home import Home
+from truceline.httpdoc import errors
 from truceline.mission.run import status
 from truceline.problem import problem
 
@@ -21,7 +22,7 @@ def router(home: Home) -> APIRouter:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @api.get("/readyz")
+    @api.get("/readyz", responses=errors(503))
     def readyz() -> Any:
         problems: list[str] = []
         body: dict[str, Any] = {}
