@@ -23,6 +23,7 @@ from truceline.clock import Clock, SystemClock
 from truceline.home import Home
 from truceline.httpdoc import complete
 from truceline.problem import install, problem
+from truceline.ratelimit import WriteLimit, WriteLimiter
 
 _ROUTER_MODULES = (
     "truceline.mission.api",
@@ -38,18 +39,22 @@ _ROUTER_MODULES = (
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def create_app(home: Home, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    home: Home, clock: Clock | None = None, write_limit: WriteLimit | None = None
+) -> FastAPI:
     """The app for `home`; `clock` (default: the system's) is the time ingest judges
-    evidence age by, votes and acts are dated by, and views default to."""
+    evidence age by, votes and acts are dated by, views default to, and write rate limits
+    are counted by. `write_limit`: per principal (default: the home's, `Home.write_limit`)."""
     app = FastAPI(title="Truceline", version=__version__)
     app.middleware("http")(refuse_cross_site)
     install(app)
     complete(app)
     clock = clock or SystemClock()
+    shared = {"clock": clock, "limits": WriteLimiter(write_limit or home.write_limit(), clock)}
     for name in _ROUTER_MODULES:
         module = importlib.import_module(name)
-        takes_clock = "clock" in inspect.signature(module.router).parameters
-        app.include_router(module.router(home, clock) if takes_clock else module.router(home))
+        wanted = inspect.signature(module.router).parameters
+        app.include_router(module.router(home, **{k: v for k, v in shared.items() if k in wanted}))
     return app
 
 

@@ -1,5 +1,5 @@
 """schemathesis against the app: every route of the OpenAPI document, every check, on
-the mission home of `conftest.api_home` (the example agreement, a radar, the importer),
+a mission home made as `conftest.api_home` is (the example agreement, a radar, the importer),
 bounded (10 examples an operation, with the coverage phase) so it runs in about a
 minute and a half on the shared 2-core machine.
 
@@ -29,6 +29,7 @@ from ingest.hostile import make_home
 from truceline.api import create_app
 from truceline.clock import FixedClock
 from truceline.home import Home
+from truceline.ratelimit import WriteLimit
 
 
 @schemathesis.serializer("application/x-ndjson", "text/csv", "application/xml")
@@ -46,7 +47,12 @@ TEXT_BODIES = ("application/x-ndjson", "text/csv", "application/xml", "text/plai
 # run on this pytest); the app opens its home on the first request, which `home` makes.
 ROOT = Path(tempfile.mkdtemp(prefix="truceline-contract-"))
 CLOCK = FixedClock(datetime.now(UTC))  # the importer's signatures are dated by the wall
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Home(ROOT / "home"), CLOCK))
+# No write limit in reach: every generated request is judged on its contents (429 is
+# documented on every write all the same; tests/api/test_rate_limits.py checks it).
+UNLIMITED = WriteLimit(rate=1e6, burst=10**6)
+schema = schemathesis.openapi.from_asgi(
+    "/openapi.json", create_app(Home(ROOT / "home"), CLOCK, UNLIMITED)
+)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -33,9 +33,10 @@ from truceline.home import Home, HomeError
 from truceline.httpbody import ENTRY_BODY_BYTES, read_body
 from truceline.httpdoc import ENVELOPE_SCHEMA, body, errors
 from truceline.httpparams import TimeParam
+from truceline.ratelimit import WriteLimiter, address
 
 
-def router(home: Home, clock: Clock | None = None) -> APIRouter:
+def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None = None) -> APIRouter:
     clock = clock or SystemClock()
     api = APIRouter(prefix="/enforcement", tags=["enforcement"])
 
@@ -88,6 +89,8 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
 
     def acts(payload_type: str) -> Callable[[Request], Any]:
         async def accept(request: Request) -> dict[str, Any]:
+            if limits is not None:
+                limits.charge(address(request))
             body = await read_body(request, ENTRY_BODY_BYTES)
             at = clock.now()
             with opened(at, write=True) as app:

@@ -35,6 +35,7 @@ from truceline.home import Home
 from truceline.httpbody import read_body, save_body
 from truceline.httpdoc import CSV, ENVELOPE_SCHEMA, GEOJSON, NDJSON, XML, body, errors
 from truceline.httpparams import Int64Path, Int64Query
+from truceline.ingest.check import Checked, check_envelope
 from truceline.ingest.formats import (
     MAX_SUBMISSION_BYTES,
     SubmissionError,
@@ -44,6 +45,8 @@ from truceline.ingest.formats import (
 from truceline.ingest.ingestor import receipt
 from truceline.ingest.service import Mission
 from truceline.ledger.reader import LogReader
+from truceline.ratelimit import WriteLimiter, address
+from truceline.ratelimit import keyid as principal_of
 
 # x-filename: a name a file can have here. Header values are read as latin-1, one character
 # per byte, so MAX_NAME characters are the 255 bytes Linux file systems take for a name; no
@@ -123,7 +126,7 @@ class QuarantinedOut(BaseModel):
     raw_base64: str | None = None
 
 
-def router(home: Home, clock: Clock | None = None) -> APIRouter:
+def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None = None) -> APIRouter:
     r = APIRouter(tags=["ingest"])
     lock = threading.Lock()
     opened: list[Mission] = []
@@ -175,6 +178,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         if not envelopes:
             raise HTTPException(400, "body: expected at least one envelope, found none")
         m = mission()
+        await run_in_threadpool(charge_signer, request, envelopes[0])
         results = await run_in_threadpool(m.ingestor.ingest, envelopes, "http")
         out = [ResultOut(**res.__dict__) for res in results]
         n = sum(1 for x in out if x.accepted)
@@ -204,6 +208,8 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             raise HTTPException(400, "format: use POST /observations for DSSE envelopes")
         if fmt not in ADAPTERS:
             raise HTTPException(404, f"format: expected one of {sorted(ADAPTERS)}, found {fmt!r}")
+        if limits is not None and "signature" not in request.headers:
+            limits.charge(address(request))  # anonymous: before the body is read
         name = x_filename or f"upload.{fmt}"
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
@@ -241,9 +247,13 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
                     nonces,
                 )
             except httpsig.Unauthenticated as exc:
+                if limits is not None and "signature" in request.headers:
+                    limits.charge(address(request))  # (unsigned ones were charged already)
                 raise HTTPException(
                     401, str(exc), headers={"WWW-Authenticate": "Signature"}
                 ) from exc
+            if limits is not None:
+                limits.charge(principal_of(keyid))
             state = registry.owner(keyid)
             assert state is not None
             principal = state.sensor.id
@@ -254,6 +264,16 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
                     "an importer under the agreement",
                 )
             return principal
+
+    def charge_signer(request: Request, first: bytes) -> None:
+        """Charge the write to the registered key that signed the first envelope, if its
+        signature verifies (the same stateless check ingest runs), else to the address."""
+        if limits is None:
+            return
+        checked = check_envelope(first, mission().ingestor.key_table())
+        limits.charge(
+            principal_of(checked.keyid) if isinstance(checked, Checked) else address(request)
+        )
 
     @r.get("/receipts/{index}", response_model=ReceiptOut, responses=errors(404, 503))
     def get_receipt(index: Int64Path) -> dict[str, Any]:

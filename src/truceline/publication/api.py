@@ -25,9 +25,10 @@ from truceline.httpdoc import (
 )
 from truceline.publication import cot
 from truceline.publication.logged import LoggedIncidents, logged_incidents
+from truceline.ratelimit import WriteLimiter, address
 
 
-def router(home: Home, clock: Clock | None = None) -> APIRouter:
+def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None = None) -> APIRouter:
     clock = clock or SystemClock()
     api = APIRouter(prefix="/publication", tags=["publication"])
 
@@ -116,6 +117,8 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         from truceline.publication.resume import Refused, accept_resume, operator_keys
         from truceline.publication.status import subscriber_status
 
+        if limits is not None:
+            limits.charge(address(request))
         body = await read_body(request, ENTRY_BODY_BYTES)
         now = clock.now()
         try:
