@@ -14,7 +14,9 @@ denominator): over every true breach event, over those any sensor saw, and over
 the *verifiable* ones, seen truthfully by at least `fair_min_sources`
 independent instruments with standing against the true firer (what the
 agreement's evidence standard can verify at all); `f1` uses the latter and
-`f1_over_all_breach_events` the first.
+`f1_over_all_breach_events` the first. The same three recalls are given per
+breach type (`recall_by_breach_type`: fire, presence, corridor, protected site;
+`adjudication.breach_types`).
 Then attribution accuracy on detected breaches; localization error of
 detected incidents (median and p90), overall and for events a radar saw; the
 event time from an event's first observation to its verification; and false
@@ -32,9 +34,12 @@ from typing import Any
 
 import numpy as np
 
+from truceline.adjudication.breach_types import recall as recall_of
+from truceline.adjudication.breach_types import recall_by_type
 from truceline.adjudication.grading import has_standing, independent_sources
 from truceline.adjudication.lifecycle import HEARSAY_SENSOR_KINDS, Engine
 from truceline.adjudication.verdict import IncidentTransition, State
+from truceline.agreement.rules import Act
 from truceline.fusion.base import SensorInfo
 from truceline.observation import Observation
 
@@ -112,8 +117,10 @@ def evaluate(
     parties: frozenset[str] = frozenset(),
     min_sources: int = 2,
     members: Mapping[str, list[int]] | None = None,
+    acts: Mapping[str, Act] | None = None,
 ) -> dict[str, Any]:
-    """`members`: the recomputed full evidence of each incident (else the logged evidence)."""
+    """`members`: the recomputed full evidence of each incident (else the logged evidence);
+    `acts`: the act of each rule id (for recall per breach type)."""
     members = members or {}
     sensor_kinds = {sid: info.kind for sid, info in sensors.items()}
     latest: dict[str, IncidentTransition] = {}
@@ -196,13 +203,7 @@ def evaluate(
             false_acc[rec.grade.value] += 1
 
     def recall_over(events: set[str], denominator: str) -> dict[str, Any]:
-        hit = len(found & events)
-        return {
-            "value": round(hit / len(events), 4) if events else None,
-            "found": hit,
-            "of": len(events),
-            "denominator": denominator,
-        }
+        return recall_of(found, events, denominator)
 
     return {
         "incidents_logged": len(latest),
@@ -223,6 +224,9 @@ def evaluate(
                 "with standing against the firer (what the evidence standard can verify)",
             ),
         },
+        "recall_by_breach_type": recall_by_type(
+            truth_events, acts or {}, found, seen_breaches, verifiable
+        ),
         "f1": round(f1, 4),
         "f1_denominator": "breach events independent sensors saw (recall over them)",
         "f1_over_all_breach_events": round(f1_all, 4),
@@ -244,6 +248,7 @@ def evaluate(
             "n": len(delays),
         },
         "false_accusations_by_grade": dict(sorted(false_acc.items())),
+        "false_accusations_at_confirmed": false_acc.get("confirmed", 0),
     }
 
 
@@ -267,4 +272,5 @@ def evaluate_engine(
         frozenset(p.id for p in agreement.parties),
         agreement.evidence.fair_min_sources,
         engine.members(),
+        {act.id: act.act for act in agreement.prohibited_acts},
     )

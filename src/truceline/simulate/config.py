@@ -295,6 +295,28 @@ class PatrolConfig(_Model):
     p_hear: float = Field(default=0.7, ge=0, le=1)
 
 
+class ImagerySatellite(_Model):
+    mode: Literal["optical", "sar"]
+    operator: str = Field(description="who tasks it and signs its detections")
+    hours: list[float] = Field(
+        default_factory=lambda: [10.5], min_length=1, description="local solar hours of its passes"
+    )
+    swath_share: float = Field(
+        default=0.3, gt=0, le=1, description="share of the front a pass images"
+    )
+    p_detect: float = Field(default=0.8, ge=0, le=1, description="a heavy weapon in the swath")
+    p_troops: float = Field(default=0.4, ge=0, le=1, description="a group of troops in the swath")
+    p_class: float = Field(default=0.8, ge=0, le=1, description="the weapon class named right")
+    sigma_m: float = Field(default=10, ge=0)
+
+
+class ImageryConfig(_Model):
+    """Imaging satellites (`sensors/imagery.py`); none unless a scenario lists them."""
+
+    satellites: dict[str, ImagerySatellite] = Field(default_factory=dict)
+    cloud_mean: float = Field(default=0.45, gt=0, lt=1, description="mean cloud fraction")
+
+
 class ReportConfig(_Model):
     osint_share: float = Field(
         default=0.03, ge=0, le=1, description="impacts a public feed reports"
@@ -322,6 +344,7 @@ class SensorsConfig(_Model):
     uav: UavConfig = Field(default_factory=UavConfig)
     patrol: PatrolConfig = Field(default_factory=PatrolConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    imagery: ImageryConfig = Field(default_factory=ImageryConfig)
 
 
 class Malfunction(_Model):

@@ -16,6 +16,7 @@ from truceline.simulate.config import Scenario
 from truceline.simulate.sensors import (
     acoustic,
     camera,
+    imagery,
     patrol,
     radar,
     report,
@@ -52,6 +53,13 @@ def observe_all(
             sensor_rng(seed, "satellite"), scenario, world, events, group("satellite")
         ),
         report.observe(sensor_rng(seed, "report"), scenario, world, events, group("report")),
+        imagery.observe(
+            sensor_rng(seed, "imagery"),
+            scenario,
+            world,
+            events,
+            group("optical") + group("sar"),
+        ),
     ]
     for name, module in (
         ("acoustic", acoustic),
