@@ -65,6 +65,7 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) ->
         ],
         "zones": [
             {"id": z.id, "kind": z.kind, "name": z.name, "geometry": _poly(z.ring_ll)}
+            | ({"weapon_classes": list(z.weapon_classes)} if z.weapon_classes else {})
             for z in world.zones
         ],
         "corridors": [

@@ -64,6 +64,16 @@ class WorldConfig(_Model):
     corridor_km: float = Field(default=60, gt=1, le=300)
     corridor_width_m: float = Field(default=2000, gt=0)
     corridor_hours: tuple[float, float] = Field(default=(8, 18), description="local window")
+    withdrawal_zones: int = Field(
+        default=0, ge=0, le=20, description="withdrawal areas (polygons) astride the line"
+    )
+    withdrawal_zone_km: tuple[float, float] = Field(
+        default=(60, 30), description="each area's length along the line and depth each side"
+    )
+    withdrawal_zone_classes: list[WeaponClass] = Field(
+        default_factory=lambda: [WeaponClass.tank, WeaponClass.artillery],
+        description="the classes a withdrawal area bars anywhere inside it",
+    )
     hospitals: int = Field(default=6, ge=0, le=100)
     nuclear_plants: int = Field(default=1, ge=0, le=5)
     utc_offset_h: float = Field(default=3, ge=-12, le=14, description="local civil time")

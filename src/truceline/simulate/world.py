@@ -59,6 +59,7 @@ class Zone:
     name: str
     ring_ll: list[tuple[float, float]]
     geom_ll: BaseGeometry
+    weapon_classes: tuple[str, ...] = ()  # withdrawal areas: the classes barred inside
 
 
 @dataclass
@@ -301,8 +302,36 @@ def _zones(world: World, rng: np.random.Generator) -> None:
         world.zones.append(
             Zone(f"da-{i + 1}", "security", f"Disengagement area {i + 1}", ring, Polygon(ring))
         )
+    _withdrawal_zones(world)
     for zone in world.zones:
         shapely.prepare(zone.geom_ll)
+
+
+def _withdrawal_zones(world: World) -> None:
+    """Withdrawal areas astride the line, evenly spaced along it (no random draw, so
+    scenarios without them are unchanged): the listed classes are barred anywhere
+    inside, however far from the line."""
+    cfg = world.scenario.world
+    length, depth = (km * 1000.0 for km in cfg.withdrawal_zone_km)
+    lo, hi = world.u_range
+    for i in range(cfg.withdrawal_zones):
+        mid = lo + (hi - lo) * (i + 0.25) / cfg.withdrawal_zones
+        u = np.linspace(max(lo, mid - length / 2), min(hi, mid + length / 2), 40)
+        x0, y0 = world.place(u, np.full(len(u), depth), 0)
+        x1, y1 = world.place(u[::-1], np.full(len(u), depth), 1)
+        lon, lat = world.lonlat(np.concatenate([x0, x1]), np.concatenate([y0, y1]))
+        ring = _ring(lon, lat)
+        classes = tuple(str(w) for w in cfg.withdrawal_zone_classes)
+        world.zones.append(
+            Zone(
+                f"wd-{i + 1}",
+                "withdrawal",
+                f"Withdrawal area {i + 1}",
+                ring,
+                Polygon(ring),
+                classes,
+            )
+        )
 
 
 def _corridors(world: World, rng: np.random.Generator) -> None:
