@@ -17,10 +17,12 @@ SCENARIO = """\
 base: escalation
 name: presence-test
 days: 1
-world: {front_km: 200, corridors: 1}
+world: {front_km: 200, corridors: 1, holding_sites_per_party: 2}
 behaviour:
   phases:
     - {days: 1, mode: escalation, aggressor: east}
+  removals_per_site_day: {escalation: 3}
+  access_denials_per_100km_day: {escalation: 5}
   heavy_moves_per_100km_day: {escalation: 40}
   buffer_entries_per_100km_day: {escalation: 10}
   engagements_per_100km_day: {escalation: 5}
@@ -103,3 +105,22 @@ def test_a_weapon_seen_on_successive_passes_is_one_verified_incident(
     assert sum(s.total_seconds() > 3600 for s in spans) >= 5
     # A presence is judged by the ground it stands on: the withdrawal and buffer acts only.
     assert {r for p in presence for r in p["rules"]} <= {"art-2", "art-3"}
+
+
+def test_weapons_missing_and_access_denied_are_verified_on_two_sources(
+    mission: tuple[Path, Path],
+) -> None:
+    home, sim = mission
+    agreement = (sim / "agreement.yaml").read_text()
+    assert "holding_sites:" in agreement and "weapon_missing_from_site" in agreement
+    features = json.loads(cli("incidents", "--home", str(home)))["features"]
+    verified = [f["properties"] for f in features if f["properties"]["state"] == "verified"]
+    by_kind = {
+        kind: [p for p in verified if p["kind"] == kind]
+        for kind in ("weapons_missing", "access_denied")
+    }
+    assert by_kind["weapons_missing"] and by_kind["access_denied"]
+    assert all(p["rules"] == ["art-7"] for p in by_kind["weapons_missing"])
+    assert all(p["rules"] == ["art-8"] for p in by_kind["access_denied"])
+    # The party holding the site or the checkpoint answers for it.
+    assert all(p["accused"] in ("east", "west") for ps in by_kind.values() for p in ps)

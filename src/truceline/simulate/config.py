@@ -74,6 +74,16 @@ class WorldConfig(_Model):
         default_factory=lambda: [WeaponClass.tank, WeaponClass.artillery],
         description="the classes a withdrawal area bars anywhere inside it",
     )
+    holding_sites_per_party: int = Field(
+        default=0, ge=0, le=20, description="declared holding sites of withdrawn weapons"
+    )
+    holding_site_km: tuple[float, float] = Field(
+        default=(40, 70), description="depth behind the line of the holding sites"
+    )
+    holding_site_weapons: dict[WeaponClass, int] = Field(
+        default_factory=lambda: {WeaponClass.tank: 10, WeaponClass.artillery: 12},
+        description="what each holding site is declared to hold",
+    )
     hospitals: int = Field(default=6, ge=0, le=100)
     nuclear_plants: int = Field(default=1, ge=0, le=5)
     utc_offset_h: float = Field(default=3, ge=-12, le=14, description="local civil time")
@@ -163,6 +173,14 @@ class BehaviourConfig(_Model):
     )
     buffer_entries_per_100km_day: dict[Mode, float] = Field(
         default_factory=lambda: _per_mode(compliant=0.1, probing=2, duel=0.5, escalation=1)
+    )
+    removals_per_site_day: dict[Mode, float] = Field(
+        default_factory=lambda: _per_mode(),
+        description="weapons taken out of a holding site (each missing for hours to days)",
+    )
+    access_denials_per_100km_day: dict[Mode, float] = Field(
+        default_factory=lambda: _per_mode(),
+        description="monitors turned back at a checkpoint",
     )
     hotspots: int = Field(default=12, ge=1, le=500, description="places where fire clusters")
     hotspot_share: float = Field(default=0.7, ge=0, le=1)
@@ -327,6 +345,17 @@ class ImageryConfig(_Model):
     cloud_mean: float = Field(default=0.45, gt=0, lt=1, description="mean cloud fraction")
 
 
+class InspectionConfig(_Model):
+    """Mission inspection teams (`sensors/inspection.py`): one per party while it has
+    holding sites or turns monitors back."""
+
+    every_h: float = Field(default=24, gt=0, description="each holding site inspected so often")
+    p_uav_followup: float = Field(
+        default=0.5, ge=0, le=1, description="a UAV sent over a checkpoint that turned a team back"
+    )
+    uav_delay_h: tuple[float, float] = Field(default=(0.5, 3), description="when it gets there")
+
+
 class ReportConfig(_Model):
     osint_share: float = Field(
         default=0.03, ge=0, le=1, description="impacts a public feed reports"
@@ -355,6 +384,7 @@ class SensorsConfig(_Model):
     patrol: PatrolConfig = Field(default_factory=PatrolConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     imagery: ImageryConfig = Field(default_factory=ImageryConfig)
+    inspection: InspectionConfig = Field(default_factory=InspectionConfig)
 
 
 class Malfunction(_Model):

@@ -17,6 +17,7 @@ from truceline.simulate.sensors import (
     acoustic,
     camera,
     imagery,
+    inspection,
     patrol,
     radar,
     report,
@@ -59,6 +60,14 @@ def observe_all(
             world,
             events,
             group("optical") + group("sar"),
+        ),
+        inspection.observe(
+            sensor_rng(seed, "inspection"),
+            scenario,
+            world,
+            events,
+            group("inspector"),
+            group("uav"),
         ),
     ]
     for name, module in (

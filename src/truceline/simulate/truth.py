@@ -11,7 +11,9 @@ world's local metric frame:
   withdrawal area that bars its class;
 - buffer_entry: an armed group or heavy weapon stands inside one of the act's zones;
 - corridor_attack: an impact within half the corridor's width of it, while a window is open;
-- protected_site_attack: an impact within the site's radius.
+- protected_site_attack: an impact within the site's radius;
+- weapon_missing_from_site: weapons taken out of a declared holding site;
+- access_denial: monitors turned back (inside the act's zones, if it lists any).
 
 Acts limited to weapon classes apply only to events of those classes.
 """
@@ -81,6 +83,16 @@ def evaluate(agreement: Agreement, world: World, events: ev.Events) -> list[tupl
                 if zone.weapon_classes:
                     barred &= np.isin(events.weapon, [ev.W[w] for w in zone.weapon_classes])
                 mask[barred] |= shapely.contains_xy(zone.shape, olon[barred], olat[barred])
+        elif act.act is Act.weapon_missing_from_site:
+            # Removals stand at their site, of a class it declares (`simulate.presence`).
+            mask = events.kind == ev.K_MISSING
+        elif act.act is Act.access_denial:
+            mask = events.kind == ev.K_DENIED
+            if act.zones:
+                inside = np.zeros(n, bool)
+                for zid in act.zones:
+                    inside[mask] |= shapely.contains_xy(zones[zid].shape, olon[mask], olat[mask])
+                mask &= inside
         elif act.act is Act.corridor_attack:
             for cor in agreement.geography.corridors:
                 near = _near_line(

@@ -62,6 +62,15 @@ class Zone:
     weapon_classes: tuple[str, ...] = ()  # withdrawal areas: the classes barred inside
 
 
+@dataclass(frozen=True)
+class HoldingSite:
+    id: str
+    party: int
+    lonlat: tuple[float, float]
+    x: float  # metres, local frame
+    y: float
+
+
 @dataclass
 class World:
     scenario: Scenario
@@ -77,6 +86,7 @@ class World:
     zones: list[Zone] = field(default_factory=list)
     corridors: list[Corridor] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
+    holding_sites: list[HoldingSite] = field(default_factory=list)
 
     # --- frames ---------------------------------------------------------------
     @property
@@ -279,6 +289,7 @@ def build(scenario: Scenario, seed: int) -> World:
     _zones(world, rng)
     _corridors(world, rng)
     _sites(world, rng)
+    _holding_sites(world, np.random.default_rng([seed, 8]))
     for geom in world.territory_geoms:
         shapely.prepare(geom)
     return world
@@ -360,6 +371,23 @@ def _corridors(world: World, rng: np.random.Generator) -> None:
                 windows,
             )
         )
+
+
+def _holding_sites(world: World, rng: np.random.Generator) -> None:
+    """Declared holding sites of withdrawn heavy weapons, spread along each party's side
+    (their own generator: scenarios without them are unchanged)."""
+    cfg = world.scenario.world
+    lo, hi = world.u_range
+    dmin, dmax = (km * 1000.0 for km in cfg.holding_site_km)
+    for party in (0, 1):
+        for i in range(cfg.holding_sites_per_party):
+            u = lo + (hi - lo) * (i + rng.uniform(0.2, 0.8)) / cfg.holding_sites_per_party
+            x, y = world.place(np.array([u]), np.array([rng.uniform(dmin, dmax)]), party)
+            lon, lat = world.lonlat(x, y)
+            ll = (round(float(lon[0]), ROUND), round(float(lat[0]), ROUND))
+            mx, my = world.xy(np.array([ll[0]]), np.array([ll[1]]))
+            site_id = f"hs-{world.scenario.parties[party].id}-{i + 1}"
+            world.holding_sites.append(HoldingSite(site_id, party, ll, float(mx[0]), float(my[0])))
 
 
 def _sites(world: World, rng: np.random.Generator) -> None:

@@ -51,7 +51,9 @@ def observe(
     sensors: list[tuple[int, Sensor]],
 ) -> Obs:
     cfg = scenario.sensors.imagery
-    present = np.flatnonzero((events.kind == ev.K_HEAVY) | (events.kind == ev.K_TROOP))
+    # Weapons and troops standing, and weapons missing from a holding site (the site
+    # imaged against its declaration).
+    present = np.flatnonzero(np.isin(events.kind, (ev.K_HEAVY, ev.K_TROOP, ev.K_MISSING)))
     pu, _ = world.xy_to_uv(events.ox[present], events.oy[present])
     lo, hi = world.u_range
     parts = []
@@ -64,12 +66,13 @@ def observe(
             in_swath = np.mod(pu - a, hi - lo) < sat.swath_share * (hi - lo)
             there = (events.t[present] <= tp) & (tp < events.t[present] + events.dwell[present])
             e = present[there & in_swath]
-            heavy = events.kind[e] == ev.K_HEAVY
+            heavy = events.kind[e] != ev.K_TROOP
             p = np.where(heavy, sat.p_detect, sat.p_troops)
             if sat.mode == "optical":
                 p = p * (1.0 - rng.beta(2.0, 2.0 * (1 - cfg.cloud_mean) / cfg.cloud_mean))
             keep = rng.random(len(e)) < p
             e, heavy = e[keep], heavy[keep]
+            missing = events.kind[e] == ev.K_MISSING
             n = len(e)
             cep = np.full(n, sat.sigma_m * CEP_PER_SIGMA)
             dx, dy = circular_error(rng, cep)
@@ -80,12 +83,16 @@ def observe(
                     sensor=idx,
                     t=tp + rng.uniform(0, 60, n),
                     event=e,
-                    kind=np.where(heavy, K[Kind.heavy_weapon_sighting], K[Kind.troop_movement]),
+                    kind=np.select(
+                        [missing, heavy],
+                        [K[Kind.weapons_missing], K[Kind.heavy_weapon_sighting]],
+                        K[Kind.troop_movement],
+                    ),
                     x=events.ox[e] + dx,
                     y=events.oy[e] + dy,
                     unc=cep,
                     perception=P[Perception.recorded],
-                    weapon=np.where(heavy & named, events.weapon[e], -1),
+                    weapon=np.where(heavy & (named | missing), events.weapon[e], -1),
                     count=np.where(heavy, 1, rng.integers(3, 30, n)),
                 )
             )
