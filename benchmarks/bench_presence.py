@@ -57,7 +57,8 @@ def main() -> None:
                     f"all {r['over_all_breach_events']['found']}/"
                     f"{r['over_all_breach_events']['of']})"
                 )
-            confirmed = scores["false_accusations_at_confirmed"]
+            by_type = scores["false_accusations_at_confirmed_by_type"]
+            confirmed = ", ".join(f"{t} {n}" for t, n in by_type.items() if n) or "0"
             print(
                 f"seed {seed}: {len(items):,} observations, simulate {t1 - t0:.1f} s, "
                 f"fuse {t2 - t1:.1f} s; verifiable found: "

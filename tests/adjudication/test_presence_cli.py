@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from tests.simulated_home import cli
+from tests.simulated_home import cli, init_home
 
 SCENARIO = """\
 base: escalation
@@ -39,25 +39,7 @@ def mission(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     (root / "scenario.yaml").write_text(SCENARIO)
     sim, home = root / "sim", root / "home"
     cli("simulate", "--seed", "3", "--scenario", str(root / "scenario.yaml"), "--out", str(sim))
-    cli(
-        "init",
-        "--home",
-        str(home),
-        "--agreement",
-        str(sim / "agreement.yaml"),
-        "--signers",
-        str(sim / "keys" / "signatories"),
-    )
-    cli(
-        "sensor",
-        "add",
-        "--home",
-        str(home),
-        "--from",
-        str(sim / "sensors.json"),
-        "--effective-at",
-        "2026-05-01T00:00:00Z",
-    )
+    init_home(sim, home)
     cli(
         "ingest",
         "--home",

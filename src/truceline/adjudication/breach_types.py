@@ -11,7 +11,7 @@ hospital is fire and protected_site).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from truceline.agreement.rules import Act
@@ -24,15 +24,20 @@ PRESENCE_EVENT_KINDS = frozenset(
 _BY_ACT = {Act.corridor_attack: "corridor", Act.protected_site_attack: "protected_site"}
 
 
-def breach_types(event: Mapping[str, Any], acts: Mapping[str, Act]) -> set[str]:
-    """The types of one true breach event (empty if it is no breach)."""
-    rules = event.get("rules") or []
+def types_of(presence: bool, rules: Iterable[str], acts: Mapping[str, Act]) -> set[str]:
+    """The types of a breach (of an event, or of an incident's verdict) by the rules it
+    broke (empty: none)."""
+    rules = list(rules)
     if not rules:
         return set()
-    if event.get("kind") in PRESENCE_EVENT_KINDS:
+    if presence:
         return {"presence"}
-    out = {_BY_ACT.get(acts.get(r), "fire") for r in rules}  # type: ignore[arg-type]
-    return out
+    return {_BY_ACT.get(acts[r], "fire") if r in acts else "fire" for r in rules}
+
+
+def breach_types(event: Mapping[str, Any], acts: Mapping[str, Act]) -> set[str]:
+    """The types of one true breach event (empty if it is no breach)."""
+    return types_of(event.get("kind") in PRESENCE_EVENT_KINDS, event.get("rules") or [], acts)
 
 
 def recall(found: set[str], events: set[str], denominator: str) -> dict[str, Any]:

@@ -34,13 +34,14 @@ from typing import Any
 
 import numpy as np
 
+from truceline.adjudication.breach_types import TYPES, recall_by_type, types_of
 from truceline.adjudication.breach_types import recall as recall_of
-from truceline.adjudication.breach_types import recall_by_type
 from truceline.adjudication.grading import has_standing, independent_sources
 from truceline.adjudication.lifecycle import HEARSAY_SENSOR_KINDS, Engine
 from truceline.adjudication.verdict import IncidentTransition, State
-from truceline.agreement.rules import Act
+from truceline.agreement.rules import Act, Grade
 from truceline.fusion.base import SensorInfo
+from truceline.fusion.presence import PRESENCE_KINDS
 from truceline.observation import Observation
 
 DETECTED = frozenset({State.verified, State.disputed, State.inspection, State.confirmed})
@@ -195,12 +196,17 @@ def evaluate(
     f1 = 2 * precision * recall_v / (precision + recall_v) if precision + recall_v else 0.0
     f1_all = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     false_acc: Counter[str] = Counter()
+    confirmed_by_type: Counter[str] = Counter()
     for rec in latest.values():
         if not rec.rules or rec.accused is None:
             continue
         truth = truth_events.get(true_event(rec))
         if truth is None or truth.get("party") != rec.accused:
             false_acc[rec.grade.value] += 1
+            if rec.grade is Grade.confirmed:
+                confirmed_by_type.update(
+                    types_of(rec.kind in PRESENCE_KINDS, rec.rules, acts or {})
+                )
 
     def recall_over(events: set[str], denominator: str) -> dict[str, Any]:
         return recall_of(found, events, denominator)
@@ -249,6 +255,7 @@ def evaluate(
         },
         "false_accusations_by_grade": dict(sorted(false_acc.items())),
         "false_accusations_at_confirmed": false_acc.get("confirmed", 0),
+        "false_accusations_at_confirmed_by_type": {t: confirmed_by_type.get(t, 0) for t in TYPES},
     }
 
 

@@ -16,31 +16,16 @@ of the order of WorldView/Pleiades (optical) and Sentinel-1/ICEYE (SAR).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from truceline.observation import Kind, Perception
 from truceline.simulate import events as ev
 from truceline.simulate.config import ImagerySatellite, Scenario
+from truceline.simulate.sensors import satellite
 from truceline.simulate.sensors.base import CEP_PER_SIGMA, K, Obs, P, Sensor, circular_error, make
 from truceline.simulate.world import World
 
 FAMILIES = ("optical", "sar")
-
-
-def passes(rng: np.random.Generator, scenario: Scenario, hours: list[float]) -> np.ndarray:
-    """Pass times (s since start) at the given local solar hours, every day of the run."""
-    lon = scenario.world.centre[0]
-    s = scenario.start
-    start_h = s.hour + s.minute / 60 + s.second / 3600
-    out = []
-    for day in range(-1, math.ceil(scenario.days) + 1):
-        for solar in hours:
-            t = day * 86400 + (solar - lon / 15.0 - start_h) * 3600 + rng.normal(0, 15 * 60)
-            if 0 <= t < scenario.days * 86400:
-                out.append(t)
-    return np.array(sorted(out))
 
 
 def observe(
@@ -59,7 +44,7 @@ def observe(
     parts = []
     for idx, s in sensors:
         sat: ImagerySatellite = cfg.satellites[s.params["satellite"]]
-        for tp in passes(rng, scenario, sat.hours):
+        for tp in satellite.passes(rng, scenario, 0.0, sat.hours):
             # The swath: `swath_share` of the front from a random start, wrapping around
             # its end, so each place is imaged with probability `swath_share`.
             a = rng.uniform(lo, hi)
