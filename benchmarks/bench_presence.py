@@ -1,14 +1,16 @@
-"""Presence breaches on escalation seeds: recall per breach type and false accusations.
+"""Recall per breach type and false accusations at Confirmed, on simulated seeds.
 
-Simulates `--days` of the `escalation` preset per seed (heavy weapons moved forward,
-troops in the buffer, UAVs, patrols and imaging satellites), fuses and adjudicates it
-in one process (no ledger: observations are indexed in file order, as in
-tests/adjudication/simulated.py) and prints, per seed, the recall of each breach type over
-the breach events independent sensors saw, and the false accusations at Confirmed.
-`--no-persistence` links no sighting across passes (the engine before presence
+Simulates `--days` of the `escalation` preset (or `--scenario`) per seed (escalation:
+heavy weapons moved forward, troops in the buffer, holding sites emptied, monitors
+turned back, UAVs, patrols, inspection teams and imaging satellites), fuses and
+adjudicates it in one process (no ledger: observations are indexed in file order, as in
+tests/adjudication/simulated.py) and prints, per seed, the recall of each breach type
+over the breach events independent sensors saw, and the false accusations at Confirmed
+by type. `--no-persistence` links no sighting across passes (the engine before presence
 persistence), for comparison.
 
     .venv/bin/python benchmarks/bench_presence.py --seeds 101 102 103 104 105 --days 5
+    .venv/bin/python benchmarks/bench_presence.py --scenario corridor --days 1
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104, 105])
     parser.add_argument("--days", type=float, default=5.0)
+    parser.add_argument("--scenario", default="escalation", help="a preset or scenario file")
     parser.add_argument("--no-persistence", action="store_true")
     args = parser.parse_args()
     if args.no_persistence:
@@ -41,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             t0 = time.perf_counter()
-            out = simulate(Path(tmp), "escalation", seed, args.days)
+            out = simulate(Path(tmp), args.scenario, seed, args.days)
             t1 = time.perf_counter()
             _, scores, items, _ = run(out)
             t2 = time.perf_counter()

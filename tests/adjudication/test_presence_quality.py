@@ -16,4 +16,5 @@ def test_presence_breaches_seen_twice_are_verified(tmp_path, seed: int) -> None:
     presence = scores["recall_by_breach_type"]["presence"]
     verifiable = presence["over_breach_events_independent_sensors_saw"]
     assert verifiable["of"] >= 30 and verifiable["value"] >= 0.9, verifiable
-    assert scores["false_accusations_at_confirmed"] == 0, scores["false_accusations_by_grade"]
+    wrong = scores["false_accusations_at_confirmed_by_type"]
+    assert wrong["presence"] == 0 and scores["false_accusations_at_confirmed"] == 0, wrong
