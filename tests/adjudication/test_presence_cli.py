@@ -106,3 +106,9 @@ def test_weapons_missing_and_access_denied_are_verified_on_two_sources(
     assert all(p["rules"] == ["art-8"] for p in by_kind["access_denied"])
     # The party holding the site or the checkpoint answers for it.
     assert all(p["accused"] in ("east", "west") for ps in by_kind.values() for p in ps)
+
+
+def test_replay_gives_the_same_presence_verdicts(mission: tuple[Path, Path]) -> None:
+    home, _ = mission
+    report = json.loads(cli("replay", "--home", str(home)))
+    assert report["ok"] is True and report["matched"] == report["logged"] > 0

@@ -274,7 +274,8 @@ class Engine:
             self._thermal_rows.setdefault(cell_of(row.lon, row.lat), []).append(r)
         judged = self._judged
         points = association_points(row)
-        candidates = [*self.presence.link(r, row), *candidates]
+        if row.kind in PRESENCE_KINDS:  # the same presence seen on earlier passes
+            candidates = [*self.presence.link(r, row), *candidates]
         chosen: dict[int, int] = {}
         for side, j in candidates:
             if side in chosen or side not in points:
