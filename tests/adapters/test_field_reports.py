@@ -101,8 +101,9 @@ def test_observer_kinds_of_the_mission(tmp_path: Path) -> None:
     assert rows[3].attributes.weapon_class is WeaponClass.tank and rows[3].attributes.count == 3
     finding = rows[5].attributes
     assert (finding.incident, finding.finding) == ("inc-42", "confirmed")
-    # No direction or distance: a circle of the reach of sight (10 km) around the team.
-    assert rows[4].uncertainty_m == 10_000.0
+    # A report about the team's own place: the team's position, to 100 m (a repair).
+    assert rows[4].uncertainty_m == 100.0
+    assert "the team's own position" in rows[4].attributes.provenance.repairs[0]  # type: ignore[union-attr]
     errors = [(i.row, i.field) for i in items if isinstance(i, RowError)]
     assert errors == [(6, "finding"), (7, "finding")]
 

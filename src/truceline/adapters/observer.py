@@ -26,7 +26,10 @@ Fields (CSV header names or JSON keys):
 
 The observation stands at the team's position (that is what the team knows for sure)
 with attributes.bearing_deg and attributes.distance_band_m; uncertainty_m is the far end
-of the distance band, so the event lies inside the circle.
+of the distance band, so the event lies inside the circle. A report about the team's own
+place (access denied, site inspection, weapons missing, demining, corridor status,
+inspection finding) with no direction, distance or uncertainty_m is the team's position
+to 100 m (a repair).
 
 Weak evidence is kept, not refused. A distance with no far end ("more than 5 km"), or
 none at all, is bounded by how far the perception reaches (`REACH_M`: 20 km heard or
@@ -68,6 +71,20 @@ REACH_M = {
     Perception.seen: 10_000.0,
     Perception.recorded: 10_000.0,
 }
+# Reports about the place where the team stands (turned back, a site inspected, mines
+# cleared, a corridor's state, an inspection's finding): the team's own position, to
+# TEAM_POSITION_M, unless it gives a direction and distance.
+AT_THE_TEAM = frozenset(
+    {
+        Kind.access_denied,
+        Kind.site_inspection,
+        Kind.weapons_missing,
+        Kind.demining,
+        Kind.corridor_status,
+        Kind.inspection_report,
+    }
+)
+TEAM_POSITION_M = 100.0
 # Other names observers give their kinds.
 KIND_ALIASES = {"inspection_finding": Kind.inspection_report}
 
@@ -89,7 +106,11 @@ class ObserverAdapter(Adapter):
         if raw_dir is not None:
             attrs["bearing_deg"] = compass(raw_dir, "direction")
         uncertainty = number(value, "uncertainty_m", required=False, low=0.0, high=1_000_000.0)
-        band = _band(text(value, "distance", required=False), perception, uncertainty, attrs, ctx)
+        raw_band = text(value, "distance", required=False)
+        if uncertainty is None and raw_band is None and raw_dir is None and kind in AT_THE_TEAM:
+            uncertainty = TEAM_POSITION_M
+            ctx.repair(f"uncertainty_m: blank; {TEAM_POSITION_M:.0f} m, the team's own position")
+        band = _band(raw_band, perception, uncertainty, attrs, ctx)
         if band is not None:
             attrs["distance_band_m"] = band
         raw_weapon = text(value, "weapon", required=False)
