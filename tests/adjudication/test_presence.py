@@ -141,3 +141,36 @@ def test_sightings_too_far_apart_in_time_or_class_stay_apart() -> None:
     )
     members = engine.members()
     assert [members[i] for i in sorted(members)] == [[0], [1], [2]]
+
+
+def test_stream_links_presence_across_passes_as_the_batch(tmp_path) -> None:
+    """The presence CLI test's day of escalation (imagery, inspections, denials): the
+    stream, entry by entry, gives the batch's verdicts and memberships."""
+    from truceline.adjudication.stream import StreamAdjudicator
+
+    from .simulated import load, run, simulate
+    from .test_presence_cli import SCENARIO
+
+    scenario = tmp_path / "presence.yaml"
+    scenario.write_text(SCENARIO)
+    out = simulate(tmp_path, str(scenario), 3, 1.0)
+    engine, _, items, sensors = run(out)
+    agreement, _, _ = load(out)
+    stream = StreamAdjudicator(agreement, ref(agreement))
+    streamed = []
+    for index, observation in items:
+        streamed.extend(stream.observe(index, observation, sensors[observation.sensor]))
+    linked = [
+        members
+        for members in engine.members().values()
+        if len({items[i][1].sensor for i in members}) > 1
+        and items[members[0]][1].kind is Kind.heavy_weapon_sighting
+    ]
+    assert linked  # presence incidents of several reports exist to compare
+    assert [r.model_dump() for r in streamed] == [r.model_dump() for r in engine.emitted]
+    assert stream.engine.members() == engine.members()
+    chunked = StreamAdjudicator(agreement, ref(agreement))
+    in_chunks = []
+    for k in range(0, len(items), 64):
+        in_chunks.extend(chunked.observe_many(items[k : k + 64], sensors))
+    assert [r.model_dump() for r in in_chunks] == [r.model_dump() for r in engine.emitted]
