@@ -51,11 +51,7 @@ class PresenceRules:
             self.holding_sites.append((classes, CellLookup(shape)))
 
     def weapon_in_withdrawal(
-        self,
-        act: ProhibitedAct,
-        kind: Kind,
-        where: tuple[float, float] | None,
-        weapon: WeaponClass | None,
+        self, act: ProhibitedAct, where: tuple[float, float] | None, weapon: WeaponClass | None
     ) -> bool:
         """`where` is the weapon's position: where it was sighted, or its fire's origin."""
         if where is None or weapon is None:

@@ -9,7 +9,8 @@ Each act is a geometric test on the fused incident, in the agreement's frame:
   one of its windows;
 * protected_site_attack: an impact within a site's protection radius;
 * weapon_in_withdrawal_zone: a heavy weapon sighted, or firing (its point of
-  origin), closer to the contact line than its class's withdrawal distance;
+  origin), closer to the contact line than its class's withdrawal distance, or
+  inside a withdrawal zone that bars its class;
 * buffer_entry: armed forces (troops or heavy weapons) inside a buffer zone;
 * weapon_missing_from_site, access_denial: see `adjudication.presence`, which
   also holds the withdrawal test (distances and withdrawal-zone polygons).
@@ -118,7 +119,7 @@ class RuleBook:
             case Act.weapon_in_withdrawal_zone:
                 # A heavy weapon seen parked, or located by its own fire (the origin).
                 where = f.impact if f.kind is Kind.heavy_weapon_sighting else f.origin
-                return self.presence.weapon_in_withdrawal(act, f.kind, where, f.weapon)
+                return self.presence.weapon_in_withdrawal(act, where, f.weapon)
             case Act.buffer_entry:
                 return (
                     self.presence.forces(f.kind)
