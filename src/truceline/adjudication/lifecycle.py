@@ -202,10 +202,14 @@ class Engine:
         self.ref = agreement_ref
         self.frame = frame or frame_for(agreement.geography.contact_line)
         ev = agreement.evidence
+        bounds = agreement.time_bounds
         self.gate = gate or Gate(
             window_s=ev.association_window_s,
             radius_m=ev.association_radius_m,
             max_radius_m=3 * ev.association_radius_m,
+            # A report joins its incident whenever it arrives, as long as ingest could
+            # accept it: arrival order does not change what is associated.
+            lateness_s=bounds.max_age_s + bounds.max_ahead_s,
         )
         self.attributor = Attributor(agreement.geography, self.frame)
         self.rulebook = RuleBook(agreement, self.frame, self.attributor)

@@ -21,9 +21,13 @@ stream fed one entry at a time give the same incidents, by construction:
   within the gate of the new report, so a vague report cannot chain two
   distinct events together.
 
-Observations logged more than `lateness_s` behind the newest event time
-already in the log do not associate (in either mode), so the stream only
-keeps the last `window + lateness` of event time in memory.
+Arrival order does not decide what links: a report joins the reports of its event
+whenever it is logged, before or after them (the candidate relation is symmetric and
+the engine re-judges the incident it joins). Only reports logged more than
+`lateness_s` behind the newest event time already in the log do not associate (in
+either mode). The engine sets it to the agreement's evidence-age bound
+(`time.max_age_s + time.max_ahead_s`): ingest refuses anything older at arrival, so
+no accepted report is ever left out; the stream keeps that much event time in memory.
 
 The batch finds candidate pairs with a k-d tree over (x, y, scaled time)
 (scipy cKDTree, O(n log n)); the stream uses a grid of cells of the maximal gate.
@@ -41,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from truceline.agreement.timebounds import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AHEAD_S
 from truceline.fusion.base import (
     BEARING_SIGMA_RAD,
     F64,
@@ -65,7 +70,9 @@ class Gate:
     radius_m: float = 2000.0  # the gate for two precise reports
     max_radius_m: float = 6000.0  # the gate never grows past this, however vague the reports
     k_sigma: float = 3.0
-    lateness_s: float = 3600.0
+    # How far behind the newest event time a report may be logged and still associate:
+    # the agreement's evidence-age bound (ingest refuses anything older at arrival).
+    lateness_s: float = DEFAULT_MAX_AGE_S + DEFAULT_MAX_AHEAD_S
 
     def score(self, a: F64, b: F64) -> F64:
         """Score of pairs (rows of `a` against rows of `b`, shape (n, NCOL)); <= 1 may match."""
