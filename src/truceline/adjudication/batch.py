@@ -42,5 +42,9 @@ def verdicts_of(
         disputes.setdefault(bisect.bisect_left(row_of, idx), []).append(
             (idx, d.incident, d.party, d.reason)
         )
-    engine, triggers = adjudicate(table, agreement, ref, disputes=disputes)
+    # So do revocations: each re-judges what it taints among the rows logged before it.
+    revocations: dict[int, list[tuple[int, str, float, str]]] = {}
+    for rev in view.revocations:
+        revocations.setdefault(bisect.bisect_left(row_of, rev[0]), []).append(rev)
+    engine, triggers = adjudicate(table, agreement, ref, disputes=disputes, revocations=revocations)
     return Verdicts(view, engine, triggers)

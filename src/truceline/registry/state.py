@@ -97,6 +97,9 @@ class Registry(LedgerFold):
     mission_keys: Mapping[str, Ed25519PublicKey]
     sensors: dict[str, SensorState] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    # Whole-sensor revocations as applied, in log order: (index, sensor, revoked from (the
+    # earliest effective_at so far), reason). Adjudication re-judges what they taint.
+    revocations: list[tuple[int, str, datetime, str]] = field(default_factory=list)
     size: int = 0  # ledger entries seen so far
     _by_keyid: dict[str, tuple[str, KeyPeriod]] = field(default_factory=dict)
 
@@ -169,6 +172,8 @@ class Registry(LedgerFold):
         state.revoked_at = _earliest(state.revoked_at, event.effective_at)
         state.revoked_index = _first(state.revoked_index, index)
         state.revoke_reason = event.reason
+        assert state.revoked_at is not None
+        self.revocations.append((index, event.sensor_id, state.revoked_at, event.reason))
         return None
 
     # --- queries ---------------------------------------------------------------
