@@ -37,7 +37,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -52,10 +52,9 @@ from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
 from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Grade
-from truceline.fusion.associate import IMPACT, ORIGIN, Gate, candidate_blocks
+from truceline.fusion.associate import Gate, candidate_blocks
 from truceline.fusion.attribute import Attributor, normal_cdf
 from truceline.fusion.base import (
-    KINDS,
     NO_WEAPON,
     NON_DETECTION_KINDS,
     WEAPONS,
@@ -64,6 +63,8 @@ from truceline.fusion.base import (
     frame_for,
 )
 from truceline.fusion.locate import Fix, Normal
+from truceline.fusion.points import IMPACT, ORIGIN, row_points
+from truceline.fusion.rows import Row, rows_of
 from truceline.fusion.thermal import Cell, ThermalBaseline, ThermalScorer, cell_of, day_of
 from truceline.gcpause import gc_paused
 from truceline.observation import Kind, WeaponClass, format_time
@@ -105,65 +106,6 @@ _UNKNOWN = object()
 
 def is_source(row: Row) -> bool:
     return row.kind not in _NOT_A_SOURCE and row.skind not in HEARSAY_SENSOR_KINDS
-
-
-class Row(NamedTuple):
-    """One observation as the engine sees it (plain floats; NaN = absent). A named tuple:
-    a heavy day has a million of them, and a tuple is built several times faster than a
-    frozen dataclass."""
-
-    leaf: int  # the observation's ledger index (`index` would shadow tuple.index)
-    t: float
-    kind: Kind
-    sensor: str
-    skind: str
-    operator: str
-    x: float
-    y: float
-    sigma: float
-    ox: float
-    oy: float
-    osigma: float
-    sx: float
-    sy: float
-    bearing: float
-    lo: float
-    hi: float
-    weapon: int
-    lon: float
-    lat: float
-    ref: tuple[str, str] | None = None
-
-
-def rows_of(table: EvidenceTable, frame: Frame) -> list[Row]:
-    lon, lat = frame.to_lonlat(table.x, table.y)
-    sensor = table.sensor.tolist()
-    n = len(sensor)
-    refs = table.incident_ref
-    cols = [
-        table.index.tolist(),
-        table.t.tolist(),
-        [KINDS[k] for k in table.kind.tolist()],
-        [table.sensors[s] for s in sensor],
-        [table.sensor_kind[s] for s in sensor],
-        [table.sensor_operator[s] for s in sensor],
-        table.x.tolist(),
-        table.y.tolist(),
-        table.sigma.tolist(),
-        table.ox.tolist(),
-        table.oy.tolist(),
-        table.osigma.tolist(),
-        table.sx.tolist(),
-        table.sy.tolist(),
-        table.bearing.tolist(),
-        table.band_lo.tolist(),
-        table.band_hi.tolist(),
-        table.weapon.tolist(),
-        lon.tolist(),
-        lat.tolist(),
-        [refs.get(r) for r in range(n)] if refs else [None] * n,
-    ]
-    return list(map(Row._make, zip(*cols, strict=True)))
 
 
 def incident_id(first_index: int) -> str:
@@ -278,7 +220,7 @@ class Engine:
             self.thermal.add(row.lon, row.lat, row.t)
             self._thermal_rows.setdefault(cell_of(row.lon, row.lat), []).append(r)
         judged = self._judged
-        points = association_points(row)
+        points = row_points(row)
         chosen: dict[int, int] = {}
         for side, j in candidates:
             if side in chosen or side not in points:
@@ -866,21 +808,6 @@ class Engine:
         for rec in self.emitted:
             latest[rec.incident] = rec
         return sorted(latest.values(), key=lambda r: int(r.incident.split("-")[1]))
-
-
-def association_points(row: Row) -> dict[int, tuple[float, ...]]:
-    """The row's association points per side, as `fusion.associate.side_points` builds them."""
-    nan = math.nan
-    if row.kind in NON_DETECTION_KINDS or math.isnan(row.x):
-        return {}
-    bear = (row.sx, row.sy, row.bearing, row.lo, row.hi)
-    if row.kind is Kind.launch:
-        return {ORIGIN: (row.x, row.y, row.sigma, *bear, nan, nan, nan)}
-    origin = (row.ox, row.oy, row.osigma) if not math.isnan(row.ox) else (nan, nan, nan)
-    out: dict[int, tuple[float, ...]] = {IMPACT: (row.x, row.y, row.sigma, *bear, *origin)}
-    if not math.isnan(row.ox):
-        out[ORIGIN] = (row.ox, row.oy, row.osigma, nan, nan, nan, nan, nan, row.x, row.y, row.sigma)
-    return out
 
 
 def _accumulate(eqs: tuple[Normal, Normal], row: Row) -> None:

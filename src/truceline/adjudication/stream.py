@@ -21,7 +21,7 @@ from itertools import islice
 
 from pydantic import ValidationError
 
-from truceline.adjudication.lifecycle import Engine, association_points, rows_of
+from truceline.adjudication.lifecycle import Engine
 from truceline.adjudication.logview import Revocation, new_revocations
 from truceline.adjudication.verdict import (
     DISPUTE_TYPE,
@@ -34,6 +34,8 @@ from truceline.authority import Authority
 from truceline.codec.entries import Record, read
 from truceline.fusion.associate import StreamIndex
 from truceline.fusion.base import SensorInfo, build_table
+from truceline.fusion.points import row_points
+from truceline.fusion.rows import rows_of
 from truceline.ledger.base import Ledger
 from truceline.observation import OBSERVATION_TYPE, Observation
 
@@ -145,7 +147,7 @@ class StreamAdjudicator:
         # candidates depend on points and times only, so the whole run is searched at once.
         links = self.index.candidates_many(
             len(self.engine.rows),
-            [(row.t, sorted(association_points(row).items())) for row in rows],
+            [(row.t, sorted(row_points(row).items())) for row in rows],
         )
         out: list[IncidentTransition] = []
         for row, candidates in zip(rows, links, strict=True):
