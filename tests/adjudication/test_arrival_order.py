@@ -108,7 +108,7 @@ def test_the_scenario_is_four_verified_strikes() -> None:
         assert verdict[1].value == "confirmed" and verdict[2] == "party-b"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.permutations(range(len(SCENARIO))))
 def test_any_arrival_order_gives_the_same_incidents_and_grades(order: list[int]) -> None:
     batch, stream = judged(order)
