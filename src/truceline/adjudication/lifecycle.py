@@ -17,7 +17,13 @@ the replay all drive it, so they agree by construction. For each row:
    change. Incidents that breach no rule are never logged.
 
 Inspection reports (observations of kind inspection_report) and disputes move
-verified incidents on. Nothing here reads a clock: every time is event time.
+verified incidents on. A back-dated revocation (`revoke`) discounts the sensor's
+reports dated from its effective time and re-judges their incidents. Nothing here
+reads a clock: every time is event time.
+
+A row is linked whenever it is logged, however far behind the newest event time, up
+to the agreement's evidence-age bound: arrival order does not change what is
+associated (`fusion.associate`).
 
 The agreement period: an incident whose first evidence (the first logged, whose time the
 rules use, as for corridor windows) is dated before the agreement's `effective_from`, or
