@@ -6,9 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from truceline.adjudication.service import recompute
+from truceline.codec.keys import key_id
 from truceline.home import Home
 
-from .signed_mission import FEED, PATROL_LATE, cli, fuse, ingest, open_mission, replay, strikes
+from .signed_mission import (
+    FEED,
+    KEYS,
+    PATROL_LATE,
+    cli,
+    fuse,
+    ingest,
+    open_mission,
+    replay,
+    strikes,
+)
 
 
 def test_a_back_dated_revocation_rejudges_the_incidents_it_taints(tmp_path: Path) -> None:
@@ -70,4 +81,29 @@ def test_reports_dated_before_the_revocation_still_count(tmp_path: Path) -> None
     )
     assert fuse(home)["appended"] == 0
     assert strikes(home)["B"]["state"] == "verified"
+    assert replay(home)["ok"]
+
+
+def test_revoking_the_sensors_key_takes_back_what_it_signed(tmp_path: Path) -> None:
+    """`--keyid`: the camera's key alone, revoked back to dawn, takes back its report of
+    strike B as revoking the camera does."""
+    home = open_mission(tmp_path)
+    ingest(home, "feed.jsonl", FEED)
+    fuse(home)
+    keyid = key_id(KEYS["camera-g1"].public_key())
+    cli(
+        "sensor",
+        "revoke",
+        "camera-g1",
+        "--home",
+        home,
+        "--keyid",
+        keyid,
+        "--effective-at",
+        "2026-06-01T05:00:00Z",
+    )
+    assert fuse(home)["appended"] == 1
+    b = strikes(home)["B"]
+    assert b["state"] == "inspection"
+    assert f"key {keyid} of sensor camera-g1 revoked from 2026-06-01T05:00:00Z" in b["reason"]
     assert replay(home)["ok"]

@@ -54,6 +54,7 @@ from truceline.adjudication.grading import (
     Reliability,
     grade,
 )
+from truceline.adjudication.logview import Revocation
 from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
 from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
 from truceline.agreement.model import Agreement
@@ -709,19 +710,26 @@ class Engine:
     # --- revocations -------------------------------------------------------------------
 
     def revoke(
-        self, index: int, sensor: str, since: float, reason: str
+        self,
+        index: int,
+        sensor: str,
+        since: float,
+        reason: str,
+        until: float = math.inf,
+        key: str = "",
     ) -> list[IncidentTransition]:
-        """A revocation logged at ledger index `index`: `sensor` signs nothing dated from
-        `since` on (its key was captured then, say). Its reports dated from then on that
-        were logged before the revocation stop counting: no source, no point of a fix (they
+        """A revocation logged at ledger index `index`: `sensor` (or only its key `key`,
+        which signs what is dated in [since, until)) signs nothing dated from `since` on
+        (its key was captured then, say). Its reports dated in [since, until) that were
+        logged before the revocation stop counting: no source, no point of a fix (they
         stay in the evidence). Every unsettled incident resting on one is re-judged now and
         logs a transition whose reason names the sensor and the revocation; ingest and the
-        log's readers refuse the sensor's later reports dated from `since` on."""
+        log's readers refuse the later reports it covers."""
         start = len(self.emitted)
         hit = [
             r
             for r, row in enumerate(self.rows)
-            if row.sensor == sensor and row.t >= since and r not in self._tainted
+            if row.sensor == sensor and since <= row.t < until and r not in self._tainted
         ]
         self._tainted.update(hit)
         count: dict[int, int] = {}
@@ -738,8 +746,9 @@ class Engine:
                 for r in inc.rows
                 if r not in self._tainted and is_source(row := self.rows[r])
             )
+            what = f"key {key} of sensor {sensor}" if key else f"sensor {sensor}"
             note = (
-                f"re-judged: sensor {sensor} revoked from {format_time(_time(since))} "
+                f"re-judged: {what} revoked from {format_time(_time(since))} "
                 f"(entry {index}{why}); {count[root]} of its report(s) no longer count"
             )
             if inc.record is None:
@@ -875,7 +884,7 @@ def adjudicate(
     agreement_ref: AgreementRef,
     *,
     disputes: Mapping[int, list[tuple[int, str, str, str]]] | None = None,
-    revocations: Mapping[int, list[tuple[int, str, float, str]]] | None = None,
+    revocations: Mapping[int, list[Revocation]] | None = None,
     baseline: ThermalBaseline | None = None,
     gate: Gate | None = None,
 ) -> tuple[Engine, list[int]]:
@@ -892,15 +901,15 @@ def adjudicate(
 
 
 # What is logged between observation rows, in ledger order: ("dispute", (index, incident,
-# party, reason)) and ("revoke", (index, sensor, since, reason)).
-Between = Mapping[int, list[tuple[str, tuple[int, str, Any, str]]]]
+# party, reason)) and ("revoke", a `Revocation`).
+Between = Mapping[int, list[tuple[str, tuple[Any, ...]]]]
 
 
 def _between(
     disputes: Mapping[int, list[tuple[int, str, str, str]]],
-    revocations: Mapping[int, list[tuple[int, str, float, str]]],
+    revocations: Mapping[int, list[Revocation]],
 ) -> Between:
-    out: dict[int, list[tuple[str, tuple[int, str, Any, str]]]] = {}
+    out: dict[int, list[tuple[str, tuple[Any, ...]]]] = {}
     for r, ds in disputes.items():
         out.setdefault(r, []).extend(("dispute", d) for d in ds)
     for r, rs in revocations.items():
@@ -910,7 +919,7 @@ def _between(
     return out
 
 
-def play(engine: Engine, kind: str, event: tuple[int, str, Any, str]) -> list[IncidentTransition]:
+def play(engine: Engine, kind: str, event: tuple[Any, ...]) -> list[IncidentTransition]:
     """Feed the engine a dispute or a revocation (as `Between` lists them)."""
     if kind == "dispute":
         return engine.dispute(*event)

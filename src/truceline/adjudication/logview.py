@@ -4,8 +4,8 @@
 * observations (OBSERVATION_TYPE) whose signer may write them, with a key live at their
   `observed_at` (verified here: a reader trusts the log, not whoever appended to it);
 * disputes (DISPUTE_TYPE) signed by the disputing party's key;
-* whole-sensor revocations the registry applied (a back-dated one taints reports already
-  logged: adjudication re-judges their incidents at the revocation's index);
+* revocations the registry applied, of a sensor or of one key (a back-dated one taints
+  reports already logged: adjudication re-judges their incidents at its index);
 * incident transitions already logged (INCIDENT_TYPE), by an adjudicator, for replay.
 
 Anything malformed or unauthorized is skipped and listed in `problems` with its index;
@@ -14,6 +14,7 @@ Anything malformed or unauthorized is skipped and listed in `problems` with its 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -40,12 +41,15 @@ TYPES = frozenset({OBSERVATION_TYPE, INCIDENT_TYPE, DISPUTE_TYPE})
 
 
 class Revocation(NamedTuple):
-    """A whole-sensor revocation as the engine takes it (`Engine.revoke(*revocation)`)."""
+    """A revocation as the engine takes it (`Engine.revoke(*revocation)`): the sensor's
+    reports dated in [since, until) (unix times, event time) no longer count."""
 
     entry: int  # its ledger index (`index` would shadow tuple.index)
     sensor: str
-    since: float  # revoked from (unix time, event time)
+    since: float
     reason: str
+    until: float = math.inf
+    key: str = ""  # the key revoked, if only one
 
 
 @dataclass
@@ -125,8 +129,15 @@ def read_view(entries: Iterable[tuple[int, bytes]], fallback: Agreement | None =
 
 
 def new_revocations(registry: Registry, seen: int) -> list[Revocation]:
-    """The registry's whole-sensor revocations after the first `seen`."""
+    """The registry's revocations after the first `seen`."""
     return [
-        Revocation(index, sensor, since.timestamp(), reason)
-        for index, sensor, since, reason in registry.revocations[seen:]
+        Revocation(
+            r.entry,
+            r.sensor,
+            r.since.timestamp(),
+            r.reason,
+            r.until.timestamp() if r.until is not None else math.inf,
+            r.keyid or "",
+        )
+        for r in registry.revocations[seen:]
     ]
