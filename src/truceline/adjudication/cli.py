@@ -1,4 +1,4 @@
-"""`truceline incidents | replay | evaluate`."""
+"""`truceline fuse | adjudicate | incidents | replay | evaluate`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,33 @@ from truceline.home import Home
 class Format(StrEnum):
     geojson = "geojson"
     csv = "csv"
+
+
+def fuse_command(
+    home: Path = typer.Option(..., "--home", help="mission home directory"),
+    now: str = typer.Option(
+        "",
+        "--now",
+        help="the logging time stamped into each new transition (RFC 3339; default: the "
+        "clock). For a historical feed replayed today; windows the transitions open for the "
+        "parties start then",
+    ),
+) -> None:
+    """Recompute every incident from the log and append the transitions not yet logged.
+
+    Idempotent: a transition already on the log (whatever its logging time) is not
+    appended again."""
+    from truceline.adjudication.service import fuse
+    from truceline.clock import FixedClock, SystemClock
+    from truceline.mission.options import option_time
+
+    try:
+        clock = FixedClock(option_time("--now", now)) if now else SystemClock()
+        result = fuse(Home(home), clock)
+    except (TrucelineError, FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(result, indent=2))
 
 
 def incidents_command(
@@ -105,6 +132,7 @@ def adjudicate_command(
 
 
 def register(app: typer.Typer) -> None:
+    app.command("fuse")(fuse_command)
     app.command("adjudicate")(adjudicate_command)
     app.command("incidents")(incidents_command)
     app.command("replay")(replay_command)
