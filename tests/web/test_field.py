@@ -28,7 +28,7 @@ from truceline.codec.entries import Record, read
 from truceline.home import Home
 from truceline.observation import OBSERVATION_TYPE, Observation
 
-from .conftest import CHROMIUM_ARGS, Mission, cli
+from .conftest import CHROMIUM_ARGS, Mission, cli, open_dashboard, watch
 
 KINDS = [
     "explosion",
@@ -143,12 +143,14 @@ def compose(page: Any, kind: str, n: int, incident: str, media: list[Path]) -> N
     if kind == "inspection_report":
         page.fill("#incident", incident)
         page.select_option("#finding", "confirmed")
-    if kind == "impact":
-        page.select_option("#weapon", "artillery")
+        # the inspection's finding: casualties, a damaged school, and photos
         page.fill("#civ-injured-min", "2")
         page.fill("#civ-injured-max", "4")
         page.select_option("#harm-source", "medical")
         page.select_option("#damage", "school")
+    if kind == "impact":
+        page.select_option("#weapon", "artillery")
+    if media:
         page.set_input_files("#media", [str(m) for m in media])
     page.wait_for_selector("#position:has-text('±')")
     page.click("#sign")
@@ -201,7 +203,7 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
         load(d.page, site)
         assert d.page.get_attribute("body", "data-enrolled") == "true"
         for n, kind in enumerate(KINDS):
-            compose(d.page, kind, n, incident, [near, far])
+            compose(d.page, kind, n, incident, [near, far] if kind == "inspection_report" else [])
         d.page.click("#send")
         d.page.wait_for_selector("#connection:has-text('cannot be reached')")
         assert d.page.text_content("#queue-count") == str(len(KINDS))
@@ -231,10 +233,10 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
                 text = rows[seq].text_content()
                 assert rows[seq].get_attribute("data-status") == "logged", text
                 assert "the logged entry is the one signed here" in text
-            # the impact's photos: the crater's place agrees with the report, the school's
-            # is flagged
-            impact = rows[KINDS.index("impact") + 1]
-            [ok, flagged] = impact.query_selector_all("li[data-status=stored]")
+            # the inspection's photos: the crater's place agrees with the report, the
+            # school's is flagged
+            inspection = rows[KINDS.index("inspection_report") + 1]
+            [ok, flagged] = inspection.query_selector_all("li[data-status=stored]")
             assert (
                 ok.query_selector("[data-check=place]").get_attribute("data-check-status") == "ok"
             )
@@ -247,16 +249,42 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
     # the log: every report is the device's, signed by its key, allowed by the authority
     reader = Home(site.home).reader()
     authority = authority_of(reader)
-    mine = []
+    mine, indices = [], []
     for index, entry in reader.scan():
         got = read(index, entry, (OBSERVATION_TYPE,))
         if isinstance(got, Record) and got.payload["sensor"] == sensor:
             obs = Observation.model_validate(got.payload)
             assert authority.check_observation(index, obs, got.envelope) is None
             mine.append(obs)
+            indices.append(index)
     assert sorted(o.kind.value for o in mine) == sorted([*KINDS[1:], "impact"])
     harmed = next(o for o in mine if o.attributes.harm is not None)
     assert harmed.attributes.harm is not None and harmed.attributes.harm.civilians is not None
     assert harmed.attributes.harm.civilians.injured == (2, 4)
     stored = hashlib.sha256(near.read_bytes()).hexdigest()
     assert (site.home / "media" / stored).read_bytes() == near.read_bytes()
+
+    # the finding confirms the incident; its page shows the harm and the photos, each
+    # hashed again in the browser, with the checks of their own place against the report
+    cli("fuse", "--home", site.home)
+    features = json.loads(cli("incidents", "--home", site.home))["features"]
+    finding = next(
+        i for i, o in zip(indices, mine, strict=True) if o.kind.value == "inspection_report"
+    )
+    [inspected] = [f["properties"] for f in features if f["properties"]["incident"] == incident]
+    assert inspected["state"] == "confirmed" and finding in inspected["evidence"], inspected
+    with site.serve():
+        for w in watch(browser, site.url):
+            page = open_dashboard(w, site.url, f"#/incident/{incident}")
+            page.click("#incident-body button:has-text('evidence records')")
+            item = page.wait_for_selector(f"li[data-sha256='{stored}'][data-hash-check]")
+            assert item.get_attribute("data-hash-check") == "ok"
+            assert "is the one in the signed report" in item.text_content()
+            assert item.query_selector("img") is not None
+            far_sha = hashlib.sha256(far.read_bytes()).hexdigest()
+            other = page.wait_for_selector(f"li[data-sha256='{far_sha}'][data-hash-check]")
+            flag = other.query_selector("[data-check=place]")
+            assert flag.get_attribute("data-check-status") == "flag"
+            assert "Civilians: 2 to 4 injured (source: medical)" in page.text_content(
+                "#incident-body"
+            )

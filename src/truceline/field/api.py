@@ -35,8 +35,10 @@ STATIC = Path(__file__).parent / "static"
 # The map's policy, and what an offline app needs besides: its service worker, its
 # manifest, and previews of the photos a report attaches (blob: URLs of this page).
 CSP = (
-    HEADERS["Content-Security-Policy"].replace("img-src 'self' data:", "img-src 'self' data: blob:")
-    + "; worker-src 'self'; manifest-src 'self'; media-src 'self' blob:"
+    HEADERS["Content-Security-Policy"]
+    .replace("img-src 'self' data:", "img-src 'self' data: blob:")
+    .replace("media-src 'self'", "media-src 'self' blob:")
+    + "; worker-src 'self'; manifest-src 'self'"
 )
 PAGE_HEADERS = {**HEADERS, "Content-Security-Policy": CSP}
 _TYPES = {
