@@ -14,6 +14,7 @@ reader by the path every observation takes.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
+from truceline.authority import Authority
 from truceline.clock import Clock, SystemClock
 from truceline.errors import TrucelineError
 from truceline.field.enrol import enrol
@@ -29,6 +31,7 @@ from truceline.field.media import MAX_MEDIA_BYTES, reported_by, store, stored
 from truceline.field.mediacheck import media_checks
 from truceline.home import Home
 from truceline.httpbody import read_body
+from truceline.ledger.reader import LogReader
 from truceline.web.api import HEADERS
 
 STATIC = Path(__file__).parent / "static"
@@ -81,6 +84,19 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     clock = clock or SystemClock()
     api = APIRouter(tags=["field"])
     files = {p.name: p for p in STATIC.iterdir() if p.suffix in _TYPES}
+    lock = threading.Lock()
+    # The log and the authority folded over it, caught up on each media request (a fold of
+    # the whole log per upload would cost a scan of every entry).
+    folded: list[tuple[LogReader, Authority]] = []
+
+    def log() -> tuple[LogReader, Authority]:
+        with lock:
+            if not folded:
+                folded.append((home.reader(), Authority()))
+            reader, authority = folded[0]
+            reader.refresh()
+            authority.catch_up(reader)
+            return reader, authority
 
     @api.get("/field", include_in_schema=False)
     def to_app() -> RedirectResponse:
@@ -117,7 +133,9 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         """Store a file the report at log index `entry` names; its checks."""
         data = await read_body(request, MAX_MEDIA_BYTES)
         try:
-            reported, kind = await run_in_threadpool(store, home, sha256, data, entry)
+            reported, kind = await run_in_threadpool(
+                lambda: store(home, sha256, data, entry, log())
+            )
         except TrucelineError as exc:
             return problem(exc)
         checks = media_checks(data, sha256, reported.observation)
@@ -146,7 +164,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             return JSONResponse({"detail": f"no stored media {sha256}"}, status_code=404)
         data, index, kind = got
         try:
-            reported = reported_by(home, index, sha256)
+            reported = reported_by(home, index, sha256, log())
         except TrucelineError as exc:
             return problem(exc)
         return {

@@ -21,11 +21,16 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from truceline.codec.entries import Record, read
 from truceline.errors import TrucelineError
 from truceline.home import Home
 from truceline.observation import OBSERVATION_TYPE, Observation
+
+if TYPE_CHECKING:
+    from truceline.authority import Authority
+    from truceline.ledger.base import Ledger
 
 MAX_MEDIA_BYTES = 25 * 1024 * 1024
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -84,18 +89,26 @@ class Reported:
     observation: Observation
 
 
-def reported_by(home: Home, index: int, sha256: str) -> Reported:
-    """The observation at log `index`, if its signer may write it and it names `sha256`."""
+def reported_by(
+    home: Home, index: int, sha256: str, log: tuple[Ledger, Authority] | None = None
+) -> Reported:
+    """The observation at log `index`, if its signer may write it and it names `sha256`.
+
+    `log`: a reader of the home's log and the authority folded over all of it (a server
+    keeps one and catches it up); by default both are made here, a scan of the whole log."""
     from truceline.authority import authority_of
 
-    reader = home.reader()
+    if log is None:
+        own = home.reader()
+        log = (own, authority_of(own))
+    reader, authority = log
     if not 0 <= index < reader.size:
         raise MediaRefused(f"entry {index}: the log has {reader.size} entries", field="entry")
     got = read(index, reader.entry(index), (OBSERVATION_TYPE,))
     if not isinstance(got, Record):
         raise MediaRefused(f"entry {index} is not an observation", field="entry")
     obs = Observation.model_validate(got.payload)
-    refusal = authority_of(reader).check_observation(index, obs, got.envelope)
+    refusal = authority.check_observation(index, obs, got.envelope)
     if refusal is not None:
         raise MediaRefused(f"entry {index}: {refusal.reason}", field="entry")
     if sha256 not in obs.attributes.media_sha256:
@@ -137,10 +150,16 @@ def check_bytes(sha256: str, data: bytes) -> str:
     return kind
 
 
-def store(home: Home, sha256: str, data: bytes, index: int) -> tuple[Reported, str]:
+def store(
+    home: Home,
+    sha256: str,
+    data: bytes,
+    index: int,
+    log: tuple[Ledger, Authority] | None = None,
+) -> tuple[Reported, str]:
     """Check and store a reported file; the report and the file's type."""
     kind = check_bytes(sha256, data)
-    reported = reported_by(home, index, sha256)
+    reported = reported_by(home, index, sha256, log)
     folder = media_dir(home)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / sha256
