@@ -29,6 +29,7 @@ from truceline.home import Home
 from truceline.observation import OBSERVATION_TYPE, Observation
 
 from .conftest import CHROMIUM_ARGS, Mission, cli, open_dashboard, watch
+from .test_accessibility import _violations
 
 KINDS = [
     "explosion",
@@ -288,3 +289,19 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
             assert "Civilians: 2 to 4 injured (source: medical)" in page.text_content(
                 "#incident-body"
             )
+
+
+def test_the_field_app_has_no_axe_violations(browser: Any, field_site: FieldSite) -> None:
+    site = field_site
+    with site.serve():
+        for w in watch(browser, site.url):
+            page = w.page
+            load(page, site)
+            assert _violations(page) == []  # the enrolment view
+            code = cli(
+                "field", "invite", "--home", site.home, "--team", site.team, "--member", "axe"
+            )
+            page.fill("#enrol-code", code.strip())
+            page.click("#enrol-button")
+            page.wait_for_selector("#enrol-result:has-text('Enrolled as')")
+            assert _violations(page) == []  # the report form and the queue
