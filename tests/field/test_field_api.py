@@ -233,3 +233,26 @@ def test_the_field_app_is_served_with_its_service_worker(field: Field) -> None:
         assert field.client.get(f"/field/{name}").status_code == 200, name
     assert field.client.get("/field/../api.py").status_code == 404
     assert field.client.get("/field/index.html").status_code == 404
+
+
+def test_a_report_sent_twice_or_under_another_devices_name_is_refused(field: Field) -> None:
+    key, device = field.enrol("fay")
+    _, other = field.enrol("gus")
+    envelope = field.report(key, device["sensor"], 1, [])
+    assert field.submit(envelope)["accepted"]
+    again = field.submit(envelope)
+    assert not again["accepted"] and again["reason"] == "replay", again
+    posing = field.submit(field.report(key, other["sensor"], 1, []))
+    assert not posing["accepted"] and posing["reason"] == "wrong_sensor", posing
+    # a device revoked (a lost phone): what it signs after the revocation is refused
+    cli(
+        "sensor",
+        "revoke",
+        device["sensor"],
+        "--home",
+        str(field.home),
+        "--effective-at",
+        "2026-06-05T01:05:00Z",
+    )
+    late = field.submit(field.report(key, device["sensor"], 2, []))
+    assert not late["accepted"] and late["reason"] == "revoked", late

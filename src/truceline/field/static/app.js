@@ -132,6 +132,8 @@ function observation(seq, media) {
   if (kind === "inspection_report") {
     attributes.incident = $("incident").value.trim();
     attributes.finding = $("finding").value;
+    // counted by `truceline metrics` as an inspection whose access was denied
+    if ($("access").value === "denied") attributes.access = "denied";
   }
   const h = harm();
   if (h) attributes.harm = h;
