@@ -16,8 +16,8 @@ the names are those of the `observer` format (adapters/observer.py):
                           attributes.harm (truceline.field.harm); harm_source default `seen`
   damage, damage_count, damage_destroyed
                           one damaged civilian object (housing, school, ...)
-  any other leaf whose text names a file beside the submission (ODK stores photos, audio
-  and video as `<photo>1717574400000.jpg</photo>` in the instance folder)
+  any other leaf whose text names a media file beside the submission (ODK stores photos,
+  audio and video as `<photo>1717574400000.jpg</photo>` in the instance folder)
                           attributes.media_sha256: the file's SHA-256, so the media can be
                           stored and checked later (`truceline field check-media`)
   meta/instanceID         attributes.odk_instance, the submission's id
@@ -41,6 +41,25 @@ from truceline.adapters.observer import ObserverAdapter
 from truceline.observation import Observation
 
 MAX_SUBMISSION_BYTES = 5 * 1024 * 1024
+# What ODK Collect names the files a form's image, audio and video questions capture.
+MEDIA_SUFFIXES = frozenset(
+    [
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".webp",
+        ".heic",
+        ".mp4",
+        ".3gp",
+        ".webm",
+        ".m4a",
+        ".ogg",
+        ".opus",
+        ".mp3",
+        ".wav",
+        ".amr",
+    ]
+)
 _HARM_FIGURES = [
     (group, figure) for group in ("civilians", "combatants") for figure in ("killed", "injured")
 ]
@@ -133,12 +152,14 @@ class XFormAdapter(ObserverAdapter):
         accuracy = _geopoint(value)
         value.setdefault("time", value.get("start", ""))
         media = []
-        for name, text in sorted(value.items()):
-            if "/" in text or "\\" in text or text.startswith("."):
+        for _, text in sorted(value.items()):
+            if "/" in text or "\\" in text or Path(text).suffix.lower() not in MEDIA_SUFFIXES:
                 continue
             candidate = folder / text
-            if name not in ("team", "notes") and candidate.is_file():
-                media.append(hashlib.sha256(candidate.read_bytes()).hexdigest())
+            if candidate.is_file():
+                digest = hashlib.sha256(candidate.read_bytes()).hexdigest()
+                if digest not in media:
+                    media.append(digest)
         obs = super().convert(value, ctx)
         extra: dict[str, Any] = {"odk_form": form}
         if value.get("instanceID"):

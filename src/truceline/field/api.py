@@ -58,6 +58,7 @@ _STATUS = {
     "unsupported_type": 415,
     "enrol_refused": 403,
     "registry": 409,
+    "home": 503,  # no registrar key here (a mirror): enrolment needs the operator's home
 }
 
 

@@ -62,6 +62,8 @@ def sniff(data: bytes) -> str | None:
         return "video/webm"
     if head.startswith(b"OggS"):
         return "audio/ogg"
+    if head.startswith(b"#!AMR"):
+        return "audio/amr"  # ODK Collect's voice recordings on older Android
     if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
         return "audio/mpeg"
     return None
@@ -78,6 +80,7 @@ MEDIA_TYPES = (
     "audio/ogg",
     "audio/mpeg",
     "audio/wav",
+    "audio/amr",
 )
 
 
