@@ -256,3 +256,11 @@ def test_a_report_sent_twice_or_under_another_devices_name_is_refused(field: Fie
     )
     late = field.submit(field.report(key, device["sensor"], 2, []))
     assert not late["accepted"] and late["reason"] == "revoked", late
+
+
+def test_replay_accepts_every_record_the_field_kit_logged(field: Field) -> None:
+    """Device registrations, their reports: all authorized from the log alone."""
+    key, device = field.enrol("hal")
+    assert field.submit(field.report(key, device["sensor"], 1, []))["accepted"]
+    result = cli_result("replay", "--home", str(field.home))
+    assert result.exit_code == 0, result.output
