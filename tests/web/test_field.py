@@ -234,6 +234,9 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
                 text = rows[seq].text_content()
                 assert rows[seq].get_attribute("data-status") == "logged", text
                 assert "the logged entry is the one signed here" in text
+                # (this copy has no witness policy: the log key alone vouches)
+                assert "inclusion proof verified against the pinned log key" in text
+                assert rows[seq].get_attribute("data-proof") == "true"
             # the inspection's photos: the crater's place agrees with the report, the
             # school's is flagged
             inspection = rows[KINDS.index("inspection_report") + 1]

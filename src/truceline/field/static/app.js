@@ -9,6 +9,8 @@
 
 import { formatTime, keyIdOf, sealAct } from "/web/sign.js";
 import { b64encode, hex, sha256 } from "/web/verify.js";
+import { establish } from "/web/trust.js";
+import { verifyIndex } from "/web/verifypanel.js";
 import { allReports, getDevice, putDevice, putReport } from "/field/store.js";
 
 const OBSERVATION_TYPE = "application/vnd.truceline.observation+json";
@@ -54,6 +56,9 @@ async function enrol(event) {
       return;
     }
     if (body.keyid !== (await keyIdOf(raw))) throw new Error("the server registered another key id");
+    // the log key and witness policy this device will check its receipts against (shared
+    // with the map's Trust view: trust on first use, a later change flagged there)
+    await establish();
     device = { keyPair, publicKey, sensor: body.sensor, keyid: body.keyid, team: body.team, member: body.member, seq: 0 };
     await putDevice(device);
     say("enrol-result", `Enrolled as ${body.sensor}: registered at log entry ${body.index}.`, "logged");
@@ -194,6 +199,7 @@ async function submitReport(report) {
     const mine = hex(await sha256(utf8.encode(report.envelope)));
     report.status = "logged";
     report.receipt = { index: result.index, entry_sha256: result.entry_sha256, matches: mine === result.entry_sha256 };
+    report.receipt.proof = await checkInclusion(result.index);
   } else {
     report.status = "refused";
     report.reason = result
@@ -201,6 +207,26 @@ async function submitReport(report) {
       : `HTTP ${response.status}: ${body.detail || "no result"}`;
   }
   await putReport(report);
+}
+
+/** The entry's inclusion proof checked in this browser against the pinned log key (and the
+ * witnesses' cosignatures, if a policy is pinned): {ok, warned, detail}. */
+async function checkInclusion(index) {
+  try {
+    const report = await verifyIndex(index, null);
+    const failed = report.steps.find((s) => !s.ok);
+    return { ok: report.ok, warned: Boolean(report.warned), detail: failed ? `${failed.title}: ${failed.detail}` : "" };
+  } catch (err) {
+    return { ok: false, warned: false, detail: err.message || String(err) };
+  }
+}
+
+function proofText(proof) {
+  if (!proof) return "";
+  if (!proof.ok) return `; inclusion proof NOT verified (${proof.detail})`;
+  return proof.warned
+    ? "; inclusion proof verified against the pinned log key (no witness policy pinned)"
+    : "; inclusion proof verified against the pinned log key and its witnesses";
 }
 
 async function sendMedia(report, item) {
@@ -282,9 +308,11 @@ async function render() {
     if (r.status === "refused") item.append(`refused, ${r.reason}`);
     if (r.status === "logged") {
       const ok = r.receipt.matches ? "the logged entry is the one signed here" : "THE LOGGED ENTRY DIFFERS";
-      item.append(`logged at entry ${r.receipt.index}; ${ok}`);
+      item.append(`logged at entry ${r.receipt.index}; ${ok}${proofText(r.receipt.proof)}`);
+      item.dataset.proof = r.receipt.proof ? String(r.receipt.proof.ok) : "";
     }
-    item.className = r.status === "refused" || (r.receipt && !r.receipt.matches) ? "refused" : r.status;
+    const bad = r.receipt && (!r.receipt.matches || (r.receipt.proof && !r.receipt.proof.ok));
+    item.className = r.status === "refused" || bad ? "refused" : r.status;
     if (r.media.length) {
       const sub = document.createElement("ul");
       sub.append(...r.media.map(mediaLine));

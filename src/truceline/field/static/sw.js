@@ -3,7 +3,7 @@
 // the server cannot be reached. API requests are never cached: reports are queued by the
 // page in IndexedDB, not here.
 
-const CACHE = "truceline-field-v1";
+const CACHE = "truceline-field-v2";
 const SHELL = [
   "/field/",
   "/field/app.js",
@@ -13,6 +13,9 @@ const SHELL = [
   "/field/icon.svg",
   "/web/sign.js",
   "/web/verify.js",
+  "/web/verifypanel.js",
+  "/web/trust.js",
+  "/web/dom.js",
 ];
 
 self.addEventListener("install", (event) => {
