@@ -308,3 +308,23 @@ def test_the_field_app_has_no_axe_violations(browser: Any, field_site: FieldSite
             page.click("#enrol-button")
             page.wait_for_selector("#enrol-result:has-text('Enrolled as')")
             assert _violations(page) == []  # the report form and the queue
+
+
+def test_a_report_signed_offline_is_sent_when_the_browser_is_back_online(
+    browser: Any, field_site: FieldSite, tmp_path: Path
+) -> None:
+    site = field_site
+    with site.serve(), open_device(browser, site, tmp_path / "profile") as d:
+        load(d.page, site)
+        code = cli("field", "invite", "--home", site.home, "--team", site.team, "--member", "ola")
+        d.page.fill("#enrol-code", code.strip())
+        d.page.click("#enrol-button")
+        d.page.wait_for_selector("#enrol-result:has-text('Enrolled as')")
+        d.context.set_offline(True)
+        d.page.wait_for_selector("#connection:has-text('Offline')")
+        compose(d.page, "small_arms", 0, "", [])
+        assert d.page.get_attribute("#reports li[data-seq='1']", "data-status") == "queued"
+        # back online: sent with no button pressed (the `online` event, else the 15 s retry)
+        d.context.set_offline(False)
+        d.page.wait_for_selector("#reports li[data-seq='1'][data-status=logged]")
+        assert d.page.text_content("#queue-count") == "0"
