@@ -9,6 +9,7 @@ need a real simulated home (adversarial attacks, publication, metrics, the daily
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,9 +115,14 @@ def init_home(sim: Path, home: Path) -> None:
 
 
 def build_mission(
-    root: Path, days: float = 1, seed: int = SEED, enforce_at: str = ENFORCE_AT
+    root: Path,
+    days: float = 1,
+    seed: int = SEED,
+    enforce_at: str = ENFORCE_AT,
+    edit: Callable[[Path], None] | None = None,
 ) -> Mission:
-    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`."""
+    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`; `edit`, if
+    given, changes the simulator's output directory before the home is built from it."""
     sim = root / "sim"
     cli(
         "simulate",
@@ -129,6 +135,8 @@ def build_mission(
         "--out",
         str(sim),
     )
+    if edit is not None:
+        edit(sim)
     home = root / "home"
     init_home(sim, home)
     # The day's recorded feed, arriving as it ended (its evidence is then fresh).

@@ -35,6 +35,7 @@ _ROUTER_MODULES = (
     "truceline.metrics.api",
     "truceline.agreement.api",
     "truceline.web.api",
+    "truceline.field.api",
 )
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 

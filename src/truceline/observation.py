@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from truceline.field.harm import Harm
 from truceline.rfc3339 import UtcTime, format_time
 
 __all__ = ["UtcTime", "format_time"]  # re-exported: every record's time type
@@ -226,6 +227,16 @@ class Attributes(BaseModel):
     )
     finding: Literal["confirmed", "dismissed", "inconclusive"] | None = None
     provenance: Provenance | None = None
+    harm: Harm | None = Field(
+        default=None, description="civilian harm: casualties and damage (truceline.field.harm)"
+    )
+    position_accuracy_m: Real | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_UNCERTAINTY_M,
+        allow_inf_nan=False,
+        description="the stated accuracy of the reporter's own position (a device's GPS fix)",
+    )
 
     @field_validator("distance_band_m")
     @classmethod
