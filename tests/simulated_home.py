@@ -91,9 +91,14 @@ class Mission:
 
 
 def build_mission(
-    root: Path, days: float = 1, seed: int = SEED, enforce_at: str = ENFORCE_AT
+    root: Path,
+    days: float = 1,
+    seed: int = SEED,
+    enforce_at: str = ENFORCE_AT,
+    init_args: tuple[str, ...] = (),
 ) -> Mission:
-    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`."""
+    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`; `init_args`
+    go to `truceline init` (e.g. `--log-storage URL`)."""
     sim = root / "sim"
     cli(
         "simulate",
@@ -115,6 +120,7 @@ def build_mission(
         str(sim / "agreement.yaml"),
         "--signers",
         str(sim / "keys" / "signatories"),
+        *init_args,
     )
     cli(
         "sensor",
