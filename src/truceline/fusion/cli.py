@@ -13,6 +13,7 @@ import typer
 
 from truceline.errors import TrucelineError
 from truceline.home import Home
+from truceline.mission.options import fail
 
 
 def fuse_command(
@@ -37,8 +38,7 @@ def fuse_command(
         clock = FixedClock(option_time("--now", now)) if now else SystemClock()
         result = fuse(Home(home), clock)
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -61,8 +61,7 @@ def thermal_study_command(
             west_lon,
         )
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     if figure is not None:
         plot(result, figure)
     typer.echo(json.dumps(result, indent=1))

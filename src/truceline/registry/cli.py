@@ -29,7 +29,7 @@ def _when(text: str) -> datetime:
     try:
         return option_time("--effective-at", text)
     except ValueError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _append(home: Path, events: list[object]) -> list[int]:
@@ -44,13 +44,13 @@ def _append(home: Path, events: list[object]) -> list[int]:
     try:
         ledger = h.ledger()
     except HomeError as exc:
-        fail(str(exc))
+        fail(exc)
     try:
         authority = authority_of(ledger)
         try:
             mission, mkid, _ = h.signing_key(*registrar_ids(authority))
         except HomeError as exc:
-            fail(str(exc))
+            fail(exc)
         registry = authority.registry
         entries = []
         for i, event in enumerate(events):
@@ -150,7 +150,7 @@ def rotate(
             reason=reason,
         )
     except ValidationError as exc:
-        fail(str(exc))
+        fail(exc)
     (index,) = _append(home, [event])
     typer.echo(
         f"rotated {sensor_id} to keyid {event.keyid} from {event.effective_at.isoformat()} at entry {index}"
@@ -188,7 +188,7 @@ def list_(home: Path = HOME_OPT, as_json: bool = typer.Option(False, "--json")) 
     try:
         ledger = Home(home).reader()
     except (HomeError, RuntimeError) as exc:
-        fail(str(exc))
+        fail(exc)
     try:
         registry = authority_of(ledger).registry
     finally:
