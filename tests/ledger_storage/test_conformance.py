@@ -57,7 +57,7 @@ def test_partials_listed_widest_first_and_dropped(storage: TileStorage) -> None:
     assert storage.partial_widths("tile/0/001") == [100, 20, 3]
     assert storage.partial_widths("tile/0/000") == []
     storage.write_all([("tile/0/001", b"y" * 32 * 256)])
-    storage.drop_partials("tile/0/001")
+    storage.drop_partials(["tile/0/001", "tile/1/000"])
     assert storage.partial_widths("tile/0/001") == []
     assert storage.get("tile/0/001") is not None
     assert storage.partial_widths("tile/0/002") == [5]  # another tile's partial stays

@@ -372,10 +372,12 @@ class TileLog(LogReader):
 
     def _drop_superseded_partials(self, completed: list[tuple[int, int]]) -> None:
         """Partial tiles may go once the full tile exists (tlog-tiles); keeps the storage small."""
-        for level, n in completed:
-            self.storage.drop_partials(
+        self.storage.drop_partials(
+            [
                 tiles.entries_path(n) if level < 0 else tiles.tile_path(level, n)
-            )
+                for level, n in completed
+            ]
+        )
 
     # --- reading (the rest is LogReader's) ------------------------------------------
 

@@ -77,8 +77,9 @@ class TileStorage(ABC):
         return None
 
     @abstractmethod
-    def drop_partials(self, full_rel: str) -> None:
-        """Delete the partial versions of a tile or bundle whose full version is stored."""
+    def drop_partials(self, full_rels: Sequence[str]) -> None:
+        """Delete the partial versions of tiles and bundles whose full versions are stored
+        (tlog-tiles allows it; losing this to a crash only leaves them for later)."""
 
     @abstractmethod
     def discard_beyond(self, size: int) -> None:

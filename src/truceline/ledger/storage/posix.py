@@ -69,12 +69,13 @@ class PosixStorage(TileStorage):
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def drop_partials(self, full_rel: str) -> None:
-        pdir = self.dir / f"{full_rel}.p"
-        if pdir.is_dir():
-            with contextlib.suppress(OSError):
-                shutil.rmtree(pdir)
-            self.writer.forget(pdir)
+    def drop_partials(self, full_rels: Sequence[str]) -> None:
+        for full_rel in full_rels:
+            pdir = self.dir / f"{full_rel}.p"
+            if pdir.is_dir():
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(pdir)
+                self.writer.forget(pdir)
 
     def discard_beyond(self, size: int) -> None:
         """Per level, a batch renames its files in index order (`DurableWriter.write_all`),

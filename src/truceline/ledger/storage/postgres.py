@@ -71,6 +71,12 @@ def _row(rel: str, data: bytes) -> dict[str, object]:
     }
 
 
+def _partials_of(full_rel: str) -> tuple[sa.ColumnElement[bool], ...]:
+    """Rows of the partial versions of a tile or bundle (through the (level, idx) index)."""
+    t = tiles.parse_tile_path(full_rel)
+    return (_objects.c.level == t.level, _objects.c.idx == t.index, _objects.c.width > 0)
+
+
 class PostgresStorage(TileStorage):
     def __init__(self, url: str) -> None:
         self._engine: Engine = sa.create_engine(url, pool_pre_ping=True)
@@ -99,13 +105,8 @@ class PostgresStorage(TileStorage):
 
     def partial_widths(self, full_rel: str) -> list[int]:
         self._ready()
-        prefix = full_rel + ".p/"
         with self._reads.connect() as c:
-            rows = c.execute(
-                sa.select(_objects.c.width).where(
-                    _objects.c.path.startswith(prefix, autoescape=True)
-                )
-            ).scalars()
+            rows = c.execute(sa.select(_objects.c.width).where(*_partials_of(full_rel))).scalars()
             return sorted(rows, reverse=True)
 
     def _upsert(self, conn: sa.Connection, rows: list[dict[str, object]]) -> None:
@@ -125,11 +126,15 @@ class PostgresStorage(TileStorage):
     def put(self, rel: str, data: bytes) -> None:
         self.write_all([(rel, data)])
 
-    def drop_partials(self, full_rel: str) -> None:
+    def drop_partials(self, full_rels: Sequence[str]) -> None:
+        if not full_rels:
+            return
         with self._engine.begin() as c:
+            # Not a commit point: a crash may keep the partials, which readers tolerate.
+            c.execute(sa.text("SET LOCAL synchronous_commit = off"))
             c.execute(
                 sa.delete(_objects).where(
-                    _objects.c.path.startswith(full_rel + ".p/", autoescape=True)
+                    sa.or_(*(sa.and_(*_partials_of(rel)) for rel in full_rels))
                 )
             )
 
