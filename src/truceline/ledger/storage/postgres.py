@@ -42,6 +42,7 @@ _state = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
 _CHECKPOINT_LEVEL = -2
+_GET = "SELECT data FROM tlog_object WHERE path = %s"
 _LOCK_KEY = "hashtext(current_schema() || '.tlog_writer')"  # one writer lock per schema
 _LOCK = sa.text(f"SELECT pg_advisory_lock({_LOCK_KEY})")
 _UNLOCK = sa.text(f"SELECT pg_advisory_unlock({_LOCK_KEY})")
@@ -99,9 +100,11 @@ class PostgresStorage(TileStorage):
 
     def get(self, rel: str) -> bytes | None:
         self._ready()
-        with self._reads.connect() as c:
-            got = c.execute(sa.select(_objects.c.data).where(_objects.c.path == rel)).scalar()
-        return bytes(got) if got is not None else None
+        # A binary-format result: bytea is not hex-encoded on the wire (1.6x for a bundle).
+        with self._reads.connect() as c, c.connection.driver_connection.cursor(binary=True) as cur:  # type: ignore[union-attr]
+            cur.execute(_GET, (rel,))
+            row = cur.fetchone()
+        return bytes(row[0]) if row is not None else None
 
     def partial_widths(self, full_rel: str) -> list[int]:
         self._ready()
