@@ -19,7 +19,8 @@ Write order of a batch (the model is Tessera's POSIX driver):
    together with its `indexed_size`. The index may thus run ahead of the tree
    state; the next open (or batch) truncates it back. It is a cache of the
    bundles: when behind, it is caught up from them;
-3. the `treeState` atomically (`put_state`). This is the commit point: from now on the batch is in the log;
+3. the `treeState` atomically (`put_state`). This is the commit point: from
+   now on the batch is in the log;
 4. the checkpoint is signed (and cosigned, through the `cosigner` hook) and
    written atomically. A crash between 3 and 4 is finished on the next open by
    publishing the checkpoint of the tree state; Ed25519 is deterministic, so
