@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from conftest import PG_URL
 from truceline.cli import app
 from truceline.ledger.tilelog import LogError
 
@@ -59,3 +61,25 @@ def test_cli_prints_the_diagnostics_of_a_bad_log_storage(tmp_path: Path) -> None
     assert "\n  where: log.storage\n" in r.stderr
     assert "\n  to do: check HOME/log.storage" in r.stderr
     assert not (tmp_path / "home").exists()  # refused before anything was made
+
+
+@pytest.mark.postgres
+def test_cli_explains_a_log_storage_schema_that_does_not_exist(tmp_path: Path) -> None:
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3Dno_such_schema_x"
+    r = runner.invoke(
+        app,
+        [
+            "init",
+            "--home",
+            str(tmp_path / "home"),
+            "--agreement",
+            str(REPO / "examples" / "agreement.yaml"),
+            "--log-storage",
+            url,
+        ],
+    )
+    assert r.exit_code == 2
+    assert "cannot open the log's tables: no schema has been selected to create in" in r.stderr
+    assert "\n  because: InvalidSchemaName: no schema has been selected" in r.stderr
+    assert "\n  to do: check HOME/log.storage" in r.stderr
+    assert "Traceback" not in r.output and not (tmp_path / "home").exists()

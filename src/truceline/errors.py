@@ -50,7 +50,8 @@ class TrucelineError(Exception):
             lines.append(f"  where: {field}")
         cause = self.__cause__
         while cause is not None:
-            lines.append(f"  because: {type(cause).__name__}: {cause}")
+            first = str(cause).strip().split("\n")[0]  # a driver's message can run to pages
+            lines.append(f"  because: {type(cause).__name__}: {first}")
             cause = cause.__cause__
         todo = self.hint or (f"correct {field} and run the command again" if field else "")
         if todo:

@@ -92,8 +92,11 @@ class PostgresStorage(TileStorage):
         if not self._prepared:
             try:
                 _meta.create_all(self._engine)
-            except sa.exc.OperationalError as exc:
-                raise StorageError(f"{self.where}: cannot reach the tile database: {exc}") from exc
+            except sa.exc.DBAPIError as exc:  # unreachable server, missing schema, no rights
+                reason = str(exc.orig).strip().split("\n")[0] if exc.orig else str(exc)
+                raise StorageError(
+                    f"{self.where}: cannot open the log's tables: {reason}", field="log.storage"
+                ) from exc
             self._prepared = True
 
     # --- public objects ------------------------------------------------------------
