@@ -91,8 +91,9 @@ class Mission:
         return int(cli("log", "append", "--home", self.h, str(path)).split()[-1])
 
 
-def init_home(sim: Path, home: Path) -> None:
-    """`init` a home on the simulated agreement and register the simulated sensors."""
+def init_home(sim: Path, home: Path, init_args: tuple[str, ...] = ()) -> None:
+    """`init` a home on the simulated agreement and register the simulated sensors;
+    `init_args` go to `truceline init` (e.g. `--log-storage URL`)."""
     cli(
         "init",
         "--home",
@@ -101,6 +102,7 @@ def init_home(sim: Path, home: Path) -> None:
         str(sim / "agreement.yaml"),
         "--signers",
         str(sim / "keys" / "signatories"),
+        *init_args,
     )
     cli(
         "sensor",
@@ -120,9 +122,11 @@ def build_mission(
     seed: int = SEED,
     enforce_at: str = ENFORCE_AT,
     edit: Callable[[Path], None] | None = None,
+    init_args: tuple[str, ...] = (),
 ) -> Mission:
     """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`; `edit`, if
-    given, changes the simulator's output directory before the home is built from it."""
+    given, changes the simulator's output directory before the home is built from it;
+    `init_args` go to `truceline init` (e.g. `--log-storage URL`)."""
     sim = root / "sim"
     cli(
         "simulate",
@@ -138,7 +142,7 @@ def build_mission(
     if edit is not None:
         edit(sim)
     home = root / "home"
-    init_home(sim, home)
+    init_home(sim, home, init_args)
     # The day's recorded feed, arriving as it ended (its evidence is then fresh).
     cli("ingest", "--home", str(home), "--now", INGESTED_AT, str(sim / "observations.jsonl"))
     cli("fuse", "--home", str(home), "--now", FUSED_AT)

@@ -34,6 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from truceline.errors import TrucelineError
 
@@ -124,7 +125,20 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    return problem(exc.status_code, detail, errors=field_errors(detail), headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed(request)}
+    return problem(exc.status_code, detail, errors=field_errors(detail), headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    """The methods of every route whose path matches: Starlette's 405 names only the first
+    such route's (e.g. `/field/{name}` GET before `/field/enrol` POST)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.path_regex.match(request.scope["path"]):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 async def _truceline(request: Request, exc: Exception) -> JSONResponse:

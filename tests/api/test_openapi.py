@@ -47,7 +47,7 @@ def test_every_error_is_a_problem_document(doc: dict[str, Any]) -> None:
 
 def test_every_post_declares_its_body_and_its_write_errors(doc: dict[str, Any]) -> None:
     posts = [(p, op) for m, p, op in operations(doc) if m == "POST"]
-    assert len(posts) == 9
+    assert len(posts) == 10
     for path, op in posts:
         assert op["requestBody"]["required"] and op["requestBody"]["content"], path
         assert {"400", "403", "413", "429"} <= set(op["responses"]), path

@@ -10,6 +10,7 @@ import typer
 
 from truceline.errors import TrucelineError
 from truceline.home import Home
+from truceline.mission.options import fail
 
 
 class Format(StrEnum):
@@ -58,8 +59,7 @@ def incidents_command(
     try:
         verdicts = run(Home(home))
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     records = verdicts.emitted if recompute else [rec for _, rec, _ in verdicts.view.transitions]
     typer.echo(to_geojson(records) if format is Format.geojson else to_csv(records), nl=False)
 
@@ -73,8 +73,7 @@ def replay_command(
     try:
         report = replay(Home(home))
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     typer.echo(json.dumps(report.to_json(), indent=2))
     if not report.ok:
         raise typer.Exit(1)
@@ -92,8 +91,7 @@ def evaluate_command(
         events, obs = load_truth(truth)
         verdicts = recompute(Home(home))
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     logged = [rec for _, rec, _ in verdicts.view.transitions] or verdicts.emitted
     result = evaluate_engine(
         verdicts.engine,
@@ -126,8 +124,7 @@ def adjudicate_command(
         stop.set()
         return
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     typer.echo(f"{total} transition(s) appended")
 
 

@@ -38,6 +38,8 @@ class FieldError:
 class AgreementError(TrucelineError, ValueError):
     """The document is not a valid agreement; `errors` lists every problem found."""
 
+    hint = "fix each field listed above in the agreement YAML (docs/agreement.md), then retry"
+
     def __init__(self, source: str, errors: list[FieldError]) -> None:
         self.source = source
         self.errors = errors

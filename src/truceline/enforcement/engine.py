@@ -23,7 +23,7 @@ from truceline.enforcement import extensions
 from truceline.enforcement import inspections as insp
 from truceline.enforcement.extensions import Adopted
 from truceline.enforcement.incidents import IncidentHistory
-from truceline.enforcement.penalties import CaseState, Status, case_timeline, open_cases
+from truceline.enforcement.penalties import CaseState, case_timeline, open_cases
 from truceline.enforcement.playbooks import StepState, steps
 from truceline.enforcement.records import (
     ACK_TYPE,
@@ -53,9 +53,6 @@ class EnforcementState:
     extensions: list[Adopted] = field(default_factory=list)
     logged: set[str] = field(default_factory=set)  # keys of transitions already on the log
     incidents: dict[str, IncidentHistory] = field(default_factory=dict)
-
-    def penalties_in_force(self) -> list[CaseState]:
-        return [c for c in self.cases if c.status is Status.in_force]
 
 
 M = TypeVar("M", bound=BaseModel)

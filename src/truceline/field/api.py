@@ -15,10 +15,12 @@ reader by the path every observation takes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
@@ -31,7 +33,10 @@ from truceline.field.media import MAX_MEDIA_BYTES, reported_by, store, stored
 from truceline.field.mediacheck import media_checks
 from truceline.home import Home
 from truceline.httpbody import read_body
+from truceline.httpdoc import answers, body, errors
 from truceline.ledger.reader import LogReader
+from truceline.problem import problem
+from truceline.ratelimit import WriteLimiter, address
 from truceline.web.api import HEADERS
 
 STATIC = Path(__file__).parent / "static"
@@ -62,26 +67,23 @@ _STATUS = {
 }
 
 
+# A media file's name: the SHA-256 a signed report gives it (declared, so clients know)
+Sha256 = Annotated[str, FastAPIPath(pattern="^[0-9a-f]{64}$")]
+
+
 class EnrolIn(BaseModel):
     code: str
     public_key: str
 
 
-def problem(exc: TrucelineError, status: int | None = None) -> JSONResponse:
-    return JSONResponse(
-        {
-            "type": "about:blank",
-            "title": exc.code,
-            "status": status or _STATUS.get(exc.code, 422),
-            "detail": exc.message,
-            **exc.diagnostics(),
-        },
-        status_code=status or _STATUS.get(exc.code, 422),
-        media_type="application/problem+json",
-    )
+def _problem(exc: TrucelineError, status: int | None = None) -> JSONResponse:
+    """The RFC 9457 answer for a refused field request (truceline.problem)."""
+    errors = [{"field": exc.field, "reason": exc.message}] if exc.field else None
+    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
+    return problem(status or _STATUS.get(exc.code, 422), detail, errors=errors, code=exc.code)
 
 
-def router(home: Home, clock: Clock | None = None) -> APIRouter:
+def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None = None) -> APIRouter:
     clock = clock or SystemClock()
     api = APIRouter(tags=["field"])
     files = {p.name: p for p in STATIC.iterdir() if p.suffix in _TYPES}
@@ -107,20 +109,31 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type=_TYPES[".html"], headers=PAGE_HEADERS)
 
-    @api.api_route("/field/{name}", methods=["GET", "HEAD"], include_in_schema=False)
-    def asset(name: str) -> Response:
-        path = files.get(name)
-        if path is None or name == "index.html":
-            return JSONResponse({"detail": f"/field/{name}: no such file"}, status_code=404)
-        return FileResponse(path, media_type=_TYPES[path.suffix], headers=PAGE_HEADERS)
+    # One route per file of the app (no catch-all `/field/{name}`, which would shadow
+    # `/field/enrol` for other methods): any other name is Starlette's 404.
+    def asset(path: Path) -> Callable[[], Response]:
+        def serve() -> Response:
+            return FileResponse(path, media_type=_TYPES[path.suffix], headers=PAGE_HEADERS)
 
-    @api.post("/field/enrol")
-    async def enrol_device(body: EnrolIn) -> Any:
+        return serve
+
+    for name, path in files.items():
+        if name != "index.html":
+            api.api_route(f"/field/{name}", methods=["GET", "HEAD"], include_in_schema=False)(
+                asset(path)
+            )
+
+    @api.post("/field/enrol", responses=errors(400, 403, 409, 413, 422, 429, 503))
+    async def enrol_device(request: Request, enrolment: EnrolIn) -> Any:
         """Register the device key for a one-time invitation code."""
+        if limits is not None:  # a guessed code costs the guesser's address a token
+            limits.charge(address(request))
         try:
-            done = await run_in_threadpool(enrol, home, body.code, body.public_key, clock.now())
+            done = await run_in_threadpool(
+                enrol, home, enrolment.code, enrolment.public_key, clock.now()
+            )
         except TrucelineError as exc:
-            return problem(exc)
+            return _problem(exc)
         return {
             "sensor": done.sensor,
             "keyid": done.keyid,
@@ -129,24 +142,36 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             "index": done.index,
         }
 
-    @api.put("/field/media/{sha256}")
-    async def put_media(request: Request, sha256: str, entry: int = Query(..., ge=0)) -> Any:
+    @api.put(
+        "/field/media/{sha256}",
+        responses=errors(400, 403, 404, 413, 415, 422, 429, 503),
+        openapi_extra=body(
+            {"application/octet-stream": {"type": "string", "format": "binary"}},
+            "the file whose SHA-256 the logged report at `entry` signed",
+        ),
+    )
+    async def put_media(request: Request, sha256: Sha256, entry: int = Query(..., ge=0)) -> Any:
         """Store a file the report at log index `entry` names; its checks."""
+        if limits is not None:
+            limits.charge(address(request))
         data = await read_body(request, MAX_MEDIA_BYTES)
         try:
             reported, kind = await run_in_threadpool(
                 lambda: store(home, sha256, data, entry, log())
             )
         except TrucelineError as exc:
-            return problem(exc)
+            return _problem(exc)
         checks = media_checks(data, sha256, reported.observation)
         return {"sha256": sha256, "entry": entry, "type": kind, "size": len(data), "checks": checks}
 
-    @api.get("/field/media/{sha256}")
-    def get_media(sha256: str) -> Response:
+    @api.get(
+        "/field/media/{sha256}",
+        responses={**answers("application/octet-stream"), **errors(404)},
+    )
+    def get_media(sha256: Sha256) -> Response:
         got = stored(home, sha256)
         if got is None:
-            return JSONResponse({"detail": f"no stored media {sha256}"}, status_code=404)
+            return problem(404, f"no stored media {sha256}")
         data, _, kind = got
         return Response(
             data,
@@ -158,16 +183,16 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             },
         )
 
-    @api.get("/field/media/{sha256}/checks")
-    def get_checks(sha256: str) -> Any:
+    @api.get("/field/media/{sha256}/checks", responses=errors(404, 422))
+    def get_checks(sha256: Sha256) -> Any:
         got = stored(home, sha256)
         if got is None:
-            return JSONResponse({"detail": f"no stored media {sha256}"}, status_code=404)
+            return problem(404, f"no stored media {sha256}")
         data, index, kind = got
         try:
             reported = reported_by(home, index, sha256, log())
         except TrucelineError as exc:
-            return problem(exc)
+            return _problem(exc)
         return {
             "sha256": sha256,
             "entry": index,

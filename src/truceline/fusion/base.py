@@ -113,16 +113,6 @@ class EvidenceTable:
     def origin_side(self) -> NDArray[np.bool_]:
         return self.kind == KIND_CODE[Kind.launch]
 
-    def sensor_kind_codes(self) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
-        """Per row: code of its sensor's kind and of its operator (dense, by first appearance)."""
-        kinds = {k: i for i, k in enumerate(dict.fromkeys(self.sensor_kind))}
-        ops = {o: i for i, o in enumerate(dict.fromkeys(self.sensor_operator))}
-        sk = np.array([kinds[k] for k in self.sensor_kind], dtype=np.int32)
-        so = np.array([ops[o] for o in self.sensor_operator], dtype=np.int32)
-        if len(self) == 0:
-            return np.zeros(0, np.int32), np.zeros(0, np.int32)
-        return sk[self.sensor], so[self.sensor]
-
     def take(self, rows: I64) -> EvidenceTable:
         """The sub-table of `rows` (sensor list kept, so codes stay valid)."""
         arrays = {

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from truceline.errors import TrucelineError
+from truceline.mission.options import fail
 
 
 def thermal_study_command(
@@ -33,8 +34,7 @@ def thermal_study_command(
             west_lon,
         )
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     if figure is not None:
         plot(result, figure)
     typer.echo(json.dumps(result, indent=1))

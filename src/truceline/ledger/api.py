@@ -12,8 +12,8 @@ partial tile of width W is the first W hashes of any later version), so a batch
 the writer is still integrating is never visible. Paths must be canonical
 (`tiles.parse_tile_path`). Tiles and bundles never change once published:
 `Cache-Control: immutable`; the checkpoint changes: a few seconds at most.
-Reads go to the files each time (no cache), so the server always shows the
-directory as it is, and it never writes anything.
+Reads go to the home's tile storage each time (no cache), so the server always
+shows the log as it is, whichever driver holds it, and it never writes anything.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from truceline.httpdoc import BinaryResponse, TextResponse, answers, errors
 from truceline.ledger import tiles
 from truceline.ledger.logsign import parse_checkpoint
 from truceline.ledger.policy import Policy, PolicyError
+from truceline.ledger.storage.base import CHECKPOINT
 from truceline.ledger.tilestore import TileStore, TileStoreError
 from truceline.problem import problem
 
@@ -56,13 +57,10 @@ def published_width(tile: tiles.Tile, size: int) -> int:
 
 def router(home: Home) -> APIRouter:
     r = APIRouter(prefix=PREFIX, tags=["log"])
-    store = TileStore(home.log_dir, cache_tiles=0)
+    store = TileStore(home.tile_storage(), cache_tiles=0)
 
     def read_checkpoint() -> bytes | None:
-        try:
-            return (home.log_dir / "checkpoint").read_bytes()
-        except FileNotFoundError:
-            return None
+        return store.storage.get(CHECKPOINT)
 
     def published_size() -> int:
         signed = read_checkpoint()

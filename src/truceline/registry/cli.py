@@ -29,7 +29,7 @@ def _when(text: str) -> datetime:
     try:
         return option_time("--effective-at", text)
     except ValueError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _append(home: Path, events: list[object]) -> list[int]:
@@ -40,7 +40,7 @@ def _append(home: Path, events: list[object]) -> list[int]:
     try:
         return append_events(Home(home), events)  # type: ignore[arg-type]
     except (HomeError, RegistryRefused) as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 @sensor_app.command()
@@ -121,7 +121,7 @@ def rotate(
             reason=reason,
         )
     except ValidationError as exc:
-        fail(str(exc))
+        fail(exc)
     (index,) = _append(home, [event])
     typer.echo(
         f"rotated {sensor_id} to keyid {event.keyid} from {event.effective_at.isoformat()} at entry {index}"
@@ -159,7 +159,7 @@ def list_(home: Path = HOME_OPT, as_json: bool = typer.Option(False, "--json")) 
     try:
         ledger = Home(home).reader()
     except (HomeError, RuntimeError) as exc:
-        fail(str(exc))
+        fail(exc)
     try:
         registry = authority_of(ledger).registry
     finally:

@@ -20,7 +20,6 @@ from pydantic import ValidationError
 from truceline.codec import dsse, entries, records
 from truceline.codec.errors import CodecError
 from truceline.codec.keys import public_key_from_b64
-from truceline.ledger.base import Ledger
 from truceline.ledger.fold import LedgerFold
 from truceline.registry.model import (
     SENSOR_EVENT,
@@ -305,9 +304,3 @@ def seal_event(
 ) -> bytes:
     """The ledger entry for a sensor event, signed by the mission."""
     return records.seal(SENSOR_TYPE, event_json(event), mission_key, keyid)
-
-
-def from_ledger(ledger: Ledger, mission_keys: Mapping[str, Ed25519PublicKey]) -> Registry:
-    registry = Registry(mission_keys)
-    registry.catch_up(ledger)
-    return registry
