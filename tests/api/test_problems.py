@@ -94,3 +94,9 @@ def test_a_bug_is_a_problem_document_without_its_trace(
     with TestClient(app, raise_server_exceptions=False) as c:
         doc = is_problem(c.get("/broken"), 500)
     assert "secret" not in doc["detail"] and "RuntimeError" in doc["detail"]  # type: ignore[operator]
+
+
+def test_a_message_shared_with_the_cli_names_the_parameter(client: TestClient) -> None:
+    r = client.get("/metrics", params={"from": "2026-05-02", "to": "2026-05-01"})
+    doc = is_problem(r, 422, "to")
+    assert "is not after --from" in doc["detail"]  # type: ignore[operator]
