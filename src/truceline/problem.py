@@ -67,8 +67,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-# `field: reason`: a field is one token (a name, a dotted JSON path, a header name)
-_FIELD_FIRST = re.compile(r"([A-Za-z_@][\w.\-\[\]@]*): (.+)", re.DOTALL)
+# `field: reason`: a field is one token (a name, a dotted JSON path, a header name); a
+# message shared with the CLI may write it as its option (`--to: ...` is the field `to`)
+_FIELD_FIRST = re.compile(r"(?:--)?([A-Za-z_@][\w.\-\[\]@]*): (.+)", re.DOTALL)
 
 
 def field_errors(detail: str) -> list[dict[str, str]] | None:

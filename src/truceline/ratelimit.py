@@ -7,7 +7,8 @@ A principal is who a write request is charged to:
   envelope of the body by a registered key;
 * `address:<IP>` for everyone else (no signature, one that does not verify, and the
   signatory acts and resumes, whose envelopes are checked later): the client's address.
-  A request without a signature is charged before its body is read.
+  An unsigned import, a signatory act and a resume are charged before their body is
+  read; `POST /observations` after (its signatures are in the body).
 
 Each bucket holds at most `burst` tokens and gains `rate` a second; a write takes one,
 and one that finds less than a token is answered 429 with `Retry-After` (whole seconds

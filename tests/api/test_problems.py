@@ -80,3 +80,23 @@ def test_a_cross_site_write(client: TestClient) -> None:
 def test_successes_stay_as_they_were(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/log/checkpoint").headers["content-type"].startswith("text/plain")
+
+
+def test_a_bug_is_a_problem_document_without_its_trace(
+    api_home: tuple[Path, Ed25519PrivateKey],
+) -> None:
+    app = create_app(Home(api_home[0]))
+
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        doc = is_problem(c.get("/broken"), 500)
+    assert "secret" not in doc["detail"] and "RuntimeError" in doc["detail"]  # type: ignore[operator]
+
+
+def test_a_message_shared_with_the_cli_names_the_parameter(client: TestClient) -> None:
+    r = client.get("/metrics", params={"from": "2026-05-02", "to": "2026-05-01"})
+    doc = is_problem(r, 422, "to")
+    assert "is not after --from" in doc["detail"]  # type: ignore[operator]
