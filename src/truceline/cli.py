@@ -53,6 +53,7 @@ _COMMAND_MODULES = (
     "truceline.publication.cli",
     "truceline.metrics.cli",
     "truceline.report.cli",
+    "truceline.corridors.cli",
 )
 
 
