@@ -1,7 +1,9 @@
 """What bears on a corridor's risk at a moment, read from the facts of the log.
 
-For a corridor and a time t, all as of the log: verified breaches that affected it (within
-half its width, while open), recent verified incidents near its path by each party, each
+For a corridor and a time t, all as of the log: incidents judged breaches (verified, or
+reported on weak evidence; never discounted, contested or dismissed) that affected it
+(within half its width plus their uncertainty up to 2 km), recent ones near its path by
+each party, each
 party's breach rate along the whole front, the penalty cases pending or in force against
 each party, inspections near the path, and the detection probability of the registered
 neutral sensors along it (their location, coverage.range_km, error_model.detection_probability).
@@ -16,7 +18,10 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
+from truceline.adjudication.verdict import IncidentTransition, State
+from truceline.agreement.rules import Grade
 from truceline.corridors.spec import CorridorSpec
+from truceline.enforcement.incidents import BREACH_STATES, IncidentHistory
 from truceline.enforcement.penalties import Status
 from truceline.fusion.attribute import project
 from truceline.fusion.base import Frame
@@ -30,8 +35,8 @@ PATH_POINTS = 25
 # A sensor is credited with covering the path up to this range, whatever longer range it
 # lists: its range is for the loudest weapon (a seismic station hears a missile 200 km
 # away), while strikes on a road are mostly mortar and tube artillery, which a listener
-# locates well enough to verify only within ~10 km.
-COVER_KM = 10.0
+# locates well enough to verify only within ~15 km (the simulated arrays' artillery reach).
+COVER_KM = 15.0
 # An incident whose uncertainty circle touches the corridor affected it, up to this radius:
 # a strike located 5 km out may well have hit it, but a claim placed only to the nearest
 # town says little about a 2 km wide road.
@@ -40,10 +45,11 @@ MAX_REACH_M = 2000.0
 
 @dataclass(frozen=True)
 class Point:
-    """A verified breach, placed in the corridor's frame."""
+    """An incident judged a breach (by its latest verdict), placed in the corridor's frame."""
 
     at: datetime
-    accused: str
+    accused: str  # "" when not attributed
+    verified: bool  # verified or confirmed; else reported or corroborated with weak evidence
     d_m: float  # distance to the path
     reach_m: float  # how far from its location the incident may be (its uncertainty, capped)
 
@@ -60,16 +66,24 @@ class Place:
     sensors: list[tuple[float, float, float, float, datetime, datetime | None]]
     inspections: list[tuple[datetime, str]]
 
-    def affected(self, a: datetime, z: datetime) -> int:
-        """Verified breaches inside the corridor's width between a and z."""
+    def affected(self, a: datetime, z: datetime, verified: bool = False) -> int:
+        """Breaches inside the corridor's width between a and z (only verified ones, or
+        every breach incident)."""
         half = self.spec.width_m / 2
-        return sum(1 for b in self.breaches if a <= b.at < z and b.d_m <= half + b.reach_m)
-
-    def near(self, a: datetime, z: datetime, party: str | None) -> int:
         return sum(
             1
             for b in self.breaches
-            if a <= b.at < z and b.d_m <= NEAR_M and (party is None or b.accused == party)
+            if a <= b.at < z and b.d_m <= half + b.reach_m and (b.verified or not verified)
+        )
+
+    def near(self, a: datetime, z: datetime, party: str | None, verified: bool = False) -> int:
+        return sum(
+            1
+            for b in self.breaches
+            if a <= b.at < z
+            and b.d_m <= NEAR_M
+            and (party is None or b.accused == party)
+            and (b.verified or not verified)
         )
 
     def coverage(self, t: datetime) -> float:
@@ -88,6 +102,22 @@ def breach_time(b: Breach) -> datetime:
     return b.verdict.window[0]
 
 
+def _latest(history: IncidentHistory, until: datetime) -> IncidentTransition | None:
+    """The verdict by event time `until` (as `metrics.facts.breaches_of` reads it): a
+    batch fused after the fact still says what the evidence up to then showed."""
+    seen = [t for _, t in history.transitions if t.at <= until]
+    return seen[-1] if seen else None
+
+
+def _counts(t: IncidentTransition) -> bool:
+    """A breach by its latest verdict, on evidence better than discounted or contested."""
+    return (
+        bool(t.rules)
+        and t.state is not State.dismissed
+        and t.grade not in (Grade.discounted, Grade.contested)
+    )
+
+
 def place(spec: CorridorSpec, facts: Facts) -> Place:
     mid = spec.line.interpolate(0.5, normalized=True)
     frame = Frame(mid.x, mid.y)
@@ -98,16 +128,16 @@ def place(spec: CorridorSpec, facts: Facts) -> Place:
     )
     others = [p for p in parties if p != host]
     firer = others[0] if host is not None and len(others) == 1 else None
+    judged = [t for h in facts.incidents.values() if (t := _latest(h, facts.until)) and _counts(t)]
     points = []
-    if facts.breaches:
-        lon = np.array([b.verdict.location[0] for b in facts.breaches])
-        lat = np.array([b.verdict.location[1] for b in facts.breaches])
-        x, y = frame.to_xy(lon, lat)
+    if judged:
+        x, y = frame.to_xy([t.location[0] for t in judged], [t.location[1] for t in judged])
         d = np.asarray(shapely.distance(path, shapely.points(x, y)))
-        for b, dist in zip(facts.breaches, d, strict=True):
-            if b.verdict.accused and dist <= NEAR_M:
-                reach = min(b.verdict.uncertainty_m, MAX_REACH_M)
-                points.append(Point(breach_time(b), b.verdict.accused, float(dist), reach))
+        for t, dist in zip(judged, d, strict=True):
+            if dist <= NEAR_M:
+                reach = min(t.uncertainty_m, MAX_REACH_M)
+                verified = t.state in BREACH_STATES and t.accused is not None
+                points.append(Point(t.window[0], t.accused or "", verified, float(dist), reach))
     sensors = []
     for st in facts.sensors.values():
         s = st.sensor

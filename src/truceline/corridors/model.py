@@ -6,7 +6,8 @@ corridor in it. With a log(open hours) offset, cloglog(P) = log(hours) + x.beta 
 the probability of at least one breach, the expected count and, from the coefficients'
 covariance, a 90 % interval. Covariates without variation in the rows are dropped; with
 too few rows or breaches, or a fit that does not converge, fewer covariates are tried,
-down to the climatological rate (intercept only).
+down to the climatological rate (intercept only); and never more than one covariate per
+10 rows and per 5 breached windows.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import numpy as np
 
 FEATURES = ("coverage", "retaliation", "penalty_in_force", "penalty_pending", "firer_activity")
 Z90 = 1.6448536269514722
-MIN_ROWS = 8
-MIN_EVENTS = 2
-MIN_SEEN = 0.5  # the log is taken to see at least half of what happens on a path
+ROWS_PER_TERM = 10
+EVENTS_PER_TERM = 5
+MIN_SEEN = 0.1  # below it the log's silence says too little to scale the rate up by
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,10 @@ def fit(y: np.ndarray, x: dict[str, np.ndarray], hours: np.ndarray, seen: np.nda
     offset = np.log(np.maximum(hours, 1e-6)) + np.log(np.maximum(seen, MIN_SEEN))
     usable = [n for n in FEATURES if n in x and len(y) and float(np.ptp(x[n])) > 1e-9]
     events = int(y.sum())
-    tries: list[list[str]] = []
-    if len(y) >= MIN_ROWS and events >= MIN_EVENTS:
-        tries = [usable[:k] for k in range(len(usable), 0, -1)]
+    # at most one covariate per ROWS_PER_TERM rows and per EVENTS_PER_TERM breached
+    # windows: a small log gets a simple model rather than an overfitted one
+    most = min(len(usable), len(y) // ROWS_PER_TERM - 1, events // EVENTS_PER_TERM)
+    tries = [usable[:k] for k in range(most, 0, -1)]
     for names in tries:
         cols = np.column_stack([np.ones(len(y))] + [x[n] for n in names])
         got = _glm(y, cols, offset)

@@ -72,8 +72,10 @@ COLUMNS = (
     "firer",
     "sensor_coverage",
     "breaches_affecting_30d",
+    "verified_affecting_30d",
     "inspections_near_30d",
     "recent_incidents_near",
+    "recent_verified_near",
     "breach_rate_per_day",
     "penalty",
 )
