@@ -34,6 +34,8 @@ def router(home: Home) -> APIRouter:
             doc = forecast_doc(home, parse_bound("at", at), parse_window(window))
         except TrucelineError as exc:
             raise HTTPException(422, str(exc)) from exc
+        except (RuntimeError, ValueError) as exc:
+            raise HTTPException(503, f"ledger unavailable: {exc}") from exc
         return Response(render(doc, format), media_type=_media(format))
 
     @api.get("/corridors/published")

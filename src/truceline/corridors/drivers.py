@@ -88,14 +88,28 @@ class Place:
 
     def coverage(self, t: datetime) -> float:
         """Mean over the path of the chance that a live neutral sensor in range detects."""
+        if not self.sensors:
+            return 0.0
+        live = np.array([a <= t and (z is None or z > t) for *_, a, z in self.sensors])
+        key = live.tobytes()
+        if key not in self._coverage:
+            self._coverage[key] = float(
+                1.0 - np.exp(self._reach[:, live] @ self._log_miss[live]).mean()
+            )
+        return self._coverage[key]
+
+    def __post_init__(self) -> None:
         pts = [self.path.interpolate(f, normalized=True) for f in np.linspace(0, 1, PATH_POINTS)]
         px = np.array([p.x for p in pts])
         py = np.array([p.y for p in pts])
-        miss = np.ones(len(px))
-        for x, y, r, p, since, until in self.sensors:
-            if since <= t and (until is None or until > t):
-                miss *= np.where(np.hypot(px - x, py - y) <= r, 1.0 - p, 1.0)
-        return float(1.0 - miss.mean())
+        sx = np.array([s[0] for s in self.sensors])
+        sy = np.array([s[1] for s in self.sensors])
+        r = np.array([s[2] for s in self.sensors])
+        p = np.clip(np.array([s[3] for s in self.sensors]), 0.0, 1.0 - 1e-12)
+        # which sensor reaches which point of the path, and log(1 - p) per sensor
+        self._reach = (np.hypot(px[:, None] - sx, py[:, None] - sy) <= r).astype(float)
+        self._log_miss = np.log1p(-p)
+        self._coverage: dict[bytes, float] = {}
 
 
 def breach_time(b: Breach) -> datetime:
@@ -118,48 +132,65 @@ def _counts(t: IncidentTransition) -> bool:
     )
 
 
-def place(spec: CorridorSpec, facts: Facts) -> Place:
-    mid = spec.line.interpolate(0.5, normalized=True)
-    frame = Frame(mid.x, mid.y)
-    path = project(spec.line, frame)
-    parties = [p.id for p in facts.agreement.parties]
-    host = next(
-        (t.party for t in facts.agreement.geography.territories if t.shape.contains(mid)), None
-    )
-    others = [p for p in parties if p != host]
-    firer = others[0] if host is not None and len(others) == 1 else None
+@dataclass
+class Scene:
+    """What every corridor of one forecast shares, projected once into one frame centred on
+    the corridors (aeqd: distances within a few hundred km good to well under 1 %)."""
+
+    frame: Frame
+    judged: list[IncidentTransition]
+    jx: np.ndarray
+    jy: np.ndarray
+    sensors: list[tuple[float, float, float, float, datetime, datetime | None]]
+    inspections: list[tuple[float, float, datetime, str]]
+
+
+def scene(corridors: list[CorridorSpec], facts: Facts) -> Scene:
+    mids = [c.line.interpolate(0.5, normalized=True) for c in corridors]
+    frame = Frame(float(np.mean([m.x for m in mids])), float(np.mean([m.y for m in mids])))
+    parties = {p.id for p in facts.agreement.parties}
     judged = [t for h in facts.incidents.values() if (t := _latest(h, facts.until)) and _counts(t)]
-    points = []
-    if judged:
-        x, y = frame.to_xy([t.location[0] for t in judged], [t.location[1] for t in judged])
-        d = np.asarray(shapely.distance(path, shapely.points(x, y)))
-        for t, dist in zip(judged, d, strict=True):
-            if dist <= NEAR_M:
-                reach = min(t.uncertainty_m, MAX_REACH_M)
-                verified = t.state in BREACH_STATES and t.accused is not None
-                points.append(Point(t.window[0], t.accused or "", verified, float(dist), reach))
+    jx, jy = frame.to_xy([t.location[0] for t in judged], [t.location[1] for t in judged])
     sensors = []
     for st in facts.sensors.values():
         s = st.sensor
         if s.location is None or not s.coverage.range_km or s.operator in parties:
             continue
         sx, sy = frame.to_xy(s.location[0], s.location[1])
-        sensors.append(
-            (
-                float(sx),
-                float(sy),
-                min(float(s.coverage.range_km), COVER_KM) * 1000.0,
-                float(s.error_model.detection_probability),
-                st.registered_at,
-                st.revoked_at,
-            )
-        )
+        reach = min(float(s.coverage.range_km), COVER_KM) * 1000.0
+        p = float(s.error_model.detection_probability)
+        sensors.append((float(sx), float(sy), reach, p, st.registered_at, st.revoked_at))
     inspections = []
     for ins in facts.inspections:
         ix, iy = frame.to_xy(ins.inspection.location[0], ins.inspection.location[1])
-        if path.distance(shapely.Point(float(ix), float(iy))) <= NEAR_M:
-            inspections.append((ins.inspection.opened_at, ins.status))
-    return Place(spec, path, host, firer, points, sensors, inspections)
+        inspections.append((float(ix), float(iy), ins.inspection.opened_at, ins.status))
+    return Scene(frame, judged, np.atleast_1d(jx), np.atleast_1d(jy), sensors, inspections)
+
+
+def place(spec: CorridorSpec, facts: Facts, shared: Scene | None = None) -> Place:
+    sc = shared if shared is not None else scene([spec], facts)
+    mid = spec.line.interpolate(0.5, normalized=True)
+    path = project(spec.line, sc.frame)
+    parties = [p.id for p in facts.agreement.parties]
+    host = next(
+        (t.party for t in facts.agreement.geography.territories if t.shape.contains(mid)), None
+    )
+    others = [p for p in parties if p != host]
+    firer = others[0] if host is not None and len(others) == 1 else None
+    points = []
+    if sc.judged:
+        d = np.asarray(shapely.distance(path, shapely.points(sc.jx, sc.jy)))
+        for t, dist in zip(sc.judged, d, strict=True):
+            if dist <= NEAR_M:
+                reach = min(t.uncertainty_m, MAX_REACH_M)
+                verified = t.state in BREACH_STATES and t.accused is not None
+                points.append(Point(t.window[0], t.accused or "", verified, float(dist), reach))
+    inspections = [
+        (at, status)
+        for x, y, at, status in sc.inspections
+        if path.distance(shapely.Point(x, y)) <= NEAR_M
+    ]
+    return Place(spec, path, host, firer, points, sc.sensors, inspections)
 
 
 def penalty_state(facts: Facts, party: str | None, t: datetime) -> str:

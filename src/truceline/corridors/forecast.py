@@ -19,6 +19,7 @@ from truceline.corridors.drivers import (
     party_rates,
     penalty_state,
     place,
+    scene,
 )
 from truceline.corridors.spec import CorridorFileError, CorridorSpec
 from truceline.metrics.facts import Facts
@@ -85,7 +86,8 @@ def forecast(
 ) -> dict[str, Any]:
     until = at + window
     check_dates(corridors, at, until, first)
-    places = [place(c, facts) for c in corridors]
+    shared = scene(corridors, facts)
+    places = [place(c, facts, shared) for c in corridors]
     past = history(facts, places, at, first)
     y = np.array([1.0 if r.place.affected(r.start, r.end) else 0.0 for r in past])
     xs = {n: np.array([r.x[n] for r in past]) for n in model.FEATURES}

@@ -57,15 +57,17 @@ class Fit:
 
 
 def _glm(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    import statsmodels.api as sm
+    # the GLM modules alone: `statsmodels.api` imports every model (seconds of start-up)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-    family = sm.families.Binomial(link=sm.families.links.CLogLog())
+    family = families.Binomial(link=families.links.CLogLog())
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            res = sm.GLM(y, x, family=family, offset=offset).fit(maxiter=100)
+            res = GLM(y, x, family=family, offset=offset).fit(maxiter=100)
         except Exception:  # noqa: BLE001 - any failure of the fit means: fewer covariates
             return None
     beta = np.asarray(res.params, float)

@@ -99,7 +99,10 @@ def recompute(home: Home, p: Published, corridors: list[CorridorSpec] | None) ->
     chosen: list[CorridorSpec] | None = None
     if r.corridors_source == "file":
         if r.corridors is not None:
-            chosen = parse(r.corridors, f"record {p.index}: corridors")
+            try:
+                chosen = parse(r.corridors, f"record {p.index}: corridors")
+            except CorridorFileError as exc:
+                return out | {"result": "differs", "field": "corridors", "reason": str(exc)}
         elif corridors is not None and sha256(to_geojson(corridors)) == r.corridors_sha256:
             chosen = corridors
         else:
