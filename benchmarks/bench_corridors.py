@@ -130,15 +130,8 @@ def main() -> None:
         f"rolling forecasts: {len(docs)} days, {len(rows)} windows, {time.perf_counter() - t:.1f} s"
     )
     print("model:", json.dumps(docs[-1]["model"]["coefficients"]))
-    print("forecast:", json.dumps(score.score(rows, truth)))
-    naive = [
-        f | {"p_breach": d["model"]["windows_breached"] / max(d["model"]["rows"], 1)}
-        for d in docs
-        for f in d["forecasts"]
-    ]
-    print("naive (log share):", json.dumps(score.score(naive, truth)))
-    oracle = [f | {"p_breach": truth[(f["corridor"], f["window_start"])][0]} for f in rows]
-    print("true hazard itself:", json.dumps(score.score(oracle, truth)))
+    for name, figures in score.report(docs, truth).items():
+        print(f"{name}:", json.dumps(figures))
     cors = hundred(agreement, a.days)
     at = START + timedelta(days=a.days - 1)
     for _ in range(2):

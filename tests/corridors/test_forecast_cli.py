@@ -99,3 +99,18 @@ def test_bad_corridor_files_are_refused_with_the_field(deterred: Sim, tmp_path: 
 def test_bad_window_is_refused(deterred: Sim) -> None:
     result = runner.invoke(app, ["corridors", "--home", deterred.h, "--at", AT, "--window", "soon"])
     assert result.exit_code == 2 and "--window: expected a duration" in result.stderr
+
+
+def test_score_against_the_simulators_truth(deterred: Sim, tmp_path: Path) -> None:
+    truth = str(deterred.sim / "truth.jsonl")
+    args = ["--at", "2026-06-03T00:00:00Z", "--days", "3", "--score", truth]
+    doc = json.loads(cli("corridors", "--home", deterred.h, *args))
+    assert doc["forecasts"] == 3
+    for name in ("forecast", "naive_log_share", "true_hazard"):
+        assert doc[name]["windows"] == 12  # 3 days x 4 corridors
+        assert 0 <= doc[name]["brier"] <= 1
+    assert doc["true_hazard"]["mean_abs_error_vs_true_p"] == 0
+    missing = runner.invoke(
+        app, ["corridors", "--home", deterred.h, *args[:4], "--score", str(tmp_path / "no.jsonl")]
+    )
+    assert missing.exit_code == 2 and "--score:" in missing.stderr

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from truceline.home import Home
+
+if TYPE_CHECKING:
+    from truceline.corridors.spec import CorridorSpec
 from truceline.mission.options import fail
 
 
@@ -35,6 +40,12 @@ def corridors_command(
     published: bool = typer.Option(
         False, "--published", help="export every published forecast (the insurer's record)"
     ),
+    score: Path | None = typer.Option(
+        None,
+        "--score",
+        help="a simulator's truth.jsonl: forecast daily from --at for --days, score",
+    ),
+    days: int = typer.Option(7, "--days", min=1, max=366, help="with --score: how many forecasts"),
     verify: bool = typer.Option(
         False,
         "--verify",
@@ -68,12 +79,41 @@ def corridors_command(
     from truceline.metrics.periods import parse_bound
 
     when, span = parse_bound("--at", at), service.parse_window(window)
+    if score is not None:
+        _score(h, score, when, span, days, cors, out)
+        return
     if publish:
         p, doc = pub.publish(h, when, span, cors, SystemClock().now())
         typer.echo(json.dumps({"published": pub.describe(p)}, indent=1), err=True)
     else:
         doc = service.forecast_doc(h, when, span, cors)
     _emit(service.render(doc, format.value), out)
+
+
+def _score(
+    h: Home,
+    truth: Path,
+    first: datetime,
+    span: timedelta,
+    days: int,
+    cors: list[CorridorSpec] | None,
+    out: Path | None,
+) -> None:
+    """Forecasts at `first` and each day after, scored against the simulator's truth."""
+    from truceline.corridors import score as scoring
+    from truceline.corridors.evaluate import rolling
+    from truceline.corridors.spec import CorridorFileError, from_agreement
+
+    if not truth.is_file():
+        raise CorridorFileError(f"--score: {truth}: no such file")
+    docs = rolling(h, [first + timedelta(days=k) for k in range(days)], span, cors)
+    chosen = cors
+    if chosen is None:
+        from truceline.metrics.facts import read_facts
+
+        chosen = from_agreement(read_facts(h, first, first).agreement)
+    figures = scoring.report(docs, scoring.outcomes(truth, chosen))
+    _emit((json.dumps(figures, indent=1) + "\n").encode(), out)
 
 
 def _emit(data: bytes, out: Path | None) -> None:

@@ -136,3 +136,25 @@ def score(
             4,
         ),
     }
+
+
+def report(docs: list[dict[str, Any]], truth: dict[Key, tuple[float, int]]) -> dict[str, Any]:
+    """The forecasts' scores beside two references: the naive share of past windows the
+    log showed breached (no model), and the simulator's true hazard (the best possible)."""
+    rows = [f for d in docs for f in d["forecasts"]]
+    naive = [
+        f | {"p_breach": d["model"]["windows_breached"] / max(d["model"]["rows"], 1)}
+        for d in docs
+        for f in d["forecasts"]
+    ]
+    oracle = [
+        f | {"p_breach": truth[(f["corridor"], f["window_start"])][0]}
+        for f in rows
+        if (f["corridor"], f["window_start"]) in truth
+    ]
+    return {
+        "forecasts": len(docs),
+        "forecast": score(rows, truth),
+        "naive_log_share": score(naive, truth),
+        "true_hazard": score(oracle, truth),
+    }
