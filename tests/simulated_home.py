@@ -90,23 +90,8 @@ class Mission:
         return int(cli("log", "append", "--home", self.h, str(path)).split()[-1])
 
 
-def build_mission(
-    root: Path, days: float = 1, seed: int = SEED, enforce_at: str = ENFORCE_AT
-) -> Mission:
-    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`."""
-    sim = root / "sim"
-    cli(
-        "simulate",
-        "--seed",
-        str(seed),
-        "--scenario",
-        "duel",
-        "--days",
-        f"{days:g}",
-        "--out",
-        str(sim),
-    )
-    home = root / "home"
+def init_home(sim: Path, home: Path) -> None:
+    """`init` a home on the simulated agreement and register the simulated sensors."""
     cli(
         "init",
         "--home",
@@ -126,6 +111,26 @@ def build_mission(
         "--effective-at",
         "2026-05-01T00:00:00Z",
     )
+
+
+def build_mission(
+    root: Path, days: float = 1, seed: int = SEED, enforce_at: str = ENFORCE_AT
+) -> Mission:
+    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`."""
+    sim = root / "sim"
+    cli(
+        "simulate",
+        "--seed",
+        str(seed),
+        "--scenario",
+        "duel",
+        "--days",
+        f"{days:g}",
+        "--out",
+        str(sim),
+    )
+    home = root / "home"
+    init_home(sim, home)
     # The day's recorded feed, arriving as it ended (its evidence is then fresh).
     cli("ingest", "--home", str(home), "--now", INGESTED_AT, str(sim / "observations.jsonl"))
     cli("fuse", "--home", str(home), "--now", FUSED_AT)

@@ -137,6 +137,12 @@ class Kind(StrEnum):
     uav_sighting = "uav_sighting"
     inspection_report = "inspection_report"  # an observer team's finding on an incident
     third_party_report = "third_party_report"
+    # Observer reports (appended: the fusion columns code kinds by their position here).
+    demining = "demining"  # mine clearance seen or done: context, not a breach
+    corridor_status = "corridor_status"  # a corridor seen open or closed: context
+    site_inspection = "site_inspection"  # a holding site inspected: what was found there
+    access_denied = "access_denied"  # monitors refused access at this place
+    weapons_missing = "weapons_missing"  # an inspection found a holding site short (`count`)
 
 
 class Perception(StrEnum):

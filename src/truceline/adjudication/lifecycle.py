@@ -64,6 +64,7 @@ from truceline.fusion.base import (
     frame_for,
 )
 from truceline.fusion.locate import Fix, Normal
+from truceline.fusion.presence import PresenceTracks
 from truceline.fusion.thermal import Cell, ThermalBaseline, ThermalScorer, cell_of, day_of
 from truceline.gcpause import gc_paused
 from truceline.observation import Kind, WeaponClass, format_time
@@ -209,6 +210,7 @@ class Engine:
         )
         self.attributor = Attributor(agreement.geography, self.frame)
         self.rulebook = RuleBook(agreement, self.frame, self.attributor)
+        self.presence = PresenceTracks(self.gate)  # sightings of one presence across passes
         self.parties = frozenset(p.id for p in agreement.parties)
         # The seasonal thermal baseline: satellite detections logged for the year before
         # the agreement took effect (imported history), folded in ledger order; the
@@ -272,6 +274,8 @@ class Engine:
             self._thermal_rows.setdefault(cell_of(row.lon, row.lat), []).append(r)
         judged = self._judged
         points = association_points(row)
+        if row.kind in PRESENCE_KINDS:  # the same presence seen on earlier passes
+            candidates = [*self.presence.link(r, row), *candidates]
         chosen: dict[int, int] = {}
         for side, j in candidates:
             if side in chosen or side not in points:

@@ -33,8 +33,10 @@ NO_WEAPON = -1
 # associated with each other and with radar origins, never with impacts.
 ORIGIN_SIDE_KINDS = frozenset({Kind.launch})
 IMPORT_GATEWAY = "import_gateway"  # registry kind of a sensor that relays imported files
-# Kinds that are not physical detections of a strike and never associate.
-NON_DETECTION_KINDS = frozenset({Kind.inspection_report})
+# Kinds that are not physical detections of a strike or a presence, and never associate.
+NON_DETECTION_KINDS = frozenset(
+    {Kind.inspection_report, Kind.demining, Kind.corridor_status, Kind.site_inspection}
+)
 
 
 @dataclass(frozen=True)

@@ -387,8 +387,14 @@ def generate(
     scenario: Scenario, world: World, seed: int, det: Deterrence | None = None
 ) -> ev.Events:
     """Every true event of the scenario, sorted by time."""
+    from truceline.simulate import presence  # it builds on this module's phases
+
     events = ev.Events.concat(
-        [conflict(scenario, world, seed, det), baseline_fires(scenario, world, seed)]
+        [
+            conflict(scenario, world, seed, det),
+            baseline_fires(scenario, world, seed),
+            presence.generate(scenario, world, seed),
+        ]
     )
     inside = (events.t >= 0) & (events.t < scenario.days * DAY)
     events = events.take(np.flatnonzero(inside))

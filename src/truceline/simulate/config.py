@@ -64,6 +64,26 @@ class WorldConfig(_Model):
     corridor_km: float = Field(default=60, gt=1, le=300)
     corridor_width_m: float = Field(default=2000, gt=0)
     corridor_hours: tuple[float, float] = Field(default=(8, 18), description="local window")
+    withdrawal_zones: int = Field(
+        default=0, ge=0, le=20, description="withdrawal areas (polygons) astride the line"
+    )
+    withdrawal_zone_km: tuple[float, float] = Field(
+        default=(60, 30), description="each area's length along the line and depth each side"
+    )
+    withdrawal_zone_classes: list[WeaponClass] = Field(
+        default_factory=lambda: [WeaponClass.tank, WeaponClass.artillery],
+        description="the classes a withdrawal area bars anywhere inside it",
+    )
+    holding_sites_per_party: int = Field(
+        default=0, ge=0, le=20, description="declared holding sites of withdrawn weapons"
+    )
+    holding_site_km: tuple[float, float] = Field(
+        default=(40, 70), description="depth behind the line of the holding sites"
+    )
+    holding_site_weapons: dict[WeaponClass, int] = Field(
+        default_factory=lambda: {WeaponClass.tank: 10, WeaponClass.artillery: 12},
+        description="what each holding site is declared to hold",
+    )
     hospitals: int = Field(default=6, ge=0, le=100)
     nuclear_plants: int = Field(default=1, ge=0, le=5)
     utc_offset_h: float = Field(default=3, ge=-12, le=14, description="local civil time")
@@ -196,6 +216,14 @@ class BehaviourConfig(_Model):
     )
     buffer_entries_per_100km_day: dict[Mode, float] = Field(
         default_factory=lambda: _per_mode(compliant=0.1, probing=2, duel=0.5, escalation=1)
+    )
+    removals_per_site_day: dict[Mode, float] = Field(
+        default_factory=lambda: _per_mode(),
+        description="weapons taken out of a holding site (each missing for hours to days)",
+    )
+    access_denials_per_100km_day: dict[Mode, float] = Field(
+        default_factory=lambda: _per_mode(),
+        description="monitors turned back at a checkpoint",
     )
     hotspots: int = Field(default=12, ge=1, le=500, description="places where fire clusters")
     hotspot_share: float = Field(default=0.7, ge=0, le=1)
@@ -341,6 +369,39 @@ class PatrolConfig(_Model):
     p_hear: float = Field(default=0.7, ge=0, le=1)
 
 
+class ImagerySatellite(_Model):
+    mode: Literal["optical", "sar"]
+    operator: str = Field(description="who tasks it and signs its detections")
+    hours: list[float] = Field(
+        default_factory=lambda: [10.5], min_length=1, description="local solar hours of its passes"
+    )
+    swath_share: float = Field(
+        default=0.3, gt=0, le=1, description="share of the front a pass images"
+    )
+    p_detect: float = Field(default=0.8, ge=0, le=1, description="a heavy weapon in the swath")
+    p_troops: float = Field(default=0.4, ge=0, le=1, description="a group of troops in the swath")
+    p_class: float = Field(default=0.8, ge=0, le=1, description="the weapon class named right")
+    sigma_m: float = Field(default=10, ge=0)
+
+
+class ImageryConfig(_Model):
+    """Imaging satellites (`sensors/imagery.py`); none unless a scenario lists them."""
+
+    satellites: dict[str, ImagerySatellite] = Field(default_factory=dict)
+    cloud_mean: float = Field(default=0.45, gt=0, lt=1, description="mean cloud fraction")
+
+
+class InspectionConfig(_Model):
+    """Mission inspection teams (`sensors/inspection.py`): one per party while it has
+    holding sites or turns monitors back."""
+
+    every_h: float = Field(default=24, gt=0, description="each holding site inspected so often")
+    p_uav_followup: float = Field(
+        default=0.5, ge=0, le=1, description="a UAV sent over a checkpoint that turned a team back"
+    )
+    uav_delay_h: tuple[float, float] = Field(default=(0.5, 3), description="when it gets there")
+
+
 class ReportConfig(_Model):
     osint_share: float = Field(
         default=0.03, ge=0, le=1, description="impacts a public feed reports"
@@ -368,6 +429,8 @@ class SensorsConfig(_Model):
     uav: UavConfig = Field(default_factory=UavConfig)
     patrol: PatrolConfig = Field(default_factory=PatrolConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    imagery: ImageryConfig = Field(default_factory=ImageryConfig)
+    inspection: InspectionConfig = Field(default_factory=InspectionConfig)
 
 
 class Malfunction(_Model):

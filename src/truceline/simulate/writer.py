@@ -61,6 +61,9 @@ REGISTRY_KIND = {
     "uav": SensorKind.uav,
     "patrol": SensorKind.observer_patrol,
     "report": SensorKind.third_party,
+    "optical": SensorKind.satellite_optical,
+    "sar": SensorKind.satellite_sar,
+    "inspector": SensorKind.observer_patrol,
 }
 
 
@@ -396,6 +399,11 @@ def registry(r: Run) -> SensorList:
             }
         elif s.family == "uav":
             error = {"base_m": cfg.uav.sigma_m * 1.1774, "detection_probability": cfg.uav.p_detect}
+        elif s.family == "inspector":
+            error = {"base_m": 50, "detection_probability": 1.0}
+        elif s.family in ("optical", "sar"):
+            sat = cfg.imagery.satellites[s.params["satellite"]]
+            error = {"base_m": sat.sigma_m * 1.1774, "detection_probability": sat.p_detect}
         elif s.family == "report":
             km = (
                 cfg.report.osint_error_km
