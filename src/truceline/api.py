@@ -33,6 +33,7 @@ _ROUTER_MODULES = (
     "truceline.enforcement.api",
     "truceline.publication.api",
     "truceline.metrics.api",
+    "truceline.corridors.api",
     "truceline.agreement.api",
     "truceline.web.api",
     "truceline.field.api",

@@ -53,6 +53,7 @@ _COMMAND_MODULES = (
     "truceline.metrics.cli",
     "truceline.report.cli",
     "truceline.field.cli",
+    "truceline.corridors.cli",
 )
 
 

@@ -142,6 +142,49 @@ def _weapon_mix() -> dict[Mode, dict[WeaponClass, float]]:
     }
 
 
+class ScriptedPenalty(_Model):
+    """A penalty against a party, on the simulator's clock (it does not run enforcement)."""
+
+    party: str
+    pending_from_day: float | None = Field(default=None, ge=0, description="case opened")
+    in_force_from_day: float = Field(ge=0)
+    lapses_day: float | None = Field(default=None, ge=0)
+
+
+class Retaliation(_Model):
+    per_breach: float = Field(
+        default=0.5, ge=0, description="hazard x (1 + this x recent breaches by the other side)"
+    )
+    decay_h: float = Field(default=12, gt=0, description="e-folding time of a breach's effect")
+    radius_km: float = Field(default=15, gt=0, description="breaches this near the corridor")
+
+
+class DeterrenceConfig(_Model):
+    """Breach propensity that answers to detection, penalties, retaliation and the hour."""
+
+    corridor_attacks_per_open_day: float = Field(
+        default=0.5, ge=0, description="per corridor: unwatched, unpenalised, no retaliation"
+    )
+    detection_beta: float = Field(
+        default=2.0, ge=0, description="corridor hazard x exp(-beta x detection probability)"
+    )
+    elsewhere_beta: float = Field(
+        default=1.0, ge=0, description="same for ordinary engagements, by where they are fired"
+    )
+    pending_factor: float = Field(default=0.7, ge=0, le=1, description="while a case is pending")
+    in_force_factor: float = Field(default=0.35, ge=0, le=1, description="while it is in force")
+    diurnal_amplitude: float = Field(default=0.5, ge=0, lt=1)
+    peak_hour_local: float = Field(default=12, ge=0, lt=24)
+    retaliation: Retaliation = Field(default_factory=Retaliation)
+    penalties: list[ScriptedPenalty] = Field(default_factory=list)
+    watched_corridors: list[int] = Field(
+        default_factory=list, description="1-based corridors the mission watches closely"
+    )
+    watch_sensors: int = Field(
+        default=4, ge=0, le=50, description="mission acoustic arrays along a watched corridor"
+    )
+
+
 class BehaviourConfig(_Model):
     phases: list[Phase] = Field(
         default_factory=lambda: [Phase(days=1, mode="duel")],
@@ -187,6 +230,9 @@ class BehaviourConfig(_Model):
     corridor_attacks_per_day: float = Field(default=0, ge=0)
     site_attacks_per_day: float = Field(default=0, ge=0)
     false_flags_per_day: float = Field(default=0, ge=0, description="a party shells its own side")
+    deterrence: DeterrenceConfig | None = Field(
+        default=None, description="replaces corridor_attacks_per_day by a responsive hazard"
+    )
 
 
 class RadarConfig(_Model):
@@ -443,6 +489,15 @@ class Scenario(_Model):
                 raise ValueError(
                     f"behaviour.phases[{i}].aggressor {phase.aggressor!r} is not a party"
                 )
+        det = self.behaviour.deterrence
+        for i, pen in enumerate(det.penalties if det else []):
+            if pen.party not in ids:
+                raise ValueError(
+                    f"behaviour.deterrence.penalties[{i}].party {pen.party!r} is not a party"
+                )
+        for c in det.watched_corridors if det else []:
+            if not 1 <= c <= self.world.corridors:
+                raise ValueError(f"behaviour.deterrence.watched_corridors: no corridor {c}")
         if self.faults.liar is not None and self.faults.liar.operator not in ids:
             raise ValueError(f"faults.liar.operator {self.faults.liar.operator!r} is not a party")
         return self

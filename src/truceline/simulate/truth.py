@@ -32,6 +32,7 @@ from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Act
 from truceline.observation import format_time
 from truceline.simulate import events as ev
+from truceline.simulate.deterrence import Deterrence
 from truceline.simulate.world import World
 
 FIRE = (ev.K_IMPACT, ev.K_SMALL)
@@ -191,6 +192,22 @@ def event_lines(
             "impact": _point(ilon[i], ilat[i]),
             "breach": bool(rules),
             "rules": rules,
+        }
+        yield json.dumps(line, separators=(",", ":"))
+
+
+def hazard_lines(det: Deterrence, start: datetime, party_ids: list[str]) -> Iterator[str]:
+    """One line per corridor and open window: the true hazard the forecast is scored on."""
+    for h in sorted(det.hazards, key=lambda h: (h.start, h.corridor)):
+        line = {
+            "type": "corridor_hazard",
+            "corridor": det.world.corridors[h.corridor].id,
+            "window": [format_time(_at(start, h.start)), format_time(_at(start, h.end))],
+            "firer": party_ids[h.firer],
+            "expected": round(h.expected, 6),
+            "p_breach": round(h.p_breach, 6),
+            "p_detect": round(h.p_detect, 4),
+            "penalty_factor": h.penalty_factor,
         }
         yield json.dumps(line, separators=(",", ":"))
 

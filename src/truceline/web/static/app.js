@@ -10,7 +10,7 @@
 
 import { reportExtras } from "./evidence.js";
 import { $, clear, decodeBase64, fmtDuration, fmtTime, getJSON, getText, h, rerender } from "./dom.js";
-import { GRADES, MissionMap, STATES } from "./map.js";
+import { GRADES, MissionMap, STATES, corridorWindow } from "./map.js";
 import { PartyView } from "./party.js";
 import * as trust from "./trust.js";
 import { openNote, parseCheckpoint, parsePolicy, parseVkey, secureContext, verifyPolicy } from "./verify.js";
@@ -631,6 +631,14 @@ async function main() {
   missionMap = new MissionMap($("#map"), { onIncident: (id) => (location.hash = `#/incident/${encodeURIComponent(id)}`) });
   missionMap.geography(data.agreement);
   performance.mark("geography");
+  // Corridor risk (GET /corridors) for the current or next window; a log that cannot give
+  // one (no evidence yet) leaves the corridors in their plain colour.
+  const when = corridorWindow(data.agreement, Date.now());
+  if (when) {
+    getJSON(`/corridors?at=${encodeURIComponent(when.at)}&window=${when.hours}h`)
+      .then((doc) => missionMap.corridorRisk(doc))
+      .catch(() => null);
+  }
   const topo = await outline;
   performance.mark("outline fetched");
   if (topo) missionMap.outline(topo);
