@@ -142,7 +142,7 @@ def test_incident_page_and_verify(watched: Watched, site: Site) -> None:
     page = open_dashboard(watched, site.url)
     page.click(f"#incident-table a[href='#/incident/{incident}']")
     # the view renders after its fetch: wait for it (a loaded machine takes seconds)
-    page.wait_for_function("document.activeElement?.id === 'incident-heading'", timeout=WAIT)
+    expect(page.locator("#incident-heading")).to_be_focused(timeout=WAIT)
     history = api(site, f"/incidents/{incident}")["transitions"]
     body = page.locator("#incident-body")
     expect(body.locator("tbody tr")).to_have_count(len(history), timeout=WAIT)
@@ -324,8 +324,7 @@ def test_penalties_countdowns_a_verified_vote_and_inspections(watched: Watched, 
     running = page.locator("td.countdown", has_text=re.compile(r"^\d+ d \d\d:\d\d:\d\d$"))
     assert running.count() >= 1
     before = running.first.inner_text()
-    page.wait_for_timeout(1100)
-    assert running.first.inner_text() != before  # it counts down
+    expect(running.first).not_to_have_text(before, timeout=WAIT)  # it counts down
     voted = next(c for c in cases if c["votes"])
     page.click(f"a[href='#/penalty/{voted['case']}']")
     detail = api(site, f"/enforcement/penalties/{voted['case']}")
