@@ -143,7 +143,7 @@ def _record(index: int, e: bytes) -> Record:
 
 def assert_live_matches_replay(
     inputs: list[tuple[Any, ...]], passes: list[tuple[int, int]], write: bool = True
-) -> None:
+) -> Live:
     """Feed the log to a kept state pass by pass ((inputs so far, minutes after T0), both
     non-decreasing); with `write`, each pass's transitions go on the log, as the appender
     writes them."""
@@ -168,6 +168,7 @@ def assert_live_matches_replay(
             )
             log.append(r)
             live.add(r)
+    return live
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -229,3 +230,24 @@ def test_a_new_transition_wakes_the_cases_on_its_incident() -> None:
         ("incident", "i1", State.disputed, 90, "party-a", "confirmed"),
     ]
     assert_live_matches_replay(inputs, [(2, 60), (3, 120), (3, 180)])
+
+
+def test_a_case_suspended_by_an_open_dispute_sleeps() -> None:
+    """While a dispute is open the case's deadlines move with the clock, but its decision
+    (suspended) does not read them: once its countdown is logged, it waits for a record
+    or a deadline instead of being worked out again on every pass."""
+    inputs: list[tuple[Any, ...]] = [
+        ("incident", "i0", State.verified, 0, "party-a", "confirmed"),
+        ("incident", "i1", State.verified, 30, "party-a", "confirmed"),
+        ("incident", "i1", State.disputed, 90, "party-a", "confirmed"),
+    ]
+    live = assert_live_matches_replay(inputs, [(3, 120), (3, 180), (3, 240)])
+    suspended = [
+        key
+        for key, cs in live.case_states.items()
+        if cs.status.value == "suspended" and cs.case.rung.id == "snap"
+    ]
+    assert suspended
+    for ident in suspended:
+        probe = live.answers[("case", ident)].probe
+        assert probe is not None and probe.until is None

@@ -27,8 +27,8 @@ from truceline.enforcement.penalties import (
     Breach,
     Case,
     CaseState,
+    Deadlines,
     Status,
-    case_timeline,
     evaluate,
     first_breach,
     open_cases,
@@ -251,14 +251,14 @@ def judge_cases(
         extension_records,
         book,
         ruled,
-        lambda case, extra: case_timeline(case, hist, ruled[case.id][1], now, extra),
+        lambda case, extra: Deadlines(case, hist, ruled[case.id][1], now, extra),
         now,
     )
     frames = {}
     for case, rule in ruled.values():
         # The deadlines do not depend on the votes, so they can filter them.
         extra = ext.days.get(case.id, 0.0)
-        frames[case.id] = (case, case_timeline(case, hist, rule, now, extra), rule)
+        frames[case.id] = (case, Deadlines(case, hist, rule, now, extra), rule)
     ballots = fold(votes, book, frames, now)
     states = [
         evaluate(

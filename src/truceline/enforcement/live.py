@@ -33,7 +33,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +56,7 @@ from truceline.enforcement.penalties import (
     Breach,
     Case,
     CaseState,
+    Deadlines,
     Pending,
     automatic_step,
     breach_order,
@@ -510,7 +511,7 @@ class Live:
                 cases = [c for _, c in noted]
             else:
                 cases = [c for _, g in mine for c in g.cases()]
-            state.cases.extend(self.case_states[c.id] for c in cases)
+            state.cases.extend(_at(self.case_states[c.id], state) for c in cases)
         state.extensions = sorted(
             (a for got in self.adopted.values() for a in got), key=adoption_order
         )
@@ -528,3 +529,11 @@ _KIND = {
     "routine": ROUTINE,
     "inspection": INSPECTION,
 }
+
+
+def _at(cs: CaseState, state: EnforcementState) -> CaseState:
+    """The case's state with its timeline at the state's `now`: the unit's decision did not
+    read it, or the unit would have been recomputed (its own was read with a probe, closed)."""
+    if not isinstance(cs.timeline, Deadlines):
+        return cs
+    return replace(cs, timeline=cs.timeline.at(state.now, state.incidents))

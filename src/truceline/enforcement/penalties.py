@@ -295,11 +295,77 @@ def timeline(
     return Timeline(countdown_from, vote_deadline, apply_at, lapses, suspended)
 
 
+class Deadlines:
+    """A case's timeline (`case_timeline` at `now`), worked out when first read.
+
+    A decision that does not read it (a void or suspended case) then does not depend on
+    deadlines that a dispute still open moves with the clock: with a `Probe` for `now`,
+    only a read of the timeline pins the answer to the instant (see live.py)."""
+
+    __slots__ = ("_value", "case", "extension_days", "histories", "now", "rule")
+
+    def __init__(
+        self,
+        case: Case,
+        histories: Mapping[str, IncidentHistory],
+        rule: BlockRule | None,
+        now: datetime,
+        extension_days: float = 0.0,
+    ) -> None:
+        self.case, self.histories, self.rule = case, histories, rule
+        self.now, self.extension_days = now, extension_days
+        self._value: Timeline | None = None
+
+    def get(self) -> Timeline:
+        if self._value is None:
+            self._value = case_timeline(
+                self.case, self.histories, self.rule, self.now, self.extension_days
+            )
+        return self._value
+
+    def at(self, now: datetime, histories: Mapping[str, IncidentHistory]) -> Deadlines:
+        """The same case's timeline at another `now`, over `histories`."""
+        return Deadlines(self.case, histories, self.rule, now, self.extension_days)
+
+    @property
+    def countdown_from(self) -> datetime:
+        return self.get().countdown_from
+
+    @property
+    def vote_deadline(self) -> datetime | None:
+        return self.get().vote_deadline
+
+    @property
+    def effective_at(self) -> datetime:
+        return self.get().effective_at
+
+    @property
+    def lapses_at(self) -> datetime | None:
+        return self.get().lapses_at
+
+    @property
+    def suspended_s(self) -> float:
+        return self.get().suspended_s
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Deadlines):
+            return self.get() == other.get()
+        if isinstance(other, Timeline):
+            return self.get() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.get())
+
+    def __repr__(self) -> str:
+        return repr(self.get())
+
+
 @dataclass(frozen=True)
 class CaseState:
     case: Case
     status: Status
-    timeline: Timeline
+    timeline: Timeline | Deadlines
     valid_incidents: tuple[str, ...]
     disputed_incidents: tuple[str, ...]
     votes: Mapping[str, Choice] = field(default_factory=dict)
@@ -337,7 +403,7 @@ def evaluate(
     votes: Mapping[str, Choice],
     now: datetime,
     extension_days: float = 0.0,
-    tl: Timeline | None = None,
+    tl: Timeline | Deadlines | None = None,
 ) -> CaseState:
     """The case's status at `now`, given the votes counted for it (see votes.py).
     `tl`: the case's timeline at `now` if the caller has it already."""
@@ -352,7 +418,7 @@ def evaluate(
         elif latest.state in DISPUTE_STATES:
             disputed.append(incident)
     if tl is None:
-        tl = case_timeline(case, histories, rule, now, extension_days)
+        tl = Deadlines(case, histories, rule, now, extension_days)
 
     def state(status: Status, tally: Tally | None = None, reason: str = "") -> CaseState:
         return CaseState(case, status, tl, tuple(valid), tuple(disputed), votes, tally, reason)
