@@ -23,12 +23,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_home(home: Path, output: Path | None = None) -> Iterator[str]:
-    """Run `truceline serve --home HOME` on a free port until the block ends; yield its base URL.
+def serve_home(home: Path, output: Path | None = None, port: int | None = None) -> Iterator[str]:
+    """Run `truceline serve --home HOME` on `port` (default a free one) until the block ends;
+    yield its base URL. A server restarted on the same port is the same origin to a browser.
 
     The server's output (uvicorn's access log included) goes to `output`, if given.
     """
-    port = free_port()
+    port = port or free_port()
     sink = output.open("w") if output is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "truceline.cli", "serve", "--home", str(home), "--port", str(port)],

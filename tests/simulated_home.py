@@ -9,6 +9,7 @@ need a real simulated home (adversarial attacks, publication, metrics, the daily
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,10 +91,42 @@ class Mission:
         return int(cli("log", "append", "--home", self.h, str(path)).split()[-1])
 
 
+def init_home(sim: Path, home: Path, init_args: tuple[str, ...] = ()) -> None:
+    """`init` a home on the simulated agreement and register the simulated sensors;
+    `init_args` go to `truceline init` (e.g. `--log-storage URL`)."""
+    cli(
+        "init",
+        "--home",
+        str(home),
+        "--agreement",
+        str(sim / "agreement.yaml"),
+        "--signers",
+        str(sim / "keys" / "signatories"),
+        *init_args,
+    )
+    cli(
+        "sensor",
+        "add",
+        "--home",
+        str(home),
+        "--from",
+        str(sim / "sensors.json"),
+        "--effective-at",
+        "2026-05-01T00:00:00Z",
+    )
+
+
 def build_mission(
-    root: Path, days: float = 1, seed: int = SEED, enforce_at: str = ENFORCE_AT
+    root: Path,
+    days: float = 1,
+    seed: int = SEED,
+    enforce_at: str = ENFORCE_AT,
+    edit: Callable[[Path], None] | None = None,
+    init_args: tuple[str, ...] = (),
 ) -> Mission:
-    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`."""
+    """A duel of `days` simulated days (seed `seed`), enforced at `enforce_at`; `edit`, if
+    given, changes the simulator's output directory before the home is built from it;
+    `init_args` go to `truceline init` (e.g. `--log-storage URL`)."""
     sim = root / "sim"
     cli(
         "simulate",
@@ -106,26 +139,10 @@ def build_mission(
         "--out",
         str(sim),
     )
+    if edit is not None:
+        edit(sim)
     home = root / "home"
-    cli(
-        "init",
-        "--home",
-        str(home),
-        "--agreement",
-        str(sim / "agreement.yaml"),
-        "--signers",
-        str(sim / "keys" / "signatories"),
-    )
-    cli(
-        "sensor",
-        "add",
-        "--home",
-        str(home),
-        "--from",
-        str(sim / "sensors.json"),
-        "--effective-at",
-        "2026-05-01T00:00:00Z",
-    )
+    init_home(sim, home, init_args)
     # The day's recorded feed, arriving as it ended (its evidence is then fresh).
     cli("ingest", "--home", str(home), "--now", INGESTED_AT, str(sim / "observations.jsonl"))
     cli("fuse", "--home", str(home), "--now", FUSED_AT)

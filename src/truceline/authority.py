@@ -32,6 +32,7 @@ from truceline.agreement.versions import AGREEMENT_SIGNATURE_TYPE, AgreementHist
 from truceline.codec import dsse, ed25519
 from truceline.codec.entries import Record, payload_type, read
 from truceline.codec.keys import KeyFileError, public_key_from_b64
+from truceline.corridors.record import FORECAST_TYPE
 from truceline.enforcement.records import (
     ACK_TYPE,
     ENFORCEMENT_TYPE,
@@ -77,6 +78,7 @@ WRITERS: Mapping[str, frozenset[Role]] = {
     ACK_TYPE: frozenset({Role.signatory}),
     EXTENSION_TYPE: frozenset({Role.signatory}),
     REPORT_TYPE: frozenset({Role.publisher}),
+    FORECAST_TYPE: frozenset({Role.publisher}),
 }
 # Observation kinds with a narrower set of writers than observations in general.
 KIND_WRITERS: Mapping[Kind, frozenset[Role]] = {

@@ -17,15 +17,14 @@ from truceline.errors import TrucelineError
 
 
 class _Commands(TyperGroup):
-    """Every command's deliberate errors end as one line on stderr and exit 2, never as a
-    traceback: the message names what is at fault and why (`truceline.errors`)."""
+    """Every command's deliberate errors end as their `diagnostics()` on stderr and exit 2,
+    never as a traceback: what is at fault, where, why and what to do (`truceline.errors`)."""
 
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except TrucelineError as exc:
-            where = f"{exc.field}: " if exc.field and not str(exc).startswith(exc.field) else ""
-            typer.echo(f"error: {where}{exc}", err=True)
+            typer.echo(exc.diagnostics(), err=True)
             ctx.exit(2)
 
 
@@ -53,6 +52,8 @@ _COMMAND_MODULES = (
     "truceline.publication.cli",
     "truceline.metrics.cli",
     "truceline.report.cli",
+    "truceline.field.cli",
+    "truceline.corridors.cli",
 )
 
 

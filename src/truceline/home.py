@@ -2,6 +2,8 @@
 
     HOME/agreement.yaml   the agreement as given to `init` (its versions are on the log)
     HOME/log/             the log in the c2sp.org/tlog-tiles layout (public)
+    HOME/log.storage      optional: a postgresql+psycopg:// URL keeping the log's tiles there
+                          instead of in log/ (docs/deploy.md)
     HOME/log.vkey         the log's verifier key (public)
     HOME/policy           the tlog-policy: witnesses and their quorum (public)
     HOME/log.key          the log's signing key (the operator's only)
@@ -27,13 +29,19 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from truceline.ledger.reader import LogReader
+    from truceline.ledger.storage.base import TileStorage
     from truceline.ledger.tilelog import Cosigner, TileLog
+    from truceline.ratelimit import WriteLimit
 
 
 class HomeError(TrucelineError, RuntimeError):
     """The home lacks something a command needs (not initialised, a key it must sign with)."""
 
     code = "home"
+    hint = (
+        "check --home: `truceline init` creates a mission home, `truceline mirror` copies "
+        "the public part of one; keys are only in the home that `init` made"
+    )
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,30 @@ class Home:
     def log_dir(self) -> Path:
         """The tlog-tiles layout: checkpoint, tile/<L>/<N>, tile/entries/<N>."""
         return self.root / "log"
+
+    @property
+    def log_storage_spec(self) -> str:
+        """Where the log's tiles live: HOME/log.storage (a database URL) if present, else log/."""
+        override = self.root / "log.storage"
+        if override.exists():
+            return override.read_text().strip()
+        return str(self.log_dir)
+
+    def tile_storage(self) -> TileStorage:
+        """The driver holding the log's tiles, checkpoint and state (POSIX unless configured)."""
+        from truceline.ledger.storage import open_storage
+
+        return open_storage(self.log_storage_spec)
+
+    def has_log(self) -> bool:
+        """True when the home's tile storage holds a checkpoint."""
+        if not (self.root / "log.storage").exists():
+            return (self.log_dir / "checkpoint").is_file()
+        storage = self.tile_storage()
+        try:
+            return storage.get("checkpoint") is not None
+        finally:
+            storage.close()
 
     @property
     def log_vkey(self) -> Path:
@@ -89,11 +121,24 @@ class Home:
             raise HomeError(f"{path}: expected a whole number of bytes, found {text[:40]!r}")
         return int(text)
 
+    def write_limit(self) -> WriteLimit:
+        """HOME/write_limit (`RATE BURST`: writes a second and burst, per principal) if
+        present, else the default (`ratelimit.WriteLimit`)."""
+        from truceline.ratelimit import WriteLimit
+
+        path = self.root / "write_limit"
+        if not path.exists():
+            return WriteLimit()
+        try:
+            return WriteLimit.parse(path.read_text())
+        except ValueError as exc:
+            raise HomeError(f"{path}: {exc}") from None
+
     # --- opening its parts --------------------------------------------------------------
 
     def require_log(self) -> None:
         """HomeError unless the home holds a log (checked before anything creates a file)."""
-        if not (self.log_dir / "checkpoint").is_file():
+        if not self.has_log():
             raise HomeError(
                 f"--home {self.root}: no log here (create one with `truceline init`, "
                 "or mirror one with `truceline mirror`)"

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from truceline.field.harm import Harm
 from truceline.rfc3339 import UtcTime, format_time
 
 __all__ = ["UtcTime", "format_time"]  # re-exported: every record's time type
@@ -137,6 +138,12 @@ class Kind(StrEnum):
     uav_sighting = "uav_sighting"
     inspection_report = "inspection_report"  # an observer team's finding on an incident
     third_party_report = "third_party_report"
+    # Observer reports (appended: the fusion columns code kinds by their position here).
+    demining = "demining"  # mine clearance seen or done: context, not a breach
+    corridor_status = "corridor_status"  # a corridor seen open or closed: context
+    site_inspection = "site_inspection"  # a holding site inspected: what was found there
+    access_denied = "access_denied"  # monitors refused access at this place
+    weapons_missing = "weapons_missing"  # an inspection found a holding site short (`count`)
 
 
 class Perception(StrEnum):
@@ -220,6 +227,16 @@ class Attributes(BaseModel):
     )
     finding: Literal["confirmed", "dismissed", "inconclusive"] | None = None
     provenance: Provenance | None = None
+    harm: Harm | None = Field(
+        default=None, description="civilian harm: casualties and damage (truceline.field.harm)"
+    )
+    position_accuracy_m: Real | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_UNCERTAINTY_M,
+        allow_inf_nan=False,
+        description="the stated accuracy of the reporter's own position (a device's GPS fix)",
+    )
 
     @field_validator("distance_band_m")
     @classmethod

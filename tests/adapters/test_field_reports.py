@@ -48,14 +48,64 @@ def test_observer_csv(tmp_path: Path) -> None:
     assert b.attributes.bearing_deg == 157.5
     errors = [(i.row, i.field) for i in items if isinstance(i, RowError)]
     assert errors == [
-        (2, "distance"),  # no band and no uncertainty_m: unbounded
         (3, "direction"),
         (4, "time"),  # no offset
         (5, "perception"),
         (6, "kind"),
-        (7, "distance"),  # no upper bound
         (8, "count"),
     ]
+    # Bearing only, and "more than 5 km": kept as weak evidence, bounded by the reach of
+    # hearing (20 km), each bound written down as a repair.
+    bearing_only, open_band = items[2], items[7]
+    assert isinstance(bearing_only, Row) and isinstance(open_band, Row)
+    c = bearing_only.observation
+    assert c.attributes.bearing_deg == 157.5 and c.attributes.distance_band_m == (0.0, 20_000.0)
+    assert c.uncertainty_m == 20_000.0
+    assert c.attributes.model_extra["weak_evidence"] == "bearing only"
+    assert c.attributes.provenance.repairs == [  # type: ignore[union-attr]
+        "distance: missing; bounded at 20000 m along the direction (heard)"
+    ]
+    d = open_band.observation
+    assert d.attributes.distance_band_m == (5000.0, 20_000.0) and d.uncertainty_m == 20_000.0
+    assert d.attributes.model_extra["weak_evidence"] == "open distance 'more than 5 km'"
+    assert "no far end" in d.attributes.provenance.repairs[0]  # type: ignore[union-attr]
+
+
+OBSERVER_KINDS_CSV = """team,team_lat,team_lon,time,perception,kind,weapon,count,site,status,incident,finding
+SMM-ZAP-1,47.60,35.40,2026-03-05T09:00:00Z,seen,demining,,,corridor-vasylivka,cleared,,
+SMM-ZAP-1,47.60,35.40,2026-03-05T09:30:00Z,seen,corridor status,,,corridor-vasylivka,closed,,
+SMM-ZAP-1,48.05,35.40,2026-03-05T10:00:00Z,seen,site inspection,tank,12,hs-north-1,,,
+SMM-ZAP-1,48.05,35.40,2026-03-05T10:05:00Z,seen,weapons-missing,tank,3,hs-north-1,,,
+SMM-ZAP-1,47.70,35.60,2026-03-05T11:00:00Z,seen,access denied,,,,checkpoint closed,,
+SMM-ZAP-1,47.70,35.60,2026-03-05T12:00:00Z,seen,inspection finding,,,,,inc-42,confirmed
+SMM-ZAP-1,47.70,35.60,2026-03-05T12:05:00Z,seen,inspection finding,,,,,inc-42,
+SMM-ZAP-1,47.70,35.60,2026-03-05T12:10:00Z,seen,inspection_report,,,,,inc-42,maybe
+"""
+
+
+def test_observer_kinds_of_the_mission(tmp_path: Path) -> None:
+    path = tmp_path / "team.csv"
+    path.write_text(OBSERVER_KINDS_CSV)
+    items = list(ObserverAdapter().parse(path))
+    rows = [i.observation for i in items if isinstance(i, Row)]
+    assert [o.kind for o in rows] == [
+        Kind.demining,
+        Kind.corridor_status,
+        Kind.site_inspection,
+        Kind.weapons_missing,
+        Kind.access_denied,
+        Kind.inspection_report,
+    ]
+    assert rows[1].attributes.model_extra["status"] == "closed"
+    assert rows[2].attributes.model_extra["site"] == "hs-north-1" and rows[2].attributes.count == 12
+    assert rows[3].attributes.weapon_class is WeaponClass.tank and rows[3].attributes.count == 3
+    finding = rows[5].attributes
+    assert (finding.incident, finding.finding) == ("inc-42", "confirmed")
+    # A report about the team's own place: the team's position, to 100 m (a repair).
+    assert rows[4].uncertainty_m == 100.0
+    assert "the team's own position" in rows[4].attributes.provenance.repairs[0]  # type: ignore[union-attr]
+    errors = [(i.row, i.field) for i in items if isinstance(i, RowError)]
+    assert errors == [(6, "finding"), (7, "finding")]
 
 
 def test_observer_jsonl(tmp_path: Path) -> None:

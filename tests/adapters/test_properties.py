@@ -256,5 +256,5 @@ def test_cot_attribute_values(attrs: dict[str, str], produced: str) -> None:
 
 
 def test_registry_names() -> None:
-    assert set(ADAPTERS) == {"firms", "cot", "geojson", "observer", "radar", "cir", "osce"}
+    assert set(ADAPTERS) == {"firms", "cot", "geojson", "observer", "radar", "cir", "osce", "xform"}
     assert all(cls.format == name for name, cls in ADAPTERS.items())

@@ -242,3 +242,34 @@ def test_the_service_stream_follows_the_log_and_matches_replay(tmp_path: Path) -
         worker.join(10)
     report = replay(h.home)
     assert report.ok and report.matched == len(recompute(h.home).emitted) > 0
+
+
+@pytest.mark.parametrize("chunk", [1, 5])
+def test_stream_rejudges_a_back_dated_revocation_as_the_batch_does(
+    tmp_path: Path, chunk: int
+) -> None:
+    """The revocation of the acoustic array (dated before its report) re-judges the
+    confirmed incident at the revocation's entry, in the stream as in the batch."""
+    from truceline.codec.keys import key_id
+    from truceline.registry.model import Revoke
+    from truceline.registry.state import seal_event
+
+    h = MissionHome(tmp_path / "home", SENSORS)
+    scenario(h)
+    revoke = Revoke(effective_at=T0 - timedelta(hours=1), sensor_id="acoustic-g1", reason="x")
+    [at] = h.log.append([seal_event(revoke, h.mission, key_id(h.mission.public_key()))])
+    h.append([radar("radar-a1", 5, 3605, impact=(36.30, 47.80), origin=(36.31, 47.60))])
+    agreement = load_agreement(h.home.agreement)
+    batch = recompute(h.home)
+    _, ref = batch.view.agreement(agreement)
+    rejudged = [r for r, cause in zip(batch.emitted, batch.triggers, strict=True) if cause == at]
+    assert len(rejudged) == 1 and rejudged[0].state is State.verified
+    assert rejudged[0].reason.startswith("re-judged: sensor acoustic-g1 revoked from")
+    stream = StreamAdjudicator(agreement, ref)
+    key, keyid = h.adjudicator
+    stream.follow(h.log, lambda rec: seal_transition(rec, key, keyid), chunk=chunk)
+    assert [r.model_dump() for r in stream.engine.emitted] == [
+        r.model_dump() for r in batch.emitted
+    ]
+    assert stream.triggers == batch.triggers
+    assert replay(h.home).ok

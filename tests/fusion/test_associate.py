@@ -12,7 +12,7 @@ from truceline.fusion.associate import (
     candidate_blocks,
     candidates_batch,
     links_batch,
-    row_points,
+    table_row_points,
 )
 from truceline.fusion.base import KIND_CODE, EvidenceTable
 from truceline.observation import Kind
@@ -49,7 +49,7 @@ def stream_links(table: EvidenceTable, gate: Gate) -> set[tuple[int, int]]:
     index = StreamIndex(gate)
     out = set()
     for r in range(len(table)):
-        for j in index.add(r, float(table.t[r]), row_points(table, r)):
+        for j in index.add(r, float(table.t[r]), table_row_points(table, r)):
             out.add((r, j))
     return out
 
@@ -179,3 +179,66 @@ def test_imported_rows_are_sources_by_uploader() -> None:
     assert table.sensors == ["gw/importer-east", "gw/gw", "gw"]
     assert table.sensor_kind == ["import:importer-east", "import:gw", "import_gateway"]
     assert table.sensor_operator == ["east", "mission", "mission"]
+
+
+def _random_table(seed: int, n: int) -> EvidenceTable:
+    """Point, bearing, launch, radar and non-detection reports, some without a place."""
+    rng = np.random.default_rng(seed)
+    kinds = list(rng.choice([Kind.impact, Kind.launch, Kind.projectile, Kind.inspection_report], n))
+    radar = np.array([k is Kind.projectile for k in kinds])
+    xy = rng.uniform(-8000, 8000, (4, n))
+    table = table_of(
+        rng.uniform(0, 3000, n),
+        np.where(rng.random(n) < 0.1, np.nan, xy[0]),
+        xy[1],
+        rng.uniform(10, 2500, n),
+        kinds,
+        np.where(radar, xy[2], np.nan),
+        np.where(radar, xy[3], np.nan),
+    )
+    bearing = (rng.random(n) < 0.4) & ~radar
+    table.sx[bearing], table.sy[bearing] = xy[2][bearing], xy[3][bearing]
+    table.bearing[bearing] = rng.uniform(0, 2 * np.pi, bearing.sum())
+    table.band_lo[bearing] = rng.uniform(0, 3000, bearing.sum())
+    table.band_hi[bearing] = table.band_lo[bearing] + rng.uniform(0, 5000, bearing.sum())
+    return table
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60))
+def test_one_point_layout_for_tables_and_engine_rows(seed: int, n: int) -> None:
+    """`row_points` (the engine's, per row) gives exactly `side_points` (the batch's)."""
+    from truceline.fusion.base import frame_for
+    from truceline.fusion.points import IMPACT, ORIGIN, SidePoint, row_points, side_points
+    from truceline.fusion.rows import rows_of
+
+    table = _random_table(seed, n)
+    frame = frame_for({"type": "LineString", "coordinates": [[36.0, 47.7], [37.0, 47.7]]})
+    rows = rows_of(table, frame)
+    for side in (IMPACT, ORIGIN):
+        which, pts = side_points(table, side)
+        got = {r: p[side] for r, row in enumerate(rows) if side in (p := row_points(row))}
+        assert sorted(got) == which.tolist()
+        for r, pt in zip(which.tolist(), pts, strict=True):
+            assert isinstance(got[r], SidePoint)
+            np.testing.assert_array_equal(np.array(got[r]), pt)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60))
+def test_the_score_against_a_fix_is_the_pair_score(seed: int, n: int) -> None:
+    """`Gate.score_point` (a report against an incident's fix, plain floats) is `Gate.score`
+    against that fix as a point report."""
+    from truceline.fusion.points import IMPACT, NCOL, ORIGIN, side_points
+
+    rng = np.random.default_rng(seed)
+    table = _random_table(seed, n)
+    pts = np.concatenate([side_points(table, side)[1] for side in (IMPACT, ORIGIN)])
+    fixes = np.full((len(pts), NCOL), np.nan)
+    fixes[:, :3] = np.column_stack(
+        (rng.uniform(-8000, 8000, (2, len(pts))).T, rng.uniform(10, 2500, len(pts)))
+    )
+    gate = Gate()
+    want = gate.score(pts, fixes) if len(pts) else np.zeros(0)
+    got = [gate.score_point(tuple(p), *f[:3]) for p, f in zip(pts, fixes, strict=True)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)

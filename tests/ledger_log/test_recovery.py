@@ -15,6 +15,7 @@ from truceline.ledger import merkle, tilelog
 from truceline.ledger.audit import audit_log
 from truceline.ledger.dedup import DedupIndex
 from truceline.ledger.logsign import Ed25519NoteSigner
+from truceline.ledger.storage import posix
 from truceline.ledger.tilelog import TileLog
 
 from .conftest import ORIGIN, LogFactory
@@ -30,14 +31,14 @@ def data(n: int, tag: str) -> list[bytes]:
 
 def _die_on_writing(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """The process dies when the log is about to write the state file `name`."""
-    real = tilelog.write_atomic
+    real = posix.write_atomic
 
     def fake(path, payload, mode=0o644):  # type: ignore[no-untyped-def]
         if path.name == name:
             raise Died
         real(path, payload, mode)
 
-    monkeypatch.setattr(tilelog, "write_atomic", fake)
+    monkeypatch.setattr(posix, "write_atomic", fake)
 
 
 def test_batch_dead_before_tree_state_is_discarded(

@@ -102,6 +102,44 @@ def test_single_key_revocation(mission: tuple[keys.Ed25519PrivateKey, str]) -> N
     assert reg.get("cam-1") is not None and reg.get("cam-1").revoked_at is None  # type: ignore[union-attr]
 
 
+def test_revocations_say_which_reports_they_take_back(
+    mission: tuple[keys.Ed25519PrivateKey, str],
+) -> None:
+    """A key signs only what is dated within its period: a revoked key takes back its
+    reports from the revocation to the rotation that replaced it; a revoked sensor all of
+    them from the revocation on (what adjudication re-judges)."""
+    k1, k2 = keys.generate(), keys.generate()
+    s = _sensor("radar-1", k1)
+    t_rot, t_rev = T0 + timedelta(days=2), T0 + timedelta(days=1)
+    reg = _registry(
+        mission,
+        [
+            Register(effective_at=T0, sensor=s),
+            Rotate(
+                effective_at=t_rot,
+                sensor_id="radar-1",
+                public_key=keys.public_key_b64(k2.public_key()),
+            ),
+            Revoke(effective_at=t_rev, sensor_id="radar-1", keyid=s.keyid, reason="lost"),
+            Revoke(effective_at=T0 + timedelta(days=3), sensor_id="radar-1"),
+        ],
+    )
+    key, sensor = reg.revocations
+    assert (key.entry, key.keyid, key.since, key.until, key.reason) == (
+        2,
+        s.keyid,
+        t_rev,
+        t_rot,
+        "lost",
+    )
+    assert (sensor.entry, sensor.keyid, sensor.since, sensor.until) == (
+        3,
+        None,
+        T0 + timedelta(days=3),
+        None,
+    )
+
+
 def test_bad_events_change_nothing(mission: tuple[keys.Ed25519PrivateKey, str]) -> None:
     mk, mkid = mission
     k1 = keys.generate()

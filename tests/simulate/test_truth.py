@@ -160,3 +160,26 @@ def test_malfunction_drifts_the_clock(spoofing_run: writer.Run) -> None:
 
     assert np.all(off(o.t[rows] / (1 + drift / 86400)) < 1.0)
     assert np.all(off(o.t[rows])[e.t[k] > 43200] > 15)
+
+
+def test_withdrawal_areas_bar_their_classes_beyond_the_distance() -> None:
+    sc = config.Scenario(days=1, world=config.WorldConfig(front_km=200, withdrawal_zones=1))
+    w = world.build(sc, 4)
+    a = Agreement.model_validate(agreement.build(sc, w, layout(sc, w, 4), 4))
+    (zone,) = [z for z in a.geography.zones if z.kind == "withdrawal"]
+    assert zone.weapon_classes == ["tank", "artillery"]
+    lo, hi = w.u_range
+    inside = np.array([lo + (hi - lo) * 0.25])  # the area's centre along the line
+    outside = np.array([lo + (hi - lo) * 0.9])
+    tank, mortar = ev.W["tank"], ev.W["mortar"]
+    for u, party in ((inside, 0), (inside, 1)):
+        x, y = w.place(u, np.array([27_000.0]), party)  # inside the area (30 km deep)
+        assert w.distance_to_line(x, y)[0] > 15_000  # beyond the tank's and mortar's 15 km
+        assert _rules(w, a, t=60, kind=ev.K_HEAVY, party=party, weapon=tank, ox=x, oy=y) == (
+            "art-2",
+        )
+        # Mortars are not barred by the area.
+        assert _rules(w, a, t=60, kind=ev.K_HEAVY, party=party, weapon=mortar, ox=x, oy=y) == ()
+    x, y = w.place(outside, np.array([27_000.0]), 0)
+    assert w.distance_to_line(x, y)[0] > 15_000
+    assert _rules(w, a, t=60, kind=ev.K_HEAVY, party=0, weapon=tank, ox=x, oy=y) == ()

@@ -22,6 +22,7 @@ from truceline.adapters.geojson import GeoJsonAdapter
 from truceline.adapters.observer import ObserverAdapter
 from truceline.adapters.osce import OsceHeadlineAdapter
 from truceline.adapters.radar import RadarAdapter
+from truceline.adapters.xform import XFormAdapter
 
 ADAPTERS: dict[str, type[Adapter]] = {
     cls.format: cls
@@ -33,6 +34,7 @@ ADAPTERS: dict[str, type[Adapter]] = {
         RadarAdapter,
         CirEventsAdapter,
         OsceHeadlineAdapter,
+        XFormAdapter,
     )
 }
 

@@ -188,6 +188,15 @@ def distance_band(raw: str, name: str) -> tuple[float, float]:
     )
 
 
+def open_lower_bound(raw: str) -> float | None:
+    """'more than 5 km' -> 5000.0 (metres): the near end of a band with no far end; None
+    for anything else."""
+    match = _BOUND.match(raw)
+    if not match or match["kind"].lower() not in ("more than", "over", "beyond"):
+        return None
+    return float(match["v"]) * (1000.0 if match["unit"].lower() == "km" else 1.0)
+
+
 def calibre(raw: str, name: str) -> float:
     """'82mm', '82 mm', '122' -> millimetres."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(mm)?\s*", raw, re.IGNORECASE)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from truceline.adjudication.lifecycle import Engine, adjudicate
-from truceline.adjudication.logview import LogView, read_view
+from truceline.adjudication.logview import LogView, Revocation, read_view
 from truceline.adjudication.verdict import IncidentTransition
 from truceline.agreement.model import Agreement
 from truceline.fusion.base import build_table, frame_for
@@ -42,5 +42,9 @@ def verdicts_of(
         disputes.setdefault(bisect.bisect_left(row_of, idx), []).append(
             (idx, d.incident, d.party, d.reason)
         )
-    engine, triggers = adjudicate(table, agreement, ref, disputes=disputes)
+    # So do revocations: each re-judges what it taints among the rows logged before it.
+    revocations: dict[int, list[Revocation]] = {}
+    for rev in view.revocations:
+        revocations.setdefault(bisect.bisect_left(row_of, rev[0]), []).append(rev)
+    engine, triggers = adjudicate(table, agreement, ref, disputes=disputes, revocations=revocations)
     return Verdicts(view, engine, triggers)

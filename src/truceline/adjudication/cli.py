@@ -1,4 +1,4 @@
-"""`truceline incidents | replay | evaluate`."""
+"""`truceline fuse | adjudicate | incidents | replay | evaluate`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,39 @@ import typer
 
 from truceline.errors import TrucelineError
 from truceline.home import Home
+from truceline.mission.options import fail
 
 
 class Format(StrEnum):
     geojson = "geojson"
     csv = "csv"
+
+
+def fuse_command(
+    home: Path = typer.Option(..., "--home", help="mission home directory"),
+    now: str = typer.Option(
+        "",
+        "--now",
+        help="the logging time stamped into each new transition (RFC 3339; default: the "
+        "clock). For a historical feed replayed today; windows the transitions open for the "
+        "parties start then",
+    ),
+) -> None:
+    """Recompute every incident from the log and append the transitions not yet logged.
+
+    Idempotent: a transition already on the log (whatever its logging time) is not
+    appended again."""
+    from truceline.adjudication.service import fuse
+    from truceline.clock import FixedClock, SystemClock
+    from truceline.mission.options import option_time
+
+    try:
+        clock = FixedClock(option_time("--now", now)) if now else SystemClock()
+        result = fuse(Home(home), clock)
+    except (TrucelineError, FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(result, indent=2))
 
 
 def incidents_command(
@@ -31,8 +59,7 @@ def incidents_command(
     try:
         verdicts = run(Home(home))
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     records = verdicts.emitted if recompute else [rec for _, rec, _ in verdicts.view.transitions]
     typer.echo(to_geojson(records) if format is Format.geojson else to_csv(records), nl=False)
 
@@ -46,8 +73,7 @@ def replay_command(
     try:
         report = replay(Home(home))
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     typer.echo(json.dumps(report.to_json(), indent=2))
     if not report.ok:
         raise typer.Exit(1)
@@ -65,8 +91,7 @@ def evaluate_command(
         events, obs = load_truth(truth)
         verdicts = recompute(Home(home))
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     logged = [rec for _, rec, _ in verdicts.view.transitions] or verdicts.emitted
     result = evaluate_engine(
         verdicts.engine,
@@ -99,12 +124,12 @@ def adjudicate_command(
         stop.set()
         return
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     typer.echo(f"{total} transition(s) appended")
 
 
 def register(app: typer.Typer) -> None:
+    app.command("fuse")(fuse_command)
     app.command("adjudicate")(adjudicate_command)
     app.command("incidents")(incidents_command)
     app.command("replay")(replay_command)

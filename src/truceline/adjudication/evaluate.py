@@ -14,7 +14,9 @@ denominator): over every true breach event, over those any sensor saw, and over
 the *verifiable* ones, seen truthfully by at least `fair_min_sources`
 independent instruments with standing against the true firer (what the
 agreement's evidence standard can verify at all); `f1` uses the latter and
-`f1_over_all_breach_events` the first.
+`f1_over_all_breach_events` the first. The same three recalls are given per
+breach type (`recall_by_breach_type`: fire, presence, corridor, protected site;
+`adjudication.breach_types`).
 Then attribution accuracy on detected breaches; localization error of
 detected incidents (median and p90), overall and for events a radar saw; the
 event time from an event's first observation to its verification; and false
@@ -32,10 +34,14 @@ from typing import Any
 
 import numpy as np
 
+from truceline.adjudication.breach_types import TYPES, recall_by_type, types_of
+from truceline.adjudication.breach_types import recall as recall_of
 from truceline.adjudication.grading import has_standing, independent_sources
 from truceline.adjudication.lifecycle import HEARSAY_SENSOR_KINDS, Engine
 from truceline.adjudication.verdict import IncidentTransition, State
+from truceline.agreement.rules import Act, Grade
 from truceline.fusion.base import SensorInfo
+from truceline.fusion.presence import PRESENCE_KINDS
 from truceline.observation import Observation
 
 DETECTED = frozenset({State.verified, State.disputed, State.inspection, State.confirmed})
@@ -112,8 +118,10 @@ def evaluate(
     parties: frozenset[str] = frozenset(),
     min_sources: int = 2,
     members: Mapping[str, list[int]] | None = None,
+    acts: Mapping[str, Act] | None = None,
 ) -> dict[str, Any]:
-    """`members`: the recomputed full evidence of each incident (else the logged evidence)."""
+    """`members`: the recomputed full evidence of each incident (else the logged evidence);
+    `acts`: the act of each rule id (for recall per breach type)."""
     members = members or {}
     sensor_kinds = {sid: info.kind for sid, info in sensors.items()}
     latest: dict[str, IncidentTransition] = {}
@@ -188,21 +196,20 @@ def evaluate(
     f1 = 2 * precision * recall_v / (precision + recall_v) if precision + recall_v else 0.0
     f1_all = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     false_acc: Counter[str] = Counter()
+    confirmed_by_type: Counter[str] = Counter()
     for rec in latest.values():
         if not rec.rules or rec.accused is None:
             continue
         truth = truth_events.get(true_event(rec))
         if truth is None or truth.get("party") != rec.accused:
             false_acc[rec.grade.value] += 1
+            if rec.grade is Grade.confirmed:
+                confirmed_by_type.update(
+                    types_of(rec.kind in PRESENCE_KINDS, rec.rules, acts or {})
+                )
 
     def recall_over(events: set[str], denominator: str) -> dict[str, Any]:
-        hit = len(found & events)
-        return {
-            "value": round(hit / len(events), 4) if events else None,
-            "found": hit,
-            "of": len(events),
-            "denominator": denominator,
-        }
+        return recall_of(found, events, denominator)
 
     return {
         "incidents_logged": len(latest),
@@ -223,6 +230,9 @@ def evaluate(
                 "with standing against the firer (what the evidence standard can verify)",
             ),
         },
+        "recall_by_breach_type": recall_by_type(
+            truth_events, acts or {}, found, seen_breaches, verifiable
+        ),
         "f1": round(f1, 4),
         "f1_denominator": "breach events independent sensors saw (recall over them)",
         "f1_over_all_breach_events": round(f1_all, 4),
@@ -244,6 +254,8 @@ def evaluate(
             "n": len(delays),
         },
         "false_accusations_by_grade": dict(sorted(false_acc.items())),
+        "false_accusations_at_confirmed": false_acc.get("confirmed", 0),
+        "false_accusations_at_confirmed_by_type": {t: confirmed_by_type.get(t, 0) for t in TYPES},
     }
 
 
@@ -267,4 +279,5 @@ def evaluate_engine(
         frozenset(p.id for p in agreement.parties),
         agreement.evidence.fair_min_sources,
         engine.members(),
+        {act.id: act.act for act in agreement.prohibited_acts},
     )

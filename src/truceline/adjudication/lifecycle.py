@@ -17,7 +17,13 @@ the replay all drive it, so they agree by construction. For each row:
    change. Incidents that breach no rule are never logged.
 
 Inspection reports (observations of kind inspection_report) and disputes move
-verified incidents on. Nothing here reads a clock: every time is event time.
+verified incidents on. A back-dated revocation (`revoke`) discounts the sensor's
+reports dated from its effective time and re-judges their incidents. Nothing here
+reads a clock: every time is event time.
+
+A row is linked whenever it is logged, however far behind the newest event time, up
+to the agreement's evidence-age bound: arrival order does not change what is
+associated (`fusion.associate`).
 
 The agreement period: an incident whose first evidence (the first logged, whose time the
 rules use, as for corridor windows) is dated before the agreement's `effective_from`, or
@@ -34,10 +40,10 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -48,14 +54,14 @@ from truceline.adjudication.grading import (
     Reliability,
     grade,
 )
+from truceline.adjudication.logview import Revocation
 from truceline.adjudication.rules import PRESENCE_KINDS, Facts, RuleBook
 from truceline.adjudication.verdict import AgreementRef, IncidentTransition, State
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Grade
-from truceline.fusion.associate import IMPACT, ORIGIN, Gate, candidate_blocks
+from truceline.fusion.associate import Gate, candidate_blocks
 from truceline.fusion.attribute import Attributor, normal_cdf
 from truceline.fusion.base import (
-    KINDS,
     NO_WEAPON,
     NON_DETECTION_KINDS,
     WEAPONS,
@@ -64,6 +70,9 @@ from truceline.fusion.base import (
     frame_for,
 )
 from truceline.fusion.locate import Fix, Normal
+from truceline.fusion.points import IMPACT, ORIGIN, row_points
+from truceline.fusion.presence import PresenceTracks
+from truceline.fusion.rows import Row, rows_of
 from truceline.fusion.thermal import Cell, ThermalBaseline, ThermalScorer, cell_of, day_of
 from truceline.gcpause import gc_paused
 from truceline.observation import Kind, WeaponClass, format_time
@@ -107,65 +116,6 @@ def is_source(row: Row) -> bool:
     return row.kind not in _NOT_A_SOURCE and row.skind not in HEARSAY_SENSOR_KINDS
 
 
-class Row(NamedTuple):
-    """One observation as the engine sees it (plain floats; NaN = absent). A named tuple:
-    a heavy day has a million of them, and a tuple is built several times faster than a
-    frozen dataclass."""
-
-    leaf: int  # the observation's ledger index (`index` would shadow tuple.index)
-    t: float
-    kind: Kind
-    sensor: str
-    skind: str
-    operator: str
-    x: float
-    y: float
-    sigma: float
-    ox: float
-    oy: float
-    osigma: float
-    sx: float
-    sy: float
-    bearing: float
-    lo: float
-    hi: float
-    weapon: int
-    lon: float
-    lat: float
-    ref: tuple[str, str] | None = None
-
-
-def rows_of(table: EvidenceTable, frame: Frame) -> list[Row]:
-    lon, lat = frame.to_lonlat(table.x, table.y)
-    sensor = table.sensor.tolist()
-    n = len(sensor)
-    refs = table.incident_ref
-    cols = [
-        table.index.tolist(),
-        table.t.tolist(),
-        [KINDS[k] for k in table.kind.tolist()],
-        [table.sensors[s] for s in sensor],
-        [table.sensor_kind[s] for s in sensor],
-        [table.sensor_operator[s] for s in sensor],
-        table.x.tolist(),
-        table.y.tolist(),
-        table.sigma.tolist(),
-        table.ox.tolist(),
-        table.oy.tolist(),
-        table.osigma.tolist(),
-        table.sx.tolist(),
-        table.sy.tolist(),
-        table.bearing.tolist(),
-        table.band_lo.tolist(),
-        table.band_hi.tolist(),
-        table.weapon.tolist(),
-        lon.tolist(),
-        lat.tolist(),
-        [refs.get(r) for r in range(n)] if refs else [None] * n,
-    ]
-    return list(map(Row._make, zip(*cols, strict=True)))
-
-
 def incident_id(first_index: int) -> str:
     return f"inc-{first_index}"
 
@@ -202,13 +152,18 @@ class Engine:
         self.ref = agreement_ref
         self.frame = frame or frame_for(agreement.geography.contact_line)
         ev = agreement.evidence
+        bounds = agreement.time_bounds
         self.gate = gate or Gate(
             window_s=ev.association_window_s,
             radius_m=ev.association_radius_m,
             max_radius_m=3 * ev.association_radius_m,
+            # A report joins its incident whenever it arrives, as long as ingest could
+            # accept it: arrival order does not change what is associated.
+            lateness_s=bounds.max_age_s + bounds.max_ahead_s,
         )
         self.attributor = Attributor(agreement.geography, self.frame)
         self.rulebook = RuleBook(agreement, self.frame, self.attributor)
+        self.presence = PresenceTracks(self.gate)  # sightings of one presence across passes
         self.parties = frozenset(p.id for p in agreement.parties)
         # The seasonal thermal baseline: satellite detections logged for the year before
         # the agreement took effect (imported history), folded in ledger order; the
@@ -234,6 +189,9 @@ class Engine:
         # holds that origin, else None. A fixed property of the report, asked about on
         # every re-judgement of its incident.
         self._firm_origin: dict[int, str | None] = {}
+        # Engine rows a back-dated revocation discounted: kept as evidence, never a source
+        # nor a point of a fix (`revoke`).
+        self._tainted: set[int] = set()
         self.emitted: list[IncidentTransition] = []
 
     # --- union-find ------------------------------------------------------------------
@@ -271,7 +229,9 @@ class Engine:
             self.thermal.add(row.lon, row.lat, row.t)
             self._thermal_rows.setdefault(cell_of(row.lon, row.lat), []).append(r)
         judged = self._judged
-        points = association_points(row)
+        points = row_points(row)
+        if row.kind in PRESENCE_KINDS:  # the same presence seen on earlier passes
+            candidates = [*self.presence.link(r, row), *candidates]
         chosen: dict[int, int] = {}
         for side, j in candidates:
             if side in chosen or side not in points:
@@ -420,15 +380,20 @@ class Engine:
 
     # --- judging ---------------------------------------------------------------------
 
-    def _judge(self, inc: _Incident) -> None:
+    def _judge(self, inc: _Incident, note: str = "") -> None:
+        """Judge the incident on its evidence; emit a transition if the verdict changed,
+        or in any case with a `note` (the reason a revocation re-judges it)."""
         self._judged += 1
         all_rows = self.rows
         rows = [all_rows[r] for r in inc.rows]
+        tainted = self._tainted
+        # The evidence that counts: all of it, but reports a revocation discounted.
+        used = [all_rows[r] for r in inc.rows if r not in tainted] if tainted else rows
         rel = self.reliability
         flagged = rel._flagged
         impact_eq, origin_eq = Normal(), Normal()
         n_impact = n_origin = 0
-        for row in rows:
+        for row in used:
             if row.kind in _NOT_A_SOURCE or row.x != row.x:
                 continue
             w = FLAGGED_WEIGHT if row.sensor in flagged else 1.0
@@ -443,11 +408,11 @@ class Engine:
                 n_origin += 1
         impact = impact_eq.solve() if n_impact else None
         origin = origin_eq.solve() if n_origin else None
-        kinds = {row.kind for row in rows}
+        kinds = {row.kind for row in used or rows}
         kind = next(k for k in _KIND_ORDER if k in kinds)
-        weapon = _weapon(rows)
-        self._check_contradictions(inc, rows, impact, origin)
-        credible = [row for row in rows if is_source(row) and row.sensor not in flagged]
+        weapon = _weapon(used or rows)
+        self._check_contradictions(inc, used, impact, origin)
+        credible = [row for row in used if is_source(row) and row.sensor not in flagged]
         pairs = {(row.skind, row.operator) for row in credible}
         # Attribution: strikes by their origin, presence by where the forces stand.
         accused, confidence = None, 0.0
@@ -456,7 +421,11 @@ class Engine:
         elif origin is not None:
             accused, confidence = self.attributor.attribute(origin)
         contested = self._origins_disagree(
-            [r for r in inc.rows if is_source(all_rows[r]) and all_rows[r].sensor not in flagged]
+            [
+                r
+                for r in inc.rows
+                if is_source(all_rows[r]) and all_rows[r].sensor not in flagged and r not in tainted
+            ]
         )
         if kind not in PRESENCE_KINDS and origin is not None and accused is not None:
             # The neutral sensors' own fix of the origin, if firm, must agree on the side:
@@ -480,7 +449,7 @@ class Engine:
             and kinds <= {Kind.thermal_anomaly, Kind.third_party_report}
             and impact is not None
         ):
-            rules = rules if self._thermal_war(rows) else []
+            rules = rules if self._thermal_war(used) else []
         assessment = grade(
             pairs, accused, self.parties, self.agreement.evidence, contested=contested
         )
@@ -505,6 +474,8 @@ class Engine:
         judged = functools.partial(
             self._record, inc, rows, impact, origin, kind, weapon, accused, confidence
         )
+        if note:
+            judged = functools.partial(_noted, judged, note)
         if rules and not self.period[0] <= facts.t < self.period[1]:
             state = State.inspection if inc.state is State.verified else State.dismissed
             self._emit(inc, judged([], assessment.grade, state, self._outside(facts.t, rules)))
@@ -537,7 +508,7 @@ class Engine:
         elif inc.state in _ORDER and state in _ORDER and _ORDER[state] < _ORDER[inc.state]:
             state = inc.state
         key = (state, g, accused, tuple(rules))
-        if key == inc.last:
+        if key == inc.last and not note:
             return
         self._emit(inc, judged(rules, g, state, assessment.reason))
 
@@ -740,6 +711,56 @@ class Engine:
             )
         return self.emitted[start:]
 
+    # --- revocations -------------------------------------------------------------------
+
+    def revoke(
+        self,
+        index: int,
+        sensor: str,
+        since: float,
+        reason: str,
+        until: float = math.inf,
+        key: str = "",
+    ) -> list[IncidentTransition]:
+        """A revocation logged at ledger index `index`: `sensor` (or only its key `key`,
+        which signs what is dated in [since, until)) signs nothing dated from `since` on
+        (its key was captured then, say). Its reports dated in [since, until) that were
+        logged before the revocation stop counting: no source, no point of a fix (they
+        stay in the evidence). Every unsettled incident resting on one is re-judged now and
+        logs a transition whose reason names the sensor and the revocation; ingest and the
+        log's readers refuse the later reports it covers."""
+        start = len(self.emitted)
+        hit = [
+            r
+            for r, row in enumerate(self.rows)
+            if row.sensor == sensor and since <= row.t < until and r not in self._tainted
+        ]
+        self._tainted.update(hit)
+        count: dict[int, int] = {}
+        for r in hit:
+            root = self._find(r)
+            count[root] = count.get(root, 0) + 1
+        why = f": {reason}" if reason else ""
+        for root in sorted(count):
+            inc = self._inc.get(root)
+            if inc is None or inc.state in _SETTLED:
+                continue  # thermal history, or a verdict already out of the engine's hands
+            inc.pairs = frozenset(
+                (row.skind, row.operator)
+                for r in inc.rows
+                if r not in self._tainted and is_source(row := self.rows[r])
+            )
+            what = f"key {key} of sensor {sensor}" if key else f"sensor {sensor}"
+            note = (
+                f"re-judged: {what} revoked from {format_time(_time(since))} "
+                f"(entry {index}{why}); {count[root]} of its report(s) no longer count"
+            )
+            if inc.record is None:
+                self._judge(inc)  # never logged: only a breach it still makes is news
+            else:
+                self._judge(inc, note)
+        return self.emitted[start:]
+
     # --- records ---------------------------------------------------------------------
 
     def _record(
@@ -808,21 +829,6 @@ class Engine:
         return sorted(latest.values(), key=lambda r: int(r.incident.split("-")[1]))
 
 
-def association_points(row: Row) -> dict[int, tuple[float, ...]]:
-    """The row's association points per side, as `fusion.associate.side_points` builds them."""
-    nan = math.nan
-    if row.kind in NON_DETECTION_KINDS or math.isnan(row.x):
-        return {}
-    bear = (row.sx, row.sy, row.bearing, row.lo, row.hi)
-    if row.kind is Kind.launch:
-        return {ORIGIN: (row.x, row.y, row.sigma, *bear, nan, nan, nan)}
-    origin = (row.ox, row.oy, row.osigma) if not math.isnan(row.ox) else (nan, nan, nan)
-    out: dict[int, tuple[float, ...]] = {IMPACT: (row.x, row.y, row.sigma, *bear, *origin)}
-    if not math.isnan(row.ox):
-        out[ORIGIN] = (row.ox, row.oy, row.osigma, nan, nan, nan, nan, nan, row.x, row.y, row.sigma)
-    return out
-
-
 def _accumulate(eqs: tuple[Normal, Normal], row: Row) -> None:
     if row.kind in NON_DETECTION_KINDS or math.isnan(row.x):
         return
@@ -832,6 +838,18 @@ def _accumulate(eqs: tuple[Normal, Normal], row: Row) -> None:
     _add(eqs[IMPACT], row.x, row.y, row.sigma, 1.0, row)
     if not math.isnan(row.ox):
         eqs[ORIGIN].point(row.ox, row.oy, row.osigma)
+
+
+def _noted(
+    judged: Callable[[list[str], Grade, State, str], IncidentTransition],
+    note: str,
+    rules: list[str],
+    g: Grade,
+    state: State,
+    reason: str,
+) -> IncidentTransition:
+    """A judgement's record with `note` ahead of its reason (why it was re-judged)."""
+    return judged(rules, g, state, f"{note}; {reason}")
 
 
 def _add(eq: Normal, x: float, y: float, sigma: float, w: float, row: Row) -> None:
@@ -870,24 +888,53 @@ def adjudicate(
     agreement_ref: AgreementRef,
     *,
     disputes: Mapping[int, list[tuple[int, str, str, str]]] | None = None,
+    revocations: Mapping[int, list[Revocation]] | None = None,
     baseline: ThermalBaseline | None = None,
     gate: Gate | None = None,
 ) -> tuple[Engine, list[int]]:
     """The batch: associate the rows by blocks (k-d tree), and drive the engine in ledger order.
 
     `disputes[r]` lists (ledger index, incident, party, reason) logged just before row r
-    (r = len(table) for those after the last observation). Returns the engine and, per
+    (r = len(table) for those after the last observation); `revocations[r]` likewise
+    (ledger index, sensor, effective from (unix time), reason). Returns the engine and, per
     emitted transition, the ledger index of the entry that caused it.
     """
+    between = _between(disputes or {}, revocations or {})
     with gc_paused():  # millions of long-lived objects and no cycles
-        return _adjudicate(table, agreement, agreement_ref, disputes or {}, baseline, gate)
+        return _adjudicate(table, agreement, agreement_ref, between, baseline, gate)
+
+
+# What is logged between observation rows, in ledger order: ("dispute", (index, incident,
+# party, reason)) and ("revoke", a `Revocation`).
+Between = Mapping[int, list[tuple[str, tuple[Any, ...]]]]
+
+
+def _between(
+    disputes: Mapping[int, list[tuple[int, str, str, str]]],
+    revocations: Mapping[int, list[Revocation]],
+) -> Between:
+    out: dict[int, list[tuple[str, tuple[Any, ...]]]] = {}
+    for r, ds in disputes.items():
+        out.setdefault(r, []).extend(("dispute", d) for d in ds)
+    for r, rs in revocations.items():
+        out.setdefault(r, []).extend(("revoke", v) for v in rs)
+    for events in out.values():
+        events.sort(key=lambda e: e[1][0])
+    return out
+
+
+def play(engine: Engine, kind: str, event: tuple[Any, ...]) -> list[IncidentTransition]:
+    """Feed the engine a dispute or a revocation (as `Between` lists them)."""
+    if kind == "dispute":
+        return engine.dispute(*event)
+    return engine.revoke(*event)
 
 
 def _adjudicate(
     table: EvidenceTable,
     agreement: Agreement,
     agreement_ref: AgreementRef,
-    disputes: Mapping[int, list[tuple[int, str, str, str]]],
+    between: Between,
     baseline: ThermalBaseline | None,
     gate: Gate | None,
 ) -> tuple[Engine, list[int]]:
@@ -900,13 +947,13 @@ def _adjudicate(
         links = list(zip(cs.tolist(), cj.tolist(), strict=True))
         start = np.searchsorted(ci, np.arange(lo, hi + 1)).tolist()
         for r in range(lo, hi):
-            if disputes:
-                for d in disputes.get(r, ()):
-                    triggers.extend([d[0]] * len(engine.dispute(*d)))
+            if between:
+                for kind, event in between.get(r, ()):
+                    triggers.extend([event[0]] * len(play(engine, kind, event)))
             row = rows[r]
             emitted = engine.add(row, links[start[r - lo] : start[r - lo + 1]])
             if emitted:
                 triggers.extend([row.leaf] * len(emitted))
-    for d in disputes.get(len(rows), ()):
-        triggers.extend([d[0]] * len(engine.dispute(*d)))
+    for kind, event in between.get(len(rows), ()):
+        triggers.extend([event[0]] * len(play(engine, kind, event)))
     return engine, triggers

@@ -4,6 +4,8 @@
 * observations (OBSERVATION_TYPE) whose signer may write them, with a key live at their
   `observed_at` (verified here: a reader trusts the log, not whoever appended to it);
 * disputes (DISPUTE_TYPE) signed by the disputing party's key;
+* revocations the registry applied, of a sensor or of one key (a back-dated one taints
+  reports already logged: adjudication re-judges their incidents at its index);
 * incident transitions already logged (INCIDENT_TYPE), by an adjudicator, for replay.
 
 Anything malformed or unauthorized is skipped and listed in `problems` with its index;
@@ -12,8 +14,10 @@ Anything malformed or unauthorized is skipped and listed in `problems` with its 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -36,6 +40,18 @@ from truceline.registry.state import Registry
 TYPES = frozenset({OBSERVATION_TYPE, INCIDENT_TYPE, DISPUTE_TYPE})
 
 
+class Revocation(NamedTuple):
+    """A revocation as the engine takes it (`Engine.revoke(*revocation)`): the sensor's
+    reports dated in [since, until) (unix times, event time) no longer count."""
+
+    entry: int  # its ledger index (`index` would shadow tuple.index)
+    sensor: str
+    since: float
+    reason: str
+    until: float = math.inf
+    key: str = ""  # the key revoked, if only one
+
+
 @dataclass
 class LogView:
     authority: Authority = field(default_factory=Authority)
@@ -43,6 +59,7 @@ class LogView:
     observations: list[tuple[int, Observation]] = field(default_factory=list)
     disputes: list[tuple[int, Dispute, dsse.Envelope]] = field(default_factory=list)
     transitions: list[tuple[int, IncidentTransition, bytes]] = field(default_factory=list)
+    revocations: list[Revocation] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -76,7 +93,8 @@ def read_view(entries: Iterable[tuple[int, bytes]], fallback: Agreement | None =
     authority = view.authority
     for index, entry in entries:
         view.size = index + 1
-        authority.apply(index, entry)
+        if authority.apply(index, entry):
+            view.revocations.extend(new_revocations(view.registry, len(view.revocations)))
         got = read(index, entry, TYPES)
         if got is None:
             continue
@@ -108,3 +126,18 @@ def read_view(entries: Iterable[tuple[int, bytes]], fallback: Agreement | None =
         except ValidationError as exc:
             view.problems.append((index, f"{got.payload_type} entry ignored: {str(exc)[:200]}"))
     return view
+
+
+def new_revocations(registry: Registry, seen: int) -> list[Revocation]:
+    """The registry's revocations after the first `seen`."""
+    return [
+        Revocation(
+            r.entry,
+            r.sensor,
+            r.since.timestamp(),
+            r.reason,
+            r.until.timestamp() if r.until is not None else math.inf,
+            r.keyid or "",
+        )
+        for r in registry.revocations[seen:]
+    ]

@@ -9,8 +9,11 @@ Each act is a geometric test on the fused incident, in the agreement's frame:
   one of its windows;
 * protected_site_attack: an impact within a site's protection radius;
 * weapon_in_withdrawal_zone: a heavy weapon sighted, or firing (its point of
-  origin), closer to the contact line than its class's withdrawal distance;
-* buffer_entry: armed forces (troops or heavy weapons) inside a buffer zone.
+  origin), closer to the contact line than its class's withdrawal distance, or
+  inside a withdrawal zone that bars its class;
+* buffer_entry: armed forces (troops or heavy weapons) inside a buffer zone;
+* weapon_missing_from_site, access_denial: see `adjudication.presence`, which
+  also holds the withdrawal test (distances and withdrawal-zone polygons).
 
 `weapon_classes` on an act restricts it to those classes; an unknown weapon
 class matches only acts that list no class (no breach is read into a gap).
@@ -23,18 +26,19 @@ from datetime import UTC, datetime
 
 from shapely.geometry.base import BaseGeometry
 
+from truceline.adjudication.presence import PresenceRules
 from truceline.agreement.geography import ZoneKind
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Act, ProhibitedAct
 from truceline.fusion.attribute import Attributor, project
 from truceline.fusion.base import Frame
 from truceline.fusion.cells import CellLookup
+from truceline.fusion.presence import PRESENCE_KINDS as PRESENCE_KINDS  # re-exported
 from truceline.observation import Kind, WeaponClass
 
 IMPACT_KINDS = frozenset(
     {Kind.impact, Kind.explosion, Kind.projectile, Kind.thermal_anomaly, Kind.small_arms}
 )
-PRESENCE_KINDS = frozenset({Kind.heavy_weapon_sighting, Kind.troop_movement})
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class RuleBook:
             (project(s.shape, frame).buffer(s.radius_m) if s.radius_m else project(s.shape, frame))
             for s in geo.protected_sites
         ]
-        self.withdrawal = {w.weapon_class: w.distance_km * 1000.0 for w in geo.withdrawal}
+        self.presence = PresenceRules(agreement, frame, attributor)
         # Per geometry, cell-cached point queries (the same answers as shapely's, cheaper).
         self._zone_cells = {zid: CellLookup(g) for zid, (_, g) in self.zones.items()}
         self._corridor_cells = [(CellLookup(g), windows) for g, windows in self.corridors]
@@ -115,16 +119,19 @@ class RuleBook:
             case Act.weapon_in_withdrawal_zone:
                 # A heavy weapon seen parked, or located by its own fire (the origin).
                 where = f.impact if f.kind is Kind.heavy_weapon_sighting else f.origin
-                limit = self.withdrawal.get(f.weapon) if f.weapon else None
-                return (
-                    where is not None
-                    and limit is not None
-                    and self.attributor.distance_to_line(*where) < limit
-                )
+                return self.presence.weapon_in_withdrawal(act, where, f.weapon)
             case Act.buffer_entry:
                 return (
-                    f.kind in PRESENCE_KINDS
+                    self.presence.forces(f.kind)
                     and f.impact is not None
                     and self._in_zones(act, *f.impact, ZoneKind.buffer)
+                )
+            case Act.weapon_missing_from_site:
+                return self.presence.missing_from_site(f.kind, f.impact, f.weapon)
+            case Act.access_denial:
+                return (
+                    f.kind is Kind.access_denied
+                    and f.impact is not None
+                    and (not act.zones or self._in_zones(act, *f.impact, None))
                 )
         return False

@@ -21,7 +21,8 @@ from itertools import islice
 
 from pydantic import ValidationError
 
-from truceline.adjudication.lifecycle import Engine, association_points, rows_of
+from truceline.adjudication.lifecycle import Engine
+from truceline.adjudication.logview import Revocation, new_revocations
 from truceline.adjudication.verdict import (
     DISPUTE_TYPE,
     AgreementRef,
@@ -33,6 +34,8 @@ from truceline.authority import Authority
 from truceline.codec.entries import Record, read
 from truceline.fusion.associate import StreamIndex
 from truceline.fusion.base import SensorInfo, build_table
+from truceline.fusion.points import row_points
+from truceline.fusion.rows import rows_of
 from truceline.ledger.base import Ledger
 from truceline.observation import OBSERVATION_TYPE, Observation
 
@@ -57,6 +60,7 @@ class StreamAdjudicator:
         # while the log holds none).
         self.authority = Authority(agreement)
         self.size = 0  # entries consumed
+        self._revocations = 0  # the registry's revocations already fed to the engine
         self.triggers: list[int] = []
 
     def feed(self, index: int, entry: bytes) -> list[IncidentTransition]:
@@ -71,7 +75,7 @@ class StreamAdjudicator:
         projected together (one call into PROJ for the lot) and fed to the engine in
         ledger order, disputes in their places. The engine never changes the registry,
         so reading ahead cannot change a verdict."""
-        items: list[tuple[int, Observation | Dispute, SensorInfo | None]] = []
+        items: list[tuple[int, Observation | Dispute | Revocation, SensorInfo | None]] = []
         for index, entry in entries:
             if index != self.size:
                 raise ValueError(f"entry {index}: expected entry {self.size} next (log order)")
@@ -99,19 +103,24 @@ class StreamAdjudicator:
                 continue
             index, record, _ = items[k]
             k += 1
-            assert isinstance(record, Dispute)
-            found = self.engine.dispute(index, record.incident, record.party, record.reason)
+            if isinstance(record, Revocation):
+                found = self.engine.revoke(*record)
+            else:
+                assert isinstance(record, Dispute)
+                found = self.engine.dispute(index, record.incident, record.party, record.reason)
             self.triggers.extend([index] * len(found))
             out.extend(found)
         return out
 
     def _read(
         self, index: int, entry: bytes
-    ) -> tuple[int, Observation | Dispute, SensorInfo | None] | None:
+    ) -> tuple[int, Observation | Dispute | Revocation, SensorInfo | None] | None:
         """The entry as something the engine takes, if well formed and authorized (what is
         not is in `authority.refused`, as the batch's view lists it)."""
         if self.authority.apply(index, entry):
-            return None
+            revoked = new_revocations(self.authority.registry, self._revocations)
+            self._revocations += len(revoked)
+            return (index, revoked[0], None) if revoked else None
         got = read(index, entry, _TYPES)
         if not isinstance(got, Record):
             return None
@@ -138,7 +147,7 @@ class StreamAdjudicator:
         # candidates depend on points and times only, so the whole run is searched at once.
         links = self.index.candidates_many(
             len(self.engine.rows),
-            [(row.t, sorted(association_points(row).items())) for row in rows],
+            [(row.t, sorted(row_points(row).items())) for row in rows],
         )
         out: list[IncidentTransition] = []
         for row, candidates in zip(rows, links, strict=True):

@@ -70,7 +70,7 @@ def validate(file: Path = typer.Argument(..., help="The agreement YAML.")) -> No
     try:
         a = load_agreement(file)
     except AgreementError as exc:
-        fail(str(exc))
+        fail(exc)
     typer.echo(
         f"ok: {a.id} version {a.version}, {len(a.signatories)} signatories, "
         f"{len(a.prohibited_acts)} prohibited acts"
@@ -93,7 +93,7 @@ def keygen(
     try:
         load_agreement(file)
     except AgreementError as exc:
-        fail(str(exc))
+        fail(exc)
     doc = load_yaml(file.read_text())
     out.mkdir(parents=True, exist_ok=True)
     for s in doc["signatories"]:
@@ -142,7 +142,7 @@ def propose(
     try:
         a = load_agreement(file)
     except AgreementError as exc:
-        fail(str(exc))
+        fail(exc)
     ledger = _ledger(Home(home))
     try:
         try:
@@ -151,7 +151,7 @@ def propose(
                 signer_keys_by_signatory(a, load_signer_keys(signers, a)) if signers else []
             )
         except (ValueError, RuntimeError) as exc:
-            fail(str(exc))
+            fail(exc)
         before = history_from_ledger(ledger)
         if a.version > 1 and a.previous not in before.versions:
             fail(
@@ -239,14 +239,14 @@ def _ledger(home: Any, write: bool = True) -> Any:
     try:
         return home.ledger() if write else home.reader()
     except (HomeError, RuntimeError) as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _time(text: str) -> datetime:
     try:
         return option_time("--at", text)
     except ValueError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _print_version(history: object, a: object, index: int) -> None:

@@ -21,7 +21,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from truceline.observation import Real, UtcTime, WeaponClass
+from truceline.observation import Count, Real, UtcTime, WeaponClass
 
 GeoJSON = dict[str, Any]
 
@@ -81,6 +81,10 @@ class Zone(_Shaped):
     id: str
     kind: ZoneKind
     name: str = ""
+    weapon_classes: list[WeaponClass] = Field(
+        default_factory=list,
+        description="withdrawal zones: the weapon classes barred inside; empty = every class",
+    )
 
 
 class TimeWindow(BaseModel):
@@ -122,6 +126,27 @@ class WithdrawalDistance(BaseModel):
     distance_km: Real = Field(gt=0, le=1000, allow_inf_nan=False, description="(0, 1,000] km")
 
 
+class DeclaredWeapons(BaseModel):
+    """So many weapons of one class a party declared stored at a holding site."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    weapon_class: WeaponClass
+    count: Count = Field(ge=1, le=100_000, description="[1, 100,000]")
+
+
+class HoldingSite(_Shaped):
+    """A declared holding site for withdrawn heavy weapons: the party keeps `weapons`
+    there, and monitors inspect it; a weapon missing from it is a breach."""
+
+    id: str
+    party: str
+    name: str = ""
+    radius_m: Real = Field(
+        default=500, ge=0, le=10_000, allow_inf_nan=False, description="[0, 10,000] m"
+    )
+    weapons: list[DeclaredWeapons] = Field(default_factory=list)
+
+
 class Territory(_Shaped):
     """The area a party holds; the point of origin's territory attributes fire."""
 
@@ -136,5 +161,6 @@ class Geography(BaseModel):
     corridors: list[Corridor] = Field(default_factory=list)
     protected_sites: list[ProtectedSite] = Field(default_factory=list)
     withdrawal: list[WithdrawalDistance] = Field(default_factory=list)
+    holding_sites: list[HoldingSite] = Field(default_factory=list)
 
     _check = field_validator("contact_line")(classmethod(lambda cls, v: _valid_geojson(v)))

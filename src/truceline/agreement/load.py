@@ -38,6 +38,8 @@ class FieldError:
 class AgreementError(TrucelineError, ValueError):
     """The document is not a valid agreement; `errors` lists every problem found."""
 
+    hint = "fix each field listed above in the agreement YAML (docs/agreement.md), then retry"
+
     def __init__(self, source: str, errors: list[FieldError]) -> None:
         self.source = source
         self.errors = errors
@@ -122,7 +124,9 @@ class _BoundedLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str | int | float | bool) and key in seen:
+            if not isinstance(key, str | int | float | bool):
+                continue  # an unhashable key ("? [a, b]"): the base class refuses it
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
                     node.start_mark,

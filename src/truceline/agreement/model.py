@@ -121,6 +121,12 @@ def cross_reference_errors(agreement: Agreement) -> list[str]:
                 f"geography.territories[{i}].party: expected a party id "
                 f"({', '.join(sorted(parties))}), found {territory.party!r}"
             )
+    for i, site in enumerate(agreement.geography.holding_sites):
+        if site.party not in parties:
+            problems.append(
+                f"geography.holding_sites[{i}].party: expected a party id "
+                f"({', '.join(sorted(parties))}), found {site.party!r}"
+            )
     zone_ids = {z.id for z in agreement.geography.zones}
     for i, act in enumerate(agreement.prohibited_acts):
         for j, zone in enumerate(act.zones):

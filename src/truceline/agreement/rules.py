@@ -16,6 +16,8 @@ class Act(StrEnum):
     buffer_entry = "buffer_entry"  # armed forces inside a buffer zone
     corridor_attack = "corridor_attack"  # an impact on a corridor during its window
     protected_site_attack = "protected_site_attack"  # an impact within a site's radius
+    weapon_missing_from_site = "weapon_missing_from_site"  # short of a holding site's declaration
+    access_denial = "access_denial"  # monitors refused access
 
 
 class ProhibitedAct(BaseModel):

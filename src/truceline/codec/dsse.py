@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -243,12 +243,3 @@ def raw_key(key: Ed25519PublicKey) -> bytes:
         _raw_keys.clear()
     _raw_keys[id(key)] = (key, raw)
     return raw
-
-
-def verify_with(envelope: Envelope, keyid: str, key: Ed25519PublicKey) -> None:
-    """Verify the signature(s) made by one specific key; SignatureError if none verifies."""
-    verify(envelope, {keyid: key})
-
-
-def encode_signatures(signatures: Sequence[Signature]) -> list[dict[str, str]]:
-    return [{"keyid": s.keyid, "sig": b64encode(s.sig)} for s in signatures]

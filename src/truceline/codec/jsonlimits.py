@@ -53,9 +53,3 @@ def check_depth(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> None:
     depth = json_depth(bytes(raw))
     if depth > limit:
         raise JsonLimitError(f"nested {depth} levels deep, at most {limit} are accepted")
-
-
-def check_size(data: bytes | str, limit: int, what: str = "JSON text") -> None:
-    if len(data) > limit:
-        unit = "bytes" if isinstance(data, bytes | bytearray) else "characters"
-        raise JsonLimitError(f"{what} of {len(data)} {unit}, at most {limit} are accepted")

@@ -22,6 +22,8 @@ from truceline.errors import TrucelineError
 class KeyFileError(TrucelineError, ValueError):
     """A key file or key string that cannot be read; the message says which and why."""
 
+    hint = "check the key file's path and permissions; keys are made by `truceline init` or `agreement keygen`"
+
 
 def generate() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from truceline.home import Home
-from truceline.mission.options import option_time
+from truceline.mission.options import fail, option_time
 
 HOME = typer.Option(..., "--home", help="mission home directory")
 NOW = typer.Option(None, "--now", help="event time to derive at (RFC 3339); default: the clock")
@@ -37,13 +37,11 @@ def with_appender(home: Path, now: datetime, fn: Any, *, write: bool = False) ->
     try:
         ledger = h.ledger() if write else h.reader()
     except (HomeError, RuntimeError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     try:
         return fn(open_appender(h, ledger, now, write=write))
     except (HomeError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     finally:
         ledger.close()
 

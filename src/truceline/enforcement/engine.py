@@ -28,7 +28,6 @@ from truceline.enforcement.penalties import (
     Case,
     CaseState,
     Deadlines,
-    Status,
     evaluate,
     first_breach,
     open_cases,
@@ -61,9 +60,6 @@ class EnforcementState:
     extensions: list[Adopted] = field(default_factory=list)
     logged: set[str] = field(default_factory=set)  # keys of transitions already on the log
     incidents: dict[str, IncidentHistory] = field(default_factory=dict)
-
-    def penalties_in_force(self) -> list[CaseState]:
-        return [c for c in self.cases if c.status is Status.in_force]
 
 
 M = TypeVar("M", bound=BaseModel)

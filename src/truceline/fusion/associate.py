@@ -6,7 +6,8 @@ stream fed one entry at a time give the same incidents, by construction:
 * every observation is placed on a side: the impact side (where the round
   lands: impacts, explosions, radar impact points, thermal pixels, ...) or the
   origin side (launches and radar points of origin). A radar track sits on
-  both sides and so joins the two ends of an event;
+  both sides and so joins the two ends of an event (`fusion.points`: the
+  `SidePoint` layout, defined once);
 * on each side, observation `i` links to the single best-scoring *earlier*
   observation `j < i` with |t_i - t_j| <= window and score <= 1 (ties to the
   lower index). For two point reports the score is distance / gate, the gate
@@ -21,9 +22,13 @@ stream fed one entry at a time give the same incidents, by construction:
   within the gate of the new report, so a vague report cannot chain two
   distinct events together.
 
-Observations logged more than `lateness_s` behind the newest event time
-already in the log do not associate (in either mode), so the stream only
-keeps the last `window + lateness` of event time in memory.
+Arrival order does not decide what links: a report joins the reports of its event
+whenever it is logged, before or after them (the candidate relation is symmetric and
+the engine re-judges the incident it joins). Only reports logged more than
+`lateness_s` behind the newest event time already in the log do not associate (in
+either mode). The engine sets it to the agreement's evidence-age bound
+(`time.max_age_s + time.max_ahead_s`): ingest refuses anything older at arrival, so
+no accepted report is ever left out; the stream keeps that much event time in memory.
 
 The batch finds candidate pairs with a k-d tree over (x, y, scaled time)
 (scipy cKDTree, O(n log n)); the stream uses a grid of cells of the maximal gate.
@@ -41,20 +46,27 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from truceline.fusion.base import (
-    BEARING_SIGMA_RAD,
-    F64,
-    I64,
-    KIND_CODE,
-    NON_DETECTION_KINDS,
-    EvidenceTable,
+from truceline.agreement.timebounds import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AHEAD_S
+from truceline.fusion.base import BEARING_SIGMA_RAD, F64, I64, EvidenceTable
+from truceline.fusion.points import (
+    BEARING,
+    HI,
+    IMPACT,
+    LO,
+    NCOL,
+    ORIGIN,
+    OSIGMA,
+    OX,
+    OY,
+    SIGMA,
+    SX,
+    SY,
+    X,
+    Y,
+    side_points,
 )
 
-IMPACT, ORIGIN = 0, 1
-_NON_DETECTION = np.array([KIND_CODE[k] for k in NON_DETECTION_KINDS], dtype=np.int16)
-# Point columns: x, y, sigma, then for bearing reports sx, sy, bearing, lo, hi (NaN
-# otherwise), then the other end of a radar track: x, y, sigma (NaN otherwise).
-NCOL = 11
+__all__ = ["IMPACT", "ORIGIN", "Gate", "StreamIndex", "candidate_blocks", "side_points"]
 # Rows per block of the batch's candidate search (bounds its working memory).
 BLOCK_ROWS = 1 << 16
 
@@ -65,15 +77,23 @@ class Gate:
     radius_m: float = 2000.0  # the gate for two precise reports
     max_radius_m: float = 6000.0  # the gate never grows past this, however vague the reports
     k_sigma: float = 3.0
-    lateness_s: float = 3600.0
+    # How far behind the newest event time a report may be logged and still associate:
+    # the agreement's evidence-age bound (ingest refuses anything older at arrival).
+    lateness_s: float = DEFAULT_MAX_AGE_S + DEFAULT_MAX_AHEAD_S
+
+    # The association score, in the two forms the modes need: `score` for arrays of pairs
+    # (the batch's and the stream's candidates) and `score_point` for one report against
+    # an incident's fix (the engine, per candidate). Same formula; `test_associate.py`
+    # checks they agree.
 
     def score(self, a: F64, b: F64) -> F64:
-        """Score of pairs (rows of `a` against rows of `b`, shape (n, NCOL)); <= 1 may match."""
-        dx = a[:, 0] - b[:, 0]
-        dy = a[:, 1] - b[:, 1]
+        """Score of pairs (rows of `a` against rows of `b`, `SidePoint` arrays of shape
+        (n, NCOL)); <= 1 may match."""
+        dx = a[:, X] - b[:, X]
+        dy = a[:, Y] - b[:, Y]
         gate = np.minimum(
             self.max_radius_m,
-            np.maximum(self.radius_m, self.k_sigma * np.hypot(a[:, 2], b[:, 2])),
+            np.maximum(self.radius_m, self.k_sigma * np.hypot(a[:, SIGMA], b[:, SIGMA])),
         )
         s = np.hypot(dx, dy) / gate
         s = np.maximum(s, np.maximum(self._wedge(a, b), self._wedge(b, a)))
@@ -82,32 +102,35 @@ class Gate:
         # crossing each other land near each other's guns. Tracks that agree tightly on
         # the impact are one event even if they disagree on the origin: that conflict is
         # for adjudication to see, not for association to hide.
-        tight = np.hypot(dx, dy) <= self.k_sigma * np.hypot(a[:, 2], b[:, 2])
-        both = ~np.isnan(a[:, 8]) & ~np.isnan(b[:, 8]) & ~tight
+        tight = np.hypot(dx, dy) <= self.k_sigma * np.hypot(a[:, SIGMA], b[:, SIGMA])
+        both = ~np.isnan(a[:, OX]) & ~np.isnan(b[:, OX]) & ~tight
         if both.any():
             other_gate = np.minimum(
                 self.max_radius_m,
-                np.maximum(self.radius_m, self.k_sigma * np.hypot(a[both, 10], b[both, 10])),
+                np.maximum(
+                    self.radius_m, self.k_sigma * np.hypot(a[both, OSIGMA], b[both, OSIGMA])
+                ),
             )
-            other = np.hypot(a[both, 8] - b[both, 8], a[both, 9] - b[both, 9]) / other_gate
+            other = np.hypot(a[both, OX] - b[both, OX], a[both, OY] - b[both, OY]) / other_gate
             s[both] = np.maximum(s[both], other)
         return s
 
     def score_point(self, a: tuple[float, ...], fx: float, fy: float, fsig: float) -> float:
-        """`score` of one report against a bare point (an incident's fix), in plain floats:
-        the same formula, without numpy's per-call cost. Used by both modes alike."""
-        gate = min(self.max_radius_m, max(self.radius_m, self.k_sigma * math.hypot(a[2], fsig)))
-        s = math.hypot(a[0] - fx, a[1] - fy) / gate
-        bearing = a[5]
+        """`score` of one report (a `SidePoint`) against a bare point (an incident's fix),
+        in plain floats: the same formula, without numpy's per-call cost. Used by both
+        modes alike."""
+        gate = min(self.max_radius_m, max(self.radius_m, self.k_sigma * math.hypot(a[SIGMA], fsig)))
+        s = math.hypot(a[X] - fx, a[Y] - fy) / gate
+        bearing = a[BEARING]
         if bearing != bearing:  # NaN: a point report
             return s
-        vx, vy = fx - a[3], fy - a[4]
+        vx, vy = fx - a[SX], fy - a[SY]
         dxb, dyb = math.sin(bearing), math.cos(bearing)
         along = vx * dxb + vy * dyb
         if not along > 0:
             return math.inf
         across = vx * dyb - vy * dxb
-        lo, hi = a[6], a[7]
+        lo, hi = a[LO], a[HI]
         sig_p = max(fsig, 50.0)
         s_across = math.hypot(max(along, lo) * BEARING_SIGMA_RAD, sig_p)
         outside = max(lo - along, 0.0) + max(along - hi, 0.0)
@@ -116,50 +139,26 @@ class Gate:
 
     def _wedge(self, w: F64, p: F64) -> F64:
         """How far p's point lies outside w's bearing wedge, in gate units (0 if w is a point)."""
-        bearing = w[:, 5]
+        bearing = w[:, BEARING]
         is_b = ~np.isnan(bearing)
         out = np.zeros(len(w))
         if not is_b.any():
             return out
-        vx = p[is_b, 0] - w[is_b, 3]
-        vy = p[is_b, 1] - w[is_b, 4]
+        vx = p[is_b, X] - w[is_b, SX]
+        vy = p[is_b, Y] - w[is_b, SY]
         dxb, dyb = np.sin(bearing[is_b]), np.cos(bearing[is_b])
         along = vx * dxb + vy * dyb
         across = vx * dyb - vy * dxb
-        lo, hi = w[is_b, 6], w[is_b, 7]
-        sig_p = p[is_b, 2]
+        lo, hi = w[is_b, LO], w[is_b, HI]
+        sig_p = p[is_b, SIGMA]
         # A point report's own error, but not a whole second wedge's, widens the test.
-        sig_p = np.where(np.isnan(p[is_b, 5]), sig_p, 0.0)
+        sig_p = np.where(np.isnan(p[is_b, BEARING]), sig_p, 0.0)
         s_across = np.hypot(np.maximum(along, lo) * BEARING_SIGMA_RAD, np.maximum(sig_p, 50.0))
         outside = np.maximum(lo - along, 0.0) + np.maximum(along - hi, 0.0)
         s_along = np.hypot(0.25 * (hi - lo), np.maximum(sig_p, 50.0))
         z = np.maximum(np.abs(across) / s_across, outside / s_along) / self.k_sigma
         out[is_b] = np.where(along > 0, z, np.inf)
         return out
-
-
-def side_points(table: EvidenceTable, side: int) -> tuple[I64, F64]:
-    """Rows on a side and their point columns there (see NCOL)."""
-    detection = ~np.isin(table.kind, _NON_DETECTION)
-    launch = table.origin_side
-    bear = np.column_stack((table.sx, table.sy, table.bearing, table.band_lo, table.band_hi))
-    if side == IMPACT:
-        rows = np.flatnonzero(detection & ~launch & ~np.isnan(table.x))
-        origin = np.column_stack((table.ox[rows], table.oy[rows], table.osigma[rows]))
-        origin[np.isnan(origin[:, 0])] = np.nan
-        pts = np.column_stack((table.x[rows], table.y[rows], table.sigma[rows], bear[rows], origin))
-        return rows, pts
-    from_launch = detection & launch & ~np.isnan(table.x)
-    from_radar = detection & ~launch & ~np.isnan(table.ox)
-    rows = np.flatnonzero(from_launch | from_radar)
-    is_launch = launch[rows]
-    x = np.where(is_launch, table.x[rows], table.ox[rows])
-    y = np.where(is_launch, table.y[rows], table.oy[rows])
-    sig = np.where(is_launch, table.sigma[rows], table.osigma[rows])
-    b = np.where(is_launch[:, None], bear[rows], np.nan)  # a radar origin is a point
-    impact = np.column_stack((table.x[rows], table.y[rows], table.sigma[rows]))
-    impact[is_launch] = np.nan  # a launch has no other end; a radar track has its impact
-    return rows, np.column_stack((x, y, sig, b, impact))
 
 
 def late_rows(t: F64, lateness_s: float) -> NDArray[np.bool_]:
@@ -202,7 +201,7 @@ def candidate_blocks(
         rows, pts = rows[keep], pts[keep]
         t = table.t[rows]
         by_time = np.argsort(t, kind="stable")
-        xyz = np.column_stack((pts[:, 0], pts[:, 1], t * scale))
+        xyz = np.column_stack((pts[:, X], pts[:, Y], t * scale))
         sides.append((side, rows, pts, t, by_time, t[by_time], xyz))
     for lo in range(0, len(table), block):
         hi = min(lo + block, len(table))
@@ -237,7 +236,7 @@ def _scored(
     gate: Gate, side: int, rows: I64, pts: F64, t: F64, i: I64, j: I64
 ) -> tuple[I64, I64, I64, F64]:
     """The pairs (positions on a side) that score <= 1: (row i, row j, side, score)."""
-    x, y, sig = pts[:, 0], pts[:, 1], pts[:, 2]
+    x, y, sig = pts[:, X], pts[:, Y], pts[:, SIGMA]
     # A pair farther apart than its distance gate scores above 1 whatever the rest of the
     # score says, so only the pairs within it (with a hair of slack for rounding) are
     # scored in full.
@@ -323,7 +322,7 @@ class StreamIndex:
             lo_t, hi_t = t - gate.window_s - 1.0, t + gate.window_s + 1.0
             for side, pt in points:
                 grid = self._grid[side]
-                cx, cy = math.floor(pt[0] / self.cell), math.floor(pt[1] / self.cell)
+                cx, cy = math.floor(pt[X] / self.cell), math.floor(pt[Y] / self.cell)
                 before = len(slots)
                 for gx in (cx - 1, cx, cx + 1):
                     for gy in (cy - 1, cy, cy + 1):
@@ -366,8 +365,8 @@ class StreamIndex:
         box = gate.max_radius_m * (1 + 1e-9)
         near = (
             (np.abs(my_t - their_t) <= gate.window_s)
-            & (np.abs(mine[:, 0] - theirs[:, 0]) <= box)
-            & (np.abs(mine[:, 1] - theirs[:, 1]) <= box)
+            & (np.abs(mine[:, X] - theirs[:, X]) <= box)
+            & (np.abs(mine[:, Y] - theirs[:, Y]) <= box)
         )
         s_all = np.full(len(take), np.inf)
         if near.any():
@@ -424,8 +423,8 @@ class StreamIndex:
                     grid[key] = (ts, renumber[np.array(ids, np.int64)].tolist())
 
 
-def row_points(table: EvidenceTable, row: int) -> list[tuple[int, tuple[float, ...]]]:
-    """The (side, point columns) a row contributes, exactly as `side_points` defines them."""
+def table_row_points(table: EvidenceTable, row: int) -> list[tuple[int, tuple[float, ...]]]:
+    """The (side, point columns) a table row contributes, as `side_points` defines them."""
     out = []
     for side in (IMPACT, ORIGIN):
         rows, pts = side_points(table.take(np.array([row])), side)

@@ -33,8 +33,10 @@ NO_WEAPON = -1
 # associated with each other and with radar origins, never with impacts.
 ORIGIN_SIDE_KINDS = frozenset({Kind.launch})
 IMPORT_GATEWAY = "import_gateway"  # registry kind of a sensor that relays imported files
-# Kinds that are not physical detections of a strike and never associate.
-NON_DETECTION_KINDS = frozenset({Kind.inspection_report})
+# Kinds that are not physical detections of a strike or a presence, and never associate.
+NON_DETECTION_KINDS = frozenset(
+    {Kind.inspection_report, Kind.demining, Kind.corridor_status, Kind.site_inspection}
+)
 
 
 @dataclass(frozen=True)
@@ -110,16 +112,6 @@ class EvidenceTable:
     @property
     def origin_side(self) -> NDArray[np.bool_]:
         return self.kind == KIND_CODE[Kind.launch]
-
-    def sensor_kind_codes(self) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
-        """Per row: code of its sensor's kind and of its operator (dense, by first appearance)."""
-        kinds = {k: i for i, k in enumerate(dict.fromkeys(self.sensor_kind))}
-        ops = {o: i for i, o in enumerate(dict.fromkeys(self.sensor_operator))}
-        sk = np.array([kinds[k] for k in self.sensor_kind], dtype=np.int32)
-        so = np.array([ops[o] for o in self.sensor_operator], dtype=np.int32)
-        if len(self) == 0:
-            return np.zeros(0, np.int32), np.zeros(0, np.int32)
-        return sk[self.sensor], so[self.sensor]
 
     def take(self, rows: I64) -> EvidenceTable:
         """The sub-table of `rows` (sensor list kept, so codes stay valid)."""

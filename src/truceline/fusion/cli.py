@@ -1,4 +1,4 @@
-"""`truceline fuse`: fuse and adjudicate the whole log, appending new transitions."""
+"""`truceline thermal-study | thermal-score`: the satellite thermal signal on FIRMS files."""
 
 from __future__ import annotations
 
@@ -12,34 +12,7 @@ from pathlib import Path
 import typer
 
 from truceline.errors import TrucelineError
-from truceline.home import Home
-
-
-def fuse_command(
-    home: Path = typer.Option(..., "--home", help="mission home directory"),
-    now: str = typer.Option(
-        "",
-        "--now",
-        help="the logging time stamped into each new transition (RFC 3339; default: the "
-        "clock). For a historical feed replayed today; windows the transitions open for the "
-        "parties start then",
-    ),
-) -> None:
-    """Recompute every incident from the log and append the transitions not yet logged.
-
-    Idempotent: a transition already on the log (whatever its logging time) is not
-    appended again."""
-    from truceline.adjudication.service import fuse
-    from truceline.clock import FixedClock, SystemClock
-    from truceline.mission.options import option_time
-
-    try:
-        clock = FixedClock(option_time("--now", now)) if now else SystemClock()
-        result = fuse(Home(home), clock)
-    except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    typer.echo(json.dumps(result, indent=2))
+from truceline.mission.options import fail
 
 
 def thermal_study_command(
@@ -61,8 +34,7 @@ def thermal_study_command(
             west_lon,
         )
     except (TrucelineError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     if figure is not None:
         plot(result, figure)
     typer.echo(json.dumps(result, indent=1))
@@ -180,6 +152,5 @@ def thermal_score_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("fuse")(fuse_command)
     app.command("thermal-study")(thermal_study_command)
     app.command("thermal-score")(thermal_score_command)

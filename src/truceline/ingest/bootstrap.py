@@ -37,6 +37,8 @@ from truceline.store.base import open_store
 class InitError(TrucelineError, RuntimeError):
     """The home cannot be initialised (already initialised, unreadable signer keys, ...)."""
 
+    hint = "choose a new --home (and a new --log-storage schema), or fix the file named above"
+
 
 def load_signer_keys(directory: Path, agreement: Agreement) -> dict[str, keys.Ed25519PrivateKey]:
     """<signatory-id>.key files in `directory` for the agreement's signatories."""
@@ -93,13 +95,17 @@ def init_home(
     store_url: str | None,
     clock: Clock,
     key_source: Callable[[str], keys.Ed25519PrivateKey] = lambda _name: keys.generate(),
+    log_storage: str | None = None,
 ) -> list[str]:
     """`key_source(name)` makes the key of each principal `init` introduces (and of the
     registrar, if the agreement lists none): random by default; the demo derives them from
-    its seed so that a seed gives the same log."""
+    its seed so that a seed gives the same log. `log_storage` (a postgresql+psycopg:// URL)
+    keeps the log's tiles in that database instead of HOME/log/."""
     home = Home(Path(root))
     if home.log_dir.exists() and any(home.log_dir.iterdir()):
         raise InitError(f"{home.log_dir}: a log already exists; this home is initialised")
+    if log_storage:
+        _check_empty_storage(log_storage)
     signer_keys = load_signer_keys(signers_dir, agreement) if signers_dir else {}
     registrar_id = mission_operator(agreement)
     listed = agreement.signatory(registrar_id).keys
@@ -121,6 +127,8 @@ def init_home(
     home.root.mkdir(parents=True, exist_ok=True)
     if store_url:
         (home.root / "store.url").write_text(store_url + "\n")
+    if log_storage:
+        (home.root / "log.storage").write_text(log_storage + "\n")
     _save_new(home.keys_dir / f"{registrar_id}.key", registrar)
     rkid = keys.key_id(registrar.public_key())
     principals = [
@@ -188,3 +196,14 @@ def _save_new(path: Path, key: keys.Ed25519PrivateKey) -> None:
         raise InitError(f"{path}: exists; refusing to replace a key")
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys.save_private_key(path, key)
+
+
+def _check_empty_storage(spec: str) -> None:
+    from truceline.ledger.storage import open_storage
+
+    storage = open_storage(spec)
+    try:
+        if not storage.is_empty():
+            raise InitError(f"--log-storage {storage.where}: a log already exists there")
+    finally:
+        storage.close()

@@ -184,10 +184,6 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
     )
 
 
-def check_many(raws: list[bytes], keys: KeyTable) -> list[Checked | Rejection]:
-    return [check_envelope(raw, keys) for raw in raws]
-
-
 # --- the process-pool protocol -------------------------------------------------------------
 # A worker gets a chunk of raw envelopes and the key table, and sends back one small tuple
 # per accepted envelope instead of a pickled dataclass; when the entry is the raw envelope

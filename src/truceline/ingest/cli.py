@@ -6,9 +6,11 @@ import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
+
+from truceline.mission.options import fail
 
 HOME_OPT = typer.Option(..., "--home", help="The mission home directory.")
 quarantine_app = typer.Typer(
@@ -22,11 +24,6 @@ def register(app: typer.Typer) -> None:
     app.command("finding")(finding)
     app.command("receipt")(receipt)
     app.add_typer(quarantine_app, name="quarantine")
-
-
-def _fail(msg: str) -> NoReturn:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(1)
 
 
 def ingest(
@@ -72,12 +69,12 @@ def ingest(
 
     for f in files:
         if not f.is_file():
-            _fail(f"{f}: no such file")
+            fail(f"{f}: no such file")
     try:
         clock = FixedClock(option_time("--now", now)) if now else None
         mission = Mission(Home(home), clock, workers=workers)
     except (HomeError, ValueError) as exc:
-        _fail(str(exc))
+        fail(exc)
     summary = {}
     failed = False
     with (
@@ -121,7 +118,7 @@ def _open(home: Any) -> Any:
     try:
         home.require_log()
     except HomeError as exc:
-        _fail(str(exc))
+        fail(exc)
     return home
 
 
@@ -146,11 +143,11 @@ def submit(
     private = None
     if fmt != "dsse":
         if key is None:
-            _fail("--key: a source file is imported for a registered importer; give its key")
+            fail("--key: a source file is imported for a registered importer; give its key")
         try:
             private = load_private_key(key)
         except KeyFileError as exc:
-            _fail(str(exc))
+            fail(exc)
     base = url.rstrip("/")
     failed = False
     with httpx.Client(timeout=600) as client:
@@ -165,7 +162,7 @@ def submit(
             try:
                 r = client.post(target, content=data, headers=headers)
             except httpx.HTTPError as exc:
-                _fail(f"{target}: {exc}")
+                fail(f"{target}: {exc}")
             typer.echo(f"{f}: HTTP {r.status_code} {r.text}")
             failed = failed or r.status_code >= 400
     if failed:
@@ -200,17 +197,17 @@ def finding(
     try:
         when = option_time("--at", at) if at else SystemClock().now()
     except ValueError as exc:
-        _fail(str(exc))
+        fail(exc)
     if result not in ("confirmed", "dismissed", "inconclusive"):
-        _fail(f"--finding: expected confirmed, dismissed or inconclusive, found {result!r}")
+        fail(f"--finding: expected confirmed, dismissed or inconclusive, found {result!r}")
     try:
         private = load_private_key(key)
     except KeyFileError as exc:
-        _fail(str(exc))
+        fail(exc)
     try:
         mission = Mission(Home(home))
     except HomeError as exc:
-        _fail(str(exc))
+        fail(exc)
     with mission:
         seq = mission.ingestor.state.last_seq.get(team, -1) + 1
         attributes: dict[str, Any] = {"incident": incident, "finding": result}
@@ -255,7 +252,7 @@ def receipt(index: int = typer.Argument(...), home: Path = HOME_OPT) -> None:
     ledger = _open(Home(home)).reader()
     try:
         if not 0 <= index < ledger.size:
-            _fail(f"index {index}: no such entry (log size {ledger.size})")
+            fail(f"index {index}: no such entry (log size {ledger.size})")
         import hashlib
 
         entry = ledger.entry(index)
@@ -305,7 +302,7 @@ def q_show(
 
     row = Quarantine(_open(Home(home)).store()).get(id_)
     if row is None:
-        _fail(f"no quarantined item {id_}")
+        fail(f"no quarantined item {id_}")
     assert row is not None and row.raw is not None
     if raw:
         sys.stdout.buffer.write(row.raw)

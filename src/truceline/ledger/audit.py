@@ -1,4 +1,4 @@
-"""Audit a tile log from its files alone: every tile and the root recomputed from the entry bundles.
+"""Audit a tile log from its stored objects alone: every tile and the root recomputed from the entry bundles.
 
 Checks, with the location of every difference:
 
@@ -32,6 +32,8 @@ from truceline.ledger.integrate import grow, root_from_tails
 from truceline.ledger.logsign import parse_checkpoint
 from truceline.ledger.memory import Conflict, Memory, TilesDisagree, check_extends
 from truceline.ledger.policy import Policy
+from truceline.ledger.storage import as_storage
+from truceline.ledger.storage.base import CHECKPOINT, TREE_STATE, TileStorage
 from truceline.ledger.tilestore import TileStore, TileStoreError
 
 _W = tiles.TILE_WIDTH
@@ -91,8 +93,8 @@ def _first_diff(a: bytes, b: bytes) -> int:
 
 
 class _Auditor:
-    def __init__(self, log_dir: Path, report: AuditReport) -> None:
-        self.dir = log_dir
+    def __init__(self, storage: TileStorage, report: AuditReport) -> None:
+        self.storage = storage
         self.report = report
         self.diffs: list[_TileDiff] = []
         self.last_bundle: tuple[str | None, list[bytes] | None] = (None, None)
@@ -101,11 +103,10 @@ class _Auditor:
         self.report.findings.append(Finding(location, message))
 
     def read(self, rel: str) -> bytes | None:
-        try:
-            return (self.dir / rel).read_bytes()
-        except FileNotFoundError:
+        data = self.storage.get(rel)
+        if data is None:
             self.find(rel, "missing")
-            return None
+        return data
 
     def compare_tile(
         self, rel: str, expected: bytes, bundle: str | None, entries: list[bytes] | None
@@ -156,8 +157,7 @@ class _Auditor:
 
     def stand_in_leaves(self, b: int, width: int) -> list[bytes]:
         """For an unreadable bundle, go on with its stored level-0 hashes: one bad bundle, one finding."""
-        path = self.dir / tiles.tile_path(0, b, width)
-        stored = path.read_bytes() if path.exists() else b""
+        stored = self.storage.get(tiles.tile_path(0, b, width)) or b""
         if len(stored) != _H * width:
             stored = b"\0" * (_H * width)
         return [stored[i : i + _H] for i in range(0, _H * width, _H)]
@@ -178,13 +178,11 @@ class _Auditor:
 
 
 def _open_checkpoint(
-    log_dir: Path, verifier: note.Verifier, policy: Policy | None, report: AuditReport
+    storage: TileStorage, verifier: note.Verifier, policy: Policy | None, report: AuditReport
 ) -> Checkpoint | None:
     """The verified checkpoint, or None (with findings) if it does not verify."""
-    path = log_dir / "checkpoint"
-    try:
-        signed = path.read_bytes()
-    except FileNotFoundError:
+    signed = storage.get(CHECKPOINT)
+    if signed is None:
         report.findings.append(Finding("checkpoint", "missing"))
         return None
     try:
@@ -208,25 +206,37 @@ def _open_checkpoint(
     return cp
 
 
-def _tree_state(log_dir: Path) -> tuple[int, bytes] | None:
+def _tree_state(storage: TileStorage) -> tuple[int, bytes] | None:
+    data = storage.get_state(TREE_STATE)
+    if data is None:
+        return None
     try:
-        obj = json.loads((log_dir / ".state" / "treeState").read_bytes())
+        obj = json.loads(data)
         return int(obj["size"]), base64.b64decode(obj["root"])
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 
 def audit_log(
-    log_dir: Path | str, verifier: note.Verifier, policy: Policy | None = None
+    where: TileStorage | Path | str, verifier: note.Verifier, policy: Policy | None = None
 ) -> AuditReport:
-    log_dir = Path(log_dir)
+    """Audit the log in `where` (a storage driver, or a directory or URL, opened and closed here)."""
+    storage = as_storage(where)
+    try:
+        return _audit(storage, verifier, policy)
+    finally:
+        if storage is not where:
+            storage.close()
+
+
+def _audit(storage: TileStorage, verifier: note.Verifier, policy: Policy | None) -> AuditReport:
     report = AuditReport()
-    cp = _open_checkpoint(log_dir, verifier, policy, report)
+    cp = _open_checkpoint(storage, verifier, policy, report)
     if cp is not None:
         size, want_root, source = cp.size, cp.root_hash, "checkpoint"
     else:
         # Still check the files, against the writer's private tree state.
-        state = _tree_state(log_dir)
+        state = _tree_state(storage)
         if state is None:
             report.findings.append(Finding(".state/treeState", "missing or malformed"))
             return report
@@ -234,10 +244,10 @@ def audit_log(
         source = "tree state (the checkpoint did not verify)"
     report.size, report.root = size, want_root
 
-    auditor = _Auditor(log_dir, report)
+    auditor = _Auditor(storage, report)
     bundle_root = auditor.run(size)
     try:
-        tiles_root: bytes | None = TileStore(log_dir).root(size)
+        tiles_root: bytes | None = TileStore(storage).root(size)
     except (TileStoreError, tiles.TileError, IndexError):
         tiles_root = None
 
@@ -286,7 +296,7 @@ def audit_log(
     return report
 
 
-def check_memory(report: AuditReport, log_dir: Path | str, memory: Memory) -> list[str]:
+def check_memory(report: AuditReport, where: TileStorage | Path | str, memory: Memory) -> list[str]:
     """Require the audited checkpoint to extend the one `memory` holds; remember it if so.
 
     A rollback or fork becomes a finding of `report` (evidence kept by `memory`). The
@@ -308,7 +318,7 @@ def check_memory(report: AuditReport, log_dir: Path | str, memory: Memory) -> li
     before = parse_checkpoint(old)
     tiles_ok = report.ok  # the tiles were recomputed from the bundles: they carry the signed root
     try:
-        proof = check_extends(before, cp, TileStore(Path(log_dir)) if tiles_ok else None)
+        proof = check_extends(before, cp, TileStore(as_storage(where)) if tiles_ok else None)
     except Conflict as exc:
         where = memory.keep_evidence(
             exc.kind, exc.message, signed, proof=exc.proof, claimed_root=exc.claimed_root

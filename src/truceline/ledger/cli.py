@@ -35,7 +35,7 @@ def init_cmd(
     try:
         log = create_log(h, origin)
     except (KeyFileError, LogError, ValueError) as exc:
-        fail(str(exc), code=2)
+        fail(exc, code=2)
     log.close()
     typer.echo(h.log_vkey.read_text().strip())
 
@@ -47,7 +47,7 @@ def _open(home: Path) -> TileLog:
     try:
         return open_log(Home(home))
     except LogError as exc:
-        fail(str(exc), code=2)
+        fail(exc, code=2)
 
 
 @log_app.command("append")
@@ -95,11 +95,11 @@ def prove_cmd(
     try:
         log = open_reader(Home(home))
     except LogError as exc:
-        fail(str(exc), code=2)
+        fail(exc, code=2)
     try:
         proof = log.prove(index)
     except IndexError as exc:
-        fail(str(exc), code=2)
+        fail(exc, code=2)
     finally:
         log.close()
     sys.stdout.buffer.write(proof)
@@ -148,15 +148,17 @@ def audit_cmd(
     try:
         verifier = load_log_verifier(h)
     except KeyFileError as exc:
-        fail(str(exc), code=2)
+        fail(exc, code=2)
     policy = None
     if h.policy.exists():
         try:
             policy = Policy.parse(h.policy.read_bytes())
         except PolicyError as exc:
             fail(f"{h.policy}: {exc}", code=2)
-    report = audit_log(h.log_dir, verifier, policy)
-    notes = check_memory(report, h.log_dir, memory_for(state_dir, verifier))
+    storage = h.tile_storage()
+    report = audit_log(storage, verifier, policy)
+    notes = check_memory(report, storage, memory_for(state_dir, verifier))
+    storage.close()
     for finding in report.findings:
         typer.echo(f"FAIL {finding}")
     summary = (

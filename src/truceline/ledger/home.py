@@ -1,6 +1,6 @@
 """The log of a mission home: `create_log(home, origin)`, `open_log(home)`, `open_reader(home)`.
 
-Keys are `home.log_skey` / `home.log_vkey`, tiles under `home.log_dir`, the
+Keys are `home.log_skey` / `home.log_vkey`, tiles in `home.tile_storage()`, the
 dedup index in `home.store_url`. When `home.policy` names witnesses with URLs,
 `open_log` wires a `truceline.ledger.witnessing.Cosigner` as the checkpoint hook.
 
@@ -31,7 +31,7 @@ def create_log(home: Home, origin: str, store: Engine | None = None) -> TileLog:
     home.root.mkdir(parents=True, exist_ok=True)
     generate_log_key(home, origin)
     signer = load_log_signer(home)
-    return TileLog.create(home.log_dir, origin, signer, store or open_store(home.store_url))
+    return TileLog.create(home.tile_storage(), origin, signer, store or open_store(home.store_url))
 
 
 def _policy_cosigner(home: Home, engine: Engine) -> WitnessCosigner | None:
@@ -58,13 +58,13 @@ def open_reader(home: Home) -> ReadOnlyLog:
     Checks the checkpoint's signature with `home.log_vkey` (LogError if it fails).
     `append` raises `truceline.ledger.readonly.ReadOnlyLogError`.
     """
-    if not (home.log_dir / "checkpoint").is_file():
+    if not home.has_log():
         raise _no_log_here(home)
     try:
         verifier = load_log_verifier(home)
     except KeyFileError as exc:
         raise LogError(str(exc)) from exc
-    return ReadOnlyLog(home.log_dir, verifier)
+    return ReadOnlyLog(home.tile_storage(), verifier)
 
 
 def open_log(
@@ -75,7 +75,7 @@ def open_log(
     witnesses: bool = True,
 ) -> TileLog:
     """Open the home's log; with `witnesses`, cosign through the home's policy (if it has URLs)."""
-    if not (home.log_dir / "checkpoint").is_file():
+    if not home.has_log():
         # Before the store is opened: a wrong --home must not create files or fail in SQLite.
         raise _no_log_here(home)
     if not home.log_skey.exists() and home.log_vkey.exists():
@@ -86,7 +86,9 @@ def open_log(
     engine = store or open_store(home.store_url)
     signer = load_log_signer(home)
     auto = _policy_cosigner(home, engine) if cosigner is None and witnesses else None
-    log = TileLog.open(home.log_dir, signer, engine, cosigner=cosigner or auto, recover=False)
+    log = TileLog.open(
+        home.tile_storage(), signer, engine, cosigner=cosigner or auto, recover=False
+    )
     if auto is not None:
         auto.consistency_proof = log.consistency_proof
         log.close_with(auto.close)  # its thread pool and HTTP clients belong to this log

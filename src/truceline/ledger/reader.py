@@ -1,14 +1,13 @@
 """The reading side of a tile log, shared by the writer (`TileLog`) and `ReadOnlyLog`.
 
-A reader knows a log directory, its origin and its tiles; it answers from the
+A reader knows a log's storage, its origin and its tiles; it answers from the
 published checkpoint only: `size` is the size of the checkpoint it last
 looked at (`refresh()` looks again), `checkpoint()` and `prove()` use the
-checkpoint file as it is now. Reading never creates or changes a file.
+checkpoint as it is now. Reading never creates or changes anything.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,28 +15,33 @@ from truceline.ledger import tiles
 from truceline.ledger.base import Ledger
 from truceline.ledger.checkpoint import Checkpoint
 from truceline.ledger.logsign import format_proof, parse_checkpoint
+from truceline.ledger.storage.base import CHECKPOINT, TileStorage
+from truceline.ledger.storage.posix import PosixStorage
 from truceline.ledger.tilestore import TileStore
 
-CHECKPOINT = "checkpoint"
 _W = tiles.TILE_WIDTH
 
 
 class CheckpointFile:
-    """A checkpoint file, re-read and re-parsed only when it was replaced (inode, mtime, size)."""
+    """The checkpoint object of `storage`, re-parsed only when it was replaced."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._cache: tuple[tuple[int, int, int], bytes, Checkpoint] | None = None
+    def __init__(self, storage: TileStorage) -> None:
+        self.storage = storage
+        self._cache: tuple[object | None, bytes, Checkpoint] | None = None
 
     def read(self) -> tuple[bytes, Checkpoint]:
-        st = os.stat(self.path)
-        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        """(signed note, checkpoint); FileNotFoundError when the log has none."""
+        stamp = self.storage.stamp(CHECKPOINT)
         cached = self._cache
-        if cached is not None and cached[0] == key:
+        if cached is not None and stamp is not None and cached[0] == stamp:
             return cached[1], cached[2]
-        signed = self.path.read_bytes()
+        signed = self.storage.get(CHECKPOINT)
+        if signed is None:
+            raise FileNotFoundError(f"{self.storage.where}: no checkpoint")
+        if cached is not None and cached[1] == signed:
+            return signed, cached[2]
         cp = self.parse(signed)
-        self._cache = (key, signed, cp)
+        self._cache = (stamp, signed, cp)
         return signed, cp
 
     def parse(self, signed: bytes) -> Checkpoint:
@@ -46,16 +50,27 @@ class CheckpointFile:
 
 
 class LogReader(Ledger):
-    """Entries, checkpoint, proofs and roots of the tile log in `log_dir` (as published)."""
+    """Entries, checkpoint, proofs and roots of the tile log in `storage` (as published)."""
 
     def __init__(
-        self, log_dir: Path, origin: str, checkpoint: CheckpointFile, cache_tiles: int = 4096
+        self,
+        storage: TileStorage,
+        origin: str,
+        checkpoint: CheckpointFile,
+        cache_tiles: int = 4096,
     ) -> None:
-        self.log_dir = Path(log_dir)
+        self.storage = storage
         self.origin = origin
-        self.tiles = TileStore(self.log_dir, cache_tiles)
+        self.tiles = TileStore(storage, cache_tiles)
         self._checkpoint = checkpoint
         self._published = 0
+
+    @property
+    def log_dir(self) -> Path:
+        """The directory of a POSIX log (ValueError for a log in a database)."""
+        if isinstance(self.storage, PosixStorage):
+            return self.storage.dir
+        raise ValueError(f"{self.storage.where}: not a directory log")
 
     @property
     def size(self) -> int:
@@ -86,6 +101,9 @@ class LogReader(Ledger):
                 idx = b * _W + i
                 if start <= idx < stop:
                     yield idx, e
+
+    def close(self) -> None:
+        self.storage.close()
 
     def checkpoint(self) -> bytes:
         return self._checkpoint.read()[0]

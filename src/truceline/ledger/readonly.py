@@ -17,7 +17,9 @@ from pathlib import Path
 
 from truceline.ledger import note
 from truceline.ledger.checkpoint import Checkpoint, open_checkpoint
-from truceline.ledger.reader import CHECKPOINT, CheckpointFile, LogReader
+from truceline.ledger.reader import CheckpointFile, LogReader
+from truceline.ledger.storage import as_storage
+from truceline.ledger.storage.base import CHECKPOINT, TileStorage
 from truceline.ledger.tilelog import LogError
 
 
@@ -26,10 +28,10 @@ class ReadOnlyLogError(LogError):
 
 
 class VerifiedCheckpointFile(CheckpointFile):
-    """A checkpoint file whose every new version must carry a valid signature of `verifier`."""
+    """A checkpoint whose every new version must carry a valid signature of `verifier`."""
 
-    def __init__(self, path: Path, verifier: note.Verifier) -> None:
-        super().__init__(path)
+    def __init__(self, storage: TileStorage, verifier: note.Verifier) -> None:
+        super().__init__(storage)
         self.verifier = verifier
 
     def parse(self, signed: bytes) -> Checkpoint:
@@ -37,25 +39,28 @@ class VerifiedCheckpointFile(CheckpointFile):
             cp, _ = open_checkpoint(signed, [self.verifier], origin=self.verifier.name)
         except (note.NoteError, ValueError) as exc:
             raise LogError(
-                f"{self.path}: does not verify under {self.verifier.name}: {exc}"
+                f"{self.storage.where}/{CHECKPOINT}: does not verify under {self.verifier.name}: {exc}"
             ) from exc
         return cp
 
 
 class ReadOnlyLog(LogReader):
-    """The log in `log_dir`, read with the log's verifier key and nothing private."""
+    """The log in `storage` (a directory means POSIX), read with the log's verifier key and
+    nothing private."""
 
-    def __init__(self, log_dir: Path | str, verifier: note.Verifier, cache_tiles: int = 4096):
-        log_dir = Path(log_dir)
-        cp_file = VerifiedCheckpointFile(log_dir / CHECKPOINT, verifier)
-        super().__init__(log_dir, verifier.name, cp_file, cache_tiles)
+    def __init__(
+        self, storage: TileStorage | Path | str, verifier: note.Verifier, cache_tiles: int = 4096
+    ):
+        storage = as_storage(storage)
+        cp_file = VerifiedCheckpointFile(storage, verifier)
+        super().__init__(storage, verifier.name, cp_file, cache_tiles)
         try:
             self.refresh()
         except FileNotFoundError as exc:
-            raise LogError(f"{log_dir}: no log here ({cp_file.path} missing)") from exc
+            raise LogError(f"{storage.where}: no log here (no {CHECKPOINT})") from exc
 
     def append(self, entries: Sequence[bytes]) -> list[int]:
         raise ReadOnlyLogError(
-            f"{self.log_dir}: read-only log (opened from public data, without the log key): "
+            f"{self.storage.where}: read-only log (opened from public data, without the log key): "
             "only the log operator's home can append"
         )

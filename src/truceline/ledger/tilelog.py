@@ -1,26 +1,26 @@
-"""The durable tile-backed log: a `Ledger` stored as c2sp.org/tlog-tiles static files.
+"""The durable tile-backed log: a `Ledger` stored as c2sp.org/tlog-tiles objects.
 
-Layout under `log_dir` (servable as-is by any static web server):
+The bytes live in a `storage.TileStorage` (a directory, servable as-is by any
+static web server, or a PostgreSQL schema):
 
     checkpoint                      the latest signed checkpoint note (+ cosignatures)
     tile/<L>/<N>[.p/<W>]            hash tiles, every level, partial ones included
     tile/entries/<N>[.p/<W>]        entry bundles
-    .state/treeState                {"size", "root"}: the integrated tree (the commit point)
-    .state/log.json                 {"origin"}
-    .state/lock                     flock held while integrating
+    state treeState                 {"size", "root"}: the integrated tree (the commit point)
+    state log.json                  {"origin"}
+    the storage's lock              held while integrating
 
 Write order of a batch (the model is Tessera's POSIX driver):
 
-1. entry bundles and hash tiles: each written to a temp file and fsynced (in
-   parallel), then renamed into place in a fixed order, then the directories
-   fsynced. Nothing refers to them yet, so a crash here leaves only files past
-   the tree size (or temp files), which the next open deletes;
+1. entry bundles and hash tiles, durably (`TileStorage.write_all`). Nothing
+   refers to them yet, so a crash here leaves only objects past the tree size
+   (or temp files), which the next open deletes (`discard_beyond`);
 2. in parallel with 1, the dedup index rows (metadata store) are committed
    together with its `indexed_size`. The index may thus run ahead of the tree
    state; the next open (or batch) truncates it back. It is a cache of the
    bundles: when behind, it is caught up from them;
-3. `.state/treeState` atomically (temp + fsync + rename + dir fsync). This is
-   the commit point: from now on the batch is in the log;
+3. the `treeState` atomically (`put_state`). This is the commit point: from
+   now on the batch is in the log;
 4. the checkpoint is signed (and cosigned, through the `cosigner` hook) and
    written atomically. A crash between 3 and 4 is finished on the next open by
    publishing the checkpoint of the tree state; Ed25519 is deterministic, so
@@ -35,10 +35,8 @@ of the one sequence of entries the bundles hold, so two are never inconsistent.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
-import shutil
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,24 +48,26 @@ from sqlalchemy import Engine
 from truceline.errors import TrucelineError
 from truceline.ledger import merkle, tiles
 from truceline.ledger.dedup import DedupIndex, entry_digest
-from truceline.ledger.durable import DurableWriter, file_lock, fsync_path, write_atomic
 from truceline.ledger.integrate import grow, root_from_tails
 from truceline.ledger.logsign import LogSigner, checkpoint_body, parse_checkpoint
-from truceline.ledger.reader import CHECKPOINT, CheckpointFile, LogReader
+from truceline.ledger.reader import CheckpointFile, LogReader
+from truceline.ledger.storage import as_storage
+from truceline.ledger.storage.base import CHECKPOINT, LOG_CONFIG, TREE_STATE, TileStorage
 
 Cosigner = Callable[[bytes, int], bytes]
 """cosigner(signed checkpoint note, previously published size) -> the note with cosignatures."""
 
-STATE_DIR = ".state"
-TREE_STATE = "treeState"
-LOG_CONFIG = "log.json"
-LOCK = "lock"
 MAX_ENTRY_SIZE = tiles.MAX_ENTRY_SIZE
 _W = tiles.TILE_WIDTH
 
 
 class LogError(TrucelineError, RuntimeError):
-    """The log directory is missing, inconsistent or cannot be written."""
+    """The log's storage is missing, inconsistent or cannot be written."""
+
+    hint = (
+        "run `truceline log audit --home H` to locate any damage; a damaged log is restored "
+        "from a mirror (`truceline mirror`), never edited by hand"
+    )
 
 
 class EntryTooLarge(TrucelineError, ValueError):
@@ -121,7 +121,7 @@ class TileLog(LogReader):
 
     def __init__(
         self,
-        log_dir: Path,
+        storage: TileStorage,
         origin: str,
         signer: LogSigner,
         store_engine: Engine,
@@ -129,12 +129,10 @@ class TileLog(LogReader):
         cosigner: Cosigner | None = None,
         cache_tiles: int = 4096,
     ) -> None:
-        super().__init__(log_dir, origin, CheckpointFile(Path(log_dir) / CHECKPOINT), cache_tiles)
+        super().__init__(storage, origin, CheckpointFile(storage), cache_tiles)
         self._signer = signer
         self._cosigner = cosigner
         self._on_close: list[Callable[[], None]] = []
-        self._state_dir = self.log_dir / STATE_DIR
-        self._writer = DurableWriter(self.log_dir)
         self._bg = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tlog-dedup")
         self._dedup = DedupIndex(store_engine, origin)
         self._mu = threading.Lock()
@@ -148,18 +146,18 @@ class TileLog(LogReader):
     # --- construction ------------------------------------------------------------
 
     @staticmethod
-    def origin_of(log_dir: Path | str) -> str:
-        """The origin recorded when the log in `log_dir` was created."""
-        cfg = Path(log_dir) / STATE_DIR / LOG_CONFIG
-        try:
-            return str(json.loads(cfg.read_text())["origin"])
-        except FileNotFoundError as exc:
-            raise LogError(f"{log_dir}: no log here ({cfg} missing); create it first") from exc
+    def origin_of(where: TileStorage | Path | str) -> str:
+        """The origin recorded when the log in `where` was created."""
+        storage = as_storage(where)
+        cfg = storage.get_state(LOG_CONFIG)
+        if cfg is None:
+            raise LogError(f"{storage.where}: no log here (no {LOG_CONFIG}); create it first")
+        return str(json.loads(cfg)["origin"])
 
     @classmethod
     def create(
         cls,
-        log_dir: Path | str,
+        where: TileStorage | Path | str,
         origin: str,
         signer: LogSigner,
         store_engine: Engine,
@@ -168,23 +166,19 @@ class TileLog(LogReader):
         cache_tiles: int = 4096,
         recover: bool = True,
     ) -> TileLog:
-        """Make a new empty log in `log_dir` (which must be absent or empty) and publish size 0."""
-        log_dir = Path(log_dir)
+        """Make a new empty log in `where` (which must be absent or empty) and publish size 0."""
+        storage = as_storage(where)
         if not origin or "\n" in origin or origin != origin.strip():
             raise ValueError(
                 f"origin {origin!r}: must be one non-empty line without surrounding blanks"
             )
-        if log_dir.exists() and any(log_dir.iterdir()):
-            raise LogError(f"{log_dir}: not empty; use TileLog.open")
-        (log_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
-        for d in (log_dir, log_dir.parent):  # the new directories themselves must survive
-            fsync_path(d)
-        write_atomic(
-            log_dir / STATE_DIR / LOG_CONFIG, json.dumps({"origin": origin}).encode() + b"\n"
-        )
-        write_atomic(log_dir / STATE_DIR / TREE_STATE, TreeState(0, merkle.EMPTY_ROOT).to_bytes())
+        if not storage.is_empty():
+            raise LogError(f"{storage.where}: not empty; use TileLog.open")
+        storage.prepare()
+        storage.put_state(LOG_CONFIG, json.dumps({"origin": origin}).encode() + b"\n")
+        storage.put_state(TREE_STATE, TreeState(0, merkle.EMPTY_ROOT).to_bytes())
         return cls.open(
-            log_dir,
+            storage,
             signer,
             store_engine,
             cosigner=cosigner,
@@ -195,7 +189,7 @@ class TileLog(LogReader):
     @classmethod
     def open(
         cls,
-        log_dir: Path | str,
+        where: TileStorage | Path | str,
         signer: LogSigner,
         store_engine: Engine,
         *,
@@ -209,15 +203,15 @@ class TileLog(LogReader):
         (e.g. a cosigner's consistency-proof source) and then calls `recover()`,
         which may publish a checkpoint and so call the cosigner.
         """
-        log_dir = Path(log_dir)
-        origin = cls.origin_of(log_dir)
-        log = cls(log_dir, origin, signer, store_engine, cosigner=cosigner, cache_tiles=cache_tiles)
+        storage = as_storage(where)
+        origin = cls.origin_of(storage)
+        log = cls(storage, origin, signer, store_engine, cosigner=cosigner, cache_tiles=cache_tiles)
         if recover:
             log.recover()
         return log
 
     def close(self) -> None:
-        self._writer.close()
+        self.storage.close()
         self._bg.shutdown(wait=True)
         for release in self._on_close:
             release()
@@ -229,12 +223,11 @@ class TileLog(LogReader):
     # --- recovery ---------------------------------------------------------------------
 
     def _read_tree_state(self) -> TreeState:
-        path = self._state_dir / TREE_STATE
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise LogError(f"{path}: missing") from exc
-        return TreeState.parse(data, str(path))
+        data = self.storage.get_state(TREE_STATE)
+        where = f"{self.storage.where}: {TREE_STATE}"
+        if data is None:
+            raise LogError(f"{where}: missing")
+        return TreeState.parse(data, where)
 
     def _load(self, state: TreeState) -> None:
         """Rebuild the writer's right border for `state` from the tiles."""
@@ -251,69 +244,17 @@ class TileLog(LogReader):
         )
         self._size, self._root, self._tail_tiles = state.size, state.root, tail
 
-    def _discard_beyond(self, size: int) -> None:
-        """Delete tiles and bundles a crashed batch wrote past `size` (nothing refers to them).
-
-        Per level, a batch renames its files in index order (`DurableWriter.write_all`),
-        so what a dead batch left is: wider partials of the tail tile, then a run of
-        full tiles from the tail index on, then possibly one partial after them.
-        """
-        levels = [-1]
-        while (self.log_dir / "tile" / str(len(levels) - 1)).is_dir():
-            levels.append(len(levels) - 1)
-        for level in levels:
-            count = size >> (tiles.TILE_HEIGHT * max(level, 0))
-            tail, width = divmod(count, _W)
-
-            def full(n: int, level: int = level) -> Path:
-                return self.log_dir / (
-                    tiles.entries_path(n) if level < 0 else tiles.tile_path(level, n)
-                )
-
-            pdir = full(tail).with_name(full(tail).name + ".p")
-            if pdir.is_dir():
-                for f in pdir.iterdir():
-                    if not f.name.isdigit() or int(f.name) > width:
-                        f.unlink()
-            n = tail
-            while True:
-                later = full(n).with_name(full(n).name + ".p")
-                has_later_partials = n > tail and later.is_dir()
-                if not full(n).exists() and not has_later_partials:
-                    break
-                full(n).unlink(missing_ok=True)
-                if has_later_partials:
-                    shutil.rmtree(later)
-                n += 1
-            # Temp files of writes that never got renamed (the writes run in parallel, so
-            # they may lie a little past the run above): they sit in these directories.
-            for directory in {full(tail).parent, full(n).parent, full(n + 1000).parent}:
-                if not directory.is_dir():
-                    continue
-                for tmp in directory.glob("*.tmp"):
-                    tmp.unlink()
-                for pd in directory.glob("*.p"):
-                    rel = pd.with_name(pd.name[:-2]).relative_to(self.log_dir).as_posix()
-                    try:
-                        beyond = tiles.parse_tile_path(rel).index > tail
-                    except tiles.TileError:
-                        continue  # not ours: leave it alone
-                    if beyond:
-                        shutil.rmtree(pd)
-
     def recover(self) -> None:
         """Finish or discard a half-integrated batch, deterministically (called by `open`)."""
-        with self._mu, file_lock(self._state_dir / LOCK):
+        with self._mu, self.storage.lock():
             state = self._read_tree_state()
-            self._discard_beyond(state.size)
-            for tmp in [*self._state_dir.glob("*.tmp"), *self.log_dir.glob("*.tmp")]:
-                tmp.unlink()
+            self.storage.discard_beyond(state.size)
             self._load(state)
             published = self._read_published()
             if published is not None and published[0] > state.size:
                 raise LogError(
                     f"checkpoint size {published[0]} is past the tree state size {state.size}: "
-                    "the log directory was altered"
+                    "the log's storage was altered"
                 )
             if published is not None and published[0] == state.size and published[1] != state.root:
                 raise LogError(f"checkpoint root for size {state.size} differs from the tree state")
@@ -324,9 +265,8 @@ class TileLog(LogReader):
             self._recovered = True
 
     def _read_published(self) -> tuple[int, bytes] | None:
-        try:
-            note = (self.log_dir / CHECKPOINT).read_bytes()
-        except FileNotFoundError:
+        note = self.storage.get(CHECKPOINT)
+        if note is None:
             return None
         cp = parse_checkpoint(note)
         if cp.origin != self.origin:
@@ -349,11 +289,11 @@ class TileLog(LogReader):
             return []
         if not self._recovered:
             raise LogError("the log was opened with recover=False; call recover() first")
-        with self._mu, file_lock(self._state_dir / LOCK):
+        with self._mu, self.storage.lock():
             state = self._read_tree_state()
             if state.size != self._size or state.root != self._root:
                 self._load(state)  # another process appended (and may have cleaned up)
-                self._writer.forget_all()
+                self.storage.forget_cached()
                 self._published = max(self._published, self._read_published_size())
             self._sync_dedup()
             digests = [entry_digest(e) for e in entries]
@@ -411,10 +351,10 @@ class TileLog(LogReader):
         files.extend(growth.files)
         completed.extend(growth.completed)
         root = root_from_tails(growth.tails)
-        self._writer.write_all(files)
+        self.storage.write_all(files)
         if record is not None:
             record.result()  # the dedup rows may run ahead of the tree state; recovery truncates them
-        write_atomic(self._state_dir / TREE_STATE, TreeState(new, root).to_bytes())
+        self.storage.put_state(TREE_STATE, TreeState(new, root).to_bytes())
         # Committed.
         self._size, self._root, self._tail_tiles, self._tail_bundle = (
             new,
@@ -428,18 +368,17 @@ class TileLog(LogReader):
         note = self._signer.sign(checkpoint_body(self.origin, self._size, self._root))
         if self._cosigner is not None:
             note = self._cosigner(note, self._published)
-        write_atomic(self.log_dir / CHECKPOINT, note)
+        self.storage.put(CHECKPOINT, note)
         self._published = self._size
 
     def _drop_superseded_partials(self, completed: list[tuple[int, int]]) -> None:
-        """Partial tiles may go once the full tile exists (tlog-tiles); keeps the directory small."""
-        for level, n in completed:
-            rel = tiles.entries_path(n) if level < 0 else tiles.tile_path(level, n)
-            pdir = self.log_dir / (rel + ".p")
-            if pdir.is_dir():
-                with contextlib.suppress(OSError):
-                    shutil.rmtree(pdir)
-                self._writer.forget(pdir)
+        """Partial tiles may go once the full tile exists (tlog-tiles); keeps the storage small."""
+        self.storage.drop_partials(
+            [
+                tiles.entries_path(n) if level < 0 else tiles.tile_path(level, n)
+                for level, n in completed
+            ]
+        )
 
     # --- reading (the rest is LogReader's) ------------------------------------------
 

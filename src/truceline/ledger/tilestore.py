@@ -9,13 +9,14 @@ lookups and a cold one one 8 KiB read plus at most 255 SHA-256 calls.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
 from truceline.errors import TrucelineError
 from truceline.ledger import merkle, tiles
+from truceline.ledger.storage import as_storage
+from truceline.ledger.storage.base import TileStorage
 
 
 class TileStoreError(TrucelineError, RuntimeError):
@@ -34,21 +35,22 @@ def _tile_levels(hashes: list[bytes]) -> list[list[bytes]]:
 
 
 class TileStore:
-    """Tiles and bundles under `root`, read for a given tree size (which fixes partial widths)."""
+    """Tiles and bundles of `storage` (a directory means POSIX), read for a given tree size
+    (which fixes partial widths)."""
 
-    def __init__(self, root: Path, cache_tiles: int = 4096) -> None:
-        self.dir = root
+    def __init__(self, storage: TileStorage | Path, cache_tiles: int = 4096) -> None:
+        self.storage = as_storage(storage)
         self._cache: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()  # FIFO
         self._cache_max = cache_tiles
         self._mu = threading.Lock()
 
-    # --- raw files -----------------------------------------------------------
+    # --- raw objects -----------------------------------------------------------
 
     def read_file(self, rel: str) -> bytes:
-        try:
-            return (self.dir / rel).read_bytes()
-        except FileNotFoundError as exc:
-            raise TileStoreError(f"{rel}: missing") from exc
+        data = self.storage.get(rel)
+        if data is None:
+            raise TileStoreError(f"{rel}: missing")
+        return data
 
     def _read_grown(self, rel: str, full: str) -> bytes:
         """Partial tile `rel`, or a later version of it whose prefix it is.
@@ -56,22 +58,18 @@ class TileStore:
         A writer in another process deletes a partial tile once the tile grows; tiles are
         append-only, so the full tile or any wider partial starts with the same content.
         """
-        try:
-            return (self.dir / rel).read_bytes()
-        except FileNotFoundError:
-            pass
-        wider = (
-            sorted((self.dir / f"{full}.p").glob("[0-9]*"), key=lambda p: -int(p.name))
-            if (self.dir / f"{full}.p").is_dir()
-            else []
-        )
-        for path in [self.dir / full, *wider]:
-            with contextlib.suppress(FileNotFoundError):
-                return path.read_bytes()
+        data = self.storage.get(rel)
+        if data is not None:
+            return data
+        wider = [f"{full}.p/{w}" for w in self.storage.partial_widths(full)]
+        for path in [full, *wider]:
+            data = self.storage.get(path)
+            if data is not None:
+                return data
         raise TileStoreError(f"{rel}: missing")
 
     def raw(self, tile: tiles.Tile) -> bytes:
-        """The bytes of `tile` at its width, uncached: its own file, or a wider version cut to it.
+        """The bytes of `tile` at its width, uncached: its own object, or a wider version cut to it.
 
         Tiles and bundles only grow, so the first W hashes (entries) of any later version are
         the partial tile of width W; a log may have deleted that partial (tlog-tiles allows it).
@@ -79,7 +77,8 @@ class TileStore:
         rel = tile.path
         if tile.is_full:
             return self.read_file(rel)
-        data = self._read_grown(rel, tile.full.path)
+        own = self.storage.get(rel)
+        data = own if own is not None else self._read_grown(rel, tile.full.path)
         if not tile.is_entries:
             data = data[: tile.width * tiles.HASH_SIZE]
             if len(data) != tile.width * tiles.HASH_SIZE:
@@ -87,8 +86,8 @@ class TileStore:
                     f"{rel}: {len(data)} bytes, want {tile.width * tiles.HASH_SIZE}"
                 )
             return data
-        if (self.dir / rel).is_file():
-            return data  # its own file, served as stored
+        if own is not None:
+            return own  # its own object, served as stored
         try:
             entries = tiles.decode_bundle(data)
         except tiles.TileError as exc:
@@ -122,14 +121,6 @@ class TileStore:
                     last=False
                 )  # oldest loaded first: upper tiles are reloaded cheaply
         return levels
-
-    def put_tile(self, level: int, index: int, hashes: list[bytes]) -> None:
-        """Seed the cache with a tile the writer just made (saves re-reading it)."""
-        levels = _tile_levels(hashes)
-        with self._mu:
-            self._cache[(level, index, len(hashes))] = levels
-            if len(self._cache) > self._cache_max:
-                self._cache.popitem(last=False)
 
     def bundle(self, index: int, size: int) -> list[bytes]:
         """Entry bundle `index` as it is in a tree of `size`."""
@@ -167,9 +158,6 @@ class TileStore:
 
     def root(self, size: int) -> bytes:
         return merkle.root_from_range(self.nodes(merkle.range_nodes(0, size), size))
-
-    def compact_range(self, size: int) -> merkle.CompactRange:
-        return merkle.CompactRange(size, self.nodes(merkle.CompactRange.node_ids(size), size))
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         pn = merkle.inclusion_nodes(index, size)

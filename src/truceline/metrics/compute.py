@@ -24,6 +24,7 @@ from truceline.fusion.attribute import project
 from truceline.fusion.base import Frame
 from truceline.metrics import stats
 from truceline.metrics.facts import Facts
+from truceline.metrics.harm import harm_totals
 from truceline.metrics.periods import By, Period, periods
 from truceline.observation import Kind, format_time
 
@@ -46,6 +47,11 @@ METRICS: dict[str, str] = {
     "key = the act",
     "time_to_verification_s": "event time from an incident's first evidence to its "
     "verification, over the period's verified breaches; key = p50, p90; n = breaches",
+    "civilian_harm": "casualties and damage to civilian objects the evidence of the period's "
+    "verified breaches reports (an incident counts, per figure, the largest minimum and the "
+    "largest maximum of its reports); party = the accused; key = <figure>_min:<grade> or "
+    "<figure>_max:<grade>, figure = civilians_killed, civilians_injured, combatants_killed, "
+    "combatants_injured or damage:<object>; n = incidents with the figure",
     "inspections": "inspections opened in the period by origin (key routine, requested, "
     "automatic) and their outcome as of the end (key done, overdue, denied: the team's report "
     "says access was denied); party = the accused of the inspected incident (- for none)",
@@ -166,6 +172,29 @@ def breach_rows(facts: Facts, spans: list[Period]) -> list[Row]:
             out.append(
                 Row(p, party, "time_to_verification_s", name, point, q_low, q_high, len(values))
             )
+    return out
+
+
+def harm_rows(facts: Facts, spans: list[Period]) -> list[Row]:
+    """Civilian harm reported in the evidence of each verified breach (metrics/harm.py)."""
+    incidents = []
+    for b in facts.breaches:
+        p = _bucket(spans, b.verified_at)
+        if p is None:
+            continue
+        reports = [
+            o.attributes.harm
+            for i in b.verdict.evidence
+            if (o := facts.observation(i)) is not None and o.attributes.harm is not None
+        ]
+        if reports:
+            incidents.append((p, b.verdict.accused or "", b.verdict.grade.value, reports))
+    out = []
+    for (p, party, grade, figure), (lo, hi, n) in sorted(
+        harm_totals(incidents).items(), key=lambda kv: (kv[0][0].start, *kv[0][1:])
+    ):
+        out.append(Row(p, party, "civilian_harm", f"{figure}_min:{grade}", lo, None, None, n))
+        out.append(Row(p, party, "civilian_harm", f"{figure}_max:{grade}", hi, None, None, n))
     return out
 
 
@@ -313,7 +342,7 @@ def metrics(facts: Facts, start: datetime, end: datetime, by: By) -> dict[str, A
     """The metrics document: a pure function of the facts (so of the log) and the range."""
     spans = periods(start, end, by)
     rows: list[Row] = []
-    for part in (breach_rows, fire_rows, inspection_rows, case_rows, sensor_rows):
+    for part in (breach_rows, harm_rows, fire_rows, inspection_rows, case_rows, sensor_rows):
         rows.extend(part(facts, spans))
     rows.sort(key=lambda r: (r.period.start, r.metric, r.party or "", r.key))
     return {

@@ -20,6 +20,8 @@ from truceline.enforcement.incidents import BREACH_STATES, IncidentHistory
 from truceline.enforcement.inspections import InspectionState
 from truceline.enforcement.penalties import CaseState
 from truceline.home import Home
+from truceline.ledger.base import Ledger
+from truceline.ledger.prefix import LogPrefix
 from truceline.observation import Observation
 from truceline.registry.state import SensorState
 
@@ -97,13 +99,16 @@ def _month_ends(start: datetime, until: datetime) -> list[datetime]:
     return out or [until]
 
 
-def read_facts(home: Home, start: datetime, until: datetime) -> Facts:
-    """The log of `home` (its published size) as of event time `until`."""
-    ledger = home.reader()
+def read_facts(home: Home, start: datetime, until: datetime, size: int | None = None) -> Facts:
+    """The log of `home` (its published size, or its first `size` entries) as of event
+    time `until`."""
+    ledger: Ledger = home.reader()
+    if size is not None:
+        ledger = LogPrefix(ledger, size)
     try:
         view = read_view(ledger.scan())
         size = ledger.size
-        root = ledger.root(size).hex()
+        root = ledger.root(size).hex()  # type: ignore[attr-defined]
         app = open_appender(home, ledger, until, write=False, known=view.authority)
         final = app.state(until, plan_routes=False)
         # Routine inspections are scheduled per calendar month: settle at each month's

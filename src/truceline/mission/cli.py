@@ -32,6 +32,12 @@ def init(
     store_url: str = typer.Option(
         "", "--store-url", help="A PostgreSQL URL instead of SQLite in the home."
     ),
+    log_storage: str = typer.Option(
+        "",
+        "--log-storage",
+        help="A postgresql+psycopg:// URL keeping the log's tiles in PostgreSQL instead of "
+        "HOME/log/ (one log per schema: ?options=-csearch_path%3DNAME).",
+    ),
 ) -> None:
     """Create mission keys, the store and the ledger, and log the agreement's first version."""
     from truceline.agreement.load import AgreementError, load_agreement
@@ -41,7 +47,7 @@ def init(
     try:
         parsed = load_agreement(agreement)
     except AgreementError as exc:
-        fail(str(exc))
+        fail(exc)
     try:
         report = init_home(
             home,
@@ -51,9 +57,10 @@ def init(
             origin or None,
             store_url or None,
             SystemClock(),
+            log_storage=log_storage or None,
         )
     except (InitError, ValueError) as exc:
-        fail(str(exc))
+        fail(exc)
     for line in report:
         typer.echo(line)
 

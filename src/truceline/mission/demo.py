@@ -43,6 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 from truceline.clock import FixedClock, monotonic
+from truceline.mission.options import fail
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -928,6 +929,5 @@ def demo(
     try:
         run(d)
     except (ScenarioError, InitError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        fail(exc, 1)
     step_summary(d)

@@ -8,10 +8,16 @@ from typing import NoReturn
 
 import typer
 
+from truceline.errors import TrucelineError
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print `error: message` on stderr and exit with `code`."""
-    typer.echo(f"error: {message}", err=True)
+
+def fail(message: str | Exception, code: int = 1) -> NoReturn:
+    """Print `error: message` on stderr and exit with `code`; a `TrucelineError` prints its
+    whole `diagnostics()` (what, where, why, what to do)."""
+    if isinstance(message, TrucelineError):
+        typer.echo(message.diagnostics(), err=True)
+    else:
+        typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 

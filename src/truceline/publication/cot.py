@@ -54,6 +54,8 @@ HOW_OF_KIND: Mapping[str, str] = {
     "observer_patrol": "h-e",
     "third_party": "h-t",
     "satellite_thermal": "m-i",
+    "satellite_optical": "m-i",
+    "satellite_sar": "m-i",
     "camera": "m-i",
     "uav": "m-i",
     "acoustic_array": "m-v-u",

@@ -12,6 +12,7 @@ import nats.errors
 import typer
 
 from truceline.home import Home
+from truceline.mission.options import fail
 from truceline.publication import bus
 
 
@@ -37,8 +38,7 @@ def feed_command(
             _run(Home(home), nats_url, follow, stream, prefix, observations, poll)
         )
     except (bus.BusError, FileNotFoundError, ValueError, RuntimeError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc, 2)
     except (nats.errors.Error, TimeoutError) as exc:
         typer.echo(
             f"error: --nats {nats_url}: publication interrupted ({type(exc).__name__}: {exc}); "

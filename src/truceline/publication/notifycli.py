@@ -8,11 +8,12 @@ import logging
 import signal
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
 from truceline.home import Home
+from truceline.mission.options import fail
 
 notify_app = typer.Typer()
 HOME = typer.Option(..., "--home", help="mission home directory")
@@ -22,9 +23,8 @@ def _print(obj: Any) -> None:
     typer.echo(json.dumps(obj, indent=2, default=str))
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+def _fail(message: str | Exception, code: int = 2) -> NoReturn:
+    fail(message, code)  # notify's errors are usage errors: exit 2
 
 
 @notify_app.callback(invoke_without_command=True)
@@ -61,7 +61,7 @@ def notify_command(
     try:
         summary = asyncio.run(_run(h, config, follow, poll, grace, serve))
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     _print(summary)
     if not follow and (
         summary["dead_lettered"] or any(s["backlog"] for s in summary["subscribers"])
@@ -106,7 +106,7 @@ def _store_and_size(h: Home) -> Any:
         store = h.store()
         log = h.reader()
     except (HomeError, RuntimeError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     try:
         return store, log.size
     finally:
@@ -155,7 +155,7 @@ def resume_command(
         [row] = [s for s in subscriber_status(store, now) if s["id"] == subscription]
         _print(row)
     except Refused as exc:
-        _fail(str(exc))
+        _fail(exc)
     except KeyError as exc:
         _fail(f"--subscription: {exc.args[0]}")
     finally:

@@ -29,47 +29,18 @@ def _when(text: str) -> datetime:
     try:
         return option_time("--effective-at", text)
     except ValueError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _append(home: Path, events: list[object]) -> list[int]:
-    """Sign the events with the registrar's key and append them; refuses, with the reason,
-    an event the registry would ignore or a principal the agreement gives no role."""
-    from truceline.authority import authority_of, registrar_ids, roles_of
+    """Sign the events with the registrar's key and append them (`registry.append`)."""
     from truceline.home import Home, HomeError
-    from truceline.registry.model import Register
-    from truceline.registry.state import seal_event
+    from truceline.registry.append import RegistryRefused, append_events
 
-    h = Home(home)
     try:
-        ledger = h.ledger()
-    except HomeError as exc:
-        fail(str(exc))
-    try:
-        authority = authority_of(ledger)
-        try:
-            mission, mkid, _ = h.signing_key(*registrar_ids(authority))
-        except HomeError as exc:
-            fail(str(exc))
-        registry = authority.registry
-        entries = []
-        for i, event in enumerate(events):
-            # fold first, so an event the registry would ignore is refused here with its reason
-            probe = registry.apply_event(registry.size + i, event)  # type: ignore[arg-type]
-            if probe:
-                fail(probe)
-            if isinstance(event, Register) and not roles_of(
-                registry.sensors[event.sensor.id], authority.agreement
-            ):
-                s = event.sensor
-                fail(
-                    f"sensor: {s.id!r} ({s.kind.value} of {s.operator}) would hold no role "
-                    "under the agreement (see `principals` and `inspections.teams`)"
-                )
-            entries.append(seal_event(event, mission, mkid))  # type: ignore[arg-type]
-        return ledger.append(entries)
-    finally:
-        ledger.close()
+        return append_events(Home(home), events)  # type: ignore[arg-type]
+    except (HomeError, RegistryRefused) as exc:
+        fail(exc)
 
 
 @sensor_app.command()
@@ -150,7 +121,7 @@ def rotate(
             reason=reason,
         )
     except ValidationError as exc:
-        fail(str(exc))
+        fail(exc)
     (index,) = _append(home, [event])
     typer.echo(
         f"rotated {sensor_id} to keyid {event.keyid} from {event.effective_at.isoformat()} at entry {index}"
@@ -188,7 +159,7 @@ def list_(home: Path = HOME_OPT, as_json: bool = typer.Option(False, "--json")) 
     try:
         ledger = Home(home).reader()
     except (HomeError, RuntimeError) as exc:
-        fail(str(exc))
+        fail(exc)
     try:
         registry = authority_of(ledger).registry
     finally:

@@ -24,6 +24,8 @@ SENSOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"  # as Observation.sen
 
 class SensorKind(StrEnum):
     satellite_thermal = "satellite_thermal"
+    satellite_optical = "satellite_optical"  # imagery: vehicles and troops on the ground
+    satellite_sar = "satellite_sar"  # radar imagery, through cloud and at night
     weapon_locating_radar = "weapon_locating_radar"
     acoustic_array = "acoustic_array"
     seismic = "seismic"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
@@ -19,7 +20,6 @@ from pydantic import ValidationError
 from truceline.codec import dsse, entries, records
 from truceline.codec.errors import CodecError
 from truceline.codec.keys import public_key_from_b64
-from truceline.ledger.base import Ledger
 from truceline.ledger.fold import LedgerFold
 from truceline.registry.model import (
     SENSOR_EVENT,
@@ -90,6 +90,18 @@ class SensorState:
         return self.keys[-1].keyid
 
 
+class RevokedSpan(NamedTuple):
+    """What a revocation takes back: the sensor's reports dated in [since, until) (until
+    None: no end), all of them or, with `keyid`, that key's."""
+
+    entry: int  # the revocation's ledger index
+    sensor: str
+    keyid: str | None
+    since: datetime
+    until: datetime | None
+    reason: str
+
+
 @dataclass
 class Registry(LedgerFold):
     """Sensors by id; feed it entries with `apply` or `catch_up`."""
@@ -97,6 +109,8 @@ class Registry(LedgerFold):
     mission_keys: Mapping[str, Ed25519PublicKey]
     sensors: dict[str, SensorState] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    # Revocations as applied, in log order; adjudication re-judges what they taint.
+    revocations: list[RevokedSpan] = field(default_factory=list)
     size: int = 0  # ledger entries seen so far
     _by_keyid: dict[str, tuple[str, KeyPeriod]] = field(default_factory=dict)
 
@@ -164,11 +178,28 @@ class Registry(LedgerFold):
                 if period.keyid == event.keyid:
                     period.revoked_at = _earliest(period.revoked_at, event.effective_at)
                     period.until_index = _first(period.until_index, index)
+                    # The key signs only what is dated within its period, so its reports
+                    # from the revocation on are those dated in this span.
+                    since = max(period.revoked_at, period.valid_from or period.revoked_at)
+                    self.revocations.append(
+                        RevokedSpan(
+                            index,
+                            event.sensor_id,
+                            event.keyid,
+                            since,
+                            period.valid_until,
+                            event.reason,
+                        )
+                    )
                     return None
             return f"sensor {event.sensor_id!r} has no key {event.keyid}"
         state.revoked_at = _earliest(state.revoked_at, event.effective_at)
         state.revoked_index = _first(state.revoked_index, index)
         state.revoke_reason = event.reason
+        assert state.revoked_at is not None
+        self.revocations.append(
+            RevokedSpan(index, event.sensor_id, None, state.revoked_at, None, event.reason)
+        )
         return None
 
     # --- queries ---------------------------------------------------------------
@@ -273,9 +304,3 @@ def seal_event(
 ) -> bytes:
     """The ledger entry for a sensor event, signed by the mission."""
     return records.seal(SENSOR_TYPE, event_json(event), mission_key, keyid)
-
-
-def from_ledger(ledger: Ledger, mission_keys: Mapping[str, Ed25519PublicKey]) -> Registry:
-    registry = Registry(mission_keys)
-    registry.catch_up(ledger)
-    return registry

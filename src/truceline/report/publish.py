@@ -4,11 +4,12 @@ for a report file, the records that published it: from the public log alone."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from truceline.authority import Authority
 from truceline.codec.entries import Record, read
@@ -17,6 +18,8 @@ from truceline.home import Home, HomeError
 from truceline.ledger.base import Ledger
 from truceline.observation import format_time
 from truceline.report.record import REPORT_TYPE, ReportRecord
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -73,24 +76,32 @@ def publish(
     return Published(index, record, principal)
 
 
-def published(ledger: Ledger) -> list[Published]:
-    """Every report record on the log whose signer may write it (`authority.WRITERS`)."""
+def signed_records(
+    ledger: Ledger, payload_type: str, model: type[M], end: int | None = None
+) -> Iterator[tuple[int, M, str]]:
+    """(index, record, signer) of every well-formed record of `payload_type` in the log
+    (its first `end` entries) whose signer may write it (`authority.WRITERS`)."""
     authority = Authority()
-    out = []
     for index, entry in ledger.scan(0):
+        if end is not None and index >= end:
+            break
         authority.apply(index, entry)
-        got = read(index, entry, (REPORT_TYPE,))
+        got = read(index, entry, (payload_type,))
         if not isinstance(got, Record):
             continue
         signer = authority.check_mission(got)
         if not isinstance(signer, str):
             continue
         try:
-            record = ReportRecord.model_validate(got.payload)
+            record = model.model_validate(got.payload)
         except ValidationError:
             continue
-        out.append(Published(index, record, signer))
-    return out
+        yield index, record, signer
+
+
+def published(ledger: Ledger) -> list[Published]:
+    """Every report record on the log whose signer may write it (`authority.WRITERS`)."""
+    return [Published(i, r, s) for i, r, s in signed_records(ledger, REPORT_TYPE, ReportRecord)]
 
 
 def describe(p: Published) -> dict[str, object]:

@@ -65,6 +65,7 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) ->
         ],
         "zones": [
             {"id": z.id, "kind": z.kind, "name": z.name, "geometry": _poly(z.ring_ll)}
+            | ({"weapon_classes": list(z.weapon_classes)} if z.weapon_classes else {})
             for z in world.zones
         ],
         "corridors": [
@@ -92,6 +93,20 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) ->
             for w, km in scenario.world.withdrawal_km.items()
         ],
     }
+    declared = [
+        {"weapon_class": str(w), "count": n} for w, n in scenario.world.holding_site_weapons.items()
+    ]
+    if world.holding_sites:
+        geography["holding_sites"] = [
+            {
+                "id": h.id,
+                "party": party_ids[h.party],
+                "radius_m": 500,
+                "geometry": {"type": "Point", "coordinates": list(h.lonlat)},
+                "weapons": declared,
+            }
+            for h in world.holding_sites
+        ]
     disengagement = [z.id for z in world.zones if z.kind == "security"]
     buffer = [z.id for z in world.zones if z.kind == "buffer"]
     heavy = [str(w) for w in scenario.world.withdrawal_km]
@@ -139,6 +154,24 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) ->
                 "zones": disengagement,
                 "description": "Impacts inside a disengagement area",
             },
+        )
+    if world.holding_sites:
+        acts.append(
+            {
+                "id": "art-7",
+                "act": "weapon_missing_from_site",
+                "severity": 3,
+                "description": "Withdrawn weapons missing from their declared holding site",
+            }
+        )
+    if any(scenario.behaviour.access_denials_per_100km_day.values()):
+        acts.append(
+            {
+                "id": "art-8",
+                "act": "access_denial",
+                "severity": 2,
+                "description": "Monitors denied access",
+            }
         )
     voters = [{"id": g, "veto": True} for g in GUARANTORS] + [{"id": p} for p in party_ids]
     teams = [

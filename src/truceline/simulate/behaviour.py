@@ -20,6 +20,7 @@ import numpy as np
 from truceline.observation import WeaponClass
 from truceline.simulate import events as ev
 from truceline.simulate.config import Phase, Scenario
+from truceline.simulate.deterrence import Deterrence, corridor_attacks
 from truceline.simulate.world import World
 
 DAY = 86400.0
@@ -136,8 +137,11 @@ def _pick(rng: np.random.Generator, n: int, mix: dict[WeaponClass, float]) -> np
     return codes[rng.choice(len(keys), n, p=p / p.sum())]
 
 
-def conflict(scenario: Scenario, world: World, seed: int) -> ev.Events:
+def conflict(
+    scenario: Scenario, world: World, seed: int, det: Deterrence | None = None
+) -> ev.Events:
     rng = np.random.default_rng([seed, 2])
+    det_rng = np.random.default_rng([seed, 9])
     b = scenario.behaviour
     km100 = scenario.world.front_km / 100.0
     lo, hi = world.u_range
@@ -153,6 +157,10 @@ def conflict(scenario: Scenario, world: World, seed: int) -> ev.Events:
         party = _party(rng, n, phase, scenario)
         weapon = _pick(rng, n, b.weapon_mix.get(phase.mode, {}))
         u = _along(rng, n, world, hotspots)
+        if det is not None:
+            keep = det.keep_engagements(det_rng, times, u, party)
+            times, party, weapon, u = times[keep], party[keep], weapon[keep], u[keep]
+            n = len(times)
         parts.append(
             fire(rng, world, t0=times, u=u, party=party, weapon=weapon, rounds_mean=rounds[weapon])
         )
@@ -213,11 +221,18 @@ def conflict(scenario: Scenario, world: World, seed: int) -> ev.Events:
                     dwell=rng.lognormal(np.log(2 * 3600), 0.5, k),
                 )
             )
-    parts += _scripted(rng, scenario, world)
+    parts += _scripted(rng, scenario, world, det, ev.Events.concat(parts), det_rng)
     return ev.Events.concat(parts)
 
 
-def _scripted(rng: np.random.Generator, scenario: Scenario, world: World) -> list[ev.Events]:
+def _scripted(
+    rng: np.random.Generator,
+    scenario: Scenario,
+    world: World,
+    det: Deterrence | None,
+    ordinary: ev.Events,
+    det_rng: np.random.Generator,
+) -> list[ev.Events]:
     """Attacks on corridors in their windows, on protected sites, and false flags."""
     b = scenario.behaviour
     days = scenario.days
@@ -245,7 +260,11 @@ def _scripted(rng: np.random.Generator, scenario: Scenario, world: World) -> lis
             )
         )
 
-    if world.corridors and b.corridor_attacks_per_day:
+    if det is not None and world.corridors:
+        corridor_attacks(
+            det, det_rng, ordinary, lambda x, y, t, f: attack(x, y, t, f, ev.TAG_CORRIDOR)
+        )
+    elif world.corridors and b.corridor_attacks_per_day:
         n = int(rng.poisson(b.corridor_attacks_per_day * days * scenario.scale))
         which = rng.integers(0, len(world.corridors), n)
         cx: list[float] = []
@@ -364,10 +383,18 @@ def _start_hour(scenario: Scenario) -> float:
     return s.hour + s.minute / 60 + s.second / 3600
 
 
-def generate(scenario: Scenario, world: World, seed: int) -> ev.Events:
+def generate(
+    scenario: Scenario, world: World, seed: int, det: Deterrence | None = None
+) -> ev.Events:
     """Every true event of the scenario, sorted by time."""
+    from truceline.simulate import presence  # it builds on this module's phases
+
     events = ev.Events.concat(
-        [conflict(scenario, world, seed), baseline_fires(scenario, world, seed)]
+        [
+            conflict(scenario, world, seed, det),
+            baseline_fires(scenario, world, seed),
+            presence.generate(scenario, world, seed),
+        ]
     )
     inside = (events.t >= 0) & (events.t < scenario.days * DAY)
     events = events.take(np.flatnonzero(inside))

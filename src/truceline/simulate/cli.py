@@ -18,7 +18,7 @@ def parse_start(text: str) -> datetime:
     try:
         return option_time("--start", text, like="2026-06-01T00:00:00Z")
     except ValueError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def simulate(
@@ -49,12 +49,12 @@ def simulate(
     try:
         sc = config.load(scenario, **overrides)
     except config.ScenarioError as exc:
-        fail(str(exc))
+        fail(exc)
     t0 = monotonic()
     try:
         r = writer.run(sc, seed)
     except ValueError as exc:
-        fail(str(exc))
+        fail(exc)
     t1 = monotonic()
     info = writer.write(r, out, workers or os.cpu_count() or 1)
     t2 = monotonic()

@@ -64,6 +64,26 @@ class WorldConfig(_Model):
     corridor_km: float = Field(default=60, gt=1, le=300)
     corridor_width_m: float = Field(default=2000, gt=0)
     corridor_hours: tuple[float, float] = Field(default=(8, 18), description="local window")
+    withdrawal_zones: int = Field(
+        default=0, ge=0, le=20, description="withdrawal areas (polygons) astride the line"
+    )
+    withdrawal_zone_km: tuple[float, float] = Field(
+        default=(60, 30), description="each area's length along the line and depth each side"
+    )
+    withdrawal_zone_classes: list[WeaponClass] = Field(
+        default_factory=lambda: [WeaponClass.tank, WeaponClass.artillery],
+        description="the classes a withdrawal area bars anywhere inside it",
+    )
+    holding_sites_per_party: int = Field(
+        default=0, ge=0, le=20, description="declared holding sites of withdrawn weapons"
+    )
+    holding_site_km: tuple[float, float] = Field(
+        default=(40, 70), description="depth behind the line of the holding sites"
+    )
+    holding_site_weapons: dict[WeaponClass, int] = Field(
+        default_factory=lambda: {WeaponClass.tank: 10, WeaponClass.artillery: 12},
+        description="what each holding site is declared to hold",
+    )
     hospitals: int = Field(default=6, ge=0, le=100)
     nuclear_plants: int = Field(default=1, ge=0, le=5)
     utc_offset_h: float = Field(default=3, ge=-12, le=14, description="local civil time")
@@ -122,6 +142,49 @@ def _weapon_mix() -> dict[Mode, dict[WeaponClass, float]]:
     }
 
 
+class ScriptedPenalty(_Model):
+    """A penalty against a party, on the simulator's clock (it does not run enforcement)."""
+
+    party: str
+    pending_from_day: float | None = Field(default=None, ge=0, description="case opened")
+    in_force_from_day: float = Field(ge=0)
+    lapses_day: float | None = Field(default=None, ge=0)
+
+
+class Retaliation(_Model):
+    per_breach: float = Field(
+        default=0.5, ge=0, description="hazard x (1 + this x recent breaches by the other side)"
+    )
+    decay_h: float = Field(default=12, gt=0, description="e-folding time of a breach's effect")
+    radius_km: float = Field(default=15, gt=0, description="breaches this near the corridor")
+
+
+class DeterrenceConfig(_Model):
+    """Breach propensity that answers to detection, penalties, retaliation and the hour."""
+
+    corridor_attacks_per_open_day: float = Field(
+        default=0.5, ge=0, description="per corridor: unwatched, unpenalised, no retaliation"
+    )
+    detection_beta: float = Field(
+        default=2.0, ge=0, description="corridor hazard x exp(-beta x detection probability)"
+    )
+    elsewhere_beta: float = Field(
+        default=1.0, ge=0, description="same for ordinary engagements, by where they are fired"
+    )
+    pending_factor: float = Field(default=0.7, ge=0, le=1, description="while a case is pending")
+    in_force_factor: float = Field(default=0.35, ge=0, le=1, description="while it is in force")
+    diurnal_amplitude: float = Field(default=0.5, ge=0, lt=1)
+    peak_hour_local: float = Field(default=12, ge=0, lt=24)
+    retaliation: Retaliation = Field(default_factory=Retaliation)
+    penalties: list[ScriptedPenalty] = Field(default_factory=list)
+    watched_corridors: list[int] = Field(
+        default_factory=list, description="1-based corridors the mission watches closely"
+    )
+    watch_sensors: int = Field(
+        default=4, ge=0, le=50, description="mission acoustic arrays along a watched corridor"
+    )
+
+
 class BehaviourConfig(_Model):
     phases: list[Phase] = Field(
         default_factory=lambda: [Phase(days=1, mode="duel")],
@@ -154,11 +217,22 @@ class BehaviourConfig(_Model):
     buffer_entries_per_100km_day: dict[Mode, float] = Field(
         default_factory=lambda: _per_mode(compliant=0.1, probing=2, duel=0.5, escalation=1)
     )
+    removals_per_site_day: dict[Mode, float] = Field(
+        default_factory=lambda: _per_mode(),
+        description="weapons taken out of a holding site (each missing for hours to days)",
+    )
+    access_denials_per_100km_day: dict[Mode, float] = Field(
+        default_factory=lambda: _per_mode(),
+        description="monitors turned back at a checkpoint",
+    )
     hotspots: int = Field(default=12, ge=1, le=500, description="places where fire clusters")
     hotspot_share: float = Field(default=0.7, ge=0, le=1)
     corridor_attacks_per_day: float = Field(default=0, ge=0)
     site_attacks_per_day: float = Field(default=0, ge=0)
     false_flags_per_day: float = Field(default=0, ge=0, description="a party shells its own side")
+    deterrence: DeterrenceConfig | None = Field(
+        default=None, description="replaces corridor_attacks_per_day by a responsive hazard"
+    )
 
 
 class RadarConfig(_Model):
@@ -295,6 +369,39 @@ class PatrolConfig(_Model):
     p_hear: float = Field(default=0.7, ge=0, le=1)
 
 
+class ImagerySatellite(_Model):
+    mode: Literal["optical", "sar"]
+    operator: str = Field(description="who tasks it and signs its detections")
+    hours: list[float] = Field(
+        default_factory=lambda: [10.5], min_length=1, description="local solar hours of its passes"
+    )
+    swath_share: float = Field(
+        default=0.3, gt=0, le=1, description="share of the front a pass images"
+    )
+    p_detect: float = Field(default=0.8, ge=0, le=1, description="a heavy weapon in the swath")
+    p_troops: float = Field(default=0.4, ge=0, le=1, description="a group of troops in the swath")
+    p_class: float = Field(default=0.8, ge=0, le=1, description="the weapon class named right")
+    sigma_m: float = Field(default=10, ge=0)
+
+
+class ImageryConfig(_Model):
+    """Imaging satellites (`sensors/imagery.py`); none unless a scenario lists them."""
+
+    satellites: dict[str, ImagerySatellite] = Field(default_factory=dict)
+    cloud_mean: float = Field(default=0.45, gt=0, lt=1, description="mean cloud fraction")
+
+
+class InspectionConfig(_Model):
+    """Mission inspection teams (`sensors/inspection.py`): one per party while it has
+    holding sites or turns monitors back."""
+
+    every_h: float = Field(default=24, gt=0, description="each holding site inspected so often")
+    p_uav_followup: float = Field(
+        default=0.5, ge=0, le=1, description="a UAV sent over a checkpoint that turned a team back"
+    )
+    uav_delay_h: tuple[float, float] = Field(default=(0.5, 3), description="when it gets there")
+
+
 class ReportConfig(_Model):
     osint_share: float = Field(
         default=0.03, ge=0, le=1, description="impacts a public feed reports"
@@ -322,6 +429,8 @@ class SensorsConfig(_Model):
     uav: UavConfig = Field(default_factory=UavConfig)
     patrol: PatrolConfig = Field(default_factory=PatrolConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    imagery: ImageryConfig = Field(default_factory=ImageryConfig)
+    inspection: InspectionConfig = Field(default_factory=InspectionConfig)
 
 
 class Malfunction(_Model):
@@ -380,6 +489,15 @@ class Scenario(_Model):
                 raise ValueError(
                     f"behaviour.phases[{i}].aggressor {phase.aggressor!r} is not a party"
                 )
+        det = self.behaviour.deterrence
+        for i, pen in enumerate(det.penalties if det else []):
+            if pen.party not in ids:
+                raise ValueError(
+                    f"behaviour.deterrence.penalties[{i}].party {pen.party!r} is not a party"
+                )
+        for c in det.watched_corridors if det else []:
+            if not 1 <= c <= self.world.corridors:
+                raise ValueError(f"behaviour.deterrence.watched_corridors: no corridor {c}")
         if self.faults.liar is not None and self.faults.liar.operator not in ids:
             raise ValueError(f"faults.liar.operator {self.faults.liar.operator!r} is not a party")
         return self

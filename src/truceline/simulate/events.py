@@ -25,8 +25,10 @@ KINDS = (
     "troop_movement",
     "thermal_crop",
     "thermal_forest",
+    "weapons_missing",  # weapons taken out of a declared holding site (at the site)
+    "access_denied",  # monitors turned back at a checkpoint (where they were stopped)
 )
-K_IMPACT, K_SMALL, K_HEAVY, K_TROOP, K_CROP, K_FOREST = range(len(KINDS))
+K_IMPACT, K_SMALL, K_HEAVY, K_TROOP, K_CROP, K_FOREST, K_MISSING, K_DENIED = range(len(KINDS))
 WEAPONS = tuple(WeaponClass)
 W = {w: i for i, w in enumerate(WEAPONS)}
 

@@ -16,6 +16,8 @@ from truceline.simulate.config import Scenario
 from truceline.simulate.sensors import (
     acoustic,
     camera,
+    imagery,
+    inspection,
     patrol,
     radar,
     report,
@@ -52,6 +54,21 @@ def observe_all(
             sensor_rng(seed, "satellite"), scenario, world, events, group("satellite")
         ),
         report.observe(sensor_rng(seed, "report"), scenario, world, events, group("report")),
+        imagery.observe(
+            sensor_rng(seed, "imagery"),
+            scenario,
+            world,
+            events,
+            group("optical") + group("sar"),
+        ),
+        inspection.observe(
+            sensor_rng(seed, "inspection"),
+            scenario,
+            world,
+            events,
+            group("inspector"),
+            group("uav"),
+        ),
     ]
     for name, module in (
         ("acoustic", acoustic),

@@ -7,10 +7,13 @@ world's local metric frame:
 - fire_across_line: the origin lies in one party's territory, the impact in another's;
 - impact_in_zone: the impact lies inside one of the act's zones (all zones if none listed);
 - weapon_in_withdrawal_zone: a heavy weapon (its position, or the origin of its fire)
-  lies closer to the contact line than its class's withdrawal distance;
+  lies closer to the contact line than its class's withdrawal distance, or inside a
+  withdrawal area that bars its class;
 - buffer_entry: an armed group or heavy weapon stands inside one of the act's zones;
 - corridor_attack: an impact within half the corridor's width of it, while a window is open;
-- protected_site_attack: an impact within the site's radius.
+- protected_site_attack: an impact within the site's radius;
+- weapon_missing_from_site: weapons taken out of a declared holding site;
+- access_denial: monitors turned back (inside the act's zones, if it lists any).
 
 Acts limited to weapon classes apply only to events of those classes.
 """
@@ -24,10 +27,12 @@ from datetime import datetime
 import numpy as np
 import shapely
 
+from truceline.agreement.geography import ZoneKind
 from truceline.agreement.model import Agreement
 from truceline.agreement.rules import Act
 from truceline.observation import format_time
 from truceline.simulate import events as ev
+from truceline.simulate.deterrence import Deterrence
 from truceline.simulate.world import World
 
 FIRE = (ev.K_IMPACT, ev.K_SMALL)
@@ -67,10 +72,28 @@ def evaluate(agreement: Agreement, world: World, events: ev.Events) -> list[tupl
             limit = np.full(len(ev.WEAPONS), -np.inf)
             for w in agreement.geography.withdrawal:
                 limit[ev.W[w.weapon_class]] = w.distance_km * 1000
-            who = (fire | (events.kind == ev.K_HEAVY)) & (events.weapon >= 0)
+            armed = (fire | (events.kind == ev.K_HEAVY)) & (events.weapon >= 0)
             lim = limit[np.maximum(events.weapon, 0)]
-            who &= np.isfinite(lim)
+            who = armed & np.isfinite(lim)
             mask = who & (_line_distance(world, events.ox, events.oy, who, lim) < lim)
+            # Withdrawal areas bar their classes anywhere inside (all classes if none listed).
+            for zone in zones.values():
+                if zone.kind is not ZoneKind.withdrawal or (act.zones and zone.id not in act.zones):
+                    continue
+                barred = armed.copy()
+                if zone.weapon_classes:
+                    barred &= np.isin(events.weapon, [ev.W[w] for w in zone.weapon_classes])
+                mask[barred] |= shapely.contains_xy(zone.shape, olon[barred], olat[barred])
+        elif act.act is Act.weapon_missing_from_site:
+            # Removals stand at their site, of a class it declares (`simulate.presence`).
+            mask = events.kind == ev.K_MISSING
+        elif act.act is Act.access_denial:
+            mask = events.kind == ev.K_DENIED
+            if act.zones:
+                inside = np.zeros(n, bool)
+                for zid in act.zones:
+                    inside[mask] |= shapely.contains_xy(zones[zid].shape, olon[mask], olat[mask])
+                mask &= inside
         elif act.act is Act.corridor_attack:
             for cor in agreement.geography.corridors:
                 near = _near_line(
@@ -169,6 +192,22 @@ def event_lines(
             "impact": _point(ilon[i], ilat[i]),
             "breach": bool(rules),
             "rules": rules,
+        }
+        yield json.dumps(line, separators=(",", ":"))
+
+
+def hazard_lines(det: Deterrence, start: datetime, party_ids: list[str]) -> Iterator[str]:
+    """One line per corridor and open window: the true hazard the forecast is scored on."""
+    for h in sorted(det.hazards, key=lambda h: (h.start, h.corridor)):
+        line = {
+            "type": "corridor_hazard",
+            "corridor": det.world.corridors[h.corridor].id,
+            "window": [format_time(_at(start, h.start)), format_time(_at(start, h.end))],
+            "firer": party_ids[h.firer],
+            "expected": round(h.expected, 6),
+            "p_breach": round(h.p_breach, 6),
+            "p_detect": round(h.p_detect, 4),
+            "penalty_factor": h.penalty_factor,
         }
         yield json.dumps(line, separators=(",", ":"))
 

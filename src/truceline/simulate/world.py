@@ -59,6 +59,16 @@ class Zone:
     name: str
     ring_ll: list[tuple[float, float]]
     geom_ll: BaseGeometry
+    weapon_classes: tuple[str, ...] = ()  # withdrawal areas: the classes barred inside
+
+
+@dataclass(frozen=True)
+class HoldingSite:
+    id: str
+    party: int
+    lonlat: tuple[float, float]
+    x: float  # metres, local frame
+    y: float
 
 
 @dataclass
@@ -76,6 +86,7 @@ class World:
     zones: list[Zone] = field(default_factory=list)
     corridors: list[Corridor] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
+    holding_sites: list[HoldingSite] = field(default_factory=list)
 
     # --- frames ---------------------------------------------------------------
     @property
@@ -278,6 +289,7 @@ def build(scenario: Scenario, seed: int) -> World:
     _zones(world, rng)
     _corridors(world, rng)
     _sites(world, rng)
+    _holding_sites(world, np.random.default_rng([seed, 8]))
     for geom in world.territory_geoms:
         shapely.prepare(geom)
     return world
@@ -301,8 +313,36 @@ def _zones(world: World, rng: np.random.Generator) -> None:
         world.zones.append(
             Zone(f"da-{i + 1}", "security", f"Disengagement area {i + 1}", ring, Polygon(ring))
         )
+    _withdrawal_zones(world)
     for zone in world.zones:
         shapely.prepare(zone.geom_ll)
+
+
+def _withdrawal_zones(world: World) -> None:
+    """Withdrawal areas astride the line, evenly spaced along it (no random draw, so
+    scenarios without them are unchanged): the listed classes are barred anywhere
+    inside, however far from the line."""
+    cfg = world.scenario.world
+    length, depth = (km * 1000.0 for km in cfg.withdrawal_zone_km)
+    lo, hi = world.u_range
+    for i in range(cfg.withdrawal_zones):
+        mid = lo + (hi - lo) * (i + 0.25) / cfg.withdrawal_zones
+        u = np.linspace(max(lo, mid - length / 2), min(hi, mid + length / 2), 40)
+        x0, y0 = world.place(u, np.full(len(u), depth), 0)
+        x1, y1 = world.place(u[::-1], np.full(len(u), depth), 1)
+        lon, lat = world.lonlat(np.concatenate([x0, x1]), np.concatenate([y0, y1]))
+        ring = _ring(lon, lat)
+        classes = tuple(str(w) for w in cfg.withdrawal_zone_classes)
+        world.zones.append(
+            Zone(
+                f"wd-{i + 1}",
+                "withdrawal",
+                f"Withdrawal area {i + 1}",
+                ring,
+                Polygon(ring),
+                classes,
+            )
+        )
 
 
 def _corridors(world: World, rng: np.random.Generator) -> None:
@@ -331,6 +371,23 @@ def _corridors(world: World, rng: np.random.Generator) -> None:
                 windows,
             )
         )
+
+
+def _holding_sites(world: World, rng: np.random.Generator) -> None:
+    """Declared holding sites of withdrawn heavy weapons, spread along each party's side
+    (their own generator: scenarios without them are unchanged)."""
+    cfg = world.scenario.world
+    lo, hi = world.u_range
+    dmin, dmax = (km * 1000.0 for km in cfg.holding_site_km)
+    for party in (0, 1):
+        for i in range(cfg.holding_sites_per_party):
+            u = lo + (hi - lo) * (i + rng.uniform(0.2, 0.8)) / cfg.holding_sites_per_party
+            x, y = world.place(np.array([u]), np.array([rng.uniform(dmin, dmax)]), party)
+            lon, lat = world.lonlat(x, y)
+            ll = (round(float(lon[0]), ROUND), round(float(lat[0]), ROUND))
+            mx, my = world.xy(np.array([ll[0]]), np.array([ll[1]]))
+            site_id = f"hs-{world.scenario.parties[party].id}-{i + 1}"
+            world.holding_sites.append(HoldingSite(site_id, party, ll, float(mx[0]), float(my[0])))
 
 
 def _sites(world: World, rng: np.random.Generator) -> None:

@@ -41,6 +41,7 @@ from truceline.registry.model import Coverage, ErrorModel, SensorKind, SensorLis
 from truceline.registry.model import Sensor as RegistrySensor
 from truceline.simulate import agreement as agreement_doc
 from truceline.simulate import behaviour, geojson, truth
+from truceline.simulate import deterrence as deterrence_mod
 from truceline.simulate import events as ev
 from truceline.simulate import world as world_mod
 from truceline.simulate.config import Scenario
@@ -60,6 +61,9 @@ REGISTRY_KIND = {
     "uav": SensorKind.uav,
     "patrol": SensorKind.observer_patrol,
     "report": SensorKind.third_party,
+    "optical": SensorKind.satellite_optical,
+    "sar": SensorKind.satellite_sar,
+    "inspector": SensorKind.observer_patrol,
 }
 
 
@@ -74,16 +78,19 @@ class Run:
     sensors: list[Sensor]
     agreement: dict[str, Any]
     observed: Observed
+    deterrence: deterrence_mod.Deterrence | None = None
 
 
 def run(scenario: Scenario, seed: int) -> Run:
     world = world_mod.build(scenario, seed)
-    events = behaviour.generate(scenario, world, seed)
-    sensors = layout(scenario, world, seed)
+    # the layout draws from its own generator, so placing it first changes nothing
+    sensors = layout(scenario, world, seed) + deterrence_mod.watch_sensors(scenario, world)
+    det = deterrence_mod.build(scenario, world, sensors)
+    events = behaviour.generate(scenario, world, seed, det)
     doc = agreement_doc.build(scenario, world, sensors, seed)
     events.rules = truth.evaluate(Agreement.model_validate(doc), world, events)
     observed = observe_all(scenario, world, events, sensors, seed)
-    return Run(scenario, seed, world, events, sensors, doc, observed)
+    return Run(scenario, seed, world, events, sensors, doc, observed, det)
 
 
 # --- rendering (runs in workers) -----------------------------------------------
@@ -392,6 +399,11 @@ def registry(r: Run) -> SensorList:
             }
         elif s.family == "uav":
             error = {"base_m": cfg.uav.sigma_m * 1.1774, "detection_probability": cfg.uav.p_detect}
+        elif s.family == "inspector":
+            error = {"base_m": 50, "detection_probability": 1.0}
+        elif s.family in ("optical", "sar"):
+            sat = cfg.imagery.satellites[s.params["satellite"]]
+            error = {"base_m": sat.sigma_m * 1.1774, "detection_probability": sat.p_detect}
         elif s.family == "report":
             km = (
                 cfg.report.osint_error_km
@@ -425,7 +437,7 @@ def summary(r: Run) -> dict[str, Any]:
     def count(labels: Any) -> dict[str, int]:
         return dict(sorted(Counter(labels).items()))
 
-    return {
+    out: dict[str, Any] = {
         "scenario": r.scenario.name,
         "seed": r.seed,
         "start": format_time(r.scenario.start),
@@ -460,6 +472,9 @@ def summary(r: Run) -> dict[str, Any]:
             "liar": sensors[r.observed.liar].id if r.observed.liar is not None else None,
         },
     }
+    if r.deterrence is not None:
+        out["deterrence"] = deterrence_mod.summary(r.deterrence, party_ids)
+    return out
 
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -507,6 +522,9 @@ def write(r: Run, out: Path, workers: int | None = None) -> dict[str, Any]:
         for envelopes, lines in rendered(columns(r), workers):
             obs_fh.write(envelopes)
             truth_fh.write(lines)
+        if r.deterrence is not None:
+            for line in truth.hazard_lines(r.deterrence, r.scenario.start, party_ids):
+                truth_fh.write(line.encode() + b"\n")
     info = summary(r)
     (out / "scenario.json").write_text(json.dumps(info, indent=2) + "\n")
     return info

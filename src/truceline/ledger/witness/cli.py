@@ -40,7 +40,7 @@ def init(
         skey, vkey = generate_cosigner(name)
         wh.write_key(skey, vkey)
     except (ValueError, FileExistsError) as exc:
-        fail(str(exc))
+        fail(exc)
     open_store(wh.store_url).dispose()
     typer.echo(vkey)
 
@@ -61,7 +61,7 @@ def add_log(
         check_log_vkey(origin, vkey)
         witness = _open_witness(wh)
     except (ValueError, FileNotFoundError) as exc:
-        fail(str(exc))
+        fail(exc)
     witness.store.add_log(origin, vkey, now=0)
     state = witness.store.state(origin)
     typer.echo(f"{origin}: {len(witness.store.keys(origin))} key(s), cosigned size {state.size}")
@@ -73,7 +73,7 @@ def logs(home: Path = HOME_OPT) -> None:
     try:
         witness = _open_witness(WitnessHome(home))
     except (ValueError, FileNotFoundError) as exc:
-        fail(str(exc))
+        fail(exc)
     for st in witness.store.logs():
         root = "-" if st.root is None else st.root.hex()
         typer.echo(f"{st.origin}\t{st.size}\t{root}")
@@ -96,7 +96,7 @@ def serve(
     try:
         witness = _open_witness(WitnessHome(home))
     except (ValueError, FileNotFoundError) as exc:
-        fail(str(exc))
+        fail(exc)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     typer.echo(f"witness {witness.vkey} on http://{listen}{prefix}/add-checkpoint", err=True)
     uvicorn.run(
@@ -117,7 +117,7 @@ def evidence(
     try:
         witness = _open_witness(WitnessHome(home))
     except (ValueError, FileNotFoundError) as exc:
-        fail(str(exc))
+        fail(exc)
     items = witness.store.evidence()
     for ev in items:
         typer.echo(

@@ -103,6 +103,15 @@ def layout(scenario: Scenario, world: World, seed: int) -> list[Sensor]:
         s.params["u"] = float(world.xy_to_uv(np.array([s.x]), np.array([s.y]))[0][0])
         sensors.append(s)
     sensors.append(Sensor("osint-feed", "report", MISSION, params={"feed": "osint"}))
+    if world.holding_sites or any(scenario.behaviour.access_denials_per_100km_day.values()):
+        for p, party in enumerate(scenario.parties):
+            sensors.append(
+                Sensor(f"inspector-mission-{party.id}", "inspector", MISSION, params={"party": p})
+            )
+    for name, sat in cfg.imagery.satellites.items():
+        sensors.append(
+            Sensor(f"{sat.mode}-{name}", sat.mode, sat.operator, params={"satellite": name})
+        )
     for p, party in enumerate(scenario.parties):
         sensors.append(
             Sensor(f"press-{party.id}", "report", party.id, params={"feed": "press", "party": p})

@@ -21,14 +21,20 @@ from truceline.simulate.sensors.base import K, Obs, Sensor, make
 from truceline.simulate.world import World
 
 
-def passes(rng: np.random.Generator, scenario: Scenario, offset_min: float) -> np.ndarray:
-    """Overpass times (s since start) of one satellite: two a day at 01:30/13:30 local solar."""
+def passes(
+    rng: np.random.Generator,
+    scenario: Scenario,
+    offset_min: float,
+    hours: tuple[float, ...] | list[float] = (1.5, 13.5),
+) -> np.ndarray:
+    """Overpass times (s since start) of one satellite: at these local solar hours (VIIRS:
+    01:30 and 13:30) plus `offset_min`, wandering ±15 minutes from day to day."""
     lon = scenario.world.centre[0]
     s = scenario.start
     start_h = s.hour + s.minute / 60 + s.second / 3600
     out = []
     for day in range(-1, math.ceil(scenario.days) + 1):
-        for solar in (1.5, 13.5):
+        for solar in hours:
             utc_h = solar - lon / 15.0
             t = day * 86400 + (utc_h - start_h) * 3600 + offset_min * 60 + rng.normal(0, 15 * 60)
             if 0 <= t < scenario.days * 86400:

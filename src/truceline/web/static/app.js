@@ -8,8 +8,9 @@
 //   #/party             a party's incidents and steps, with Dispute and Acknowledge (party.js)
 //   #/trust             the pinned log key and witness policy (trust.js)
 
+import { reportExtras } from "./evidence.js";
 import { $, clear, decodeBase64, fmtDuration, fmtTime, getJSON, getText, h, rerender } from "./dom.js";
-import { GRADES, MissionMap, STATES } from "./map.js";
+import { GRADES, MissionMap, STATES, corridorWindow } from "./map.js";
 import { PartyView } from "./party.js";
 import * as trust from "./trust.js";
 import { openNote, parseCheckpoint, parsePolicy, parseVkey, secureContext, verifyPolicy } from "./verify.js";
@@ -270,7 +271,8 @@ async function showIncident(id) {
   loadButton.addEventListener("click", async () => {
     loadButton.disabled = true;
     clear(list);
-    for (const index of evidence.slice(0, MAX_EVIDENCE)) list.append(await evidenceItem(index, result));
+    // all at once, in order: a reader (or a test) never sees a half-filled list
+    list.append(...(await Promise.all(evidence.slice(0, MAX_EVIDENCE).map((index) => evidenceItem(index, result)))));
     list.querySelector("button")?.focus();
   });
   body.append(
@@ -309,7 +311,8 @@ async function evidenceItem(index, result) {
     const what = obs.sensor
       ? `${obs.sensor}: ${String(obs.kind).replaceAll("_", " ")} observed ${fmtTime(obs.observed_at)}`
       : `${env.payloadType} by ${obs.party || obs.by || "?"}`;
-    return h("li", {}, `Entry ${index}, ${what} `, verifyButton(index, `evidence entry ${index}`, null, result));
+    const extras = obs.sensor ? await reportExtras(obs) : null;
+    return h("li", {}, `Entry ${index}, ${what} `, verifyButton(index, `evidence entry ${index}`, null, result), extras);
   } catch (err) {
     return h("li", {}, `Entry ${index}: ${err.message}`);
   }
@@ -628,6 +631,14 @@ async function main() {
   missionMap = new MissionMap($("#map"), { onIncident: (id) => (location.hash = `#/incident/${encodeURIComponent(id)}`) });
   missionMap.geography(data.agreement);
   performance.mark("geography");
+  // Corridor risk (GET /corridors) for the current or next window; a log that cannot give
+  // one (no evidence yet) leaves the corridors in their plain colour.
+  const when = corridorWindow(data.agreement, Date.now());
+  if (when) {
+    getJSON(`/corridors?at=${encodeURIComponent(when.at)}&window=${when.hours}h`)
+      .then((doc) => missionMap.corridorRisk(doc))
+      .catch(() => null);
+  }
   const topo = await outline;
   performance.mark("outline fetched");
   if (topo) missionMap.outline(topo);

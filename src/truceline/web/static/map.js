@@ -16,6 +16,26 @@ export const GRADES = [
 export const STATES = ["reported", "corroborated", "verified", "disputed", "inspection", "confirmed", "dismissed"];
 const GRADE_COLOR = Object.fromEntries(GRADES.map(([g, c]) => [g, c]));
 const PARTY_COLORS = ["#3b6ea8", "#b5651d", "#4f8a3c", "#8a3c7a", "#5f5f5f"];
+// Corridor risk bands (P of a breach in the window, `truceline corridors`): colours of the
+// corridor's line on the map.
+export const RISK_BANDS = [
+  ["high", 0.3, "#c0262d"],
+  ["medium", 0.1, "#e08a00"],
+  ["low", 0, "#1e7b4f"],
+];
+
+/** The window the map shows corridor risk for: the first one open now or later, else the
+ * last one; {at, hours} for GET /corridors, or null when the agreement has no corridor. */
+export function corridorWindow(agreement, now) {
+  const windows = (agreement.geography.corridors || []).flatMap((c) => c.windows);
+  if (!windows.length) return null;
+  const span = (w) => [Date.parse(w.start), Date.parse(w.end)];
+  const ahead = windows.map(span).filter(([, z]) => z > now).sort((x, y) => x[0] - y[0]);
+  const [a, z] = ahead.length ? ahead[0] : windows.map(span).sort((x, y) => y[0] - x[0])[0];
+  const at = Math.max(a, ahead.length ? Math.min(now, z - 3600e3) : a);
+  const hours = Math.min(744, Math.max(1, Math.ceil((z - at) / 3600e3)));
+  return { at: new Date(at).toISOString(), hours };
+}
 
 const LAYERS = [
   ["territories", "Territories and contact line", true],
@@ -85,6 +105,8 @@ export class MissionMap {
     parties.forEach((p, i) => (this.partyColor[p.id] = PARTY_COLORS[i % PARTY_COLORS.length]));
     const name = (id) => agreement.signatories.find((s) => s.id === id)?.name || id;
     const pane = "geography";
+    this.corridorLayers = {};
+    this.corridorNames = Object.fromEntries((geo.corridors || []).map((c) => [c.id, c.name || c.id]));
     for (const t of geo.territories) {
       L.geoJSON(t.geometry, {
         pane,
@@ -106,7 +128,10 @@ export class MissionMap {
     }
     for (const c of geo.corridors || []) {
       const windows = c.windows.map((w) => `${fmtTime(w.start)} to ${fmtTime(w.end)}`).join("; ");
-      L.geoJSON(c.geometry, { pane, style: { color: "#1e7b4f", weight: 4, opacity: 0.8 } })
+      this.corridorLayers[c.id] = L.geoJSON(c.geometry, {
+        pane,
+        style: { color: "#1e7b4f", weight: 4, opacity: 0.8, className: "corridor" },
+      })
         .bindTooltip(tip(`${c.name || c.id}: protected ${windows}`), { sticky: true })
         .addTo(this.groups.corridors);
     }
@@ -201,6 +226,36 @@ export class MissionMap {
     ).addTo(this.groups.land);
   }
 
+
+  /** Colour each corridor by its forecast risk (the worst window of a `truceline corridors`
+   * document); the tooltip gives the probability, its 90 % interval and the expected count. */
+  corridorRisk(doc) {
+    const worst = {};
+    for (const f of doc.forecasts || []) {
+      if (!worst[f.corridor] || f.p_breach > worst[f.corridor].p_breach) worst[f.corridor] = f;
+    }
+    for (const [id, layer] of Object.entries(this.corridorLayers || {})) {
+      const f = worst[id];
+      if (!f) continue;
+      const [band, , color] = RISK_BANDS.find(([, min]) => f.p_breach >= min);
+      layer.setStyle({ color });
+      layer.eachLayer((line) => {
+        const el = line.getElement?.();
+        if (el) {
+          el.classList.add(`risk-${band}`);
+          el.setAttribute("data-risk", String(f.p_breach));
+        }
+      });
+      const pct = (p) => `${Math.round(p * 100)} %`;
+      layer.setTooltipContent(
+        tip(
+          `${this.corridorNames[id]}: ${band} risk, P(breach) ${pct(f.p_breach)} ` +
+            `(90 %: ${pct(f.p_low)}-${pct(f.p_high)}), expected ${f.expected.toFixed(2)}, ` +
+            `${fmtTime(f.window_start)} to ${fmtTime(f.window_end)}`,
+        ),
+      );
+    }
+  }
   sensors(list) {
     const L = this.L;
     for (const s of list) {

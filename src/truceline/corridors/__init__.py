@@ -1,0 +1,1 @@
+"""Corridor risk: a forecast an insurer can price, from the log alone."""

@@ -1,0 +1,105 @@
+"""The hazard model: a complementary log-log binomial GLM (statsmodels) over past windows.
+
+One row per corridor and past open window: y = 1 when a verified breach affected the
+corridor in it. With a log(open hours) offset, cloglog(P) = log(hours) + x.beta is exactly
+"breaches arrive as a Poisson process of rate exp(x.beta) per hour", so the same fit gives
+the probability of at least one breach, the expected count and, from the coefficients'
+covariance, a 90 % interval. Covariates without variation in the rows are dropped; with
+too few rows or breaches, or a fit that does not converge, fewer covariates are tried,
+down to the climatological rate (intercept only); and never more than one covariate per
+10 rows and per 5 breached windows.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+FEATURES = ("coverage", "retaliation", "penalty_in_force", "penalty_pending", "firer_activity")
+Z90 = 1.6448536269514722
+ROWS_PER_TERM = 10
+EVENTS_PER_TERM = 5
+MIN_SEEN = 0.1  # below it the log's silence says too little to scale the rate up by
+
+
+@dataclass(frozen=True)
+class Fit:
+    names: tuple[str, ...]  # "intercept" first
+    beta: np.ndarray
+    cov: np.ndarray
+    rows: int
+    events: int
+    method: str
+
+    def coefficients(self) -> dict[str, dict[str, float]]:
+        se = np.sqrt(np.clip(np.diag(self.cov), 0, None))
+        return {
+            n: {"estimate": round(float(b), 6), "se": round(float(s), 6)}
+            for n, b, s in zip(self.names, self.beta, se, strict=True)
+        }
+
+    def predict(self, x: dict[str, float], hours: float) -> tuple[float, float, float, float]:
+        """(P at least one, P low, P high, expected count) for `hours` open with drivers x."""
+        if hours <= 0:
+            return 0.0, 0.0, 0.0, 0.0
+        v = np.array([1.0] + [x[n] for n in self.names[1:]])
+        eta = float(v @ self.beta) + math.log(hours)
+        se = float(math.sqrt(max(float(v @ self.cov @ v), 0.0)))
+        eta = min(eta, 50.0)
+
+        def p(e: float) -> float:
+            return 1.0 - math.exp(-math.exp(min(e, 50.0)))
+
+        return p(eta), p(eta - Z90 * se), p(eta + Z90 * se), math.exp(eta)
+
+
+def _glm(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    # the GLM modules alone: `statsmodels.api` imports every model (seconds of start-up)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+    family = families.Binomial(link=families.links.CLogLog())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            res = GLM(y, x, family=family, offset=offset).fit(maxiter=100)
+        except Exception:  # noqa: BLE001 - any failure of the fit means: fewer covariates
+            return None
+    beta = np.asarray(res.params, float)
+    cov = np.asarray(res.cov_params(), float)
+    if not res.converged or not np.all(np.isfinite(cov)) or np.any(np.abs(beta[1:]) > 8):
+        return None
+    return beta, cov
+
+
+def climatology(y: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The intercept alone, in closed form with half a breach added (Jeffreys-like), so a
+    log with no breach yet still gives a finite, wide rate."""
+    hours = float(np.exp(offset).sum()) or 1.0
+    k = float(y.sum())
+    rate = (k + 0.5) / hours
+    return np.array([math.log(rate)]), np.array([[1.0 / (k + 0.5)]])
+
+
+def fit(y: np.ndarray, x: dict[str, np.ndarray], hours: np.ndarray, seen: np.ndarray) -> Fit:
+    """`seen`: per row, the chance that a breach there would be verified (the sensor
+    coverage, floored): the log sees seen x rate, the forecast is of the rate itself."""
+    offset = np.log(np.maximum(hours, 1e-6)) + np.log(np.maximum(seen, MIN_SEEN))
+    usable = [n for n in FEATURES if n in x and len(y) and float(np.ptp(x[n])) > 1e-9]
+    events = int(y.sum())
+    # at most one covariate per ROWS_PER_TERM rows and per EVENTS_PER_TERM breached
+    # windows: a small log gets a simple model rather than an overfitted one
+    most = min(len(usable), len(y) // ROWS_PER_TERM - 1, events // EVENTS_PER_TERM)
+    tries = [usable[:k] for k in range(most, 0, -1)]
+    for names in tries:
+        cols = np.column_stack([np.ones(len(y))] + [x[n] for n in names])
+        got = _glm(y, cols, offset)
+        if got is not None:
+            return Fit(("intercept", *names), got[0], got[1], len(y), events, "glm")
+    beta, cov = climatology(y, offset)
+    return Fit(("intercept",), beta, cov, len(y), events, "climatology")
