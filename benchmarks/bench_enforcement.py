@@ -32,6 +32,15 @@ loop appends one verified incident transition (as adjudication would) every
 countdown entry appended.
 
     .venv/bin/python benchmarks/bench_enforcement.py --mode step [--seconds 20] [--rate 1000]
+
+`--mode replay` measures the appender alone over a long mission, off the clock: the
+duel's observations are appended and adjudicated as fast as they go, then the whole log
+(observations and transitions, in order) is replayed into a copy of the home taken
+before any of it, `--chunk` incident transitions at a time, with an appender pass after
+each at the newest transition's event time. It prints each tenth's CPU per pass: with a
+state that grows with the log, the last tenth costs more than the first.
+
+    .venv/bin/python benchmarks/bench_enforcement.py --mode replay --days 90 --scale 5
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ import gc
 import io
 import multiprocessing
 import resource
+import shutil
 import statistics
 import tempfile
 import threading
@@ -200,7 +210,8 @@ def step_mode(args: argparse.Namespace) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mode", choices=["pipeline", "step"], default="pipeline")
+    ap.add_argument("--mode", choices=["pipeline", "step", "replay"], default="pipeline")
+    ap.add_argument("--chunk", type=int, default=20, help="replay: transitions per pass")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--every", type=float, default=0.1)
     ap.add_argument("--days", type=float, default=1.0)
@@ -228,6 +239,9 @@ def main() -> None:
     if args.mode == "step":
         step_mode(args)
         return
+    if args.mode == "replay":
+        replay_mode(args)
+        return
 
     home, envelopes = duel_home(args.days, args.scale)
 
@@ -247,6 +261,7 @@ def main() -> None:
     latencies: list[float] = []
     derive_s: list[float] = []
     derive_cpu: list[float] = []
+    derive_at: list[int] = []  # the log size each pass had folded
     follow_s: list[float] = []
     follow_cpu: list[float] = []
     verdict_at: dict[str, float] = {}  # incident -> when its first breach transition was durable
@@ -267,6 +282,7 @@ def main() -> None:
         appended_at = time.perf_counter()
         derive_s.append(appended_at - t)
         derive_cpu.append(time.thread_time() - cpu)
+        derive_at.append(app.cursor)
         for trigger in countdowns(ledger, indices):
             timed(trigger, appended_at)
 
@@ -340,6 +356,7 @@ def main() -> None:
         for trigger, appended_at in got.countdowns:
             timed(trigger, appended_at)
         derive_s, derive_cpu, child_cpu, child_gc = got.passes, got.cpu, got.total_cpu, got.gc
+        derive_at = got.at
     wall = time.perf_counter() - run_start
     after = resource.getrusage(resource.RUSAGE_SELF)
     main_cpu = after.ru_utime + after.ru_stime - rusage.ru_utime - rusage.ru_stime
@@ -373,6 +390,7 @@ def main() -> None:
             f"  ({len(ms)} passes; CPU p50 {pct(cms, 50):.0f}  p99 {pct(cms, 99):.0f}  "
             f"total {sum(cms) / 1000:.1f} s)"
         )
+        print_tenths(derive_at, cms, ledger.size)
     ms, cms = [x * 1000 for x in follow_s], [x * 1000 for x in follow_cpu]
     print(
         f"stream adjudication pass ms: p50 {pct(ms, 50):.0f}  p99 {pct(ms, 99):.0f}  "
@@ -502,6 +520,7 @@ class ChildReport:
     countdowns: list[tuple[str, float]]  # (trigger incident, when its entry's append returned)
     passes: list[float]  # wall time of each appender pass that ran
     cpu: list[float]  # CPU time of each
+    at: list[int]  # the log size each had folded
     total_cpu: float  # the process's CPU from `ready` to the end
     gc: str  # GcPauses.summary()
 
@@ -519,7 +538,7 @@ def enforcer_process(
     ledger = home.ledger()
     app = open_appender(home, ledger, datetime.now().astimezone(), write=True)
     app.catch_up()
-    report = ChildReport([], [], [], 0.0, "")
+    report = ChildReport([], [], [], [], 0.0, "")
     pauses = GcPauses(freeze)
     start_cpu = time.process_time()
     ready.set()
@@ -536,6 +555,7 @@ def enforcer_process(
         appended_at = time.perf_counter()
         report.passes.append(appended_at - began[0])
         report.cpu.append(time.process_time() - began[1])
+        report.at.append(app.cursor)
         report.countdowns.extend((c, appended_at) for c in countdowns(ledger, indices))
         if freeze:
             freeze_survivors()
@@ -547,10 +567,86 @@ def enforcer_process(
             report.countdowns,
             report.passes,
             report.cpu,
+            report.at,
             time.process_time() - start_cpu,
             pauses.summary(),
         )
     )
+
+
+def print_tenths(at: list[int], cpu_ms: list[float], size: int) -> None:
+    """Median CPU per pass in each tenth of the log (by `at`, the log size each pass had
+    folded, of `size`), and the last tenth against the first."""
+    tenths: list[list[float]] = [[] for _ in range(10)]
+    for position, ms in zip(at, cpu_ms, strict=True):
+        tenths[min(9, position * 10 // max(1, size))].append(ms)
+    medians = [statistics.median(t) if t else float("nan") for t in tenths]
+    print(
+        "appender pass CPU ms by tenth of the log (median): "
+        + "  ".join(f"{m:.1f}" for m in medians)
+        + f"; last/first {medians[-1] / medians[0]:.2f}x"
+    )
+
+
+def replay_mode(args: argparse.Namespace) -> None:
+    from truceline.adjudication.verdict import INCIDENT_TYPE
+    from truceline.codec.entries import payload_type
+
+    home, envelopes = duel_home(args.days, args.scale)
+    # The same home before any observation: same agreement, principals and keys.
+    copy = Home(Path(shutil.copytree(home.root, home.root.with_name("replay-home"))))
+    agreement = load_agreement(home.agreement)
+    _, ref = recompute(home).view.agreement(agreement)
+    ledger = home.ledger()
+    start = ledger.size
+    stream = StreamAdjudicator(agreement, ref)
+    key, keyid, _ = home.signing_key(*agreement.principals.adjudicators)
+    t0 = time.perf_counter()
+    for n in range(0, len(envelopes), 4096):
+        ledger.append(envelopes[n : n + 4096])
+        stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
+    log = [e for _, e in ledger.scan(start)]
+    ledger.close()
+    emitted = stream.engine.emitted
+    print(
+        f"log: {len(log)} entries ({len(emitted)} incident transitions) appended and "
+        f"adjudicated in {time.perf_counter() - t0:.0f} s"
+    )
+    replay = copy.ledger()
+    app = open_appender(copy, replay, datetime.now().astimezone(), write=True)
+    app.catch_up()
+    cpu_ms: list[float] = []
+    wall_ms: list[float] = []
+    written = seen = 0
+    newest: datetime | None = None
+    begin, n = time.perf_counter(), 0
+    while n < len(log):
+        chunk: list[bytes] = []
+        found = 0
+        while n < len(log) and found < args.chunk:
+            if payload_type(log[n]) == INCIDENT_TYPE:
+                at_ = emitted[seen].at
+                newest = at_ if newest is None else max(newest, at_)
+                seen += 1
+                found += 1
+            chunk.append(log[n])
+            n += 1
+        replay.append(chunk)
+        if newest is None:
+            continue
+        t, cpu = time.perf_counter(), time.process_time()
+        written += len(app.run(newest))
+        cpu_ms.append((time.process_time() - cpu) * 1000)
+        wall_ms.append((time.perf_counter() - t) * 1000)
+    replay.close()
+    print(
+        f"replay: {len(cpu_ms)} passes of {args.chunk} transitions in "
+        f"{time.perf_counter() - begin:.0f} s; {written} enforcement transitions written; "
+        f"pass CPU ms p50 {pct(cpu_ms, 50):.1f}  p99 {pct(cpu_ms, 99):.1f}  total "
+        f"{sum(cpu_ms) / 1000:.1f} s; wall p50 {pct(wall_ms, 50):.1f}  p99 {pct(wall_ms, 99):.1f}"
+    )
+    # Every pass folds `--chunk` transitions: tenths of the passes are tenths of the log.
+    print_tenths(list(range(len(cpu_ms))), cpu_ms, len(cpu_ms))
 
 
 def countdowns(ledger: Ledger, indices: list[int]) -> list[str]:

@@ -21,6 +21,7 @@ from truceline.agreement.model import Agreement
 from truceline.authority import Authority, KeyBook
 from truceline.codec.entries import Record, decode
 from truceline.enforcement.engine import Folded, derive, settle
+from truceline.enforcement.live import Live
 from truceline.enforcement.records import ACK_TYPE, ENFORCEMENT_TYPE, VOTE_TYPE
 from truceline.enforcement.transitions import events
 from truceline.observation import format_time
@@ -67,16 +68,23 @@ def assert_incremental_matches(
     """Feed `records` one at a time; at each (count, now) in `passes` the settled state
     (and its transitions) must equal a full `derive` over the first `count` records."""
     folded = Folded(agreement, book, authority)
+    # The kept state of a long-running appender too, wherever the clock moves forward.
+    live = Live(Folded(agreement, book, authority))
     fed = 0
     for count, now in sorted(passes, key=lambda p: p[0]):
         for r in records[fed:count]:
             folded.add(r)
+            live.add(r)
         fed = max(fed, count)
         inc = settle(folded, now, plan_routes=False)
         full = derive(records[:fed], agreement, now, book, authority, plan_routes=False)
         assert inc == full, f"after {fed} records at {now}"
         every = events(full)
         assert events(inc) == every
+        if live.reaches(now):
+            live.advance(now)
+            assert live.state(plan_routes=False) == full
+            assert live.pending() == events(full, skip=full.logged)
         # Skipping keys (the logged ones, in the appender) leaves exactly the others.
         skip = {e.key for e in every[::2]}
         assert events(inc, skip=skip) == [e for e in every if e.key not in skip]

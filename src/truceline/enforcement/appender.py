@@ -1,9 +1,11 @@
 """The appender: fold the log, and write the transitions it implies that are not on it yet.
 
 It keeps a cursor and the records it cares about already folded (`Folded`), so each
-run reads and folds only the entries appended since the last one; `settle` then
-gives the state at `now`, the same as the pure `derive` over the whole log gives
-(tests/enforcement/test_incremental.py checks it). Every entry goes through the
+run reads and folds only the entries appended since the last one, and the state they
+imply kept in units (`live.Live`), so each pass recomputes only what a new record or
+the clock can have changed; the state at `now` is the same as the pure `derive` over
+the whole log gives (tests/enforcement/test_live.py checks it). An earlier `now` than
+the kept state's (a view of the past) is answered by `settle`. Every entry goes through the
 authority fold (`truceline.authority`) first, so a record counts only if its signer
 may write it, judged at its place in the log, as every other reader judges it.
 
@@ -26,6 +28,7 @@ from truceline.codec import dsse
 from truceline.codec.entries import Record, payload_type, read
 from truceline.codec.jcs import canonicalize
 from truceline.enforcement.engine import EnforcementState, Folded, settle
+from truceline.enforcement.live import Live
 from truceline.enforcement.records import (
     ACK_TYPE,
     ENFORCEMENT_TYPE,
@@ -102,17 +105,20 @@ class Appender:
         # objects a full garbage collection walked (its pauses are a pass's p99).
         self.folded_count = 0
         self.folded = Folded(agreement, self.book, authority)
+        self.live = Live(self.folded)
         self.cursor = 0
-        self._idle: tuple[int, datetime] | None = None  # (records, now) of an idle pass
 
     def catch_up(self) -> None:
         for index, entry in self.ledger.scan(self.cursor):
-            if self.authority is not None:
-                self.authority.apply(index, entry)
+            # Only an agreement or registry record changes the keys (an enforcement
+            # entry can open an inspection window, which signs nothing).
+            changed = self.authority is not None and self.authority.apply(index, entry)
+            if changed and payload_type(entry) != ENFORCEMENT_TYPE:
+                self.live.keys_changed()
             rec = relevant(index, entry)
             if rec is not None:
                 self.folded_count += 1
-                self.folded.add(rec)
+                self.live.add(rec)
             self.cursor = index + 1
 
     @property
@@ -129,18 +135,18 @@ class Appender:
 
     def state(self, now: datetime, plan_routes: bool = True) -> EnforcementState:
         self.catch_up()
-        return settle(self.folded, now, plan_routes)
+        if not self.live.reaches(now):
+            return settle(self.folded, now, plan_routes)
+        self.live.advance(now)
+        return self.live.state(plan_routes)
 
     def pending(self, now: datetime) -> list[EnforcementEvent]:
         self.catch_up()
-        # The state is a function of the relevant records and `now` alone: if neither
-        # changed since a pass that found nothing to write, this one finds nothing too.
-        if self._idle == (self.folded_count, now):
-            return []
-        state = settle(self.folded, now, plan_routes=False)
-        todo = events(state, skip=state.logged)
-        self._idle = None if todo else (self.folded_count, now)
-        return todo
+        if not self.live.reaches(now):
+            state = settle(self.folded, now, plan_routes=False)
+            return events(state, skip=state.logged)
+        self.live.advance(now)
+        return self.live.pending()
 
     def run(self, now: datetime) -> list[int]:
         """Append the transitions due by `now` that are not on the log; their indices."""

@@ -7,7 +7,7 @@ what lets any party recompute the enforcement state from the log alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -23,8 +23,16 @@ from truceline.enforcement import extensions
 from truceline.enforcement import inspections as insp
 from truceline.enforcement.extensions import Adopted
 from truceline.enforcement.incidents import IncidentHistory
-from truceline.enforcement.penalties import CaseState, case_timeline, open_cases
-from truceline.enforcement.playbooks import StepState, steps
+from truceline.enforcement.penalties import (
+    Breach,
+    Case,
+    CaseState,
+    Deadlines,
+    evaluate,
+    first_breach,
+    open_cases,
+)
+from truceline.enforcement.playbooks import StepState, steps, trigger
 from truceline.enforcement.records import (
     ACK_TYPE,
     ENFORCEMENT_TYPE,
@@ -37,7 +45,6 @@ from truceline.enforcement.records import (
     InspectionRequest,
     Notification,
 )
-from truceline.enforcement.reuse import Reuse
 from truceline.enforcement.votes import Ignored, fold, signer
 from truceline.observation import OBSERVATION_TYPE, Kind, Observation
 
@@ -106,11 +113,6 @@ class Folded:
     reports: list[insp.Report] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     logged: set[str] = field(default_factory=set)
-    # What settle worked out on earlier passes and can reuse (see reuse.py).
-    reuse: Reuse = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.reuse = Reuse(self.agreement)
 
     def keys(self) -> KeyBook:
         """The signatories' keys as the log has them so far."""
@@ -205,78 +207,115 @@ def derive(
     return settle(fold_records(records, agreement, book, authority), now, plan_routes)
 
 
-def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> EnforcementState:
-    """The state at `now` from the folded records; what `folded` holds of them is left as
-    it was (only `folded.reuse` learns, for the next pass)."""
-    agreement, book, reuse = folded.agreement, folded.keys(), folded.reuse
-    state = EnforcementState(now=now)
-    state.ignored = list(folded.ignored)
-    state.logged = set(folded.logged)
-    # Copies, so nothing downstream can change what the next pass folds onto.
-    hist = dict(folded.incidents)
-    votes = list(folded.votes)
-    extension_records = list(folded.extension_records)
-    notes = [(i, n) for i, n in folded.notes if n.at <= now]
-    requests = list(folded.requests)
-    acks = list(folded.acks)
-    reports = list(folded.reports)
+@dataclass(frozen=True)
+class Summary:
+    """What the enforcement state asks of one incident history at `now`."""
 
-    state.incidents = hist
-    # One look at each incident (reused while its history is complete) answers every
-    # per-incident question below, in the order of `hist`.
-    summaries = [reuse.summary(h, now) for h in hist.values()]
-    breaches = [
-        [b for s in summaries if (b := s.breaches[k]) is not None]
-        for k in range(len(agreement.penalties.rungs))
-    ]
-    cases, refusals = open_cases(agreement, breaches, notes, now, reuse.automatic_cases)
-    state.ignored.extend(Ignored(f.index, f.reason) for f in refusals)
+    breaches: tuple[Breach | None, ...]  # the first breach meeting each rung's trigger
+    triggers: tuple[IncidentTransition | None, ...]  # the transition firing each playbook
+    automatic: insp.Inspection | None  # the automatic inspection it opens, if any
+    fires: bool  # some playbook fires
+
+
+def summarize(agreement: Agreement, h: IncidentHistory, now: datetime) -> Summary:
+    acts = {a.id: a.act for a in agreement.prohibited_acts}
+    act_values = {a.id: a.act.value for a in agreement.prohibited_acts}
+    triggers = tuple(trigger(book, h, act_values, now) for book in agreement.playbooks)
+    return Summary(
+        tuple(first_breach(h, rung.trigger, acts, now) for rung in agreement.penalties.rungs),
+        triggers,
+        insp.automatic_of(agreement, h, now),
+        any(t is not None for t in triggers),
+    )
+
+
+def judge_cases(
+    agreement: Agreement,
+    cases: Iterable[Case],
+    hist: Mapping[str, IncidentHistory],
+    votes: Iterable[Record],
+    extension_records: Iterable[Record],
+    book: KeyBook,
+    now: datetime,
+) -> tuple[list[CaseState], list[Adopted], list[Ignored]]:
+    """The cases' states at `now` given the votes and extension assents on the log, the
+    extensions adopted, and the records of both that are ignored. A case's answer
+    depends on its own records alone, so the kept state judges one case at a time."""
     rules: dict[str, BlockRule] = {b.id: b for b in agreement.penalties.block_rules}
     ruled = {c.id: (c, rules.get(c.rung.block_rule) if c.rung.block_rule else None) for c in cases}
     ext = extensions.fold(
         extension_records,
         book,
         ruled,
-        lambda case, extra: case_timeline(case, hist, ruled[case.id][1], now, extra),
+        lambda case, extra: Deadlines(case, hist, ruled[case.id][1], now, extra),
         now,
     )
-    state.ignored.extend(ext.ignored)
-    state.extensions = ext.adopted
     frames = {}
-    for case in cases:
-        rule = rules.get(case.rung.block_rule) if case.rung.block_rule else None
+    for case, rule in ruled.values():
         # The deadlines do not depend on the votes, so they can filter them.
         extra = ext.days.get(case.id, 0.0)
-        frames[case.id] = (case, reuse.timeline(case, hist, rule, now, extra), rule)
+        frames[case.id] = (case, Deadlines(case, hist, rule, now, extra), rule)
     ballots = fold(votes, book, frames, now)
-    state.ignored.extend(ballots.ignored)
-    for case, tl, rule in frames.values():
-        counted = ballots.counted.get(case.id, {})
-        extra = ext.days.get(case.id, 0.0)
-        state.cases.append(reuse.evaluate(case, hist, rule, counted, now, extra, tl))
+    states = [
+        evaluate(
+            case,
+            hist,
+            rule,
+            ballots.counted.get(case.id, {}),
+            now,
+            ext.days.get(case.id, 0.0),
+            tl,
+        )
+        for case, tl, rule in frames.values()
+    ]
+    return states, ext.adopted, ext.ignored + ballots.ignored
+
+
+def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> EnforcementState:
+    """The state at `now` from the folded records, worked out afresh (`live.Live` keeps
+    one from pass to pass instead); what `folded` holds is left as it was."""
+    agreement = folded.agreement
+    state = EnforcementState(now=now)
+    ignored = list(folded.ignored)
+    state.logged = set(folded.logged)
+    # A copy, so nothing downstream can change what the next pass folds onto.
+    hist = state.incidents = dict(folded.incidents)
+    summaries = [summarize(agreement, h, now) for h in hist.values()]
+    breaches = [
+        [b for s in summaries if (b := s.breaches[k]) is not None]
+        for k in range(len(agreement.penalties.rungs))
+    ]
+    cases, refusals = open_cases(agreement, breaches, folded.notes, now)
+    ignored.extend(Ignored(f.index, f.reason) for f in refusals)
+    state.cases, adopted, unused = judge_cases(
+        agreement, cases, hist, folded.votes, folded.extension_records, folded.keys(), now
+    )
+    ignored.extend(unused)
+    state.ignored = in_log_order(ignored)
+    state.extensions = sorted(adopted, key=adoption_order)
 
     triggers = {k: s.triggers for k, s in zip(hist, summaries, strict=True) if s.fires}
-    state.steps = steps(agreement, triggers, acks, now, reuse.incident_steps)
+    state.steps = steps(agreement, triggers, folded.acks, now)
     automatic = [s.automatic for s in summaries if s.automatic is not None]
-    items = insp.routine(agreement, now) + insp.on_demand(agreement, requests, automatic, now)
+    items = insp.routine(agreement, now) + insp.on_demand(
+        agreement, folded.requests, automatic, now
+    )
     for s in state.steps:
-        if s.step.action.value == "open_inspection":
-            latest = hist[s.incident].latest(now)
-            if latest is not None:
-                items.append(
-                    insp.Inspection(
-                        f"incident:{s.incident}",
-                        insp.Origin.automatic,
-                        latest.location,
-                        s.issued_at,
-                        s.due_by,
-                        incident=s.incident,
-                    )
-                )
-    unique: dict[str, insp.Inspection] = {}
-    for item in items:
-        if item.id not in unique or item.opened_at < unique[item.id].opened_at:
-            unique[item.id] = item
-    state.inspections = insp.status(agreement, list(unique.values()), reports, now, plan_routes)
+        item = insp.opened_by_step(s, hist[s.incident], now)
+        if item is not None:
+            items.append(item)
+    unique = insp.earliest(items)
+    state.inspections = insp.status(
+        agreement, list(unique.values()), folded.reports, now, plan_routes
+    )
     state.coverage = insp.coverage(agreement, state.inspections)
     return state
+
+
+def in_log_order(ignored: Iterable[Ignored]) -> list[Ignored]:
+    """The records ignored, by ledger index (one reason each)."""
+    return sorted(ignored, key=lambda i: i.index)
+
+
+def adoption_order(a: Adopted) -> tuple[str, int]:
+    return (a.case, a.round)

@@ -22,7 +22,7 @@ from truceline.agreement.enforcement import BlockRule
 from truceline.authority import KeyBook
 from truceline.codec.entries import Record
 from truceline.enforcement.blockrules import eligible_voters
-from truceline.enforcement.penalties import Case, Timeline
+from truceline.enforcement.penalties import Case, Deadlines, Timeline
 from truceline.enforcement.records import Extension
 from truceline.enforcement.votes import Ignored, signer
 
@@ -47,7 +47,7 @@ def fold(
     records: Iterable[Record],
     book: KeyBook,
     cases: Mapping[str, tuple[Case, BlockRule | None]],
-    timeline_of: Callable[[Case, float], Timeline],
+    timeline_of: Callable[[Case, float], Timeline | Deadlines],
     now: datetime,
 ) -> Extensions:
     out = Extensions()

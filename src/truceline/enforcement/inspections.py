@@ -12,14 +12,15 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from truceline.adjudication.verdict import IncidentTransition
 from truceline.agreement.model import Agreement
 from truceline.enforcement.incidents import DISPUTE_STATES, IncidentHistory
+from truceline.enforcement.playbooks import StepState
 from truceline.enforcement.records import InspectionRequest
 from truceline.enforcement.routing import Plan, Site, plan
 from truceline.observation import Observation
@@ -99,20 +100,13 @@ def on_demand(
     `automatic_of` at `now`), the earliest opened for each id."""
     regime = agreement.inspections
     within = timedelta(hours=regime.on_demand_within_hours)
-    by_id: dict[str, Inspection] = {}
-
-    def add(item: Inspection) -> None:
-        old = by_id.get(item.id)
-        if old is None or item.opened_at < old.opened_at:
-            by_id[item.id] = item
-
+    items: list[Inspection] = []
     for index, req in requests:
         if req.at > now:
             continue
-        ident = f"incident:{req.incident}" if req.incident else f"request:{index}"
-        add(
+        items.append(
             Inspection(
-                ident,
+                request_id(index, req),
                 Origin.requested,
                 req.location,
                 req.at,
@@ -121,9 +115,23 @@ def on_demand(
                 requester=req.requester,
             )
         )
-    for item in automatic:
-        add(item)
+    by_id = earliest([*items, *automatic])
     return sorted(by_id.values(), key=lambda i: (i.due_by, i.id))
+
+
+def request_id(index: int, req: InspectionRequest) -> str:
+    return f"incident:{req.incident}" if req.incident else f"request:{index}"
+
+
+def earliest(items: Iterable[Inspection]) -> dict[str, Inspection]:
+    """One inspection per id, the earliest opened (the first given, on a tie), in the
+    order each id first appears."""
+    by_id: dict[str, Inspection] = {}
+    for item in items:
+        old = by_id.get(item.id)
+        if old is None or item.opened_at < old.opened_at:
+            by_id[item.id] = item
+    return by_id
 
 
 def automatic_of(
@@ -149,6 +157,24 @@ def automatic_of(
     return None
 
 
+def opened_by_step(step: StepState, history: IncidentHistory, now: datetime) -> Inspection | None:
+    """The inspection a playbook step opens (action `open_inspection`), where the
+    incident was last placed by `now`."""
+    if step.step.action.value != "open_inspection":
+        return None
+    latest = history.latest(now)
+    if latest is None:
+        return None
+    return Inspection(
+        f"incident:{step.incident}",
+        Origin.automatic,
+        latest.location,
+        step.issued_at,
+        step.due_by,
+        incident=step.incident,
+    )
+
+
 def report_of(index: int, obs: Observation) -> Report | None:
     a = obs.attributes
     if a.incident is None or a.finding is None:
@@ -164,33 +190,47 @@ def status(
     plan_routes: bool = True,
 ) -> list[InspectionState]:
     """Match reports to inspections; route the open ones over the observer teams (if asked)."""
+    by_subject = reports_by_subject(agreement, reports, now)
+    states = [inspection_state(item, by_subject, now) for item in inspections]
+    return routed(agreement, states) if plan_routes else states
+
+
+def reports_by_subject(
+    agreement: Agreement, reports: Iterable[Report], now: datetime
+) -> dict[str, list[Report]]:
+    """The reports made by `now` by registered observer teams (their ids are in the
+    regime; any sensor if it names none), per subject."""
     teams = {t.id for t in agreement.inspections.teams}
     by_subject: dict[str, list[Report]] = {}
     for r in reports:
-        # Only registered observer teams inspect (their ids are in the regime).
         if r.at <= now and (not teams or r.sensor in teams):
             by_subject.setdefault(r.subject, []).append(r)
-    done: dict[str, Report] = {}
-    for item in inspections:
-        # Most inspections have no report yet: ruled out without building anything.
-        if item.id not in by_subject and (not item.incident or item.incident not in by_subject):
-            continue
+    return by_subject
+
+
+def inspection_state(
+    item: Inspection, by_subject: Mapping[str, list[Report]], now: datetime
+) -> InspectionState:
+    """The inspection's first report on or after its opening, if any; else whether
+    it is overdue. No team (see `routed`)."""
+    rep: Report | None = None
+    # Most inspections have no report yet: ruled out without building anything.
+    if item.id in by_subject or (item.incident and item.incident in by_subject):
         keys = [item.id] + ([item.incident] if item.incident else [])
         found = sorted(
             (r for k in keys for r in by_subject.get(k, []) if r.at >= item.opened_at),
             key=lambda r: (r.at, r.index),
         )
-        if found:
-            done[item.id] = found[0]
-    open_items = [i for i in inspections if i.id not in done]
-    routes = route(agreement, open_items) if plan_routes else Plan({}, 0.0)
+        rep = found[0] if found else None
+    state = "reported" if rep else ("overdue" if now > item.due_by else "scheduled")
+    return InspectionState(item, state, rep, None)
+
+
+def routed(agreement: Agreement, states: list[InspectionState]) -> list[InspectionState]:
+    """The states with the open inspections assigned to teams (`route`)."""
+    routes = route(agreement, [s.inspection for s in states if s.report is None])
     team_of = {site: team for team, sites in routes.routes.items() for site in sites}
-    out = []
-    for item in inspections:
-        rep = done.get(item.id)
-        state = "reported" if rep else ("overdue" if now > item.due_by else "scheduled")
-        out.append(InspectionState(item, state, rep, team_of.get(item.id)))
-    return out
+    return [replace(s, team=team_of.get(s.inspection.id)) for s in states]
 
 
 def route(agreement: Agreement, open_items: list[Inspection]) -> Plan:

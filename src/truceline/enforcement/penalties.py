@@ -16,7 +16,7 @@ below the trigger count is void, whatever stage it had reached.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -81,7 +81,28 @@ class Refusal:
     reason: str
 
 
-AutomaticCases = Callable[[Rung, str, list[Breach], timedelta], list[Case]]
+def breach_order(b: Breach) -> tuple[datetime, str]:
+    return (b.at, b.incident)
+
+
+def by_party(found: Iterable[Breach]) -> dict[str, list[Breach]]:
+    """The breaches per accused party, each party's in event-time order."""
+    per_party: dict[str, list[Breach]] = {}
+    for b in found:
+        per_party.setdefault(b.party, []).append(b)
+    for party_breaches in per_party.values():
+        party_breaches.sort(key=breach_order)
+    return per_party
+
+
+def due_notes(
+    notifications: Iterable[tuple[int, Notification]], now: datetime
+) -> list[tuple[int, Notification]]:
+    """The notifications made by `now`, in event-time then log order."""
+    return sorted(((i, n) for i, n in notifications if n.at <= now), key=lambda x: (x[1].at, x[0]))
+
+
+NoteOrder = tuple[datetime, int]  # (notification time, its ledger index)
 
 
 def open_cases(
@@ -89,53 +110,74 @@ def open_cases(
     breaches: Sequence[Iterable[Breach]],
     notifications: Iterable[tuple[int, Notification]],
     now: datetime,
-    automatic: AutomaticCases | None = None,
 ) -> tuple[list[Case], list[Refusal]]:
     """Every case of every rung as of `now`, and the notifications refused (with why).
     `breaches[k]`: each incident's first breach meeting rung k's trigger (`first_breach`
-    at `now`); `automatic`: `automatic_cases`, or a caller's reuse of it."""
-    automatic = automatic or automatic_cases
-    notes = sorted(((i, n) for i, n in notifications if n.at <= now), key=lambda x: (x[1].at, x[0]))
+    at `now`). A party's cases on a rung depend on its breaches and the notifications
+    accusing it alone (`automatic_cases`, `noted_cases`), which lets a kept state
+    recompute one party of one rung at a time (live.py)."""
+    notes = due_notes(notifications, now)
     cases: list[Case] = []
     refusals: list[Refusal] = []
     for rung, found_breaches in zip(agreement.penalties.rungs, breaches, strict=True):
-        per_party: dict[str, list[Breach]] = {}
-        for b in found_breaches:
-            per_party.setdefault(b.party, []).append(b)
-        for party_breaches in per_party.values():
-            party_breaches.sort(key=lambda b: (b.at, b.incident))
+        per_party = by_party(found_breaches)
         window = days(rung.trigger.within_days)
         if not rung.standing:
             for party, found in sorted(per_party.items()):
-                cases.extend(automatic(rung, party, found, window))
+                cases.extend(automatic_cases(rung, party, found, window))
             continue
-        consumed: set[str] = set()
-        for index, note in notes:
-            if note.rung != rung.id:
-                continue
-            if note.notifier not in rung.standing:
-                refusals.append(
-                    Refusal(index, f"{note.notifier!r} has no standing for rung {rung.id!r}")
-                )
-                continue
-            fresh = [
-                b
-                for b in per_party.get(note.accused, [])
-                if b.incident not in consumed and note.at - window <= b.at <= note.at
-            ]
-            if len(fresh) < rung.trigger.count:
-                refusals.append(
+        mine = [(i, n) for i, n in notes if n.rung == rung.id]
+        answers: list[tuple[NoteOrder, Case | Refusal]] = []
+        for party in dict.fromkeys(n.accused for _, n in mine):
+            accusing = [(i, n) for i, n in mine if n.accused == party]
+            answers.extend(noted_cases(rung, per_party.get(party, []), accusing, window))
+        for _, got in sorted(answers, key=lambda a: a[0]):
+            if isinstance(got, Case):
+                cases.append(got)
+            else:
+                refusals.append(got)
+    return cases, refusals
+
+
+def noted_cases(
+    rung: Rung,
+    found: Sequence[Breach],
+    notes: Iterable[tuple[int, Notification]],
+    window: timedelta,
+) -> list[tuple[NoteOrder, Case | Refusal]]:
+    """The cases a rung with standing opens on the notifications accusing one party
+    (due by now, in order) from that party's breaches, and the notifications it refuses;
+    each with its notification's place in the order of all notifications."""
+    out: list[tuple[NoteOrder, Case | Refusal]] = []
+    consumed: set[str] = set()
+    for index, note in notes:
+        order = (note.at, index)
+        if note.notifier not in rung.standing:
+            out.append(
+                (order, Refusal(index, f"{note.notifier!r} has no standing for rung {rung.id!r}"))
+            )
+            continue
+        fresh = [
+            b for b in found if b.incident not in consumed and note.at - window <= b.at <= note.at
+        ]
+        if len(fresh) < rung.trigger.count:
+            out.append(
+                (
+                    order,
                     Refusal(
                         index,
                         f"{note.accused!r} has {len(fresh)} verified breaches meeting rung "
                         f"{rung.id!r} in the window, {rung.trigger.count} needed",
-                    )
+                    ),
                 )
-                continue
-            used = fresh[-rung.trigger.count :]
-            consumed.update(b.incident for b in used)
-            ids = tuple(b.incident for b in used)
-            cases.append(
+            )
+            continue
+        used = fresh[-rung.trigger.count :]
+        consumed.update(b.incident for b in used)
+        ids = tuple(b.incident for b in used)
+        out.append(
+            (
+                order,
                 Case(
                     case_id(rung.id, note.accused, ids),
                     rung,
@@ -143,22 +185,36 @@ def open_cases(
                     note.at,
                     ids,
                     note.notifier,
-                )
+                ),
             )
-    return cases, refusals
+        )
+    return out
+
+
+Pending = tuple[Breach, ...]
+
+
+def automatic_step(
+    rung: Rung, party: str, pending: Pending, b: Breach, window: timedelta
+) -> tuple[Pending, Case | None]:
+    """One breach of the party (in event-time order) folded into the breaches still
+    pending for a case: the pending ones after it, and the case it opens, if any."""
+    pending = (*(p for p in pending if p.at >= b.at - window), b)
+    if len(pending) < rung.trigger.count:
+        return pending, None
+    ids = tuple(p.incident for p in pending[-rung.trigger.count :])
+    return (), Case(case_id(rung.id, party, ids), rung, party, b.at, ids)
 
 
 def automatic_cases(rung: Rung, party: str, found: list[Breach], window: timedelta) -> list[Case]:
     """The cases a rung without standing opens on its own from the party's breaches
     (in event-time order)."""
     out: list[Case] = []
-    pending: list[Breach] = []
+    pending: Pending = ()
     for b in found:
-        pending = [p for p in pending if p.at >= b.at - window] + [b]
-        if len(pending) >= rung.trigger.count:
-            ids = tuple(p.incident for p in pending[-rung.trigger.count :])
-            out.append(Case(case_id(rung.id, party, ids), rung, party, b.at, ids))
-            pending = []
+        pending, case = automatic_step(rung, party, pending, b, window)
+        if case is not None:
+            out.append(case)
     return out
 
 
@@ -239,11 +295,77 @@ def timeline(
     return Timeline(countdown_from, vote_deadline, apply_at, lapses, suspended)
 
 
+class Deadlines:
+    """A case's timeline (`case_timeline` at `now`), worked out when first read.
+
+    A decision that does not read it (a void or suspended case) then does not depend on
+    deadlines that a dispute still open moves with the clock: with a `Probe` for `now`,
+    only a read of the timeline pins the answer to the instant (see live.py)."""
+
+    __slots__ = ("_value", "case", "extension_days", "histories", "now", "rule")
+
+    def __init__(
+        self,
+        case: Case,
+        histories: Mapping[str, IncidentHistory],
+        rule: BlockRule | None,
+        now: datetime,
+        extension_days: float = 0.0,
+    ) -> None:
+        self.case, self.histories, self.rule = case, histories, rule
+        self.now, self.extension_days = now, extension_days
+        self._value: Timeline | None = None
+
+    def get(self) -> Timeline:
+        if self._value is None:
+            self._value = case_timeline(
+                self.case, self.histories, self.rule, self.now, self.extension_days
+            )
+        return self._value
+
+    def at(self, now: datetime, histories: Mapping[str, IncidentHistory]) -> Deadlines:
+        """The same case's timeline at another `now`, over `histories`."""
+        return Deadlines(self.case, histories, self.rule, now, self.extension_days)
+
+    @property
+    def countdown_from(self) -> datetime:
+        return self.get().countdown_from
+
+    @property
+    def vote_deadline(self) -> datetime | None:
+        return self.get().vote_deadline
+
+    @property
+    def effective_at(self) -> datetime:
+        return self.get().effective_at
+
+    @property
+    def lapses_at(self) -> datetime | None:
+        return self.get().lapses_at
+
+    @property
+    def suspended_s(self) -> float:
+        return self.get().suspended_s
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Deadlines):
+            return self.get() == other.get()
+        if isinstance(other, Timeline):
+            return self.get() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.get())
+
+    def __repr__(self) -> str:
+        return repr(self.get())
+
+
 @dataclass(frozen=True)
 class CaseState:
     case: Case
     status: Status
-    timeline: Timeline
+    timeline: Timeline | Deadlines
     valid_incidents: tuple[str, ...]
     disputed_incidents: tuple[str, ...]
     votes: Mapping[str, Choice] = field(default_factory=dict)
@@ -281,7 +403,7 @@ def evaluate(
     votes: Mapping[str, Choice],
     now: datetime,
     extension_days: float = 0.0,
-    tl: Timeline | None = None,
+    tl: Timeline | Deadlines | None = None,
 ) -> CaseState:
     """The case's status at `now`, given the votes counted for it (see votes.py).
     `tl`: the case's timeline at `now` if the caller has it already."""
@@ -296,7 +418,7 @@ def evaluate(
         elif latest.state in DISPUTE_STATES:
             disputed.append(incident)
     if tl is None:
-        tl = case_timeline(case, histories, rule, now, extension_days)
+        tl = Deadlines(case, histories, rule, now, extension_days)
 
     def state(status: Status, tally: Tally | None = None, reason: str = "") -> CaseState:
         return CaseState(case, status, tl, tuple(valid), tuple(disputed), votes, tally, reason)

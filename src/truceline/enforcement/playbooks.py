@@ -9,7 +9,7 @@ deadline escalates to `escalate_to`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,30 +58,27 @@ def trigger(
     return next((t for t in seen if matches(playbook, t, acts)), None)
 
 
-IncidentSteps = Callable[
-    [Agreement, str, Sequence[IncidentTransition | None], Mapping[str, list[Ack]], datetime],
-    list[StepState],
-]
-
-
 def steps(
     agreement: Agreement,
     triggers: Mapping[str, Sequence[IncidentTransition | None]],
     acks: Iterable[Ack],
     now: datetime,
-    of: IncidentSteps | None = None,
 ) -> list[StepState]:
     """Every step issued by `now`. `triggers[incident][k]`: the transition that fires
-    playbook k for the incident (`trigger` at `now`); `of`: `incident_steps`, or a
-    caller's reuse of it."""
-    of = of or incident_steps
-    acks_by_step: dict[str, list[Ack]] = {}
-    for a in sorted(acks, key=lambda a: a.at):
-        if a.at <= now:
-            acks_by_step.setdefault(a.step, []).append(a)
+    playbook k for the incident (`trigger` at `now`)."""
+    by_step = acks_by_step(acks, now)
     out: list[StepState] = []
     for incident in sorted(triggers):
-        out.extend(of(agreement, incident, triggers[incident], acks_by_step, now))
+        out.extend(incident_steps(agreement, incident, triggers[incident], by_step, now))
+    return out
+
+
+def acks_by_step(acks: Iterable[Ack], now: datetime) -> dict[str, list[Ack]]:
+    """The acknowledgements made by `now`, per step key, in event-time order."""
+    out: dict[str, list[Ack]] = {}
+    for a in sorted(acks, key=lambda a: a.at):
+        if a.at <= now:
+            out.setdefault(a.step, []).append(a)
     return out
 
 

@@ -7,15 +7,21 @@ replay of the same log writes nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from truceline.enforcement.engine import EnforcementState
+from truceline.enforcement.extensions import Adopted
+from truceline.enforcement.incidents import IncidentHistory
+from truceline.enforcement.inspections import InspectionState
 from truceline.enforcement.penalties import CaseState, Status, disputes_of
 from truceline.enforcement.playbooks import StepState
 from truceline.enforcement.records import EnforcementEvent, EventKind
+from truceline.enforcement.votes import Ignored
 from truceline.observation import format_time
+
+if TYPE_CHECKING:
+    from truceline.enforcement.engine import EnforcementState
 
 
 def _t(moment: datetime | None) -> str | None:
@@ -50,8 +56,12 @@ def _adder(
 
 
 def case_events(
-    state: EnforcementState, cs: CaseState, skip: Container[str] = frozenset()
+    cs: CaseState,
+    incidents: Mapping[str, IncidentHistory],
+    now: datetime,
+    skip: Container[str] = frozenset(),
 ) -> list[EnforcementEvent]:
+    """The case's transitions, whether or not they have happened by `now` (see `due`)."""
     case, tl = cs.case, cs.timeline
     out: list[EnforcementEvent] = []
     add = _adder(out, skip)
@@ -66,7 +76,7 @@ def case_events(
             detail=_case_detail(cs),
         ),
     )
-    for start, _end in disputes_of(case, state.incidents, state.now):
+    for start, _end in disputes_of(case, incidents, now):
         key = f"{case.id}:suspended:{format_time(start)}"
         add(
             key,
@@ -102,7 +112,7 @@ def case_events(
         )
 
     if cs.status is Status.void:
-        moments = [t.opens_at for i in case.incidents for t in state.incidents[i].seen(state.now)]
+        moments = [t.opens_at for i in case.incidents for t in incidents[i].seen(now)]
         ev(EventKind.case_void, max(moments), {"reason": cs.reason})
     elif cs.status is Status.blocked:
         ev(EventKind.blocked, tl.effective_at, tally)
@@ -119,10 +129,35 @@ def events(state: EnforcementState, skip: Container[str] = frozenset()) -> list[
     """Every transition that has happened by `state.now`, in event-time order; those whose
     key is in `skip` (the appender passes the keys already logged) are left out."""
     out: list[EnforcementEvent] = []
-    add = _adder(out, skip)
     for cs in state.cases:
-        out.extend(case_events(state, cs, skip))
-    for ad in state.extensions:
+        out.extend(case_events(cs, state.incidents, state.now, skip))
+    out.extend(extension_events(state.extensions, skip))
+    out.extend(ignored_events(state.ignored, state.now, skip))
+    # Steps and inspections are most of the state and nearly all logged already: their
+    # keys are checked before anything is built for them.
+    for s in state.steps:
+        out.extend(step_events(s, skip))
+    for st in state.inspections:
+        out.extend(inspection_events(st, skip))
+    return in_order(due(out, state.now))
+
+
+def due(out: list[EnforcementEvent], now: datetime) -> list[EnforcementEvent]:
+    """The transitions that have happened by `now`."""
+    return [e for e in out if e.at <= now]
+
+
+def in_order(out: list[EnforcementEvent]) -> list[EnforcementEvent]:
+    """In event-time order (keys are unique, so the order is total)."""
+    return sorted(out, key=lambda e: (e.at, e.key))
+
+
+def extension_events(
+    adopted: Iterable[Adopted], skip: Container[str] = frozenset()
+) -> list[EnforcementEvent]:
+    out: list[EnforcementEvent] = []
+    add = _adder(out, skip)
+    for ad in adopted:
         add(
             f"{ad.case}:extended:{ad.round}",
             lambda ad=ad: EnforcementEvent(  # type: ignore[misc]
@@ -133,87 +168,104 @@ def events(state: EnforcementState, skip: Container[str] = frozenset()) -> list[
                 detail={"round": ad.round, "days": ad.days, "signers": list(ad.signers)},
             ),
         )
-    for ig in state.ignored:
+    return out
+
+
+def ignored_events(
+    ignored: Iterable[Ignored], now: datetime, skip: Container[str] = frozenset()
+) -> list[EnforcementEvent]:
+    out: list[EnforcementEvent] = []
+    add = _adder(out, skip)
+    for ig in ignored:
         add(
             f"ignored:{ig.index}",
             lambda ig=ig: EnforcementEvent(  # type: ignore[misc]
                 event=EventKind.record_ignored,
                 key=f"ignored:{ig.index}",
-                at=state.now,
+                at=now,
                 subject=str(ig.index),
                 detail={"reason": ig.reason},
             ),
         )
-    # Steps and inspections are most of the state and nearly all logged already: their
-    # keys are checked before anything is built for them.
-    for s in state.steps:
-        escalates = s.status in ("escalated", "done_late")
-        if s.key in skip and (not escalates or f"{s.key}:escalated" in skip):
-            continue
+    return out
 
-        def detail(s: StepState = s) -> dict[str, Any]:
-            return {
-                "playbook": s.playbook,
-                "step": s.step.id,
-                "action": s.step.action.value,
-                "to": list(s.step.to),
-                "incident": s.incident,
-                "due_by": format_time(s.due_by),
-            }
 
+def step_events(s: StepState, skip: Container[str] = frozenset()) -> list[EnforcementEvent]:
+    escalates = s.status in ("escalated", "done_late")
+    if s.key in skip and (not escalates or f"{s.key}:escalated" in skip):
+        return []
+    out: list[EnforcementEvent] = []
+    add = _adder(out, skip)
+
+    def detail() -> dict[str, Any]:
+        return {
+            "playbook": s.playbook,
+            "step": s.step.id,
+            "action": s.step.action.value,
+            "to": list(s.step.to),
+            "incident": s.incident,
+            "due_by": format_time(s.due_by),
+        }
+
+    add(
+        s.key,
+        lambda: EnforcementEvent(
+            event=EventKind.playbook_step,
+            key=s.key,
+            at=s.issued_at,
+            subject=s.key,
+            detail=detail(),
+        ),
+    )
+    if escalates:
         add(
-            s.key,
-            lambda s=s, detail=detail: EnforcementEvent(  # type: ignore[misc]
-                event=EventKind.playbook_step,
-                key=s.key,
-                at=s.issued_at,
+            f"{s.key}:escalated",
+            lambda: EnforcementEvent(
+                event=EventKind.playbook_escalated,
+                key=f"{s.key}:escalated",
+                at=s.due_by,
                 subject=s.key,
-                detail=detail(),
+                detail={"escalate_to": list(s.step.escalate_to), **detail()},
             ),
         )
-        if escalates:
-            add(
-                f"{s.key}:escalated",
-                lambda s=s, detail=detail: EnforcementEvent(  # type: ignore[misc]
-                    event=EventKind.playbook_escalated,
-                    key=f"{s.key}:escalated",
-                    at=s.due_by,
-                    subject=s.key,
-                    detail={"escalate_to": list(s.step.escalate_to), **detail()},
-                ),
-            )
-    for st in state.inspections:
-        item = st.inspection
-        scheduled = f"inspection:{item.id}:scheduled"
-        if scheduled in skip and (st.report is None or f"inspection:{item.id}:reported" in skip):
-            continue
+    return out
+
+
+def inspection_events(
+    st: InspectionState, skip: Container[str] = frozenset()
+) -> list[EnforcementEvent]:
+    item = st.inspection
+    scheduled = f"inspection:{item.id}:scheduled"
+    if scheduled in skip and (st.report is None or f"inspection:{item.id}:reported" in skip):
+        return []
+    out: list[EnforcementEvent] = []
+    add = _adder(out, skip)
+    add(
+        scheduled,
+        lambda: EnforcementEvent(
+            event=EventKind.inspection_scheduled,
+            key=scheduled,
+            at=item.opened_at,
+            subject=item.id,
+            detail={
+                "origin": item.origin.value,
+                "due_by": format_time(item.due_by),
+                "location": list(item.location),
+                "zone": item.zone,
+                "incident": item.incident,
+            },
+        ),
+    )
+    rep = st.report
+    if rep is not None:
         add(
-            scheduled,
-            lambda item=item: EnforcementEvent(  # type: ignore[misc]
-                event=EventKind.inspection_scheduled,
-                key=f"inspection:{item.id}:scheduled",
-                at=item.opened_at,
+            f"inspection:{item.id}:reported",
+            lambda: EnforcementEvent(
+                event=EventKind.inspection_reported,
+                key=f"inspection:{item.id}:reported",
+                at=rep.at,
                 subject=item.id,
-                detail={
-                    "origin": item.origin.value,
-                    "due_by": format_time(item.due_by),
-                    "location": list(item.location),
-                    "zone": item.zone,
-                    "incident": item.incident,
-                },
+                detail={"finding": rep.finding, "report": rep.index, "team": rep.sensor},
             ),
         )
-        if st.report is not None:
-            add(
-                f"inspection:{item.id}:reported",
-                lambda item=item, rep=st.report: EnforcementEvent(  # type: ignore[misc]
-                    event=EventKind.inspection_reported,
-                    key=f"inspection:{item.id}:reported",
-                    at=rep.at,
-                    subject=item.id,
-                    detail={"finding": rep.finding, "report": rep.index, "team": rep.sensor},
-                ),
-            )
-    out = [e for e in out if e.at <= state.now]
-    out.sort(key=lambda e: (e.at, e.key))
     return out

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from truceline.agreement.enforcement import BlockRule
 from truceline.authority import KeyBook
 from truceline.codec.entries import Record
-from truceline.enforcement.penalties import Case, Timeline
+from truceline.enforcement.penalties import Case, Deadlines, Timeline
 from truceline.enforcement.records import Choice, Vote
 
 
@@ -60,7 +60,7 @@ def parse_vote(record: Record) -> Vote:
 def fold(
     records: Iterable[Record],
     book: KeyBook,
-    cases: Mapping[str, tuple[Case, Timeline, BlockRule | None]],
+    cases: Mapping[str, tuple[Case, Timeline | Deadlines, BlockRule | None]],
     now: datetime,
 ) -> Ballots:
     out = Ballots()
