@@ -124,6 +124,7 @@ def main() -> None:
         default=",".join(GUARANTOR_EVENTS),
         help="the events every subscriber takes, comma-separated, or 'all'",
     )
+    ap.add_argument("--profile", default="", help="cProfile the notifier into this file")
     ap.add_argument(
         "--healthy-in-flight", type=int, default=1, help="its max_in_flight (1: in order)"
     )
@@ -163,7 +164,9 @@ def main() -> None:
     child.start()
     ready.wait()
     notifier = subprocess.Popen(
-        [sys.executable, "-m", "truceline.cli", "notify", "--home", str(home.root), "--follow"]
+        [sys.executable]
+        + (["-m", "cProfile", "-o", args.profile] if args.profile else [])
+        + ["-m", "truceline.cli", "notify", "--home", str(home.root), "--follow"]
         + ["--poll", str(args.poll)],
         env={**os.environ, "BENCH_SECRET": SECRET},
         stdout=subprocess.PIPE,

@@ -215,7 +215,10 @@ def test_production_schedule_driven_by_the_clock(
 
     asyncio.run(go())
     assert len({g.id for g in rx.got}) == n  # retries carry the same webhook-id
-    assert [g.id for g in rx.delivered()] == want  # the probe (the oldest) first
+    # The probe (the oldest) first; the rest go 4 at a time (max_in_flight), so their
+    # arrival order is not the ledger's (only max_in_flight 1 promises that).
+    delivered = [g.id for g in rx.delivered()]
+    assert delivered[0] == want[0] and sorted(delivered) == sorted(want)
     assert rx.requests() == 4 * n + 1 + n
 
 

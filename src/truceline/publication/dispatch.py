@@ -24,10 +24,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
 from truceline.clock import Clock, SystemClock
+from truceline.publication.http1 import Http1Client
 from truceline.publication.notify import Route
 from truceline.publication.outbox import Outbox, Pending, Settled
 from truceline.publication.policy import Health, State, Verdict, after_attempt, classify
@@ -143,10 +143,7 @@ class Dispatcher:
         nothing is due now (a one-shot pass). In-flight attempts then get `grace_s` to
         end and be recorded; the rest are abandoned (sent again next time)."""
         p = self.policy
-        client = httpx.AsyncClient(
-            timeout=p.timeout_s,
-            limits=httpx.Limits(max_connections=p.max_in_flight),
-        )
+        client = Http1Client(p.timeout_s, p.max_in_flight)
         self._once = drain
         stopper = asyncio.create_task(self._wake_on(stop))
         try:
@@ -170,7 +167,7 @@ class Dispatcher:
             await client.aclose()
         return self.counts
 
-    def _start_due(self, client: httpx.AsyncClient) -> float | None:
+    def _start_due(self, client: Http1Client) -> float | None:
         """Start what may start now; the seconds until something may (None: until woken)."""
         if asyncio.get_running_loop().time() - self._polled >= self.control_poll_s:
             self._reload()
@@ -239,7 +236,7 @@ class Dispatcher:
             if msg.webhook_id not in busy and msg.webhook_id not in self._tried:
                 return msg
 
-    def _start(self, msg: Pending, client: httpx.AsyncClient, *, probe: bool) -> None:
+    def _start(self, msg: Pending, client: Http1Client, *, probe: bool) -> None:
         if self._once:
             self._tried.add(msg.webhook_id)
         task = asyncio.create_task(self._attempt(msg, client, probe))
@@ -247,7 +244,7 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _attempt(self, msg: Pending, client: httpx.AsyncClient, probe: bool) -> None:
+    async def _attempt(self, msg: Pending, client: Http1Client, probe: bool) -> None:
         settling = False
         try:
             sub = self.route.subscription

@@ -1,0 +1,95 @@
+"""The notifier's HTTP/1.1 client against real servers on 127.0.0.1 that answer in each way
+HTTP/1.1 allows: Content-Length, chunked, until close, 100 Continue first, keep-alive
+and a server closing an idle connection."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from truceline.publication.http1 import ConnectError, Http1Client
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _read_request(reader: asyncio.StreamReader) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    return await reader.readexactly(length)
+
+
+async def _serve(answers: list[bytes], close_after: bool = False) -> tuple[str, list[int]]:
+    """A server answering each request on a connection with the next of `answers`;
+    returns its URL and, per connection, how many requests it served."""
+    served: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        served.append(0)
+        k = len(served) - 1
+        try:
+            while True:
+                await _read_request(reader)
+                writer.write(answers[min(served[k], len(answers) - 1)])
+                await writer.drain()
+                served[k] += 1
+                if close_after:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook?x=1", served
+
+
+HEADERS = {"content-type": "application/json"}
+
+
+def test_answers_of_every_framing_and_connection_reuse() -> None:
+    async def go() -> None:
+        url, served = await _serve(
+            [
+                b"HTTP/1.1 204 No Content\r\n\r\n",
+                b"HTTP/1.1 500 Oops\r\nContent-Length: 4\r\n\r\nbad!",
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Busy\r\nRetry-After: 7\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n3\r\nbus\r\n1;x=y\r\ny\r\n0\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nto the end",
+            ]
+        )
+        client = Http1Client(5)
+        got = [await client.post(url, content=b"{}", headers=HEADERS) for _ in range(4)]
+        assert [a.status_code for a in got] == [204, 500, 503, 200]
+        assert [a.text for a in got] == ["", "bad!", "busy", "to the end"]
+        assert got[2].headers["retry-after"] == "7"
+        assert served == [4]  # one connection kept alive until the server said close
+        again = await client.post(url, content=b"{}", headers=HEADERS)
+        assert again.status_code == 204 and served == [4, 1]
+        await client.aclose()
+
+    asyncio.run(go())
+
+
+def test_a_connection_the_server_closed_is_replaced_and_errors_are_named() -> None:
+    async def go() -> None:
+        url, served = await _serve([b"HTTP/1.1 204 No Content\r\n\r\n"], close_after=True)
+        client = Http1Client(5)
+        for _ in range(3):  # each kept connection is closed by the server after one answer
+            assert (await client.post(url, content=b"{}", headers=HEADERS)).status_code == 204
+        assert served == [1, 1, 1]
+        await client.aclose()
+
+        silent, _ = await _serve([b""])  # reads the request, never answers
+        with pytest.raises(TimeoutError, match="no answer within 0.2 s"):
+            await Http1Client(0.2).post(silent, content=b"{}", headers=HEADERS)
+        nowhere = "http://127.0.0.1:9/"
+        with pytest.raises(ConnectError):
+            await Http1Client(5).post(nowhere, content=b"{}", headers=HEADERS)
+
+    asyncio.run(go())
