@@ -79,7 +79,7 @@ def notified_site(mission: Mission, tmp_path_factory: pytest.TempPathFactory) ->
 
 def test_metric_charts_show_the_numbers_of_get_metrics(watched: Watched, site: Site) -> None:
     page = open_dashboard(watched, site.url, "#/metrics")
-    page.wait_for_selector("#chart-trend circle", timeout=60_000)
+    page.wait_for_selector("#chart-trend-1 circle", timeout=60_000)
     start, end = (page.get_attribute("#metrics-range", f"data-{k}") for k in ("from", "to"))
     doc = httpx.get(f"{site.url}/metrics", params={"from": start, "to": end}, timeout=60).json()
     assert (doc["from"], doc["to"]) == (start, end)
@@ -106,7 +106,7 @@ def test_metric_charts_show_the_numbers_of_get_metrics(watched: Watched, site: S
     scales = {round(height / v, 6) for _, _, v, height in bars if v}
     assert len(scales) == 1, scales
     points = page.eval_on_selector_all(
-        "#chart-trend circle",
+        "#chart-trend-0 circle, #chart-trend-1 circle",
         "els => els.map(e => [e.dataset.series, e.dataset.period, Number(e.dataset.value)])",
     )
     drawn = {(s, p): v for s, p, v in points}

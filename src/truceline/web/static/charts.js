@@ -79,10 +79,11 @@ export function barChart({ id, title, desc, labels, periods, series }) {
 }
 
 /** Lines over the periods: `series` = [{name, values}], one value per period. */
-export function lineChart({ id, title, desc, labels, periods, series }) {
+export function lineChart({ id, title, desc, labels, periods, series, colour: first = 0 }) {
   const top = niceMax(Math.max(0, ...series.flatMap((x) => x.values)));
   const { svg, step, y } = frame(id, title, desc, labels, top);
-  series.forEach((x, k) => {
+  series.forEach((x, j) => {
+    const k = first + j;
     const colour = PALETTE[k % PALETTE.length];
     const at = (i) => (PAD.left + step * (i + 0.5)).toFixed(1);
     const points = x.values.map((v, i) => `${at(i)},${y(v).toFixed(1)}`).join(" ");

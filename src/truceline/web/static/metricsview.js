@@ -107,19 +107,23 @@ export function renderMetrics(body, doc) {
     h(
       "figure",
       { "aria-labelledby": "chart-trend-heading" },
-      lineChart({
-        id: "chart-trend",
-        title: "Verified breaches and reports of fire per day",
-        desc: `${total(m.verified)} verified breaches and ${total(m.fire)} reports of fire in all. The numbers are in the table below.`,
-        labels,
-        periods: m.periods,
-        series: trend,
-      }),
+      // One chart each, on its own scale: reports outnumber verified breaches many times.
+      trend.map((x, k) =>
+        lineChart({
+          id: `chart-trend-${k}`,
+          title: `${x.name[0].toUpperCase()}${x.name.slice(1)} per day`,
+          desc: `${total(x.values)} ${x.name} in all. The numbers are in the table below.`,
+          labels,
+          periods: m.periods,
+          series: [x],
+          colour: k,
+        }),
+      ),
       h(
         "figcaption",
         {},
         legend(trend.map((x) => x.name), true),
-        "Reports of fire count one per sensor report (OSCE style), not per event: many reports make one incident, and most incidents are never verified.",
+        "Each on its own scale. Reports of fire count one per sensor report (OSCE style), not per event: many reports make one incident, and most incidents are never verified.",
       ),
     ),
     numbersTable("table-trend", "Verified breaches and reports of fire per day", m.periods, trend),
