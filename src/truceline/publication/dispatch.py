@@ -9,6 +9,10 @@ behind it, so retries are scheduled, never slept through: with the default
 carries its `index`, the `webhook-id` is stable). With `ordered: true` nothing after
 a message is sent until it is acknowledged or dead-lettered.
 
+Failing (its last `pause_after_failures` attempts failed): one attempt at a time, at
+most one every `failing_every_s`, so a dead receiver costs a request per few seconds,
+not one per message.
+
 Paused (sustained failure): only a probe, one attempt of the oldest message every
 `probe_every_s`; its 2xx resumes. Disabled (410 Gone): nothing until an operator
 resumes. Operator actions come through the store: the dispatcher re-reads its
@@ -85,6 +89,7 @@ class Dispatcher:
         # message's retry time is known when its failure is: no query per message.
         self._db_due_at = float("-inf")
         self._polled = float("-inf")
+        self._started_at = float("-inf")  # the last attempt's start (the failing limit)
 
     def wake(self) -> None:
         """New messages were queued (or something else changed): look again now."""
@@ -198,6 +203,13 @@ class Dispatcher:
             self._start(msg, client, probe=False)
             return None
         room = self.policy.max_in_flight - len(self._inflight)
+        if self.policy.limited(h):
+            if busy:
+                return None
+            later = self._started_at + self.policy.failing_every_s - now
+            if later > 0:
+                return later
+            room = 1
         fetched = False
         while room > 0:
             first = self._next(now, busy, fetched)
@@ -237,6 +249,7 @@ class Dispatcher:
                 return msg
 
     def _start(self, msg: Pending, client: Http1Client, *, probe: bool) -> None:
+        self._started_at = self._now()
         if self._once:
             self._tried.add(msg.webhook_id)
         task = asyncio.create_task(self._attempt(msg, client, probe))

@@ -9,6 +9,7 @@ Subscribers are listed in HOME/publication.yaml:
       pause_after_s: 900
       pause_after_failures: 3
       probe_every_s: 60
+      failing_every_s: 5             # while failing: one attempt at a time, one per 5 s
       ordered: false
     webhooks:
       - id: guarantors
