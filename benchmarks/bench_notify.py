@@ -53,6 +53,7 @@ from truceline.adjudication.service import recompute  # noqa: E402
 from truceline.adjudication.stream import StreamAdjudicator  # noqa: E402
 from truceline.adjudication.verdict import seal_transition  # noqa: E402
 from truceline.agreement.load import load_agreement  # noqa: E402
+from truceline.enforcement.incidents import BREACH_STATES  # noqa: E402
 
 SECRET = base64.b64encode(b"bench-notify-secret-0123456789ab").decode()
 # What a guarantor would subscribe to (docs/enforcement.md's example): about half of the
@@ -188,9 +189,15 @@ def main() -> None:
     )
     run_start = time.perf_counter()
     feeder.start()
+    verdict_at: dict[str, float] = {}  # incident -> when its first breach transition was durable
     while True:
         finished = done.is_set()
+        before = len(stream.engine.emitted)
         stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
+        followed = time.perf_counter()
+        for tr in stream.engine.emitted[before:]:
+            if tr.state in BREACH_STATES:
+                verdict_at.setdefault(tr.incident, followed)
         if finished:
             break
         time.sleep(0.002)
@@ -215,12 +222,13 @@ def main() -> None:
     ledger.close()
 
     received = {t: at for ev, t, at in got["healthy"] if ev == "countdown_started"}
-    lat, added = [], []
+    lat, added, verdict = [], [], []
     for trigger, t_appended in appended.items():
         source = breaches.of(trigger)
         if trigger in received and source is not None and source in accepted:
             lat.append((received[trigger] - accepted[source]) * 1000)
             added.append((received[trigger] - t_appended) * 1000)
+            verdict.append((verdict_at[trigger] - accepted[source]) * 1000)
     print(
         f"load: {len(envelopes)} observations in {wall:.1f} s ({len(envelopes) / wall:.0f}/s "
         f"offered at {args.rate:.0f}/s); countdowns appended {len(appended)}, received by the "
@@ -241,6 +249,10 @@ def main() -> None:
         print(
             f"of which accepted -> countdown entry appended (before the notifier) ms: p50 "
             f"{pct(up, 50):.0f}  p90 {pct(up, 90):.0f}  p99 {pct(up, 99):.0f}  max {max(up):.0f}"
+        )
+        print(
+            f"  of which accepted -> verified transition durable (stream adjudication) ms: p50 "
+            f"{pct(verdict, 50):.0f}  p90 {pct(verdict, 90):.0f}  p99 {pct(verdict, 99):.0f}"
         )
     print(
         f"every subscriber takes: {args.events}; the healthy one's max_in_flight "
