@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import cProfile
 import json
 import multiprocessing
 import os
@@ -130,6 +131,9 @@ def main() -> None:
     )
     ap.add_argument("--profile", default="", help="cProfile the notifier into this file")
     ap.add_argument(
+        "--profile-main", default="", help="cProfile this process's load loop into this file"
+    )
+    ap.add_argument(
         "--healthy-in-flight", type=int, default=1, help="its max_in_flight (1: in order)"
     )
     args = ap.parse_args()
@@ -187,6 +191,9 @@ def main() -> None:
         args=(ledger, envelopes, args.rate, args.batch, accepted, done),
         daemon=True,
     )
+    profiler = cProfile.Profile() if args.profile_main else None
+    if profiler is not None:
+        profiler.enable()
     run_start = time.perf_counter()
     feeder.start()
     verdict_at: dict[str, float] = {}  # incident -> when its first breach transition was durable
@@ -202,6 +209,9 @@ def main() -> None:
             break
         time.sleep(0.002)
     followed_all.set()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile_main)
     report: ChildReport = results.get()
     child.join()
     wall = time.perf_counter() - run_start
