@@ -1,5 +1,7 @@
 """The HTTP API: one FastAPI app assembled from each pipeline package's router.
 
+Every error it answers is an RFC 9457 problem document (`truceline.problem`).
+
 Each package contributes an `api` module with `router(home: Home) -> APIRouter`; the
 dashboard (`truceline.web`) serves the live map at `/` from the same app.
 
@@ -15,11 +17,13 @@ import inspect
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 
 from truceline import __version__
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home
+from truceline.httpdoc import complete
+from truceline.problem import install, problem
+from truceline.ratelimit import WriteLimit, WriteLimiter
 
 _ROUTER_MODULES = (
     "truceline.mission.api",
@@ -35,16 +39,22 @@ _ROUTER_MODULES = (
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def create_app(home: Home, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    home: Home, clock: Clock | None = None, write_limit: WriteLimit | None = None
+) -> FastAPI:
     """The app for `home`; `clock` (default: the system's) is the time ingest judges
-    evidence age by, votes and acts are dated by, and views default to."""
+    evidence age by, votes and acts are dated by, views default to, and write rate limits
+    are counted by. `write_limit`: per principal (default: the home's, `Home.write_limit`)."""
     app = FastAPI(title="Truceline", version=__version__)
     app.middleware("http")(refuse_cross_site)
+    install(app)
+    complete(app)
     clock = clock or SystemClock()
+    shared = {"clock": clock, "limits": WriteLimiter(write_limit or home.write_limit(), clock)}
     for name in _ROUTER_MODULES:
         module = importlib.import_module(name)
-        takes_clock = "clock" in inspect.signature(module.router).parameters
-        app.include_router(module.router(home, clock) if takes_clock else module.router(home))
+        wanted = inspect.signature(module.router).parameters
+        app.include_router(module.router(home, **{k: v for k, v in shared.items() if k in wanted}))
     return app
 
 
@@ -64,15 +74,9 @@ async def refuse_cross_site(
         if (site is not None and site not in ("same-origin", "none")) or (
             origin is not None and origin != own
         ):
-            return JSONResponse(
-                {
-                    "type": "about:blank",
-                    "title": "Forbidden",
-                    "status": 403,
-                    "detail": f"a cross-site {request.method} is refused "
-                    f"(Origin {origin or '-'}, Sec-Fetch-Site {site or '-'})",
-                },
-                status_code=403,
-                media_type="application/problem+json",
+            return problem(
+                403,
+                f"a cross-site {request.method} is refused "
+                f"(Origin {origin or '-'}, Sec-Fetch-Site {site or '-'})",
             )
     return await call_next(request)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from truceline.ledger.reader import LogReader
     from truceline.ledger.tilelog import Cosigner, TileLog
+    from truceline.ratelimit import WriteLimit
 
 
 class HomeError(TrucelineError, RuntimeError):
@@ -88,6 +89,19 @@ class Home:
         if not text.isdigit():
             raise HomeError(f"{path}: expected a whole number of bytes, found {text[:40]!r}")
         return int(text)
+
+    def write_limit(self) -> WriteLimit:
+        """HOME/write_limit (`RATE BURST`: writes a second and burst, per principal) if
+        present, else the default (`ratelimit.WriteLimit`)."""
+        from truceline.ratelimit import WriteLimit
+
+        path = self.root / "write_limit"
+        if not path.exists():
+            return WriteLimit()
+        try:
+            return WriteLimit.parse(path.read_text())
+        except ValueError as exc:
+            raise HomeError(f"{path}: {exc}") from None
 
     # --- opening its parts --------------------------------------------------------------
 

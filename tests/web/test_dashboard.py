@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from playwright.sync_api import expect
 
 from served_home import serve_home
 from truceline.ledger.note import Ed25519Signer
 
 from .conftest import Site, Watched, cli, open_dashboard, watch
+
+WAIT = 30_000  # ms a view may take to render on a loaded machine
 
 FIGURES = os.environ.get("TRUCELINE_WEB_FIGURES")
 STEP_MS = 10 * 60 * 1000  # the slider's resolution (app.js SLIDER_STEP_MS)
@@ -138,12 +141,14 @@ def test_incident_page_and_verify(watched: Watched, site: Site) -> None:
     incident, case = _cited_incident(site)
     page = open_dashboard(watched, site.url)
     page.click(f"#incident-table a[href='#/incident/{incident}']")
-    assert page.evaluate("document.activeElement.id") == "incident-heading"
+    # the view renders after its fetch: wait for it (a loaded machine takes seconds)
+    page.wait_for_function("document.activeElement?.id === 'incident-heading'", timeout=WAIT)
     history = api(site, f"/incidents/{incident}")["transitions"]
     body = page.locator("#incident-body")
-    assert body.locator("tbody tr").count() == len(history)
+    expect(body.locator("tbody tr")).to_have_count(len(history), timeout=WAIT)
     citing = page.locator("#citing")
-    assert case["case"] in citing.inner_text() and "guarantor-a block" in citing.inner_text()
+    expect(citing).to_contain_text(case["case"], timeout=WAIT)
+    assert "guarantor-a block" in citing.inner_text()
     latest = history[-1]
     page.get_by_role(
         "button", name=f"Verify incident {incident} (entry {latest['ledger_index']})"
@@ -158,7 +163,7 @@ def test_incident_page_and_verify(watched: Watched, site: Site) -> None:
     page.get_by_role("button", name=re.compile(r"Show the \d+ evidence records")).click()
     page.wait_for_selector("ul.evidence li")
     evidence = latest["evidence"]
-    assert page.locator("ul.evidence li").count() == min(len(evidence), 50)
+    expect(page.locator("ul.evidence li")).to_have_count(min(len(evidence), 50), timeout=WAIT)
     page.locator("ul.evidence li button").first.click()
     page.wait_for_selector(".verify-result[data-result=ok] >> text=evidence entry")
     page.get_by_role(
@@ -315,7 +320,7 @@ def test_a_changed_log_key_is_flagged_and_the_pinned_one_still_used(
 def test_penalties_countdowns_a_verified_vote_and_inspections(watched: Watched, site: Site) -> None:
     page = open_dashboard(watched, site.url, "#/penalties")
     cases = api(site, "/enforcement/penalties")["penalties"]
-    assert page.locator("#penalty-table tbody tr").count() == len(cases)
+    expect(page.locator("#penalty-table tbody tr")).to_have_count(len(cases), timeout=WAIT)
     running = page.locator("td.countdown", has_text=re.compile(r"^\d+ d \d\d:\d\d:\d\d$"))
     assert running.count() >= 1
     before = running.first.inner_text()
@@ -325,7 +330,8 @@ def test_penalties_countdowns_a_verified_vote_and_inspections(watched: Watched, 
     page.click(f"a[href='#/penalty/{voted['case']}']")
     detail = api(site, f"/enforcement/penalties/{voted['case']}")
     table = page.locator("#penalty-body tbody tr")
-    assert table.count() == len(detail["transitions"]) + len(detail["vote_records"])
+    n = len(detail["transitions"]) + len(detail["vote_records"])
+    expect(table).to_have_count(n, timeout=WAIT)
     [vote] = detail["vote_records"]
     row = page.locator(f"#penalty-body tr[data-index='{vote['ledger_index']}']")
     assert "vote by guarantor-a: block" in row.inner_text() and "counted" in row.inner_text()
@@ -334,7 +340,8 @@ def test_penalties_countdowns_a_verified_vote_and_inspections(watched: Watched, 
     assert page.get_attribute(".verify-result", "data-result") == "ok"
     page.click("nav a[data-view=inspections]")
     items = api(site, "/enforcement/inspections")["inspections"]
-    assert page.locator("#inspection-table tbody tr").count() == len(items) > 0
+    assert items
+    expect(page.locator("#inspection-table tbody tr")).to_have_count(len(items), timeout=WAIT)
     assert items[0]["id"] in page.inner_text("#inspection-table")
 
 

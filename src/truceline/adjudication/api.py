@@ -24,6 +24,7 @@ from truceline.adjudication.verdict import INCIDENT_TYPE, IncidentTransition
 from truceline.authority import Authority
 from truceline.codec.entries import Record, read
 from truceline.home import Home, HomeError
+from truceline.httpdoc import GEOJSON, GeoJSONResponse, answers, errors
 
 _INCIDENT = (INCIDENT_TYPE,)
 
@@ -74,7 +75,7 @@ def router(home: Home) -> APIRouter:
             raise HTTPException(503, str(exc)) from exc
         return index
 
-    @api.get("/incidents")
+    @api.get("/incidents", responses=errors(503))
     def list_incidents(
         state: str | None = None,
         grade: str | None = None,
@@ -94,12 +95,16 @@ def router(home: Home) -> APIRouter:
             out.append(rec.model_dump(mode="json"))
         return out
 
-    @api.get("/incidents.geojson")
+    @api.get(
+        "/incidents.geojson",
+        response_class=GeoJSONResponse,
+        responses={**answers(GEOJSON, {"type": "object"}), **errors(503)},
+    )
     def incidents_geojson() -> Response:
         body = to_geojson(fresh().latest())
         return Response(body, media_type="application/geo+json")
 
-    @api.get("/incidents/{incident}")
+    @api.get("/incidents/{incident}", responses=errors(404, 503))
     def one_incident(incident: str) -> dict[str, Any]:
         history = fresh().history.get(incident)
         if not history:

@@ -12,15 +12,16 @@ operator's home does; the index lets a reader check the version against the log
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 
 from truceline.agreement.load import agreement_json
 from truceline.authority import Authority
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home, HomeError
+from truceline.httpdoc import errors
+from truceline.httpparams import TimeParam
 
 
 def router(home: Home, clock: Clock | None = None) -> APIRouter:
@@ -29,8 +30,8 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
     authority = Authority()  # folded incrementally: only new entries are read per request
     lock = threading.Lock()
 
-    @api.get("/agreement")
-    def get_agreement(at: datetime | None = Query(None)) -> dict[str, Any]:
+    @api.get("/agreement", responses=errors(404, 503))
+    def get_agreement(at: TimeParam = None) -> dict[str, Any]:
         with lock:
             try:
                 ledger = home.reader()

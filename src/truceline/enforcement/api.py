@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from truceline.adjudication.verdict import DISPUTE_TYPE
 from truceline.clock import Clock, SystemClock
@@ -31,9 +31,12 @@ from truceline.enforcement.records import (
 from truceline.enforcement.submit import Refused, submit
 from truceline.home import Home, HomeError
 from truceline.httpbody import ENTRY_BODY_BYTES, read_body
+from truceline.httpdoc import ENVELOPE_SCHEMA, body, errors
+from truceline.httpparams import TimeParam
+from truceline.ratelimit import WriteLimiter, address
 
 
-def router(home: Home, clock: Clock | None = None) -> APIRouter:
+def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None = None) -> APIRouter:
     clock = clock or SystemClock()
     api = APIRouter(prefix="/enforcement", tags=["enforcement"])
 
@@ -55,15 +58,15 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         with opened(at) as app:
             return fn(app.state(at))
 
-    @api.get("/penalties")
-    def get_penalties(now: datetime | None = Query(None)) -> Any:
+    @api.get("/penalties", responses=errors(503))
+    def get_penalties(now: TimeParam = None) -> Any:
         return view(
             lambda s: {"now": s.now, "penalties": views.penalties(s), "ignored": views.ignored(s)},
             now,
         )
 
-    @api.get("/penalties/{case}")
-    def get_penalty(case: str, now: datetime | None = Query(None)) -> Any:
+    @api.get("/penalties/{case}", responses=errors(404, 503))
+    def get_penalty(case: str, now: TimeParam = None) -> Any:
         at = now or clock.now()
         with opened(at) as app:
             state = app.state(at)
@@ -76,16 +79,18 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             vote["ignored"] = ignored.get(vote["ledger_index"])
         return {"now": at, **view, "transitions": transitions, "vote_records": votes}
 
-    @api.get("/inspections")
-    def get_inspections(now: datetime | None = Query(None)) -> Any:
+    @api.get("/inspections", responses=errors(503))
+    def get_inspections(now: TimeParam = None) -> Any:
         return view(views.inspections, now)
 
-    @api.get("/playbooks")
-    def get_playbooks(now: datetime | None = Query(None)) -> Any:
+    @api.get("/playbooks", responses=errors(503))
+    def get_playbooks(now: TimeParam = None) -> Any:
         return view(lambda s: {"steps": views.playbooks(s)}, now)
 
     def acts(payload_type: str) -> Callable[[Request], Any]:
         async def accept(request: Request) -> dict[str, Any]:
+            if limits is not None:
+                limits.charge(address(request))
             body = await read_body(request, ENTRY_BODY_BYTES)
             at = clock.now()
             with opened(at, write=True) as app:
@@ -111,5 +116,15 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         ("/acknowledgements", ACK_TYPE),
         ("/notifications", NOTIFICATION_TYPE),
     ):
-        api.post(path, status_code=201)(acts(payload_type))
+        api.post(
+            path,
+            status_code=201,
+            responses=errors(400, 403, 413, 422, 429, 503),
+            openapi_extra=body(
+                {"application/json": ENVELOPE_SCHEMA},
+                f"the DSSE envelope ({payload_type}) a signatory signed: it authenticates "
+                "itself, and is refused (422, naming the field) unless the agreement lets "
+                "its signer do this",
+            ),
+        )(acts(payload_type))
     return api

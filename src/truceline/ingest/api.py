@@ -20,21 +20,64 @@ import base64
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from truceline import httpsig
+from truceline.adapters import ADAPTERS
 from truceline.authority import Authority, Role
 from truceline.clock import Clock
 from truceline.home import Home
 from truceline.httpbody import read_body, save_body
-from truceline.ingest.formats import MAX_SUBMISSION_BYTES, SubmissionError, split_envelopes
+from truceline.httpdoc import CSV, ENVELOPE_SCHEMA, GEOJSON, NDJSON, XML, body, errors
+from truceline.httpparams import Int64Path, Int64Query
+from truceline.ingest.check import Checked, check_envelope
+from truceline.ingest.formats import (
+    MAX_SUBMISSION_BYTES,
+    SubmissionError,
+    split_envelopes,
+    split_json,
+)
 from truceline.ingest.ingestor import receipt
 from truceline.ingest.service import Mission
 from truceline.ledger.reader import LogReader
+from truceline.ratelimit import WriteLimiter, address
+from truceline.ratelimit import keyid as principal_of
+
+# x-filename: a name a file can have here. Header values are read as latin-1, one character
+# per byte, so MAX_NAME characters are the 255 bytes Linux file systems take for a name; no
+# directory separator, NUL, `.` or `..`.
+MAX_NAME = 255
+_NAME_CHAR = r"[^/\\\x00]"
+FILE_NAME = rf"^([^/\\\x00.]{_NAME_CHAR}*|\.[^/\\\x00.]{_NAME_CHAR}*|\.\.{_NAME_CHAR}+)$"
+# A JSON submission: one envelope, or an array of items. Every item is judged on its own (an
+# item that is no valid envelope is answered rejected, with its reason, and quarantined), so
+# any JSON is a submission but an empty array, which holds nothing to judge (400).
+SUBMISSION = {
+    "anyOf": [
+        ENVELOPE_SCHEMA,
+        {"type": "array", "items": ENVELOPE_SCHEMA},
+        {"description": "any other JSON: judged, and answered rejected, item by item"},
+    ],
+    "not": {"type": "array", "maxItems": 0},
+}
+# JSON Lines: at least one line that is not blank, and not a JSON array (that is JSON).
+_WS = r"\t\n\x0b\x0c\r "
+JSON_LINES = {"type": "string", "pattern": f"^[{_WS}]*[^{_WS}\\[]"}
+# What the adapters read (see docs/adapters.md): CSV tables, JSON Lines, GeoJSON, CoT XML.
+SOURCE_FILE = {
+    CSV: {"type": "string"},
+    NDJSON: {"type": "string"},
+    GEOJSON: {"type": "object"},
+    XML: {"type": "string"},
+    "application/json": {"type": "object"},
+    "text/plain": {"type": "string"},
+    "application/octet-stream": {"type": "string", "format": "binary"},
+}
 
 
 class ResultOut(BaseModel):
@@ -83,7 +126,7 @@ class QuarantinedOut(BaseModel):
     raw_base64: str | None = None
 
 
-def router(home: Home, clock: Clock | None = None) -> APIRouter:
+def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None = None) -> APIRouter:
     r = APIRouter(tags=["ingest"])
     lock = threading.Lock()
     opened: list[Mission] = []
@@ -113,34 +156,63 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
                     raise HTTPException(503, f"mission home not ready: {exc}") from exc
             return opened[0]
 
-    @r.post("/observations", response_model=SubmissionOut)
+    @r.post(
+        "/observations",
+        response_model=SubmissionOut,
+        responses=errors(400, 403, 413, 429, 503),
+        openapi_extra=body(
+            {NDJSON: JSON_LINES, "application/json": SUBMISSION},
+            "one DSSE envelope, a JSON array of them, or JSON Lines (one per line; the "
+            "reading of any body not labelled application/json); each item is judged on its "
+            "own: accepted with its ledger index, or quarantined with its reason and field",
+        ),
+    )
     async def submit(request: Request) -> dict[str, Any]:
         """Ingest signed DSSE envelopes; each gets a ledger index or a reason code and field."""
         data = await read_body(request, MAX_SUBMISSION_BYTES)
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         try:
-            envelopes = split_envelopes(data)
+            envelopes = split_json(data) if media == "application/json" else split_envelopes(data)
         except SubmissionError as exc:
             raise HTTPException(400, f"body: {exc}") from exc
         if not envelopes:
             raise HTTPException(400, "body: expected at least one envelope, found none")
         m = mission()
+        await run_in_threadpool(charge_signer, request, envelopes[0])
         results = await run_in_threadpool(m.ingestor.ingest, envelopes, "http")
         out = [ResultOut(**res.__dict__) for res in results]
         n = sum(1 for x in out if x.accepted)
         return {"accepted": n, "rejected": len(out) - n, "results": out}
 
-    @r.post("/ingest/{fmt}", response_model=ImportOut)
-    async def import_source(fmt: str, request: Request) -> dict[str, Any]:
+    @r.post(
+        "/ingest/{fmt}",
+        response_model=ImportOut,
+        responses=errors(400, 401, 403, 404, 413, 422, 429, 503),
+        openapi_extra=body(SOURCE_FILE, "the source file, as the format's adapter reads it", True),
+    )
+    async def import_source(
+        fmt: Annotated[str, PathParam(json_schema_extra={"enum": sorted(ADAPTERS)})],
+        request: Request,
+        x_filename: Annotated[
+            str | None,
+            Header(
+                alias="x-filename",
+                max_length=MAX_NAME,
+                pattern=FILE_NAME,
+                description="the file's name (no directory; not . or ..)",
+            ),
+        ] = None,
+    ) -> dict[str, Any]:
         """Import a source file with an adapter, signed by the mission's import gateway."""
-        from truceline.adapters import ADAPTERS
-
         if fmt == "dsse":
             raise HTTPException(400, "format: use POST /observations for DSSE envelopes")
         if fmt not in ADAPTERS:
             raise HTTPException(404, f"format: expected one of {sorted(ADAPTERS)}, found {fmt!r}")
-        name = request.headers.get("x-filename", f"upload.{fmt}")
+        if limits is not None and "signature" not in request.headers:
+            limits.charge(address(request))  # anonymous: before the body is read
+        name = x_filename or f"upload.{fmt}"
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / (Path(name).name or f"upload.{fmt}")
+            path = Path(tmp) / name
             await save_body(request, MAX_SUBMISSION_BYTES, path)
             # Who sent it, before anything is signed for them: the signature covers the
             # body's digest, read back from the bounded file.
@@ -175,9 +247,13 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
                     nonces,
                 )
             except httpsig.Unauthenticated as exc:
+                if limits is not None and "signature" in request.headers:
+                    limits.charge(address(request))  # (unsigned ones were charged already)
                 raise HTTPException(
                     401, str(exc), headers={"WWW-Authenticate": "Signature"}
                 ) from exc
+            if limits is not None:
+                limits.charge(principal_of(keyid))
             state = registry.owner(keyid)
             assert state is not None
             principal = state.sensor.id
@@ -189,8 +265,18 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
                 )
             return principal
 
-    @r.get("/receipts/{index}", response_model=ReceiptOut)
-    def get_receipt(index: int) -> dict[str, Any]:
+    def charge_signer(request: Request, first: bytes) -> None:
+        """Charge the write to the registered key that signed the first envelope, if its
+        signature verifies (the same stateless check ingest runs), else to the address."""
+        if limits is None:
+            return
+        checked = check_envelope(first, mission().ingestor.key_table())
+        limits.charge(
+            principal_of(checked.keyid) if isinstance(checked, Checked) else address(request)
+        )
+
+    @r.get("/receipts/{index}", response_model=ReceiptOut, responses=errors(404, 503))
+    def get_receipt(index: Int64Path) -> dict[str, Any]:
         """The entry's hash and an inclusion proof against the latest checkpoint."""
         log, _ = reader()
         try:
@@ -198,8 +284,8 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         except IndexError as exc:
             raise HTTPException(404, str(exc)) from exc
 
-    @r.get("/entries/{index}")
-    def get_entry(index: int) -> dict[str, Any]:
+    @r.get("/entries/{index}", responses=errors(404, 503))
+    def get_entry(index: Int64Path) -> dict[str, Any]:
         """The raw ledger entry (a canonical DSSE envelope), base64."""
         log, _ = reader()
         if not 0 <= index < log.size:
@@ -209,26 +295,26 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             "entry_base64": base64.b64encode(log.entry(index)).decode(),
         }
 
-    @r.get("/quarantine", response_model=list[QuarantinedOut])
+    @r.get("/quarantine", response_model=list[QuarantinedOut], responses=errors(503))
     def list_quarantine(
         reason: str | None = None,
         sensor: str | None = None,
         limit: int = Query(100, ge=1, le=10_000),
-        offset: int = Query(0, ge=0),
+        offset: Int64Query = 0,
     ) -> list[dict[str, Any]]:
         rows = mission().ingestor.quarantine.list(
             reason=reason, sensor=sensor, limit=limit, offset=offset
         )
         return [_q(row) for row in rows]
 
-    @r.get("/quarantine/{id_}", response_model=QuarantinedOut)
-    def get_quarantined(id_: int) -> dict[str, Any]:
+    @r.get("/quarantine/{id_}", response_model=QuarantinedOut, responses=errors(404, 503))
+    def get_quarantined(id_: Int64Path) -> dict[str, Any]:
         row = mission().ingestor.quarantine.get(id_)
         if row is None:
             raise HTTPException(404, f"no quarantined item {id_}")
         return _q(row)
 
-    @r.get("/sensors")
+    @r.get("/sensors", responses=errors(503))
     def sensors() -> list[dict[str, Any]]:
         _, authority = reader()
         out = []

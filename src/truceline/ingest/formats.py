@@ -1,7 +1,8 @@
 """Splitting a submission into envelopes, keeping each envelope's exact bytes.
 
 Accepted: JSON Lines (one envelope per line), a JSON array of envelopes, or
-a single envelope object. The bytes of each element are kept as sent, so the
+a single envelope object; a body its sender labels `application/json` is one JSON
+document (`split_json`). The bytes of each element are kept as sent, so the
 quarantine holds exactly what the submitter signed and sent.
 
 Bounds: a JSON array is read whole, so it is at most `MAX_SUBMISSION_BYTES` (the HTTP
@@ -25,6 +26,21 @@ _WS = " \t\r\n"
 
 class SubmissionError(TrucelineError, ValueError):
     """The submission as a whole cannot be split (e.g. an unterminated array)."""
+
+
+def split_json(data: bytes) -> list[bytes]:
+    """A body sent as `application/json`: one JSON document, an array of envelopes or one
+    envelope (which may span lines). Not JSON: SubmissionError, since the sender said it was."""
+    if data.lstrip().startswith(b"["):
+        return _split_array(data)
+    try:
+        check_depth(data)
+        json.loads(data)
+    except (JsonLimitError, ValueError) as exc:
+        raise SubmissionError(
+            f"not a JSON document (Content-Type application/json): {exc}"
+        ) from None
+    return [data.strip()]
 
 
 def split_envelopes(data: bytes) -> list[bytes]:

@@ -23,10 +23,12 @@ import gzip
 from fastapi import APIRouter, Request, Response
 
 from truceline.home import Home
+from truceline.httpdoc import BinaryResponse, TextResponse, answers, errors
 from truceline.ledger import tiles
 from truceline.ledger.logsign import parse_checkpoint
 from truceline.ledger.policy import Policy, PolicyError
 from truceline.ledger.tilestore import TileStore, TileStoreError
+from truceline.problem import problem
 
 PREFIX = "/log"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -36,7 +38,7 @@ BINARY = "application/octet-stream"
 
 
 def _not_found(what: str) -> Response:
-    return Response(f"{what}\n", status_code=404, media_type=TEXT)
+    return problem(404, what)
 
 
 def _accepts_gzip(request: Request) -> bool:
@@ -69,7 +71,7 @@ def router(home: Home) -> APIRouter:
         except ValueError:
             return 0  # an unreadable checkpoint publishes nothing
 
-    @r.get("/checkpoint")
+    @r.get("/checkpoint", response_class=TextResponse, responses=errors(404))
     def checkpoint() -> Response:
         """The latest checkpoint: a signed note with any witness cosignatures."""
         signed = read_checkpoint()
@@ -77,7 +79,11 @@ def router(home: Home) -> APIRouter:
             return _not_found("no checkpoint: the log is not initialised")
         return Response(signed, media_type=TEXT, headers={"Cache-Control": CHECKPOINT_CACHE})
 
-    @r.get("/tile/{path:path}")
+    @r.get(
+        "/tile/{path:path}",
+        response_class=BinaryResponse,
+        responses={**answers(BINARY, {"type": "string", "format": "binary"}), **errors(404)},
+    )
     def tile(path: str, request: Request) -> Response:
         """A hash tile or an entry bundle of the published tree, by its tlog-tiles path."""
         try:
@@ -90,7 +96,7 @@ def router(home: Home) -> APIRouter:
         try:
             data = store.raw(t)
         except TileStoreError as exc:
-            return Response(f"{exc}\n", status_code=500, media_type=TEXT)
+            return problem(500, f"tile store: {exc}")
         headers = {"Cache-Control": IMMUTABLE}
         if t.is_entries:
             headers["Vary"] = "Accept-Encoding"
@@ -99,7 +105,7 @@ def router(home: Home) -> APIRouter:
                 headers["Content-Encoding"] = "gzip"
         return Response(data, media_type=BINARY, headers=headers)
 
-    @r.get("/vkey")
+    @r.get("/vkey", response_class=TextResponse, responses=errors(404))
     def vkey() -> Response:
         """The log's signed-note verifier key (checkpoints are signed by it)."""
         try:
@@ -108,7 +114,7 @@ def router(home: Home) -> APIRouter:
             return _not_found("no log key")
         return Response(text + "\n", media_type=TEXT, headers={"Cache-Control": CHECKPOINT_CACHE})
 
-    @r.get("/policy")
+    @r.get("/policy", response_class=TextResponse, responses=errors(404))
     def policy() -> Response:
         """The witness policy (c2sp.org/tlog-policy) checkpoints must satisfy, without witness URLs."""
         try:
@@ -116,7 +122,7 @@ def router(home: Home) -> APIRouter:
         except FileNotFoundError:
             return _not_found("no witness policy: checkpoints carry the log's signature only")
         except PolicyError as exc:
-            return Response(f"policy: {exc}\n", status_code=500, media_type=TEXT)
+            return problem(500, f"policy: {exc}")
         return Response(
             parsed.without_witness_urls().format(),
             media_type=TEXT,

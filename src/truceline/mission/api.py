@@ -1,5 +1,6 @@
 """HTTP: `/healthz` (the API answers) and `/readyz` (the mission can serve: its log reads,
-and every process `truceline run` supervises is running)."""
+and every process `truceline run` supervises is running; else a 503 problem document
+listing `problems`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from truceline.home import Home
+from truceline.httpdoc import errors
 from truceline.mission.run import status
+from truceline.problem import problem
 
 
 def router(home: Home) -> APIRouter:
@@ -19,7 +22,7 @@ def router(home: Home) -> APIRouter:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @api.get("/readyz", responses={503: {"description": "not ready, with the reasons"}})
+    @api.get("/readyz", responses=errors(503))
     def readyz() -> Any:
         problems: list[str] = []
         body: dict[str, Any] = {}
@@ -39,8 +42,8 @@ def router(home: Home) -> APIRouter:
                 for name, child in supervised["children"].items()
                 if child["state"] != "running"
             ]
-        body["status"] = "ready" if not problems else "not ready"
-        body["problems"] = problems
-        return JSONResponse(body, status_code=503 if problems else 200)
+        if problems:
+            return problem(503, "not ready: " + "; ".join(problems), problems=problems, **body)
+        return JSONResponse({**body, "status": "ready", "problems": []})
 
     return api

@@ -13,11 +13,22 @@ from sqlalchemy import Engine
 from truceline.clock import Clock, SystemClock
 from truceline.home import Home
 from truceline.httpbody import ENTRY_BODY_BYTES, read_body
+from truceline.httpdoc import (
+    ENVELOPE_SCHEMA,
+    GEOJSON,
+    XML,
+    GeoJSONResponse,
+    XMLResponse,
+    answers,
+    body,
+    errors,
+)
 from truceline.publication import cot
 from truceline.publication.logged import LoggedIncidents, logged_incidents
+from truceline.ratelimit import WriteLimiter, address
 
 
-def router(home: Home, clock: Clock | None = None) -> APIRouter:
+def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None = None) -> APIRouter:
     clock = clock or SystemClock()
     api = APIRouter(prefix="/publication", tags=["publication"])
 
@@ -32,7 +43,11 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
                 raise HTTPException(404, f"incident {incident!r}: not on the log")
             yield incidents
 
-    @api.get("/incidents.geojson")
+    @api.get(
+        "/incidents.geojson",
+        response_class=GeoJSONResponse,
+        responses={**answers(GEOJSON, {"type": "object"}), **errors(503)},
+    )
     def geojson() -> Response:
         from truceline.adjudication.export import to_geojson
 
@@ -40,7 +55,11 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             body = to_geojson([h[-1][1] for h in incidents.histories.values()])
         return Response(body, media_type="application/geo+json")
 
-    @api.get("/incidents/{incident}/cap")
+    @api.get(
+        "/incidents/{incident}/cap",
+        response_class=XMLResponse,
+        responses={**answers(XML), **errors(404, 503)},
+    )
     def cap_alert(incident: str) -> Response:
         """The incident's latest CAP alert: an Update (or a Cancel, once dismissed)
         referencing the alert it replaces."""
@@ -48,7 +67,11 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             body = incidents.latest_alert(incident)
         return Response(body, media_type="application/xml")
 
-    @api.get("/incidents/{incident}/cot")
+    @api.get(
+        "/incidents/{incident}/cot",
+        response_class=XMLResponse,
+        responses={**answers(XML), **errors(404, 503)},
+    )
     def cot_event(incident: str) -> Response:
         with logged(incident) as incidents:
             body = cot.frame(incidents.event(incident, clock.now()))
@@ -63,7 +86,7 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             engines.append(open_store(home.store_url))
         return engines[0]
 
-    @api.get("/subscribers")
+    @api.get("/subscribers", responses=errors(503))
     def subscribers() -> dict[str, Any]:
         """Each webhook subscriber's health, backlog and oldest undelivered message."""
         from truceline.publication.status import subscriber_status
@@ -79,7 +102,14 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
             log.close()
         return {"now": now.isoformat(), "subscribers": subscriber_status(store(), now, size)}
 
-    @api.post("/subscribers/{subscription}/resume")
+    @api.post(
+        "/subscribers/{subscription}/resume",
+        responses=errors(400, 403, 404, 413, 422, 429, 503),
+        openapi_extra=body(
+            {"application/json": ENVELOPE_SCHEMA},
+            "a resume record signed by a mission key (DSSE envelope)",
+        ),
+    )
     async def resume(subscription: str, request: Request) -> dict[str, Any]:
         """Body: a resume record signed by a mission key (DSSE envelope, see
         `publication.resume`); the subscriber's queued messages are due at once."""
@@ -87,6 +117,8 @@ def router(home: Home, clock: Clock | None = None) -> APIRouter:
         from truceline.publication.resume import Refused, accept_resume, operator_keys
         from truceline.publication.status import subscriber_status
 
+        if limits is not None:
+            limits.charge(address(request))
         body = await read_body(request, ENTRY_BODY_BYTES)
         now = clock.now()
         try:
