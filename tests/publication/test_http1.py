@@ -9,7 +9,14 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from truceline.publication.http1 import ConnectError, Http1Client
+from truceline.publication.http1 import (
+    MAX_BODY,
+    MAX_HEAD,
+    READ_SIZE,
+    ConnectError,
+    Http1Client,
+    ProtocolError,
+)
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -24,8 +31,11 @@ async def _read_request(reader: asyncio.StreamReader) -> bytes:
     return await reader.readexactly(length)
 
 
-async def _serve(answers: list[bytes], close_after: bool = False) -> tuple[str, list[int]]:
-    """A server answering each request on a connection with the next of `answers`;
+async def _serve(
+    answers: list[bytes | tuple[bytes, ...]], close_after: bool = False
+) -> tuple[str, list[int]]:
+    """A server answering each request on a connection with the next of `answers` (a tuple
+    is written in pieces, a moment apart, so the client reads it in several parts);
     returns its URL and, per connection, how many requests it served."""
     served: list[int] = []
 
@@ -35,10 +45,16 @@ async def _serve(answers: list[bytes], close_after: bool = False) -> tuple[str, 
         try:
             while True:
                 await _read_request(reader)
-                writer.write(answers[min(served[k], len(answers) - 1)])
-                await writer.drain()
-                served[k] += 1
-                if close_after:
+                pieces = answers[min(served[k], len(answers) - 1)]
+                served[k] += 1  # counted before answering: the client may not wait for it
+                for piece in pieces if isinstance(pieces, tuple) else (pieces,):
+                    writer.write(piece)
+                    await writer.drain()
+                    await asyncio.sleep(0.01 if isinstance(pieces, tuple) else 0)
+                answer = b"".join(pieces) if isinstance(pieces, tuple) else pieces
+                # An answer without length runs to the end of the connection, as a real
+                # server's does when it says `Connection: close`.
+                if close_after or b"connection: close" in answer.lower():
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -91,5 +107,47 @@ def test_a_connection_the_server_closed_is_replaced_and_errors_are_named() -> No
         nowhere = "http://127.0.0.1:9/"
         with pytest.raises(ConnectError):
             await Http1Client(5).post(nowhere, content=b"{}", headers=HEADERS)
+
+    asyncio.run(go())
+
+
+def test_chunked_in_pieces_long_bodies_and_heads_and_garbage() -> None:
+    async def go() -> None:
+        chunked = (
+            b"HTTP/1.1 503 Busy\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nbu",
+            b"sy, \r\n5;ext=1\r\nlat",
+            b"er\r\n0\r\nX-Trailer: t\r\n\r\n",
+        )
+        long_body = b"HTTP/1.1 500 Oops\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY + 10)
+        long_body += b"x" * (MAX_BODY + 10)
+        url, served = await _serve([chunked, long_body])
+        client = Http1Client(5)
+        busy = await client.post(url, content=b"{}", headers=HEADERS)
+        assert (busy.status_code, busy.text) == (503, "busy, later")
+        cut = await client.post(url, content=b"{}", headers=HEADERS)
+        assert cut.status_code == 500 and cut.content == b"x" * MAX_BODY
+        assert served == [2]
+        # The cut body was not read to its end, so its connection was not kept: a new
+        # connection gets the server's first answer again.
+        assert (await client.post(url, content=b"{}", headers=HEADERS)).status_code == 503
+        assert served == [2, 1]
+        await client.aclose()
+
+        near = b"HTTP/1.1 204 No Content\r\nX-Pad: " + b"a" * (MAX_HEAD - 100) + b"\r\n\r\n"
+        over = b"HTTP/1.1 204 No Content\r\nX-Pad: " + b"a" * (MAX_HEAD + READ_SIZE) + b"\r\n\r\n"
+        for answer, expected in [
+            (near, 204),
+            (over, "too long"),
+            (b"SMTP ready\r\n\r\n", "status line"),
+        ]:
+            url, _ = await _serve([answer])
+            client = Http1Client(5)
+            if isinstance(expected, int):
+                got = await client.post(url, content=b"{}", headers=HEADERS)
+                assert got.status_code == expected and got.headers["x-pad"].startswith("aaa")
+            else:
+                with pytest.raises(ProtocolError, match=expected):
+                    await client.post(url, content=b"{}", headers=HEADERS)
+            await client.aclose()
 
     asyncio.run(go())

@@ -1,14 +1,16 @@
 """A small HTTP/1.1 client for webhook POSTs: keep-alive connections to one origin.
 
 The notifier makes one request per message per subscriber, and on a shared machine its
-CPU is what delays a healthy subscriber's webhook: httpx spent about 2.5 ms of CPU per
-attempt here (request and response models, anyio, the connection pool's bookkeeping),
-this client a fraction of that (one write per request, headers parsed by split).
-It does what a webhook attempt needs and no more: POST with a body, `http` and `https`
-(certificates verified as `ssl.create_default_context` does), keep-alive with up to
-`max_connections` connections, Content-Length and chunked answers, one timeout per
-attempt. It follows no redirect (a 3xx is a failed attempt, as with httpx's default)
-and uses no proxy: a subscriber's URL is contacted directly.
+CPU is what delays a healthy subscriber's webhook: httpx spent several times this
+client's CPU per attempt here (request and response models, anyio, the connection
+pool's bookkeeping). The protocol is h11's (sans-IO: it writes the request and parses
+the answer, Content-Length, chunked or until close); this module only moves bytes over
+asyncio streams and keeps connections. It does what a webhook attempt needs and no
+more: POST with a body, `http` and `https` (certificates verified as
+`ssl.create_default_context` does), keep-alive with up to `max_connections`
+connections, one timeout per attempt. It follows no redirect (a 3xx is a failed
+attempt, as with httpx's default) and uses no proxy: a subscriber's URL is contacted
+directly.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ import ssl
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import h11
+
 MAX_HEAD = 64 * 1024  # the status line and headers of an answer
 MAX_BODY = 64 * 1024  # an answer's body read to keep its connection; longer ones close it
+READ_SIZE = 16 * 1024  # h11 checks MAX_HEAD between reads: a head held is < MAX_HEAD + this
 
 
 class ConnectError(OSError):
@@ -66,7 +71,15 @@ class _Origin:
         return host if self.port == default else f"{host}:{self.port}"
 
 
-_Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+@dataclass
+class _Conn:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    # h11 refuses an answer once MAX_HEAD bytes of its head are buffered unfinished
+    # ("Receive buffer too long").
+    protocol: h11.Connection = field(
+        default_factory=lambda: h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+    )
 
 
 class Http1Client:
@@ -80,30 +93,37 @@ class Http1Client:
 
     async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> Answer:
         origin = _Origin.of(url)
-        head = [f"POST {origin.target} HTTP/1.1", f"Host: {origin.host_header}"]
-        head += [f"{k}: {v}" for k, v in headers.items()]
-        head += [f"Content-Length: {len(content)}", "User-Agent: truceline-notify", "", ""]
-        request = "\r\n".join(head).encode("latin-1") + content
+        request = h11.Request(
+            method="POST",
+            target=origin.target,
+            headers=[
+                ("Host", origin.host_header),
+                *headers.items(),
+                ("Content-Length", str(len(content))),
+                ("User-Agent", "truceline-notify"),
+            ],
+        )
         key = f"{origin.secure}:{origin.host}:{origin.port}"
         try:
             async with self._slots, asyncio.timeout(self.timeout):
                 conn = self._reuse(key)
                 if conn is not None:
                     try:
-                        return await self._exchange(key, conn, request)
+                        return await self._exchange(key, conn, request, content)
                     except (ConnectionError, _Stale):
                         pass  # the receiver closed an idle connection meanwhile: a fresh one
-                return await self._exchange(key, await self._connect(origin), request)
+                conn = await self._connect(origin)
+                return await self._exchange(key, conn, request, content)
         except TimeoutError as exc:
             raise TimeoutError(f"no answer within {self.timeout:g} s") from exc
 
     def _reuse(self, key: str) -> _Conn | None:
         idle = self._idle.get(key, [])
         while idle:
-            reader, writer = idle.pop()
-            if not writer.is_closing() and not reader.at_eof():
-                return reader, writer
-            writer.close()
+            conn = idle.pop()
+            if not conn.writer.is_closing() and not conn.reader.at_eof():
+                return conn
+            conn.writer.close()
         return None
 
     async def _connect(self, origin: _Origin) -> _Conn:
@@ -113,36 +133,45 @@ class Http1Client:
                 self._tls = ssl.create_default_context()
             tls = self._tls
         try:
-            return await asyncio.open_connection(
-                origin.host,
-                origin.port,
-                ssl=tls,
-                server_hostname=origin.host if tls else None,
-                limit=MAX_HEAD,
+            reader, writer = await asyncio.open_connection(
+                origin.host, origin.port, ssl=tls, server_hostname=origin.host if tls else None
             )
         except OSError as exc:
             raise ConnectError(f"{origin.host}:{origin.port}: {exc}") from exc
+        return _Conn(reader, writer)
 
-    async def _exchange(self, key: str, conn: _Conn, request: bytes) -> Answer:
-        reader, writer = conn
+    async def _exchange(
+        self, key: str, conn: _Conn, request: h11.Request, content: bytes
+    ) -> Answer:
         keep = False
         try:
-            writer.write(request)
-            await writer.drain()
-            answer, keep = await _read_answer(reader)
+            # One write for head and body: fewer syscalls, and no small-packet delay.
+            conn.writer.write(
+                b"".join(
+                    conn.protocol.send(event) or b""
+                    for event in (request, h11.Data(data=content), h11.EndOfMessage())
+                )
+            )
+            await conn.writer.drain()
+            answer = await _read_answer(conn)
+            # h11 knows whether both sides may go on (HTTP/1.0, `Connection: close`, a
+            # body cut at MAX_BODY leave it short of DONE).
+            if conn.protocol.our_state is h11.DONE and conn.protocol.their_state is h11.DONE:
+                conn.protocol.start_next_cycle()
+                keep = True
             return answer
         finally:
             if keep:
                 self._idle.setdefault(key, []).append(conn)
             else:
-                writer.close()
+                conn.writer.close()
 
     async def aclose(self) -> None:
         for conns in self._idle.values():
-            for _, writer in conns:
-                writer.close()
+            for conn in conns:
+                conn.writer.close()
                 with contextlib.suppress(OSError):
-                    await writer.wait_closed()
+                    await conn.writer.wait_closed()
         self._idle.clear()
 
 
@@ -150,62 +179,33 @@ class _Stale(ConnectionError):
     """A reused connection ended before any answer."""
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[Answer, bool]:
-    """The final answer (1xx skipped), and whether the connection may be used again."""
-    while True:
-        try:
-            raw = await reader.readuntil(b"\r\n\r\n")
-        except asyncio.IncompleteReadError as exc:
-            if not exc.partial:
-                raise _Stale("the connection closed before an answer") from exc
-            raise ProtocolError("the answer ended inside its headers") from exc
-        except asyncio.LimitOverrunError as exc:
-            raise ProtocolError(f"the answer's headers exceed {MAX_HEAD} bytes") from exc
-        lines = raw.decode("latin-1").split("\r\n")
-        version, _, rest = lines[0].partition(" ")
-        code = rest[:3]
-        if not version.startswith("HTTP/1.") or not code.isdigit():
-            raise ProtocolError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            name, sep, value = line.partition(":")
-            if sep:
-                headers[name.strip().lower()] = value.strip()
-        status = int(code)
-        if 100 <= status < 200:
-            continue
-        break
-    keep = version != "HTTP/1.0" and "close" not in headers.get("connection", "").lower()
-    if status in (204, 304):
-        return Answer(status, headers), keep
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body, whole = await _read_chunked(reader)
-        return Answer(status, headers, body), keep and whole
-    length = headers.get("content-length")
-    if length is not None and length.isdigit():
-        n = int(length)
-        if n <= MAX_BODY:
-            return Answer(status, headers, await reader.readexactly(n)), keep
-        return Answer(status, headers, await reader.readexactly(MAX_BODY)), False
-    # Neither: the body runs to the end of the connection.
-    return Answer(status, headers, await reader.read(MAX_BODY)), False
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, bool]:
-    """A chunked body (up to MAX_BODY), and whether it was read to its end."""
+async def _read_answer(conn: _Conn) -> Answer:
+    """The final answer (1xx skipped), its body up to MAX_BODY."""
+    answer: Answer | None = None
     body = bytearray()
+    received = False
     while True:
-        size_line = await reader.readuntil(b"\r\n")
-        size_text = size_line.split(b";", 1)[0].strip()
         try:
-            size = int(size_text, 16)
-        except ValueError as exc:
-            raise ProtocolError(f"bad chunk size {size_text[:20]!r}") from exc
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass  # trailers
-            return bytes(body), True
-        if len(body) + size > MAX_BODY:
-            return bytes(body), False
-        body += await reader.readexactly(size)
-        await reader.readexactly(2)
+            event = conn.protocol.next_event()
+        except h11.RemoteProtocolError as exc:
+            if not received:  # nothing at all: a kept connection the receiver had closed
+                raise _Stale("the connection closed before an answer") from exc
+            raise ProtocolError(f"unreadable answer: {exc}") from exc
+        if event is h11.NEED_DATA:
+            data = await conn.reader.read(READ_SIZE)
+            received = received or bool(data)
+            conn.protocol.receive_data(data)  # b"" is the end of the connection, as h11 wants
+        elif isinstance(event, h11.Response):
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in event.headers}
+            answer = Answer(event.status_code, headers)  # h11 gives names in lower case
+        elif isinstance(event, h11.Data):
+            body += event.data
+            if len(body) > MAX_BODY:  # not read to its end: the connection is not kept
+                break
+        elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+            break
+        # An InformationalResponse (100 Continue) is skipped: the final answer follows.
+    if answer is None:
+        raise _Stale("the connection closed before an answer")
+    answer.content = bytes(body[:MAX_BODY])
+    return answer
