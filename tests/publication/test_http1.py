@@ -1,11 +1,14 @@
 """The notifier's HTTP/1.1 client against real servers on 127.0.0.1 that answer in each way
 HTTP/1.1 allows: Content-Length, chunked, until close, 100 Continue first, keep-alive
-and a server closing an idle connection."""
+and a server closing an idle connection; answers over the size bounds or not HTTP; https
+with a certificate trusted or not."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,8 @@ from truceline.publication.http1 import (
     Http1Client,
     ProtocolError,
 )
+
+from .tak_peer import make_pki
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -32,7 +37,9 @@ async def _read_request(reader: asyncio.StreamReader) -> bytes:
 
 
 async def _serve(
-    answers: list[bytes | tuple[bytes, ...]], close_after: bool = False
+    answers: list[bytes | tuple[bytes, ...]],
+    close_after: bool = False,
+    tls: ssl.SSLContext | None = None,
 ) -> tuple[str, list[int]]:
     """A server answering each request on a connection with the next of `answers` (a tuple
     is written in pieces, a moment apart, so the client reads it in several parts);
@@ -60,9 +67,9 @@ async def _serve(
             pass
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
     port = server.sockets[0].getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook?x=1", served
+    return f"{'https' if tls else 'http'}://127.0.0.1:{port}/hook?x=1", served
 
 
 HEADERS = {"content-type": "application/json"}
@@ -151,3 +158,22 @@ def test_chunked_in_pieces_long_bodies_and_heads_and_garbage() -> None:
             await client.aclose()
 
     asyncio.run(go())
+
+
+def test_https_verifies_the_certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pki = make_pki(tmp_path)  # a CA of its own: trusted only when named by SSL_CERT_FILE
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(str(pki.server_cert), str(pki.server_key))
+
+    async def go() -> list[int]:
+        url, served = await _serve([b"HTTP/1.1 204 No Content\r\n\r\n"], tls=tls)
+        client = Http1Client(5)
+        for _ in range(2):
+            assert (await client.post(url, content=b"{}", headers=HEADERS)).status_code == 204
+        await client.aclose()
+        return served
+
+    with pytest.raises(ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        asyncio.run(go())
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca))
+    assert asyncio.run(go()) == [2]  # verified, and kept alive
