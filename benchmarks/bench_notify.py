@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import cProfile
 import json
 import multiprocessing
 import os
@@ -53,6 +54,7 @@ from truceline.adjudication.service import recompute  # noqa: E402
 from truceline.adjudication.stream import StreamAdjudicator  # noqa: E402
 from truceline.adjudication.verdict import seal_transition  # noqa: E402
 from truceline.agreement.load import load_agreement  # noqa: E402
+from truceline.enforcement.incidents import BREACH_STATES  # noqa: E402
 
 SECRET = base64.b64encode(b"bench-notify-secret-0123456789ab").decode()
 # What a guarantor would subscribe to (docs/enforcement.md's example): about half of the
@@ -61,9 +63,11 @@ GUARANTOR_EVENTS = ("countdown_started", "penalty_in_force", "playbook_step", "p
 
 
 def receivers_process(slow_s: float, urls: Any, countdowns: Any, stop: Any, results: Any) -> None:
-    """healthy, dead and slow receivers; `countdowns` counts the healthy one's countdown
-    webhooks; at `stop`, what each got: (event, trigger, t)."""
+    """healthy, dead and slow receivers; `countdowns` counts the incidents whose countdown
+    webhook the healthy one got (a count of requests would stop the wait early when an
+    incident opens two cases); at `stop`, what each got: (event, trigger, t)."""
     got: dict[str, list[tuple[str, str, float]]] = {"healthy": [], "dead": [], "slow": []}
+    triggers: set[str] = set()
     lock = threading.Lock()
 
     def server(name: str, status: int, delay: float) -> ThreadingHTTPServer:
@@ -78,8 +82,9 @@ def receivers_process(slow_s: float, urls: Any, countdowns: Any, stop: Any, resu
                 with lock:
                     got[name].append((body["event"], trigger, at))
                 if name == "healthy" and body["event"] == "countdown_started":
-                    with countdowns.get_lock():
-                        countdowns.value += 1
+                    with lock:  # distinct triggers, as `appended` counts them
+                        triggers.add(trigger)
+                        countdowns.value = len(triggers)
                 if delay:
                     time.sleep(delay)
                 self.send_response(status)
@@ -124,6 +129,10 @@ def main() -> None:
         default=",".join(GUARANTOR_EVENTS),
         help="the events every subscriber takes, comma-separated, or 'all'",
     )
+    ap.add_argument("--profile", default="", help="cProfile the notifier into this file")
+    ap.add_argument(
+        "--profile-main", default="", help="cProfile this process's load loop into this file"
+    )
     ap.add_argument(
         "--healthy-in-flight", type=int, default=1, help="its max_in_flight (1: in order)"
     )
@@ -163,7 +172,9 @@ def main() -> None:
     child.start()
     ready.wait()
     notifier = subprocess.Popen(
-        [sys.executable, "-m", "truceline.cli", "notify", "--home", str(home.root), "--follow"]
+        [sys.executable]
+        + (["-m", "cProfile", "-o", args.profile] if args.profile else [])
+        + ["-m", "truceline.cli", "notify", "--home", str(home.root), "--follow"]
         + ["--poll", str(args.poll)],
         env={**os.environ, "BENCH_SECRET": SECRET},
         stdout=subprocess.PIPE,
@@ -180,15 +191,27 @@ def main() -> None:
         args=(ledger, envelopes, args.rate, args.batch, accepted, done),
         daemon=True,
     )
+    profiler = cProfile.Profile() if args.profile_main else None
+    if profiler is not None:
+        profiler.enable()
     run_start = time.perf_counter()
     feeder.start()
+    verdict_at: dict[str, float] = {}  # incident -> when its first breach transition was durable
     while True:
         finished = done.is_set()
+        before = len(stream.engine.emitted)
         stream.follow(ledger, lambda rec: seal_transition(rec, key, keyid))
+        followed = time.perf_counter()
+        for tr in stream.engine.emitted[before:]:
+            if tr.state in BREACH_STATES:
+                verdict_at.setdefault(tr.incident, followed)
         if finished:
             break
         time.sleep(0.002)
     followed_all.set()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile_main)
     report: ChildReport = results.get()
     child.join()
     wall = time.perf_counter() - run_start
@@ -209,12 +232,13 @@ def main() -> None:
     ledger.close()
 
     received = {t: at for ev, t, at in got["healthy"] if ev == "countdown_started"}
-    lat, added = [], []
+    lat, added, verdict = [], [], []
     for trigger, t_appended in appended.items():
         source = breaches.of(trigger)
         if trigger in received and source is not None and source in accepted:
             lat.append((received[trigger] - accepted[source]) * 1000)
             added.append((received[trigger] - t_appended) * 1000)
+            verdict.append((verdict_at[trigger] - accepted[source]) * 1000)
     print(
         f"load: {len(envelopes)} observations in {wall:.1f} s ({len(envelopes) / wall:.0f}/s "
         f"offered at {args.rate:.0f}/s); countdowns appended {len(appended)}, received by the "
@@ -229,6 +253,16 @@ def main() -> None:
         print(
             f"of which countdown entry appended -> received ms: p50 {pct(added, 50):.0f}  "
             f"p90 {pct(added, 90):.0f}  p99 {pct(added, 99):.0f}  max {max(added):.0f}"
+        )
+    if lat:
+        up = [x - y for x, y in zip(lat, added, strict=True)]
+        print(
+            f"of which accepted -> countdown entry appended (before the notifier) ms: p50 "
+            f"{pct(up, 50):.0f}  p90 {pct(up, 90):.0f}  p99 {pct(up, 99):.0f}  max {max(up):.0f}"
+        )
+        print(
+            f"  of which accepted -> verified transition durable (stream adjudication) ms: p50 "
+            f"{pct(verdict, 50):.0f}  p90 {pct(verdict, 90):.0f}  p99 {pct(verdict, 99):.0f}"
         )
     print(
         f"every subscriber takes: {args.events}; the healthy one's max_in_flight "

@@ -30,6 +30,7 @@ FAST: dict[str, Any] = {
     "pause_after_s": 0.3,
     "pause_after_failures": 3,
     "probe_every_s": 0.2,
+    "failing_every_s": 0,  # every failure on its own schedule (the limit: test_failing_limit)
     "timeout_s": 10,
 }
 

@@ -178,7 +178,8 @@ def test_production_schedule_driven_by_the_clock(
     h = events_home(tmp_path / "home", 2)
     want = event_ids(h)
     rx = receivers(503)
-    cfg = write_config(h, {"s": (rx, {})}, delivery={"max_in_flight": 4})
+    # The schedule of each message: no limit on a failing subscriber's attempts here.
+    cfg = write_config(h, {"s": (rx, {})}, delivery={"max_in_flight": 4, "failing_every_s": 0})
     clock = FixedClock(datetime(2026, 3, 6, tzinfo=UTC))
     n = len(want)
 
@@ -215,8 +216,61 @@ def test_production_schedule_driven_by_the_clock(
 
     asyncio.run(go())
     assert len({g.id for g in rx.got}) == n  # retries carry the same webhook-id
-    assert [g.id for g in rx.delivered()] == want  # the probe (the oldest) first
+    # The probe (the oldest) first; the rest go 4 at a time (max_in_flight), so their
+    # arrival order is not the ledger's (only max_in_flight 1 promises that).
+    delivered = [g.id for g in rx.delivered()]
+    assert delivered[0] == want[0] and sorted(delivered) == sorted(want)
     assert rx.requests() == 4 * n + 1 + n
+
+
+def test_failing_limit_one_attempt_per_interval_beside_a_healthy_one(
+    tmp_path: Path,
+    receivers,
+) -> None:
+    """The default policy with the project's clock moved by hand: once its last 3 attempts
+    failed, a dead subscriber gets one attempt per 5 s (not one per message), the message
+    due first; its first 2xx lifts the limit. A healthy one beside it gets everything."""
+    from truceline.clock import FixedClock
+
+    h = events_home(tmp_path / "home", 6)
+    want = event_ids(h)
+    dead, healthy = receivers(503), receivers()
+    # The defaults (a non-empty `delivery`: an empty one means the tests' fast schedule).
+    cfg = write_config(
+        h, {"dead": (dead, {}), "healthy": (healthy, {})}, delivery={"max_in_flight": 1}
+    )
+    clock = FixedClock(datetime(2026, 3, 6, tzinfo=UTC))
+    n = len(want)
+    assert n > 4
+
+    async def failed(requests: int) -> None:
+        await until(lambda: dead.requests() == requests)
+        await until(lambda: _status(h)["dead"]["failures"] == requests, 20, lambda: _status(h))
+
+    async def go() -> None:
+        async with following(h, cfg, clock=clock, control_poll_s=0.01):
+            await until(lambda: set(healthy.delivered_ids()) == set(want))
+            await failed(3)  # the first three messages, then the limit
+            await asyncio.sleep(0.2)
+            clock.advance(4.9)
+            await asyncio.sleep(0.2)
+            assert dead.requests() == 3
+            clock.advance(0.2)  # 5 s after the last attempt: one more, the one due first
+            await failed(4)
+            await asyncio.sleep(0.2)
+            assert dead.requests() == 4
+            assert _status(h)["dead"]["health"] == "failing"
+            assert _status(h)["dead"]["backlog"] == n
+            dead.status = 204
+            clock.advance(5)  # the next attempt succeeds, and the rest go at once
+            await until(lambda: set(dead.delivered_ids()) == set(want))
+
+    asyncio.run(go())
+    # The fourth attempt is the message due first: one never tried (due since the start),
+    # not a retry (due 5 s after its failure).
+    assert [g.id for g in dead.got[:4]] == want[:4]
+    assert dead.requests() == 4 + n  # each delivered once
+    assert [g.id for g in healthy.delivered()] == want
 
 
 def test_refused_messages_are_dead_lettered_then_redelivered(

@@ -9,6 +9,10 @@ behind it, so retries are scheduled, never slept through: with the default
 carries its `index`, the `webhook-id` is stable). With `ordered: true` nothing after
 a message is sent until it is acknowledged or dead-lettered.
 
+Failing (its last `pause_after_failures` attempts failed): one attempt at a time, at
+most one every `failing_every_s`, so a dead receiver costs a request per few seconds,
+not one per message.
+
 Paused (sustained failure): only a probe, one attempt of the oldest message every
 `probe_every_s`; its 2xx resumes. Disabled (410 Gone): nothing until an operator
 resumes. Operator actions come through the store: the dispatcher re-reads its
@@ -24,10 +28,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
 from truceline.clock import Clock, SystemClock
+from truceline.publication.http1 import Http1Client
 from truceline.publication.notify import Route
 from truceline.publication.outbox import Outbox, Pending, Settled
 from truceline.publication.policy import Health, State, Verdict, after_attempt, classify
@@ -85,6 +89,7 @@ class Dispatcher:
         # message's retry time is known when its failure is: no query per message.
         self._db_due_at = float("-inf")
         self._polled = float("-inf")
+        self._started_at = float("-inf")  # the last attempt's start (the failing limit)
 
     def wake(self) -> None:
         """New messages were queued (or something else changed): look again now."""
@@ -143,10 +148,7 @@ class Dispatcher:
         nothing is due now (a one-shot pass). In-flight attempts then get `grace_s` to
         end and be recorded; the rest are abandoned (sent again next time)."""
         p = self.policy
-        client = httpx.AsyncClient(
-            timeout=p.timeout_s,
-            limits=httpx.Limits(max_connections=p.max_in_flight),
-        )
+        client = Http1Client(p.timeout_s, p.max_in_flight)
         self._once = drain
         stopper = asyncio.create_task(self._wake_on(stop))
         try:
@@ -170,7 +172,7 @@ class Dispatcher:
             await client.aclose()
         return self.counts
 
-    def _start_due(self, client: httpx.AsyncClient) -> float | None:
+    def _start_due(self, client: Http1Client) -> float | None:
         """Start what may start now; the seconds until something may (None: until woken)."""
         if asyncio.get_running_loop().time() - self._polled >= self.control_poll_s:
             self._reload()
@@ -201,6 +203,13 @@ class Dispatcher:
             self._start(msg, client, probe=False)
             return None
         room = self.policy.max_in_flight - len(self._inflight)
+        if self.policy.limited(h):
+            if busy:
+                return None
+            later = self._started_at + self.policy.failing_every_s - now
+            if later > 0:
+                return later
+            room = 1
         fetched = False
         while room > 0:
             first = self._next(now, busy, fetched)
@@ -239,7 +248,8 @@ class Dispatcher:
             if msg.webhook_id not in busy and msg.webhook_id not in self._tried:
                 return msg
 
-    def _start(self, msg: Pending, client: httpx.AsyncClient, *, probe: bool) -> None:
+    def _start(self, msg: Pending, client: Http1Client, *, probe: bool) -> None:
+        self._started_at = self._now()
         if self._once:
             self._tried.add(msg.webhook_id)
         task = asyncio.create_task(self._attempt(msg, client, probe))
@@ -247,7 +257,7 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _attempt(self, msg: Pending, client: httpx.AsyncClient, probe: bool) -> None:
+    async def _attempt(self, msg: Pending, client: Http1Client, probe: bool) -> None:
         settling = False
         try:
             sub = self.route.subscription

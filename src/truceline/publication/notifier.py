@@ -88,6 +88,9 @@ class Notifier:
         self._offered_to = 0
         self._saved_at = float("-inf")  # when the cursors were last saved
 
+    def _wanted(self, event: str) -> bool:
+        return any(r.wants(event) for r in self.routes)
+
     def _size(self) -> int:
         refresh = getattr(self.ledger, "refresh", None)
         return int(refresh()) if refresh is not None else self.ledger.size
@@ -136,7 +139,7 @@ class Notifier:
         size = self._size()
         for lo in range(self._scanned, size, SCAN_CHUNK):
             hi = min(size, lo + SCAN_CHUNK)
-            events = list(logged_events(self.ledger, self.authority, lo, hi))
+            events = list(logged_events(self.ledger, self.authority, lo, hi, self._wanted))
             offer = self._synced and lo >= max(self._fresh_from, self._offered_to)
             commit = asyncio.ensure_future(self.writer.run(self._queue, lo, hi, events))
             commit.add_done_callback(functools.partial(self._committed_range, offered=offer))

@@ -8,6 +8,12 @@ each failure, after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts over
 27.5 h). A `Retry-After` longer than the next step is honoured, up to the schedule's
 longest step. A message that fails its last attempt goes to the dead-letter table.
 
+Failing: while an endpoint's last `pause_after_failures` (3) or more attempts all failed, it
+gets one attempt at a time, at most one every `failing_every_s` (5 s; 0: no limit), the
+message due first; the others wait in its queue, their schedules untouched. A dead endpoint
+then costs the notifier (and the network) one request per 5 s, not one per message; its first
+2xx ends the limit.
+
 Health: an endpoint whose attempts have all failed for `pause_after_s` (15 min), with at
 least `pause_after_failures` (3) failed attempts, is paused: nothing is sent but one probe
 (a real attempt of its oldest message) every `probe_every_s` (60 s); its backlog is kept and
@@ -35,6 +41,7 @@ class DeliveryPolicy:
     pause_after_s: float = 900.0
     pause_after_failures: int = 3
     probe_every_s: float = 60.0
+    failing_every_s: float = 5.0  # while failing: one attempt at a time, one per this (0: off)
 
     def __post_init__(self) -> None:
         if not self.schedule_s or any(d < 0 for d in self.schedule_s):
@@ -44,6 +51,8 @@ class DeliveryPolicy:
         for name in ("timeout_s", "probe_every_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: must be positive")
+        if self.failing_every_s < 0:
+            raise ValueError("failing_every_s: must be >= 0")
         if self.pause_after_s < 0 or self.pause_after_failures < 1:
             raise ValueError("pause_after_s, pause_after_failures: must be >= 0 and >= 1")
 
@@ -59,6 +68,14 @@ class DeliveryPolicy:
             delay = max(delay, min(retry_after, max(self.schedule_s)))
         return now + delay
 
+    def limited(self, h: Health) -> bool:
+        """Whether an active subscriber is failing enough to get one attempt at a time."""
+        return (
+            self.failing_every_s > 0
+            and h.state is State.active
+            and h.failures >= self.pause_after_failures
+        )
+
 
 # The YAML keys of a `delivery:` block (publication.yaml) and the fields they set.
 _YAML_KEYS = {
@@ -69,6 +86,7 @@ _YAML_KEYS = {
     "pause_after_s": "pause_after_s",
     "pause_after_failures": "pause_after_failures",
     "probe_every_s": "probe_every_s",
+    "failing_every_s": "failing_every_s",
 }
 
 

@@ -17,8 +17,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 
@@ -100,8 +100,14 @@ class Response:
     retry_after: float | None = None  # seconds, from a 429 or 503 `Retry-After`
 
 
+class PostClient(Protocol):
+    """What `post` needs of a client: `http1.Http1Client`, or an `httpx.AsyncClient`."""
+
+    async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> Any: ...
+
+
 async def post(
-    client: httpx.AsyncClient, sub: Subscription, msg_id: str, body: bytes, timestamp: int
+    client: PostClient, sub: Subscription, msg_id: str, body: bytes, timestamp: int
 ) -> Response:
     """One signed attempt. Each attempt is signed afresh: receivers reject stale timestamps."""
     headers = sign_headers(sub, msg_id, timestamp, body)

@@ -5,13 +5,17 @@
 //   #/penalties         penalty cases with their countdowns
 //   #/penalty/<case>    a case: its transitions and votes with their ledger indices; Verify
 //   #/inspections       inspections
+//   #/metrics           breaches per party per day, verified against reported (metricsview.js)
+//   #/notifications     webhook subscribers' health and backlog (subscribers.js)
 //   #/party             a party's incidents and steps, with Dispute and Acknowledge (party.js)
 //   #/trust             the pinned log key and witness policy (trust.js)
 
 import { reportExtras } from "./evidence.js";
 import { $, clear, decodeBase64, fmtDuration, fmtTime, getJSON, getText, h, rerender } from "./dom.js";
 import { GRADES, MissionMap, STATES, corridorWindow } from "./map.js";
+import { metricsRange, renderMetrics } from "./metricsview.js";
 import { PartyView } from "./party.js";
+import { renderSubscribers } from "./subscribers.js";
 import * as trust from "./trust.js";
 import { openNote, parseCheckpoint, parsePolicy, parseVkey, secureContext, verifyPolicy } from "./verify.js";
 import { logged, resultRegion, verifyButton } from "./verifypanel.js";
@@ -465,6 +469,31 @@ function inspectionRows(body) {
   if (!data.inspections.length) body.append(h("tr", {}, h("td", { colspan: "9" }, "No inspection.")));
 }
 
+// --- metrics and notifications ---------------------------------------------------------------------
+
+async function showMetrics() {
+  const status = $("#metrics-status");
+  const [from, to] = metricsRange(data.incidents);
+  status.textContent = `Computing the metrics from ${from} to ${to} from the log…`;
+  try {
+    renderMetrics($("#metrics-body"), await getJSON(`/metrics?from=${from}&to=${to}&by=day`));
+    status.textContent = "";
+  } catch (err) {
+    status.textContent = `The metrics could not be read: ${err.message}`;
+  }
+}
+
+async function showNotifications() {
+  const body = $("#subscriber-table tbody");
+  try {
+    const doc = await getJSON("/publication/subscribers");
+    $("#subscribers-now").textContent = `As of ${fmtTime(doc.now)}.`;
+    rerender(body, () => renderSubscribers(body, doc));
+  } catch (err) {
+    $("#subscribers-now").textContent = `The subscribers could not be read: ${err.message}`;
+  }
+}
+
 // --- trust ------------------------------------------------------------------------------------------
 
 let trustState = null;
@@ -577,7 +606,7 @@ async function checkpointStatus() {
 function route() {
   const hash = location.hash || "#/";
   const [, name = "", arg = ""] = /^#\/([a-z]*)\/?(.*)$/.exec(hash) || [];
-  const view = { "": "map", incident: "incident", penalties: "penalties", penalty: "penalty", inspections: "inspections", party: "party", trust: "trust" }[name] || "map";
+  const view = { "": "map", incident: "incident", penalties: "penalties", penalty: "penalty", inspections: "inspections", metrics: "metrics", notifications: "notifications", party: "party", trust: "trust" }[name] || "map";
   for (const el of document.querySelectorAll(".view")) el.hidden = el.id !== `view-${view}`;
   const navView = { incident: "map", penalty: "penalties" }[view] || view;
   for (const a of document.querySelectorAll("nav a")) {
@@ -590,6 +619,8 @@ function route() {
   if (view === "penalties") showPenalties();
   if (view === "penalty") showPenalty(id);
   if (view === "inspections") showInspections();
+  if (view === "metrics") showMetrics();
+  if (view === "notifications") showNotifications();
   if (view === "party") load(["playbooks"]).then(() => partyView.render());
   if (view === "trust") renderTrust();
   if (!firstRoute) $(`#view-${view} h1`).focus();
@@ -605,6 +636,7 @@ async function refresh() {
   const view = document.querySelector(".view:not([hidden])")?.id;
   if (view === "view-penalties") showPenalties();
   if (view === "view-inspections") showInspections();
+  if (view === "view-notifications") await showNotifications();
   if (view === "view-party" && !document.querySelector("#dispute-form")) partyView.render();
   await checkpointStatus();
 }
