@@ -39,6 +39,11 @@ KINDS = [
     "heavy_weapon_sighting",
     "troop_movement",
     "uav_sighting",
+    "demining",
+    "corridor_status",
+    "site_inspection",
+    "weapons_missing",
+    "access_denied",
     "inspection_report",
 ]
 
