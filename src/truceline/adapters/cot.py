@@ -49,6 +49,7 @@ from truceline.observation import (
     WeaponClass,
     format_time,
 )
+from truceline.publication.xml import safe_parser
 from truceline.rfc3339 import MAX_FRACTION_DIGITS
 
 UNKNOWN_ERROR = 9_999_999.0
@@ -119,18 +120,6 @@ def map_type(cot_type: str) -> tuple[str, Kind, WeaponClass | None]:
         if rest == prefix or rest.startswith(prefix + "-"):
             return affiliation, kind, weapon
     raise FieldError("type", f"{cot_type!r:.60}: no observation kind for this CoT type")
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
 
 
 def cot_time(raw: str | None, name: str) -> datetime:
@@ -253,7 +242,7 @@ class CotAdapter(Adapter):
                     )
                     continue
                 try:
-                    elem = etree.fromstring(chunk.encode("utf-8"), _parser())
+                    elem = etree.fromstring(chunk.encode("utf-8"), safe_parser(strip=True))
                 except etree.XMLSyntaxError as exc:
                     yield RowError(row, "event", f"not well-formed XML: {exc}", clip(chunk))
                     continue

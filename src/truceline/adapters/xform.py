@@ -39,6 +39,7 @@ from truceline.adapters.base import FieldError, Record, RowContext, RowError, So
 from truceline.adapters.fields import number
 from truceline.adapters.observer import ObserverAdapter
 from truceline.observation import Observation
+from truceline.publication.xml import safe_parser
 
 MAX_SUBMISSION_BYTES = 5 * 1024 * 1024
 # What ODK Collect names the files a form's image, audio and video questions capture.
@@ -63,18 +64,6 @@ MEDIA_SUFFIXES = frozenset(
 _HARM_FIGURES = [
     (group, figure) for group in ("civilians", "combatants") for figure in ("killed", "injured")
 ]
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
 
 
 def _leaves(root: Any) -> dict[str, str]:
@@ -133,7 +122,7 @@ class XFormAdapter(ObserverAdapter):
         if len(raw) > MAX_SUBMISSION_BYTES:
             raise SourceError(f"{path}: {len(raw)} bytes, at most {MAX_SUBMISSION_BYTES}")
         try:
-            root = etree.fromstring(raw, _parser())
+            root = etree.fromstring(raw, safe_parser(strip=True))
         except etree.XMLSyntaxError as exc:
             yield RowError(0, "$", f"not XML: {exc}", raw[:200].decode("utf-8", "replace"))
             return

@@ -5,7 +5,6 @@ it signed, `--published` exports what was published, `--verify` recomputes it.""
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +16,7 @@ from truceline.home import Home
 
 if TYPE_CHECKING:
     from truceline.corridors.spec import CorridorSpec
-from truceline.mission.options import fail
+from truceline.mission.options import emit, fail
 
 
 class Format(StrEnum):
@@ -64,12 +63,12 @@ def corridors_command(
     cors = service.corridors_from(corridors)
     if verify:
         results = [pub.recompute(h, p, cors) for p in pub.published(h)]
-        _emit(json.dumps({"verified": results}, indent=1).encode() + b"\n", out)
+        emit(json.dumps({"verified": results}, indent=1).encode() + b"\n", out)
         if any(r["result"] != "equal" for r in results):
             raise typer.Exit(1)
         return
     if published:
-        _emit(
+        emit(
             service.render_published([pub.describe(p) for p in pub.published(h)], format.value), out
         )
         return
@@ -87,7 +86,7 @@ def corridors_command(
         typer.echo(json.dumps({"published": pub.describe(p)}, indent=1), err=True)
     else:
         doc = service.forecast_doc(h, when, span, cors)
-    _emit(service.render(doc, format.value), out)
+    emit(service.render(doc, format.value), out)
 
 
 def _score(
@@ -113,15 +112,7 @@ def _score(
 
         chosen = from_agreement(read_facts(h, first, first).agreement)
     figures = scoring.report(docs, scoring.outcomes(truth, chosen))
-    _emit((json.dumps(figures, indent=1) + "\n").encode(), out)
-
-
-def _emit(data: bytes, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        out.write_bytes(data)
+    emit((json.dumps(figures, indent=1) + "\n").encode(), out)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import typer
 
 from truceline.home import Home
 from truceline.metrics.periods import By
+from truceline.mission.options import emit
 
 
 class Format(StrEnum):
@@ -31,12 +31,7 @@ def metrics_command(
     A function of the log: a mirror gives the same bytes."""
     from truceline.metrics.service import metrics_bytes
 
-    data = metrics_bytes(Home(home), start, end, by, format.value)
-    if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        out.write_bytes(data)
+    emit(metrics_bytes(Home(home), start, end, by, format.value), out)
 
 
 def register(app: typer.Typer) -> None:

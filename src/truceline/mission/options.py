@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -35,3 +37,13 @@ def option_time(option: str, text: str, like: str = "") -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"{option}: expected a timezone (e.g. Z), found {text!r}")
     return value
+
+
+def emit(data: bytes, out: Path | None) -> None:
+    """A command's output as bytes: to `out` when given, else to stdout (exactly these
+    bytes: a mirror's output compares byte for byte)."""
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        out.write_bytes(data)

@@ -19,7 +19,9 @@ class XmlError(TrucelineError, ValueError):
     """Not well-formed, hostile, or not valid against the schema; the message says where."""
 
 
-def safe_parser() -> etree.XMLParser:
+def safe_parser(*, strip: bool = False) -> etree.XMLParser:
+    """The one hostile-safe parser; `strip` drops comments and processing instructions
+    (what the adapters read: only elements and text carry data)."""
     return etree.XMLParser(
         resolve_entities=False,
         load_dtd=False,
@@ -27,6 +29,8 @@ def safe_parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_blank_text=False,
+        remove_comments=strip,
+        remove_pis=strip,
     )
 
 
