@@ -20,13 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.simulated_home
+
 import numpy as np
 import yaml
+from tests.simulated_home import init_home
 from typer.testing import CliRunner
 
 from truceline.agreement.model import Agreement
@@ -66,25 +70,7 @@ def build(root: Path, seed: int, days: int) -> None:
         "--out",
         str(sim),
     )
-    cli(
-        "init",
-        "--home",
-        str(home),
-        "--agreement",
-        str(sim / "agreement.yaml"),
-        "--signers",
-        str(sim / "keys" / "signatories"),
-    )
-    cli(
-        "sensor",
-        "add",
-        "--home",
-        str(home),
-        "--from",
-        str(sim / "sensors.json"),
-        "--effective-at",
-        "2026-05-01T00:00:00Z",
-    )
+    init_home(sim, home)
     cli("ingest", "--home", str(home), "--now", done, str(sim / "observations.jsonl"))
     cli("fuse", "--home", str(home), "--now", done)
 

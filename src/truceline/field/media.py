@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING
 from truceline.codec.entries import Record, read
 from truceline.errors import TrucelineError
 from truceline.home import Home
+from truceline.ledger.durable import write_atomic
 from truceline.observation import OBSERVATION_TYPE, Observation
 
 if TYPE_CHECKING:
@@ -103,7 +103,10 @@ def reported_by(
 
     if log is None:
         own = home.reader()
-        log = (own, authority_of(own))
+        try:
+            return reported_by(home, index, sha256, (own, authority_of(own)))
+        finally:
+            own.close()
     reader, authority = log
     if not 0 <= index < reader.size:
         raise MediaRefused(f"entry {index}: the log has {reader.size} entries", field="entry")
@@ -166,11 +169,11 @@ def store(
     folder = media_dir(home)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / sha256
+    # durable before the answer acknowledges it, and never half-written (a crash leaves
+    # the old file or the new one)
     if not path.exists():
-        tmp = folder / f".{sha256}.{os.getpid()}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    (folder / f"{sha256}.json").write_text(json.dumps({"entry": index, "type": kind}))
+        write_atomic(path, data)
+    write_atomic(folder / f"{sha256}.json", json.dumps({"entry": index, "type": kind}).encode())
     return reported, kind
 
 
