@@ -11,12 +11,13 @@ projects agreement geometry therefore densifies it in lon/lat first
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
@@ -87,13 +88,68 @@ class Zone(_Shaped):
     )
 
 
+# A repeated window may stand for at most this many occurrences: a corridor open daily
+# for 50 years, and a bound on what expanding it (the forecast does) can cost.
+MAX_OCCURRENCES = 20_000
+
+
+class Repeat(BaseModel):
+    """The window recurs every `every_hours` until `until`: a corridor open daily from
+    06:00 to 18:00 for a year is one window, not 365 (an agreement version is one ledger
+    entry, at most 64 KiB)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    every_hours: Count = Field(ge=1, le=24 * 366, description="period, whole hours")
+    until: UtcTime = Field(description="no occurrence starts at or after this time")
+
+
 class TimeWindow(BaseModel):
+    """[start, end), and, with `repeat`, the same span shifted by each whole period that
+    starts before `repeat.until`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     start: UtcTime
     end: UtcTime
+    repeat: Repeat | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> TimeWindow:
+        # Only a repeated window is checked here: a plain one that ends before it starts
+        # contains nothing, and the published JSON Schema (which cannot compare two
+        # fields) accepts exactly what the model accepts for the windows it can express.
+        if self.repeat is not None:
+            period = timedelta(hours=self.repeat.every_hours)
+            if self.end - self.start > period:
+                raise ValueError(
+                    "repeat.every_hours: occurrences would overlap (the window is longer "
+                    "than its period)"
+                )
+            if self.repeat.until < self.start:
+                raise ValueError(f"repeat.until ({self.repeat.until}) is before start")
+            if (self.repeat.until - self.start) / period > MAX_OCCURRENCES:
+                raise ValueError(f"repeat: more than {MAX_OCCURRENCES} occurrences")
+        return self
 
     def contains(self, t: Any) -> bool:
-        return bool(self.start <= t < self.end)
+        if self.repeat is None:
+            return bool(self.start <= t < self.end)
+        if not self.start <= t < self.repeat.until + (self.end - self.start):
+            return False
+        period = timedelta(hours=self.repeat.every_hours)
+        k = (t - self.start) // period
+        begin = self.start + k * period
+        return bool(begin < self.repeat.until and t < begin + (self.end - self.start))
+
+    def occurrences(self) -> list[tuple[datetime, datetime]]:
+        """Every [start, end) the window stands for, in order."""
+        if self.repeat is None:
+            return [(self.start, self.end)]
+        period, span = timedelta(hours=self.repeat.every_hours), self.end - self.start
+        out, begin = [], self.start
+        while begin < self.repeat.until:
+            out.append((begin, begin + span))
+            begin += period
+        return out
 
 
 class Corridor(_Shaped):

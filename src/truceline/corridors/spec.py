@@ -52,7 +52,7 @@ def from_agreement(agreement: Agreement) -> list[CorridorSpec]:
     for c in agreement.geography.corridors:
         lines = list(getattr(c.shape, "geoms", [c.shape]))
         line = max(lines, key=lambda g: g.length)
-        windows = tuple((w.start, w.end) for w in c.windows)
+        windows = tuple(span for w in c.windows for span in w.occurrences())
         out.append(CorridorSpec(c.id, c.name, LineString(line.coords), float(c.width_m), windows))
     return out
 

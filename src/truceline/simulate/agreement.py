@@ -9,6 +9,7 @@ playbooks, and an inspection regime whose teams are the observer patrols.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from truceline.agreement.model import Agreement
@@ -73,7 +74,7 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) ->
                 "id": c.id,
                 "name": c.name,
                 "width_m": c.width_m,
-                "windows": [{"start": at(a), "end": at(b)} for a, b in c.windows],
+                "windows": _windows(c.windows, at),
                 "geometry": {"type": "LineString", "coordinates": [list(p) for p in c.line_ll]},
             }
             for c in world.corridors
@@ -280,6 +281,21 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) ->
             f"({MAX_CANONICAL_BYTES}); raise world.vertex_km or shorten world.front_km or days"
         )
     return doc
+
+
+def _windows(
+    windows: list[tuple[float, float]], at: Callable[[float], str]
+) -> list[dict[str, Any]]:
+    """Daily windows as one repeated window (a year of them fits in a ledger entry)."""
+    (a, b), rest = windows[0], windows[1:]
+    daily = all(
+        abs(x - a - DAY_S * k) < 1e-3 and abs(y - b - DAY_S * k) < 1e-3
+        for k, (x, y) in enumerate(rest, 1)
+    )
+    if not rest or not daily:
+        return [{"start": at(x), "end": at(y)} for x, y in windows]
+    until = at(windows[-1][1])
+    return [{"start": at(a), "end": at(b), "repeat": {"every_hours": 24, "until": until}}]
 
 
 def _lonlat(world: World, s: Sensor) -> list[float]:

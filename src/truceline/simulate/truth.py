@@ -101,9 +101,9 @@ def evaluate(agreement: Agreement, world: World, events: ev.Events) -> list[tupl
                 )
                 open_ = np.zeros(n, bool)
                 for win in cor.windows:
-                    a = (win.start - start).total_seconds()
-                    b = (win.end - start).total_seconds()
-                    open_ |= (impact_t >= a) & (impact_t < b)
+                    for wa, wb in win.occurrences():
+                        a, b = (wa - start).total_seconds(), (wb - start).total_seconds()
+                        open_ |= (impact_t >= a) & (impact_t < b)
                 mask |= near & open_
         elif act.act is Act.protected_site_attack:
             for site in agreement.geography.protected_sites:

@@ -29,12 +29,30 @@ export const RISK_BANDS = [
 export function corridorWindow(agreement, now) {
   const windows = (agreement.geography.corridors || []).flatMap((c) => c.windows);
   if (!windows.length) return null;
-  const span = (w) => [Date.parse(w.start), Date.parse(w.end)];
-  const ahead = windows.map(span).filter(([, z]) => z > now).sort((x, y) => x[0] - y[0]);
-  const [a, z] = ahead.length ? ahead[0] : windows.map(span).sort((x, y) => y[0] - x[0])[0];
+  const spans = windows.map((w) => occurrenceAround(w, now));
+  const ahead = spans.filter(([, z]) => z > now).sort((x, y) => x[0] - y[0]);
+  const [a, z] = ahead.length ? ahead[0] : spans.sort((x, y) => y[0] - x[0])[0];
   const at = Math.max(a, ahead.length ? Math.min(now, z - 3600e3) : a);
   const hours = Math.min(744, Math.max(1, Math.ceil((z - at) / 3600e3)));
   return { at: new Date(at).toISOString(), hours };
+}
+
+/** Of a window (repeated or not, docs/agreement.md), the occurrence [start, end) in ms
+ * that is open at `now` or the next one, else the last one. */
+export function occurrenceAround(w, now) {
+  const a = Date.parse(w.start);
+  const z = Date.parse(w.end);
+  if (!w.repeat) return [a, z];
+  const period = w.repeat.every_hours * 3600e3;
+  const last = Math.max(0, Math.ceil((Date.parse(w.repeat.until) - a) / period) - 1);
+  const k = Math.min(last, Math.max(0, Math.ceil((now - z) / period)));
+  return [a + k * period, z + k * period];
+}
+
+/** A window as people read it: "start to end", and "every N h until" when repeated. */
+function windowText(w) {
+  const once = `${fmtTime(w.start)} to ${fmtTime(w.end)}`;
+  return w.repeat ? `${once}, every ${w.repeat.every_hours} h until ${fmtTime(w.repeat.until)}` : once;
 }
 
 const LAYERS = [
@@ -127,7 +145,7 @@ export class MissionMap {
         .addTo(this.groups.zones);
     }
     for (const c of geo.corridors || []) {
-      const windows = c.windows.map((w) => `${fmtTime(w.start)} to ${fmtTime(w.end)}`).join("; ");
+      const windows = c.windows.map(windowText).join("; ");
       this.corridorLayers[c.id] = L.geoJSON(c.geometry, {
         pane,
         style: { color: "#1e7b4f", weight: 4, opacity: 0.8, className: "corridor" },
