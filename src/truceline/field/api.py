@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from truceline.authority import Authority
 from truceline.clock import Clock, SystemClock
 from truceline.errors import TrucelineError
+from truceline.field.c2pacheck import trust_anchors
 from truceline.field.enrol import enrol
 from truceline.field.media import MAX_MEDIA_BYTES, reported_by, store, stored
 from truceline.field.mediacheck import media_checks
@@ -161,7 +162,9 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
             )
         except TrucelineError as exc:
             return _problem(exc)
-        checks = media_checks(data, sha256, reported.observation)
+        checks = await run_in_threadpool(
+            media_checks, data, sha256, reported.observation, trust_anchors(home)
+        )
         return {"sha256": sha256, "entry": entry, "type": kind, "size": len(data), "checks": checks}
 
     @api.get(
@@ -198,7 +201,7 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
             "entry": index,
             "type": kind,
             "size": len(data),
-            "checks": media_checks(data, sha256, reported.observation),
+            "checks": media_checks(data, sha256, reported.observation, trust_anchors(home)),
         }
 
     return api
