@@ -60,12 +60,19 @@ class Field:
         return key, r.json()
 
     def report(
-        self, key: Ed25519PrivateKey, sensor: str, seq: int, media: list[str], **extra: Any
+        self,
+        key: Ed25519PrivateKey,
+        sensor: str,
+        seq: int,
+        media: list[str],
+        observed_at: str = REPORTED_AT,
+        **extra: Any,
     ) -> bytes:
+        """A signed report; `extra`: more attributes."""
         obs = {
             "sensor": sensor,
             "seq": seq,
-            "observed_at": REPORTED_AT,
+            "observed_at": observed_at,
             "kind": "impact",
             "geometry": {"type": "Point", "coordinates": list(self.base)},
             "uncertainty_m": 2000,

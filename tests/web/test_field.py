@@ -333,3 +333,53 @@ def test_a_report_signed_offline_is_sent_when_the_browser_is_back_online(
         d.context.set_offline(False)
         d.page.wait_for_selector("#reports li[data-seq='1'][data-status=logged]")
         assert d.page.text_content("#queue-count") == "0"
+
+
+# The page's clock set 7 minutes slow, as a phone's may be: every Date in the page reads
+# the real time minus SHIFT_MS (injected before the app's scripts run).
+SHIFT_MS = 420_000
+SLOW_CLOCK = f"""(() => {{
+  const Real = Date;
+  class Slow extends Real {{
+    constructor(...args) {{ if (args.length === 0) super(Real.now() - {SHIFT_MS}); else super(...args); }}
+    static now() {{ return Real.now() - {SHIFT_MS}; }}
+  }}
+  globalThis.Date = Slow;
+}})();"""
+
+
+def test_a_slow_device_clock_is_measured_and_stated_in_each_report(
+    browser: Any, field_site: FieldSite, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    site = field_site
+    with site.serve(), open_device(browser, site, tmp_path / "profile") as d:
+        d.page.add_init_script(SLOW_CLOCK)
+        load(d.page, site)
+        code = cli("field", "invite", "--home", site.home, "--team", site.team, "--member", "tim")
+        d.page.fill("#enrol-code", code.strip())
+        d.page.click("#enrol-button")
+        d.page.wait_for_selector("#enrol-result:has-text('Enrolled as')")
+        expect(d.page.locator("#clock")).to_contain_text("s behind the server")
+        sensor = d.page.text_content("#device-status").split()[1].rstrip(",")
+        compose(d.page, "launch", 0, "", [])
+        row = d.page.locator("#reports li[data-seq='1'][data-status=logged]")
+        expect(row).to_be_visible()
+        # the server's check at arrival: the stated time is within its stated accuracy
+        expect(row.locator("[data-check=clock]")).to_have_attribute("data-check-status", "ok")
+
+    reader = Home(site.home).reader()
+    [obs] = [
+        Observation.model_validate(got.payload)
+        for index, entry in reader.scan()
+        if isinstance(got := read(index, entry, (OBSERVATION_TYPE,)), Record)
+        and got.payload["sensor"] == sensor
+    ]
+    clock = obs.attributes.clock
+    assert clock is not None and clock.offset_s is not None and clock.accuracy_s is not None
+    # the measured offset is the shift, within the accuracy the device stated for it
+    assert abs(clock.offset_s - SHIFT_MS / 1000) <= clock.accuracy_s + 0.001, clock
+    assert clock.synced_at is not None
+    # observed_at is on the server's time scale: the device's time plus the offset
+    assert abs((obs.observed_at - clock.device_time).total_seconds() - clock.offset_s) < 0.002

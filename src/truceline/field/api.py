@@ -2,6 +2,7 @@
 
     GET  /field/                    the app (static/index.html): installable, works offline
     GET  /field/<file>              its scripts, service worker, manifest and style sheet
+    GET  /field/time                the server's clock, for the app's offset estimate
     POST /field/enrol               {"code", "public_key"}: register a device key by invitation
     PUT  /field/media/<sha256>?entry=N   a file a logged report names (media.py)
     GET  /field/media/<sha256>      the stored file
@@ -38,6 +39,7 @@ from truceline.httpdoc import answers, body, errors
 from truceline.ledger.reader import LogReader
 from truceline.problem import problem
 from truceline.ratelimit import WriteLimiter, address
+from truceline.rfc3339 import format_time
 from truceline.web.api import HEADERS
 
 STATIC = Path(__file__).parent / "static"
@@ -70,6 +72,11 @@ _STATUS = {
 
 # A media file's name: the SHA-256 a signed report gives it (declared, so clients know)
 Sha256 = Annotated[str, FastAPIPath(pattern="^[0-9a-f]{64}$")]
+
+
+class ServerTime(BaseModel):
+    server_time: str  # RFC 3339, UTC
+    unix_ms: int  # the same instant, milliseconds since 1970 (what the app computes with)
 
 
 class EnrolIn(BaseModel):
@@ -123,6 +130,15 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
             api.api_route(f"/field/{name}", methods=["GET", "HEAD"], include_in_schema=False)(
                 asset(path)
             )
+
+    @api.get("/field/time", response_model=ServerTime)
+    def server_time(response: Response) -> ServerTime:
+        """The server's clock (the injected clock ingest judges times by), read between the
+        device's two readings of its own: the app's NTP-style offset estimate
+        (field/deviceclock.py)."""
+        response.headers["Cache-Control"] = "no-store"
+        now = clock.now()
+        return ServerTime(server_time=format_time(now), unix_ms=round(now.timestamp() * 1000))
 
     @api.post("/field/enrol", responses=errors(400, 403, 409, 413, 422, 429, 503))
     async def enrol_device(request: Request, enrolment: EnrolIn) -> Any:
