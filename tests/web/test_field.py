@@ -17,11 +17,13 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from c2pa_signing import make_chain, sign
 from served_home import free_port, serve_home
 from truceline.authority import authority_of
 from truceline.codec.entries import Record, read
@@ -188,7 +190,10 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
 ) -> None:
     site, profile = field_site, tmp_path / "profile"
     near = tmp_path / "crater.jpg"
-    near.write_bytes(photo(site.base, "red"))
+    # the crater's photo carries a C2PA manifest, signed by a camera key whose CA this
+    # installation does not trust
+    captured = datetime.now(UTC).isoformat(timespec="seconds")
+    near.write_bytes(sign(make_chain(), photo(site.base, "red"), "image/jpeg", site.base, captured))
     far = tmp_path / "school.jpg"
     far.write_bytes(photo((site.base[0] + 0.4, site.base[1] + 0.3), "blue"))
     incident = scheduled_incident(site)
@@ -249,6 +254,9 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
             assert (
                 ok.query_selector("[data-check=place]").get_attribute("data-check-status") == "ok"
             )
+            c2pa = ok.query_selector("[data-check=c2pa]")
+            assert c2pa.get_attribute("data-check-status") == "untrusted"
+            assert "valid signature, untrusted signer" in c2pa.get_attribute("title")
             place = flagged.query_selector("[data-check=place]")
             assert place.get_attribute("data-check-status") == "flag"
             # the photo swapped in the queue: refused with its reason; its report stands
@@ -290,6 +298,15 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
             assert item.get_attribute("data-hash-check") == "ok"
             assert "is the one in the signed report" in item.text_content()
             assert item.query_selector("img") is not None
+            c2pa = item.query_selector("[data-check=c2pa]")
+            assert c2pa.get_attribute("data-check-status") == "untrusted"
+            assert "valid signature, untrusted signer (signer CN=Field Camera 7" in (
+                c2pa.text_content()
+            )
+            # the report's device clock, measured against the server's before it was signed
+            clock = page.locator(f"li:has(li[data-sha256='{stored}']) [data-check=clock]")
+            assert clock.get_attribute("data-check-status") == "ok"
+            assert "measured against the server" in clock.text_content()
             far_sha = hashlib.sha256(far.read_bytes()).hexdigest()
             other = page.wait_for_selector(f"li[data-sha256='{far_sha}'][data-hash-check]")
             flag = other.query_selector("[data-check=place]")

@@ -66,13 +66,25 @@ async function mediaItem(digest) {
   );
 }
 
-/** Harm and media of an observation, or null if it carries neither. */
+/** The device clock a field report states (truceline.field.deviceclock): flagged when it
+ * was never checked against the server's, as the server's own clock check flags it. */
+export function clockSummary(clock) {
+  if (!clock) return null;
+  const measured = clock.offset_s !== null && clock.offset_s !== undefined;
+  const text = measured
+    ? `Time: device clock ${clock.device_time}, offset ${clock.offset_s >= 0 ? "+" : ""}${clock.offset_s} s measured against the server at ${clock.synced_at}, stated accuracy ±${clock.accuracy_s} s`
+    : `Time: THE DEVICE CLOCK (${clock.device_time}) WAS NEVER CHECKED AGAINST THE SERVER'S; accuracy unknown`;
+  return h("p", { class: measured ? "" : "flag", dataset: { check: "clock", checkStatus: measured ? "ok" : "flag" } }, text);
+}
+
+/** Harm, device clock and media of an observation, or null if it carries none. */
 export async function reportExtras(obs) {
   const attrs = obs.attributes || {};
   const media = attrs.media_sha256 || [];
   const harm = harmSummary(attrs.harm);
-  if (!harm && !media.length) return null;
+  const clock = clockSummary(attrs.clock);
+  if (!harm && !clock && !media.length) return null;
   const items = [];
   for (const digest of media) items.push(await mediaItem(digest));
-  return h("div", { class: "report-extras" }, harm, items.length ? h("ul", { class: "media" }, items) : null);
+  return h("div", { class: "report-extras" }, clock, harm, items.length ? h("ul", { class: "media" }, items) : null);
 }
