@@ -122,7 +122,7 @@ def _geopoint(value: dict[str, str]) -> float | None:
     return None
 
 
-def _harm(value: dict[str, str]) -> dict[str, Any] | None:
+def _harm(value: dict[str, Any]) -> dict[str, Any] | None:
     source = value.get("harm_source", "seen")
     harm: dict[str, Any] = {}
     for group, figure in _HARM_FIGURES:
