@@ -305,7 +305,8 @@ function mediaLine(item) {
     el.append(`stored (${item.result.type}); checks: `);
     for (const c of item.result.checks) {
       const span = document.createElement("span");
-      span.className = c.status === "flag" ? "flag" : "";
+      // a valid C2PA signature by a signer this installation does not trust: neither pass nor flag
+      span.className = c.status === "flag" ? "flag" : c.status === "untrusted" ? "caution" : "";
       span.dataset.check = c.check;
       span.dataset.checkStatus = c.status;
       span.title = c.detail;
