@@ -353,13 +353,17 @@ def test_a_report_signed_offline_is_sent_when_the_browser_is_back_online(
 
 
 # The page's clock set 7 minutes slow, as a phone's may be: every Date in the page reads
-# the real time minus SHIFT_MS (injected before the app's scripts run).
+# the real time minus the shift (injected before the app's scripts run); `setClockSlow`
+# sets the clock again, as its owner might by hand.
 SHIFT_MS = 420_000
+LATER_SHIFT_MS = 3_600_000
 SLOW_CLOCK = f"""(() => {{
   const Real = Date;
+  let slow = {SHIFT_MS};
+  globalThis.setClockSlow = (ms) => {{ slow = ms; }};
   class Slow extends Real {{
-    constructor(...args) {{ if (args.length === 0) super(Real.now() - {SHIFT_MS}); else super(...args); }}
-    static now() {{ return Real.now() - {SHIFT_MS}; }}
+    constructor(...args) {{ if (args.length === 0) super(Real.now() - slow); else super(...args); }}
+    static now() {{ return Real.now() - slow; }}
   }}
   globalThis.Date = Slow;
 }})();"""
@@ -385,18 +389,27 @@ def test_a_slow_device_clock_is_measured_and_stated_in_each_report(
         expect(row).to_be_visible()
         # the server's check at arrival: the stated time is within its stated accuracy
         expect(row.locator("[data-check=clock]")).to_have_attribute("data-check-status", "ok")
+        # the clock is set back another 53 minutes after the measurement: the page carries
+        # the server's time on its monotonic clock, so the next report's time does not move
+        d.page.evaluate(f"() => setClockSlow({LATER_SHIFT_MS})")
+        compose(d.page, "launch", 1, "", [])
+        second = d.page.locator("#reports li[data-seq='2'][data-status=logged]")
+        expect(second.locator("[data-check=clock]")).to_have_attribute("data-check-status", "ok")
 
     reader = Home(site.home).reader()
-    [obs] = [
+    reports = [
         Observation.model_validate(got.payload)
         for index, entry in reader.scan()
         if isinstance(got := read(index, entry, (OBSERVATION_TYPE,)), Record)
         and got.payload["sensor"] == sensor
     ]
-    clock = obs.attributes.clock
-    assert clock is not None and clock.offset_s is not None and clock.accuracy_s is not None
-    # the measured offset is the shift, within the accuracy the device stated for it
-    assert abs(clock.offset_s - SHIFT_MS / 1000) <= clock.accuracy_s + 0.001, clock
-    assert clock.synced_at is not None
-    # observed_at is on the server's time scale: the device's time plus the offset
-    assert abs((obs.observed_at - clock.device_time).total_seconds() - clock.offset_s) < 0.002
+    assert [o.seq for o in reports] == [1, 2]
+    for obs, shift_ms in zip(reports, (SHIFT_MS, LATER_SHIFT_MS), strict=True):
+        clock = obs.attributes.clock
+        assert clock is not None and clock.offset_s is not None and clock.accuracy_s is not None
+        # the measured offset is the shift, within the accuracy the device stated for it
+        assert abs(clock.offset_s - shift_ms / 1000) <= clock.accuracy_s + 0.001, clock
+        assert clock.synced_at is not None
+        # observed_at is on the server's time scale: the device's time plus the offset
+        gap = (obs.observed_at - clock.device_time).total_seconds()
+        assert abs(gap - clock.offset_s) < 0.002
