@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import subprocess
 import sys
 import wave
@@ -53,6 +54,28 @@ def wav() -> bytes:
     return out.getvalue()
 
 
+def mp4() -> bytes:
+    """A minimal ISO BMFF video: ftyp, a movie header, one media data box."""
+
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+    matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    mvhd = (
+        bytes(12)  # version, flags, creation and modification times
+        + struct.pack(">IIIH", 1000, 0, 0x10000, 0x100)  # timescale, duration, rate, volume
+        + bytes(10)
+        + matrix
+        + bytes(24)
+        + struct.pack(">I", 2)  # next track id
+    )
+    return (
+        box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2mp41")
+        + box(b"moov", box(b"mvhd", mvhd))
+        + box(b"mdat", bytes(range(256)) * 4)
+    )
+
+
 def upload(field: Field, *files: bytes) -> dict[str, dict[str, dict[str, Any]]]:
     """Report the files (a new device), upload each; {sha256: {check name: check}}."""
     key, device = field.enrol(f"c2pa-{len(files)}-{sha(files[0])[:6]}")
@@ -72,10 +95,11 @@ def test_a_signed_photo_and_recording_validate_and_trust_is_the_installations(
     photo = sign(chain, jpeg(None, None, "red"), "image/jpeg", field.base)
     far = sign(chain, jpeg(None, None, "blue"), "image/jpeg", (field.base[0] + 0.5, field.base[1]))
     audio = sign(chain, wav(), "audio/wav", field.base)
-    got = upload(field, photo, far, audio)
+    video = sign(chain, mp4(), "video/mp4", field.base)
+    got = upload(field, photo, far, audio, video)
 
     # no trust anchor here: a valid signature by a signer nobody vouched for, not "valid"
-    for data in (photo, far, audio):
+    for data in (photo, far, audio, video):
         c2 = got[sha(data)]["c2pa"]
         assert c2["status"] == "untrusted", c2
         assert c2["detail"].startswith("valid signature, untrusted signer"), c2
@@ -113,6 +137,12 @@ def test_a_pixel_edited_after_signing_fails_its_hash_check(field: Field, chain: 
     )
     # what the invalid manifest claims is still compared, and named as the invalid one's
     assert "(invalid)" in c2["c2pa_time"]["detail"]
+    # a video edited after signing: its BMFF hash fails
+    video = bytearray(sign(chain, mp4(), "video/mp4", field.base))
+    video[-5] ^= 0x01  # in the media data box
+    v = upload(field, bytes(video))[sha(bytes(video))]["c2pa"]
+    assert v["status"] == "flag", v
+    assert any(f.startswith("assertion.bmffHash.mismatch") for f in v["manifest"]["failures"])
 
 
 def test_a_manifest_signed_for_another_file_fails(field: Field, chain: Chain) -> None:
