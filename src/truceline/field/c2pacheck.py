@@ -144,10 +144,10 @@ def _claims(assertions: list[dict[str, Any]]) -> tuple[Any, Any]:
 
 def validate(data: bytes, media_type: str, anchors: str | None) -> C2paResult | None:
     """The file's manifest store validated, or None if it embeds none."""
-    import c2pa
-
     if not has_manifest(data):
         return None
+    import c2pa  # the native library loads only for a file that has a manifest
+
     settings: dict[str, Any] = dict(_OFFLINE)
     if anchors:
         settings = {**settings, "trust": {"trust_anchors": anchors}}
