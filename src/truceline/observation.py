@@ -17,11 +17,13 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from truceline.field.deviceclock import DeviceClock, consistency_error
 from truceline.field.harm import Harm
 from truceline.rfc3339 import UtcTime, format_time
 
@@ -237,6 +239,11 @@ class Attributes(BaseModel):
         allow_inf_nan=False,
         description="the stated accuracy of the reporter's own position (a device's GPS fix)",
     )
+    clock: DeviceClock | None = Field(
+        default=None,
+        description="the device clock that timed the report, its measured offset from the "
+        "server's and the stated accuracy of observed_at (truceline.field.deviceclock)",
+    )
 
     @field_validator("distance_band_m")
     @classmethod
@@ -261,6 +268,16 @@ class Observation(BaseModel):
         ge=0, le=MAX_UNCERTAINTY_M, allow_inf_nan=False, description="[0, 1,000,000] metres"
     )
     attributes: Attributes = Field(default_factory=Attributes)
+
+    @field_validator("attributes")
+    @classmethod
+    def _clock_states_observed_at(cls, attributes: Attributes, info: ValidationInfo) -> Attributes:
+        observed_at = info.data.get("observed_at")
+        if attributes.clock is not None and observed_at is not None:
+            why = consistency_error(observed_at, attributes.clock)
+            if why is not None:
+                raise ValueError(f"clock: {why}")
+        return attributes
 
     @model_validator(mode="after")
     def _inspection_needs_incident(self) -> Observation:

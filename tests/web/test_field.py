@@ -17,11 +17,13 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from c2pa_signing import make_chain, sign
 from served_home import free_port, serve_home
 from truceline.authority import authority_of
 from truceline.codec.entries import Record, read
@@ -188,7 +190,10 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
 ) -> None:
     site, profile = field_site, tmp_path / "profile"
     near = tmp_path / "crater.jpg"
-    near.write_bytes(photo(site.base, "red"))
+    # the crater's photo carries a C2PA manifest, signed by a camera key whose CA this
+    # installation does not trust
+    captured = datetime.now(UTC).isoformat(timespec="seconds")
+    near.write_bytes(sign(make_chain(), photo(site.base, "red"), "image/jpeg", site.base, captured))
     far = tmp_path / "school.jpg"
     far.write_bytes(photo((site.base[0] + 0.4, site.base[1] + 0.3), "blue"))
     incident = scheduled_incident(site)
@@ -249,6 +254,9 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
             assert (
                 ok.query_selector("[data-check=place]").get_attribute("data-check-status") == "ok"
             )
+            c2pa = ok.query_selector("[data-check=c2pa]")
+            assert c2pa.get_attribute("data-check-status") == "untrusted"
+            assert "valid signature, untrusted signer" in c2pa.get_attribute("title")
             place = flagged.query_selector("[data-check=place]")
             assert place.get_attribute("data-check-status") == "flag"
             # the photo swapped in the queue: refused with its reason; its report stands
@@ -290,6 +298,15 @@ def test_reports_filed_offline_reach_the_log_signed_by_the_device(
             assert item.get_attribute("data-hash-check") == "ok"
             assert "is the one in the signed report" in item.text_content()
             assert item.query_selector("img") is not None
+            c2pa = item.query_selector("[data-check=c2pa]")
+            assert c2pa.get_attribute("data-check-status") == "untrusted"
+            assert "valid signature, untrusted signer (signer CN=Field Camera 7" in (
+                c2pa.text_content()
+            )
+            # the report's device clock, measured against the server's before it was signed
+            clock = page.locator(f"li:has(li[data-sha256='{stored}']) [data-check=clock]")
+            assert clock.get_attribute("data-check-status") == "ok"
+            assert "measured against the server" in clock.text_content()
             far_sha = hashlib.sha256(far.read_bytes()).hexdigest()
             other = page.wait_for_selector(f"li[data-sha256='{far_sha}'][data-hash-check]")
             flag = other.query_selector("[data-check=place]")
@@ -333,3 +350,66 @@ def test_a_report_signed_offline_is_sent_when_the_browser_is_back_online(
         d.context.set_offline(False)
         d.page.wait_for_selector("#reports li[data-seq='1'][data-status=logged]")
         assert d.page.text_content("#queue-count") == "0"
+
+
+# The page's clock set 7 minutes slow, as a phone's may be: every Date in the page reads
+# the real time minus the shift (injected before the app's scripts run); `setClockSlow`
+# sets the clock again, as its owner might by hand.
+SHIFT_MS = 420_000
+LATER_SHIFT_MS = 3_600_000
+SLOW_CLOCK = f"""(() => {{
+  const Real = Date;
+  let slow = {SHIFT_MS};
+  globalThis.setClockSlow = (ms) => {{ slow = ms; }};
+  class Slow extends Real {{
+    constructor(...args) {{ if (args.length === 0) super(Real.now() - slow); else super(...args); }}
+    static now() {{ return Real.now() - slow; }}
+  }}
+  globalThis.Date = Slow;
+}})();"""
+
+
+def test_a_slow_device_clock_is_measured_and_stated_in_each_report(
+    browser: Any, field_site: FieldSite, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    site = field_site
+    with site.serve(), open_device(browser, site, tmp_path / "profile") as d:
+        d.page.add_init_script(SLOW_CLOCK)
+        load(d.page, site)
+        code = cli("field", "invite", "--home", site.home, "--team", site.team, "--member", "tim")
+        d.page.fill("#enrol-code", code.strip())
+        d.page.click("#enrol-button")
+        d.page.wait_for_selector("#enrol-result:has-text('Enrolled as')")
+        expect(d.page.locator("#clock")).to_contain_text("s behind the server")
+        sensor = d.page.text_content("#device-status").split()[1].rstrip(",")
+        compose(d.page, "launch", 0, "", [])
+        row = d.page.locator("#reports li[data-seq='1'][data-status=logged]")
+        expect(row).to_be_visible()
+        # the server's check at arrival: the stated time is within its stated accuracy
+        expect(row.locator("[data-check=clock]")).to_have_attribute("data-check-status", "ok")
+        # the clock is set back another 53 minutes after the measurement: the page carries
+        # the server's time on its monotonic clock, so the next report's time does not move
+        d.page.evaluate(f"() => setClockSlow({LATER_SHIFT_MS})")
+        compose(d.page, "launch", 1, "", [])
+        second = d.page.locator("#reports li[data-seq='2'][data-status=logged]")
+        expect(second.locator("[data-check=clock]")).to_have_attribute("data-check-status", "ok")
+
+    reader = Home(site.home).reader()
+    reports = [
+        Observation.model_validate(got.payload)
+        for index, entry in reader.scan()
+        if isinstance(got := read(index, entry, (OBSERVATION_TYPE,)), Record)
+        and got.payload["sensor"] == sensor
+    ]
+    assert [o.seq for o in reports] == [1, 2]
+    for obs, shift_ms in zip(reports, (SHIFT_MS, LATER_SHIFT_MS), strict=True):
+        clock = obs.attributes.clock
+        assert clock is not None and clock.offset_s is not None and clock.accuracy_s is not None
+        # the measured offset is the shift, within the accuracy the device stated for it
+        assert abs(clock.offset_s - shift_ms / 1000) <= clock.accuracy_s + 0.001, clock
+        assert clock.synced_at is not None
+        # observed_at is on the server's time scale: the device's time plus the offset
+        gap = (obs.observed_at - clock.device_time).total_seconds()
+        assert abs(gap - clock.offset_s) < 0.002

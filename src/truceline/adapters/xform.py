@@ -15,12 +15,19 @@ the names are those of the `observer` format (adapters/observer.py):
   combatants_injured_min/_max, harm_source
                           attributes.harm (truceline.field.harm); harm_source default `seen`
   damage, damage_count, damage_destroyed
-                          one damaged civilian object (housing, school, ...)
+                          a damaged civilian object (housing, school, ...); in a repeat
+                          group, one per repeat (the three read from the same repeat)
   any other leaf whose text names a media file beside the submission (ODK stores photos,
-  audio and video as `<photo>1717574400000.jpg</photo>` in the instance folder)
+  audio and video as `<photo>1717574400000.jpg</photo>` in the instance folder), at any
+  depth and in every repeat
                           attributes.media_sha256: the file's SHA-256, so the media can be
                           stored and checked later (`truceline field check-media`)
   meta/instanceID         attributes.odk_instance, the submission's id
+  the root's id, version  attributes.odk_form, odk_form_version (the form's settings)
+  __version__             attributes.kobo_version: KoboToolbox's deployed form version
+
+Leaves other than damage and media are read once: of a name repeated (a repeat group's
+rows), the first wins.
 
 The XML is parsed without entities, DTDs or network access. Encrypted submissions
 (`encrypted="yes"`) are refused: the mission would need the form's private key.
@@ -66,17 +73,38 @@ _HARM_FIGURES = [
 ]
 
 
-def _leaves(root: Any) -> dict[str, str]:
-    """Leaf elements by local name (the first of a repeated name wins)."""
-    out: dict[str, str] = {}
+def _leaf_elements(root: Any) -> Iterator[tuple[str, str, Any]]:
+    """(local name, text, element) of every leaf with text, in document order."""
     for el in root.iter():
         if not isinstance(el.tag, str) or len(el):
             continue
-        name = etree.QName(el).localname
         text = (el.text or "").strip()
-        if text and name not in out:
-            out[name] = text
+        if text:
+            yield etree.QName(el).localname, text, el
+
+
+def _leaves(root: Any) -> dict[str, str]:
+    """Leaf elements by local name (the first of a repeated name wins)."""
+    out: dict[str, str] = {}
+    for name, text, _ in _leaf_elements(root):
+        out.setdefault(name, text)
     return out
+
+
+def _damage_items(root: Any) -> list[dict[str, str]]:
+    """Each `damage` leaf with the damage_count and damage_destroyed of its own group (one
+    repeat of a repeat group)."""
+    items = []
+    for name, text, el in _leaf_elements(root):
+        if name != "damage":
+            continue
+        item = {"damage": text}
+        for sibling in el.getparent():
+            key = etree.QName(sibling).localname if isinstance(sibling.tag, str) else ""
+            if key in ("damage_count", "damage_destroyed") and (sibling.text or "").strip():
+                item[key] = sibling.text.strip()
+        items.append(item)
+    return items
 
 
 def _geopoint(value: dict[str, str]) -> float | None:
@@ -94,7 +122,7 @@ def _geopoint(value: dict[str, str]) -> float | None:
     return None
 
 
-def _harm(value: dict[str, str]) -> dict[str, Any] | None:
+def _harm(value: dict[str, Any]) -> dict[str, Any] | None:
     source = value.get("harm_source", "seen")
     harm: dict[str, Any] = {}
     for group, figure in _HARM_FIGURES:
@@ -104,13 +132,20 @@ def _harm(value: dict[str, str]) -> dict[str, Any] | None:
             continue
         span = [int(lo if lo is not None else hi or 0), int(hi if hi is not None else lo or 0)]
         harm.setdefault(group, {"source": source})[figure] = span
-    obj = value.get("damage")
-    if obj:
-        count = number(value, "damage_count", required=False, low=1, high=100_000)
-        destroyed = value.get("damage_destroyed", "").lower() in ("yes", "true", "1")
-        harm["damage"] = [
-            {"object": obj, "count": int(count or 1), "destroyed": destroyed, "source": source}
-        ]
+    damage = []
+    for item in value.get("__damage", []):
+        count = number(item, "damage_count", required=False, low=1, high=100_000)
+        destroyed = item.get("damage_destroyed", "").lower() in ("yes", "true", "1")
+        damage.append(
+            {
+                "object": item["damage"],
+                "count": int(count or 1),
+                "destroyed": destroyed,
+                "source": source,
+            }
+        )
+    if damage:
+        harm["damage"] = damage
     return harm or None
 
 
@@ -130,7 +165,10 @@ class XFormAdapter(ObserverAdapter):
             yield RowError(0, "encrypted", "an encrypted submission: decrypt it first", "")
             return
         value: dict[str, Any] = _leaves(root)
+        value["__texts"] = sorted({text for _, text, _ in _leaf_elements(root)})
+        value["__damage"] = _damage_items(root)
         value["__form"] = root.get("id") or etree.QName(root).localname
+        value["__form_version"] = root.get("version")
         value["__dir"] = str(path.parent)
         yield Record(0, raw[:2000].decode("utf-8", "replace"), value)
 
@@ -138,10 +176,13 @@ class XFormAdapter(ObserverAdapter):
         value = dict(value)
         folder = Path(value.pop("__dir"))
         form = value.pop("__form")
+        form_version = value.pop("__form_version")
+        texts = value.pop("__texts")
+        kobo_version = value.pop("__version__", None)
         accuracy = _geopoint(value)
         value.setdefault("time", value.get("start", ""))
         media = []
-        for _, text in sorted(value.items()):
+        for text in texts:
             if "/" in text or "\\" in text or Path(text).suffix.lower() not in MEDIA_SUFFIXES:
                 continue
             candidate = folder / text
@@ -151,6 +192,10 @@ class XFormAdapter(ObserverAdapter):
                     media.append(digest)
         obs = super().convert(value, ctx)
         extra: dict[str, Any] = {"odk_form": form}
+        if form_version:
+            extra["odk_form_version"] = form_version
+        if kobo_version:
+            extra["kobo_version"] = kobo_version
         if value.get("instanceID"):
             extra["odk_instance"] = value["instanceID"]
         if accuracy is not None:
@@ -158,6 +203,7 @@ class XFormAdapter(ObserverAdapter):
         if media:
             extra["media_sha256"] = media
         harm = _harm(value)
+        value.pop("__damage")
         if harm is not None:
             extra["harm"] = harm
         attrs = obs.attributes.model_dump(exclude_none=True) | extra

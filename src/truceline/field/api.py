@@ -2,6 +2,7 @@
 
     GET  /field/                    the app (static/index.html): installable, works offline
     GET  /field/<file>              its scripts, service worker, manifest and style sheet
+    GET  /field/time                the server's clock, for the app's offset estimate
     POST /field/enrol               {"code", "public_key"}: register a device key by invitation
     PUT  /field/media/<sha256>?entry=N   a file a logged report names (media.py)
     GET  /field/media/<sha256>      the stored file
@@ -28,6 +29,7 @@ from pydantic import BaseModel
 from truceline.authority import Authority
 from truceline.clock import Clock, SystemClock
 from truceline.errors import TrucelineError
+from truceline.field.c2pacheck import trust_anchors
 from truceline.field.enrol import enrol
 from truceline.field.media import MAX_MEDIA_BYTES, reported_by, store, stored
 from truceline.field.mediacheck import media_checks
@@ -37,6 +39,7 @@ from truceline.httpdoc import answers, body, errors
 from truceline.ledger.reader import LogReader
 from truceline.problem import problem
 from truceline.ratelimit import WriteLimiter, address
+from truceline.rfc3339 import format_time
 from truceline.web.api import HEADERS
 
 STATIC = Path(__file__).parent / "static"
@@ -69,6 +72,11 @@ _STATUS = {
 
 # A media file's name: the SHA-256 a signed report gives it (declared, so clients know)
 Sha256 = Annotated[str, FastAPIPath(pattern="^[0-9a-f]{64}$")]
+
+
+class ServerTime(BaseModel):
+    server_time: str  # RFC 3339, UTC
+    unix_ms: int  # the same instant, milliseconds since 1970 (what the app computes with)
 
 
 class EnrolIn(BaseModel):
@@ -123,6 +131,15 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
                 asset(path)
             )
 
+    @api.get("/field/time", response_model=ServerTime)
+    def server_time(response: Response) -> ServerTime:
+        """The server's clock (the injected clock ingest judges times by), read between the
+        device's two readings of its own: the app's NTP-style offset estimate
+        (field/deviceclock.py)."""
+        response.headers["Cache-Control"] = "no-store"
+        now = clock.now()
+        return ServerTime(server_time=format_time(now), unix_ms=round(now.timestamp() * 1000))
+
     @api.post("/field/enrol", responses=errors(400, 403, 409, 413, 422, 429, 503))
     async def enrol_device(request: Request, enrolment: EnrolIn) -> Any:
         """Register the device key for a one-time invitation code."""
@@ -161,7 +178,9 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
             )
         except TrucelineError as exc:
             return _problem(exc)
-        checks = media_checks(data, sha256, reported.observation)
+        checks = await run_in_threadpool(
+            media_checks, data, sha256, reported.observation, trust_anchors(home)
+        )
         return {"sha256": sha256, "entry": entry, "type": kind, "size": len(data), "checks": checks}
 
     @api.get(
@@ -198,7 +217,7 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
             "entry": index,
             "type": kind,
             "size": len(data),
-            "checks": media_checks(data, sha256, reported.observation),
+            "checks": media_checks(data, sha256, reported.observation, trust_anchors(home)),
         }
 
     return api

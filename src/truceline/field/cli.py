@@ -46,13 +46,16 @@ def check_media(
     (works on a mirror: the log is all it reads). Exit 1 if no report names it."""
     from truceline.authority import authority_of
     from truceline.codec.entries import Record, read
+    from truceline.field.c2pacheck import trust_anchors
     from truceline.field.mediacheck import media_checks
     from truceline.home import Home
     from truceline.observation import OBSERVATION_TYPE, Observation
 
     data = file.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    reader = Home(home).reader()
+    where = Home(home)
+    reader = where.reader()
+    anchors = trust_anchors(where)
     authority = authority_of(reader)
     needle = sha.encode("ascii")
     found = []
@@ -69,7 +72,7 @@ def check_media(
                     "entry": index,
                     "sensor": obs.sensor,
                     "signer": signer,
-                    "checks": media_checks(data, sha, obs),
+                    "checks": media_checks(data, sha, obs, anchors),
                 }
             )
     typer.echo(json.dumps({"sha256": sha, "reports": found}, indent=2))

@@ -1,10 +1,11 @@
 """What a file's own metadata says against the report that names it: its hash, the time and
-place in its EXIF, a C2PA manifest if one is embedded. Mismatches are flagged, not hidden:
+place in its EXIF, and a C2PA manifest's signature, hashes, signer, time and place
+(c2pacheck.py). Mismatches are flagged, not hidden:
 a photo taken 30 km from where the team reported, or a day earlier, is shown as such on
 the incident page, and the report still stands for what the team said.
 
-A pure function of the bytes and the signed observation, so anyone holding the log and the
-file gets the same checks.
+A pure function of the bytes, the signed observation and this installation's C2PA trust
+anchors, so anyone holding the log, the file and the same anchors gets the same checks.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _DATETIME_ORIGINAL = 0x9003
 _OFFSET_TIME_ORIGINAL = 0x9011
 
 
-def _check(name: str, status: str, detail: str) -> dict[str, str]:
+def _check(name: str, status: str, detail: str) -> dict[str, Any]:
     return {"check": name, "status": status, "detail": detail}
 
 
@@ -87,20 +88,75 @@ def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return haversine_km(a, b) * 1000.0
 
 
-def _c2pa(data: bytes) -> dict[str, str]:
-    # A C2PA manifest store is a JUMBF box labelled "c2pa" (JPEG APP11, PNG caBX, BMFF uuid).
-    if b"jumb" in data and b"c2pa" in data:
-        return _check(
-            "c2pa",
-            "unverified",
-            "a C2PA manifest is embedded; this installation does not validate C2PA "
-            "signatures (check it with c2patool)",
+def _time_check(
+    name: str, source: str, taken: tuple[datetime, bool] | None, obs: Observation
+) -> dict[str, Any]:
+    if taken is None:
+        return _check(name, "absent", f"{source} states no time it was taken")
+    when, zoned = taken
+    gap = abs(when - obs.observed_at)
+    limit = TIME_TOLERANCE if zoned else UNZONED_TOLERANCE
+    zone = "" if zoned else " (no time zone stated: its local time, read as UTC)"
+    return _check(
+        name,
+        "ok" if gap <= limit else "flag",
+        f"{source}: taken {when.isoformat()}{zone}, {gap.total_seconds() / 60:.0f} min from "
+        f"the report's {obs.observed_at.isoformat()}",
+    )
+
+
+def _place_check(
+    name: str, source: str, place: tuple[float, float] | None, obs: Observation
+) -> dict[str, Any]:
+    if place is None:
+        return _check(name, "absent", f"{source} states no position")
+    dist = _distance_m(place, obs.lonlat)
+    allowed = obs.uncertainty_m + (obs.attributes.position_accuracy_m or 0) + PLACE_TOLERANCE_M
+    return _check(
+        name,
+        "ok" if dist <= allowed else "flag",
+        f"{source}: taken at {place[1]:.5f}, {place[0]:.5f}, {dist:.0f} m from the report's "
+        f"position (allowed {allowed:.0f} m)",
+    )
+
+
+_C2PA_STATUS = {"trusted": "ok", "untrusted": "untrusted", "invalid": "flag", "unreadable": "flag"}
+
+
+def _c2pa(data: bytes, obs: Observation, anchors: str | None) -> list[dict[str, Any]]:
+    from truceline.field.c2pacheck import validate
+    from truceline.field.media import sniff
+
+    result = validate(data, sniff(data) or "application/octet-stream", anchors)
+    if result is None:
+        return [_check("c2pa", "absent", "no C2PA manifest")]
+    signer = f"signer {result.signer_subject or '?'}, issued by {result.signer_issuer or '?'}"
+    if result.state == "trusted":
+        detail = f"valid signature, trusted signer ({signer}); the claim's hashes match the file"
+    elif result.state == "untrusted":
+        detail = (
+            f"valid signature, untrusted signer ({signer}: no trust anchor of this "
+            "installation issued it); the claim's hashes match the file"
         )
-    return _check("c2pa", "absent", "no C2PA manifest")
+    else:
+        detail = f"INVALID manifest ({signer}): " + "; ".join(result.failures)
+    head = {**_check("c2pa", _C2PA_STATUS[result.state], detail), "manifest": result.as_json()}
+    source = "the C2PA manifest"
+    if result.state != "trusted":
+        source += f" ({'untrusted' if result.state == 'untrusted' else 'invalid'})"
+    return [
+        head,
+        _time_check("c2pa_time", source, result.captured_at, obs),
+        _place_check("c2pa_place", source, result.place, obs),
+    ]
 
 
-def media_checks(data: bytes, sha256: str, obs: Observation) -> list[dict[str, str]]:
-    """Each check: {"check", "status": ok | flag | absent | unverified, "detail"}."""
+def media_checks(
+    data: bytes, sha256: str, obs: Observation, anchors: str | None = None
+) -> list[dict[str, Any]]:
+    """Each check: {"check", "status": ok | flag | absent | untrusted, "detail"}; the c2pa
+    check also has "manifest" (c2pacheck.C2paResult.as_json). `anchors`: the PEM C2PA trust
+    anchors of this installation (c2pacheck.trust_anchors)."""
     actual = hashlib.sha256(data).hexdigest()
     out = [
         _check("sha256", "ok", f"matches the signed report {obs.sensor} #{obs.seq}")
@@ -109,36 +165,7 @@ def media_checks(data: bytes, sha256: str, obs: Observation) -> list[dict[str, s
     ]
     meta = _exif(data)
     exif, gps = meta if meta is not None else ({}, {})
-    taken = _media_time(exif)
-    if taken is None:
-        out.append(_check("time", "absent", "the file states no time it was taken"))
-    else:
-        when, zoned = taken
-        gap = abs(when - obs.observed_at)
-        limit = TIME_TOLERANCE if zoned else UNZONED_TOLERANCE
-        zone = "" if zoned else " (no time zone in the file: its local time, read as UTC)"
-        status = "ok" if gap <= limit else "flag"
-        out.append(
-            _check(
-                "time",
-                status,
-                f"taken {when.isoformat()}{zone}, {gap.total_seconds() / 60:.0f} min from "
-                f"the report's {obs.observed_at.isoformat()}",
-            )
-        )
-    place = _media_place(gps)
-    if place is None:
-        out.append(_check("place", "absent", "the file states no position"))
-    else:
-        dist = _distance_m(place, obs.lonlat)
-        allowed = obs.uncertainty_m + (obs.attributes.position_accuracy_m or 0) + PLACE_TOLERANCE_M
-        out.append(
-            _check(
-                "place",
-                "ok" if dist <= allowed else "flag",
-                f"taken at {place[1]:.5f}, {place[0]:.5f}, {dist:.0f} m from the report's "
-                f"position (allowed {allowed:.0f} m)",
-            )
-        )
-    out.append(_c2pa(data))
+    out.append(_time_check("time", "EXIF", _media_time(exif), obs))
+    out.append(_place_check("place", "EXIF", _media_place(gps), obs))
+    out.extend(_c2pa(data, obs, anchors))
     return out

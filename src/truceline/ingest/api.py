@@ -25,12 +25,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from truceline import httpsig
 from truceline.adapters import ADAPTERS
 from truceline.authority import Authority, Role
 from truceline.clock import Clock
+from truceline.field.deviceclock import receipt_time_check
 from truceline.home import Home
 from truceline.httpbody import read_body, save_body
 from truceline.httpdoc import CSV, ENVELOPE_SCHEMA, GEOJSON, NDJSON, XML, body, errors
@@ -90,6 +91,12 @@ class ResultOut(BaseModel):
     sensor: str | None = None
     seq: int | None = None
     quarantine_id: int | None = None
+    time: dict[str, Any] | None = Field(
+        default=None,
+        description="for a report that states its device clock (the field app's): its time "
+        "against its arrival, {check: clock, status: ok | flag, detail} "
+        "(truceline.field.deviceclock)",
+    )
 
 
 class SubmissionOut(BaseModel):
@@ -179,8 +186,12 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
             raise HTTPException(400, "body: expected at least one envelope, found none")
         m = mission()
         await run_in_threadpool(charge_signer, request, envelopes[0])
+        received_at = m.clock.now()
         results = await run_in_threadpool(m.ingestor.ingest, envelopes, "http")
         out = [ResultOut(**res.__dict__) for res in results]
+        for envelope, res in zip(envelopes, out, strict=True):
+            if res.accepted:
+                res.time = receipt_time_check(envelope, received_at)
         n = sum(1 for x in out if x.accepted)
         return {"accepted": n, "rejected": len(out) - n, "results": out}
 

@@ -7,23 +7,39 @@
 // SHA-256 and sent after the report is logged; the server stores a file only if its hash is
 // the one the logged report names.
 
-import { formatTime, keyIdOf, sealAct } from "/web/sign.js";
+import { keyIdOf, sealAct } from "/web/sign.js";
 import { b64encode, hex, sha256 } from "/web/verify.js";
 import { establish } from "/web/trust.js";
 import { verifyIndex } from "/web/verifypanel.js";
 import { allReports, getDevice, putDevice, putReport } from "/field/store.js";
+import { describeClock, loadClock, measureClock, stamp } from "/field/clock.js";
 
 const OBSERVATION_TYPE = "application/vnd.truceline.observation+json";
 const COMPASS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"];
 // Without a distance, a report heard on a bearing lies within this range of the team.
 const BEARING_ONLY_RANGE_M = 10000;
 const RETRY_MS = 15000;
+// How old the clock estimate may be before a send measures it again.
+const RESYNC_MS = 10 * 60 * 1000;
 const $ = (id) => document.getElementById(id);
 const utf8 = new TextEncoder();
 
 let device = null;
 let fix = null; // the latest position: {lon, lat, accuracy}
 let sending = false;
+let syncedAt = null; // performance.now() of the last measurement in this page
+
+/** Measure the device clock against the server's if the estimate is older than RESYNC_MS. */
+async function syncClock(force = false) {
+  if (!force && syncedAt !== null && performance.now() - syncedAt < RESYNC_MS) return;
+  try {
+    await measureClock();
+    syncedAt = performance.now();
+  } catch {
+    // offline: the stored estimate stands, its stated accuracy growing with the drift
+  }
+  say("clock", describeClock());
+}
 
 function say(id, text, cls = "") {
   const el = $(id);
@@ -61,6 +77,7 @@ async function enrol(event) {
     await establish();
     device = { keyPair, publicKey, sensor: body.sensor, keyid: body.keyid, team: body.team, member: body.member, seq: 0 };
     await putDevice(device);
+    await syncClock(true);
     say("enrol-result", `Enrolled as ${body.sensor}: registered at log entry ${body.index}.`, "logged");
     show();
   } catch (err) {
@@ -142,10 +159,12 @@ function observation(seq, media) {
   }
   const h = harm();
   if (h) attributes.harm = h;
+  const { observed_at, clock } = stamp();
+  attributes.clock = clock;
   return {
     sensor: device.sensor,
     seq,
-    observed_at: formatTime(new Date()),
+    observed_at,
     kind,
     geometry: { type: "Point", coordinates: [fix.lon, fix.lat] },
     uncertainty_m: uncertainty,
@@ -198,7 +217,7 @@ async function submitReport(report) {
   if (result && result.accepted) {
     const mine = hex(await sha256(utf8.encode(report.envelope)));
     report.status = "logged";
-    report.receipt = { index: result.index, entry_sha256: result.entry_sha256, matches: mine === result.entry_sha256 };
+    report.receipt = { index: result.index, entry_sha256: result.entry_sha256, matches: mine === result.entry_sha256, time: result.time || null };
     report.receipt.proof = await checkInclusion(result.index);
   } else {
     report.status = "refused";
@@ -246,6 +265,7 @@ async function send() {
   if (sending || !device) return;
   sending = true;
   try {
+    await syncClock();
     for (const report of await allReports()) {
       if (report.status === "queued") await submitReport(report);
       if (report.status !== "logged") continue;
@@ -285,7 +305,8 @@ function mediaLine(item) {
     el.append(`stored (${item.result.type}); checks: `);
     for (const c of item.result.checks) {
       const span = document.createElement("span");
-      span.className = c.status === "flag" ? "flag" : "";
+      // a valid C2PA signature by a signer this installation does not trust: neither pass nor flag
+      span.className = c.status === "flag" ? "flag" : c.status === "untrusted" ? "caution" : "";
       span.dataset.check = c.check;
       span.dataset.checkStatus = c.status;
       span.title = c.detail;
@@ -310,6 +331,15 @@ async function render() {
       const ok = r.receipt.matches ? "the logged entry is the one signed here" : "THE LOGGED ENTRY DIFFERS";
       item.append(`logged at entry ${r.receipt.index}; ${ok}${proofText(r.receipt.proof)}`);
       item.dataset.proof = r.receipt.proof ? String(r.receipt.proof.ok) : "";
+      if (r.receipt.time) {
+        // the server's check of the report's stated time against its arrival
+        const time = document.createElement("span");
+        time.className = r.receipt.time.status === "flag" ? "flag" : "";
+        time.dataset.check = "clock";
+        time.dataset.checkStatus = r.receipt.time.status;
+        time.textContent = `; time ${r.receipt.time.status}: ${r.receipt.time.detail}`;
+        item.append(time);
+      }
     }
     const bad = r.receipt && (!r.receipt.matches || (r.receipt.proof && !r.receipt.proof.ok));
     item.className = r.status === "refused" || bad ? "refused" : r.status;
@@ -359,10 +389,12 @@ async function main() {
   $("report-form").addEventListener("submit", signAndQueue);
   $("send").addEventListener("click", send);
   $("kind").addEventListener("change", toggleInspection);
-  window.addEventListener("online", send);
+  window.addEventListener("online", () => syncClock(true).then(send));
   window.addEventListener("offline", () => showConnection(""));
   toggleInspection();
   device = (await getDevice()) || null;
+  await loadClock();
+  say("clock", describeClock());
   show();
   showConnection("");
   watchPosition();

@@ -4,6 +4,7 @@
 // with their media until the server has logged them.
 //
 //   device   {id: "device", keyPair, publicKey (base64), sensor, keyid, team, member, seq}
+//            {id: "clock", offset_ms, half_rtt_ms, device_ms, server_time}  (clock.js)
 //   reports  {id, seq, kind, createdAt, envelope (text), media: [{sha256, name, type, blob,
 //             result}], status: queued | logged | refused, receipt, reason}
 
@@ -48,3 +49,5 @@ export const getDevice = () => tx("device", "readonly", (s) => s.get("device"));
 export const putDevice = (device) => tx("device", "readwrite", (s) => s.put({ ...device, id: "device" }));
 export const allReports = () => tx("reports", "readonly", (s) => s.getAll());
 export const putReport = (report) => tx("reports", "readwrite", (s) => s.put(report));
+export const getClock = () => tx("device", "readonly", (s) => s.get("clock"));
+export const putClock = (clock) => tx("device", "readwrite", (s) => s.put({ ...clock, id: "clock" }));

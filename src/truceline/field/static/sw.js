@@ -3,11 +3,12 @@
 // the server cannot be reached. API requests are never cached: reports are queued by the
 // page in IndexedDB, not here.
 
-const CACHE = "truceline-field-v2";
+const CACHE = "truceline-field-v3";
 const SHELL = [
   "/field/",
   "/field/app.js",
   "/field/store.js",
+  "/field/clock.js",
   "/field/field.css",
   "/field/manifest.webmanifest",
   "/field/icon.svg",
