@@ -653,9 +653,8 @@ class Engine:
         firmly place origins in more than one party's territory. A least-squares fix of
         two batteries on either side of the line lands between them, and its covariance
         (the error of a mean) says nothing of which of them fired."""
-        p = eq.consistency(origin)
-        if p >= CONSISTENCY_ALPHA:
-            return ""
+        # The sides first: they are cached per report, and two of them are rare (a duel),
+        # while the chi-square law costs a library call per judgement.
         sides = sorted(
             {
                 side
@@ -667,6 +666,9 @@ class Engine:
             }
         )
         if len(sides) < 2:
+            return ""
+        p = eq.consistency(origin)
+        if p >= CONSISTENCY_ALPHA:
             return ""
         chi2 = eq.chi2(origin)
         return (
