@@ -667,14 +667,15 @@ class Engine:
         )
         if len(sides) < 2:
             return ""
-        p = eq.consistency(origin)
-        if p >= CONSISTENCY_ALPHA:
+        if eq.consistency(origin) >= CONSISTENCY_ALPHA:
             return ""
-        chi2 = eq.chi2(origin)
+        # The record states chi2 and dof (plain arithmetic on the log), not the p-value:
+        # a library's last digits must not enter a signed verdict that others replay.
         return (
-            f"; origin reports inconsistent with one firing point (chi2 {chi2:.1f} on "
-            f"{eq.dof} dof, p {p:.1e} < {CONSISTENCY_ALPHA:g}) place origins in "
-            f"{' and '.join(sides)} territory: the pooled fix cannot confirm who fired"
+            f"; origin reports inconsistent with one firing point (chi2 "
+            f"{eq.chi2(origin):.1f} on {eq.dof} dof, beyond the {CONSISTENCY_ALPHA:g} "
+            f"chi-square test) place origins in {' and '.join(sides)} territory: the "
+            "pooled fix cannot confirm who fired"
         )
 
     def _firm_side(self, r: int) -> str | None:
