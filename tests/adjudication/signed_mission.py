@@ -46,9 +46,11 @@ def report(
     kind: str,
     where: tuple[float, float],
     unc: float,
+    keys: dict[str, Ed25519PrivateKey] = KEYS,
     **attributes: Any,
 ) -> str:
-    """One signed observation (a DSSE envelope line, as `ingest` reads them)."""
+    """One signed observation (a DSSE envelope line, as `ingest` reads them), signed with
+    the sensor's key in `keys`."""
     obj = {
         "sensor": sensor,
         "seq": seq,
@@ -58,7 +60,7 @@ def report(
         "uncertainty_m": unc,
         "attributes": attributes,
     }
-    key = KEYS[sensor]
+    key = keys[sensor]
     return seal(OBSERVATION_TYPE, obj, key, key_id(key.public_key())).decode()
 
 
@@ -115,21 +117,26 @@ def cli(*args: str) -> str:
     return result.stdout
 
 
-def open_mission(root: Path) -> str:
-    """A new home under `root` with the sensors registered; its path."""
+def open_mission(
+    root: Path,
+    sensors: dict[str, tuple[str, str]] = SENSORS,
+    keys: dict[str, Ed25519PrivateKey] = KEYS,
+) -> str:
+    """A new home under `root` with `sensors` (id: kind, operator) registered with their
+    public keys in `keys`; its path."""
     home = str(root / "home")
     cli("init", "--home", home, "--agreement", str(REPO / "examples" / "agreement.yaml"))
-    sensors = root / "sensors.json"
-    sensors.write_text(
+    listing = root / "sensors.json"
+    listing.write_text(
         json.dumps(
             [
                 {
                     "id": sid,
                     "kind": kind,
                     "operator": op,
-                    "public_key": public_key_b64(KEYS[sid].public_key()),
+                    "public_key": public_key_b64(keys[sid].public_key()),
                 }
-                for sid, (kind, op) in SENSORS.items()
+                for sid, (kind, op) in sensors.items()
             ]
         )
     )
@@ -139,7 +146,7 @@ def open_mission(root: Path) -> str:
         "--home",
         home,
         "--from",
-        str(sensors),
+        str(listing),
         "--effective-at",
         "2026-05-01T00:00:00Z",
     )

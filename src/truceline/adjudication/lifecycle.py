@@ -69,7 +69,7 @@ from truceline.fusion.base import (
     Frame,
     frame_for,
 )
-from truceline.fusion.locate import Fix, Normal
+from truceline.fusion.locate import CONSISTENCY_ALPHA, Fix, Normal
 from truceline.fusion.points import IMPACT, ORIGIN, row_points
 from truceline.fusion.presence import PresenceTracks
 from truceline.fusion.rows import Row, rows_of
@@ -470,6 +470,18 @@ class Engine:
                 assessment.sources,
                 assessment.reason + "; the firing side rests on the accuser's sensors alone",
             )
+        if (
+            accused is not None
+            and kind not in PRESENCE_KINDS
+            and assessment.grade is Grade.confirmed
+            and origin is not None
+        ):
+            pooled = self._pooled_firing_sides(origin_eq, origin, inc.rows, flagged, tainted)
+            if pooled:
+                # The origin reports are not of one firing point, and some of them firmly
+                # place one in another party's territory: the incident pools fire from both
+                # sides of the line (a duel), and its one fix cannot confirm who fired.
+                assessment = Assessment(Grade.fair, assessment.sources, assessment.reason + pooled)
         # What this judgement knows; each record below adds its verdict to it.
         judged = functools.partial(
             self._record, inc, rows, impact, origin, kind, weapon, accused, confidence
@@ -624,22 +636,70 @@ class Engine:
         (`credible`: engine row numbers)."""
         sides: set[str] = set()
         for r in credible:
-            party = self._firm_origin.get(r, _UNKNOWN)
-            if party is _UNKNOWN:
-                party = self._firm_origin[r] = self._origin_side(self.rows[r])
+            if math.isnan(self.rows[r].ox):
+                continue  # radar origins only: launch reports count in the pooled-fire test
+            party = self._firm_side(r)
             if party is not None:
-                sides.add(party)  # type: ignore[arg-type]
+                sides.add(party)
         return len(sides) >= 2
 
+    def _pooled_firing_sides(
+        self, eq: Normal, origin: Fix, members: list[int], flagged: set[str], tainted: set[int]
+    ) -> str:
+        """Why the origin fix cannot confirm the firing side, or "" if it can.
+
+        It cannot when the origin reports fail the consistency test (`Normal.consistency`
+        at `CONSISTENCY_ALPHA`: they are not of one firing point) and the credible ones
+        firmly place origins in more than one party's territory. A least-squares fix of
+        two batteries on either side of the line lands between them, and its covariance
+        (the error of a mean) says nothing of which of them fired."""
+        # The sides first: they are cached per report, and two of them are rare (a duel),
+        # while the chi-square law costs a library call per judgement.
+        sides = sorted(
+            {
+                side
+                for r in members
+                if r not in tainted
+                and is_source(self.rows[r])
+                and self.rows[r].sensor not in flagged
+                and (side := self._firm_side(r)) is not None
+            }
+        )
+        if len(sides) < 2:
+            return ""
+        if eq.consistency(origin) >= CONSISTENCY_ALPHA:
+            return ""
+        # The record states chi2 and dof (plain arithmetic on the log), not the p-value:
+        # a library's last digits must not enter a signed verdict that others replay.
+        return (
+            f"; origin reports inconsistent with one firing point (chi2 "
+            f"{eq.chi2(origin):.1f} on {eq.dof} dof, beyond the {CONSISTENCY_ALPHA:g} "
+            f"chi-square test) place origins in {' and '.join(sides)} territory: the "
+            "pooled fix cannot confirm who fired"
+        )
+
+    def _firm_side(self, r: int) -> str | None:
+        """`_origin_side` of engine row r, cached (a fixed property of the report)."""
+        party = self._firm_origin.get(r, _UNKNOWN)
+        if party is _UNKNOWN:
+            party = self._firm_origin[r] = self._origin_side(self.rows[r])
+        return party  # type: ignore[return-value]
+
     def _origin_side(self, row: Row) -> str | None:
-        """The party whose territory firmly holds the report's own point of origin."""
-        if math.isnan(row.ox) or math.isnan(row.osigma):
+        """The party whose territory firmly (95 %) holds the report's own point of origin:
+        a radar track's origin, or a launch reported as a point (a bearing's point is a
+        band, not a claim of position)."""
+        if row.kind is Kind.launch and math.isnan(row.bearing):
+            x, y, sigma = row.x, row.y, row.sigma
+        else:
+            x, y, sigma = row.ox, row.oy, row.osigma
+        if math.isnan(x) or math.isnan(sigma):
             return None
-        party = self.attributor.party_at(row.ox, row.oy)
+        party = self.attributor.party_at(x, y)
         if party is None:
             return None
-        d = self.attributor.distance_to_line(row.ox, row.oy)
-        return party if normal_cdf(d / max(row.osigma, 1.0)) >= 0.95 else None
+        d = self.attributor.distance_to_line(x, y)
+        return party if normal_cdf(d / max(sigma, 1.0)) >= 0.95 else None
 
     # --- inspections and disputes -----------------------------------------------------
 

@@ -14,6 +14,13 @@ still gives a (long, thin) ellipse. The normal equations are 2x2; their
 inverse is the covariance, and the reported uncertainty is the 1-sigma radius
 of its major axis. A report's weight is multiplied by the reliability of its
 sensor (down-weighted sensors count for little).
+
+Consistency. The same sums give the weighted residual sum of squares of the fix,
+chi2 = C - b.p (C the weighted sum of the right-hand sides squared), with
+dof = equations - 2. Reports of one event scatter by their stated errors, so chi2/dof
+is about 1 and chi2 follows the chi-square law with dof degrees of freedom; reports of
+different events (two batteries pooled into one incident) give a chi2 far in its tail
+(`Normal.consistency`).
 """
 
 from __future__ import annotations
@@ -21,9 +28,14 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+from scipy.stats import chi2 as chi2_law
+
 from truceline.fusion.base import BEARING_SIGMA_RAD
 
 MIN_SIGMA_M = 1.0
+# The significance level of the consistency test (`Normal.consistency`): the reports of
+# one point fail it in one fix out of a thousand.
+CONSISTENCY_ALPHA = 1e-3
 
 
 class Fix(NamedTuple):
@@ -49,12 +61,14 @@ class Fix(NamedTuple):
 
 
 class Normal:
-    """Accumulates the normal equations A p = b, with A symmetric 2x2."""
+    """Accumulates the normal equations A p = b, with A symmetric 2x2, and what the fix's
+    residual sum of squares needs: C = sum of w c^2 and the number of equations."""
 
-    __slots__ = ("a11", "a12", "a22", "b1", "b2")
+    __slots__ = ("a11", "a12", "a22", "b1", "b2", "c", "n")
 
     def __init__(self) -> None:
-        self.a11 = self.a12 = self.a22 = self.b1 = self.b2 = 0.0
+        self.a11 = self.a12 = self.a22 = self.b1 = self.b2 = self.c = 0.0
+        self.n = 0
 
     def point(self, x: float, y: float, sigma: float, weight: float = 1.0) -> None:
         w = weight / max(sigma, MIN_SIGMA_M) ** 2
@@ -62,6 +76,8 @@ class Normal:
         self.a22 += w
         self.b1 += w * x
         self.b2 += w * y
+        self.c += w * (x * x + y * y)
+        self.n += 2
 
     def line(self, nx: float, ny: float, c: float, sigma: float, weight: float = 1.0) -> None:
         """The equation nx*x + ny*y = c."""
@@ -71,6 +87,8 @@ class Normal:
         self.a22 += w * ny * ny
         self.b1 += w * nx * c
         self.b2 += w * ny * c
+        self.c += w * c * c
+        self.n += 1
 
     def bearing(
         self,
@@ -95,6 +113,8 @@ class Normal:
         self.a22 += other.a22
         self.b1 += other.b1
         self.b2 += other.b2
+        self.c += other.c
+        self.n += other.n
 
     def solve(self) -> Fix | None:
         det = self.a11 * self.a22 - self.a12 * self.a12
@@ -102,6 +122,26 @@ class Normal:
             return None
         i11, i12, i22 = self.a22 / det, -self.a12 / det, self.a11 / det
         return Fix(i11 * self.b1 + i12 * self.b2, i12 * self.b1 + i22 * self.b2, (i11, i12, i22))
+
+    def chi2(self, fix: Fix) -> float:
+        """The weighted residual sum of squares at `fix` (this system's solution):
+        sum of w (n.p - c)^2 = C - b.p. Never negative (rounding can take the
+        difference a hair below zero)."""
+        return max(self.c - self.b1 * fix.x - self.b2 * fix.y, 0.0)
+
+    @property
+    def dof(self) -> int:
+        """Degrees of freedom of the fix: equations less the two unknowns."""
+        return self.n - 2
+
+    def consistency(self, fix: Fix) -> float:
+        """The p-value of "these reports are of one point, with the errors they state":
+        the chance that such reports scatter at least as much as these (chi-square
+        survival of `chi2` with `dof` degrees of freedom; 1.0 with nothing to test)."""
+        dof = self.dof
+        if dof <= 0:
+            return 1.0
+        return float(chi2_law.sf(self.chi2(fix), dof))
 
 
 def locate(reports: list[tuple[Any, ...]]) -> Fix | None:
