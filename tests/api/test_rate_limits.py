@@ -4,6 +4,9 @@ different key, or an anonymous address) is not delayed by it."""
 
 from __future__ import annotations
 
+import http.client
+import shutil
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from ingest.hostile import import_headers, observation, sign_payload
+from served_home import serve_home
 from truceline.api import create_app
 from truceline.clock import FixedClock
 from truceline.codec.jcs import canonicalize
@@ -88,3 +92,56 @@ def test_the_home_sets_the_limit(tmp_path: Path) -> None:
         (tmp_path / "write_limit").write_text(bad)
         with pytest.raises(HomeError, match="write_limit"):
             Home(tmp_path).write_limit()
+
+
+def test_a_flood_of_bodies_is_refused_before_they_are_read(
+    api_home: tuple[Path, Ed25519PrivateKey], tmp_path: Path
+) -> None:
+    """`POST /observations` is charged to the client's address before its body is read:
+    once the address has spent its burst, a request announcing 64 MiB is answered 429
+    with Retry-After by the real server while not one byte of the body has been sent."""
+    home = tmp_path / "home"
+    shutil.copytree(api_home[0], home)
+    (home / "write_limit").write_text("0.01 2\n")  # a token per 100 s: none comes back here
+    with serve_home(home) as base:
+        port = int(base.rsplit(":", 1)[1])
+        for _ in range(2):  # the burst, on bodies no key signed (charged to the address)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("POST", "/observations", body=b"not an envelope")
+            assert conn.getresponse().status == 200
+            conn.close()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(
+                b"POST /observations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-ndjson\r\n"
+                + f"Content-Length: {64 * 1024 * 1024}\r\n\r\n".encode()
+            )
+            # The old order waited here for the 64 MiB the client never sends.
+            head = sock.recv(65536).decode("latin-1")
+    status, _, rest = head.partition("\r\n")
+    assert status.startswith("HTTP/1.1 429"), head
+    headers = dict(
+        line.split(": ", 1) for line in rest.split("\r\n\r\n")[0].split("\r\n") if ": " in line
+    )
+    assert int(headers["retry-after"]) >= 1
+    assert "too many writes by address:127.0.0.1" in rest
+
+
+def test_a_verified_key_is_charged_instead_of_the_address(
+    api_home: tuple[Path, Ed25519PrivateKey],
+) -> None:
+    """The address pays for a signed body only until its first envelope verifies: then the
+    key pays, and the address keeps its tokens for what it sends unsigned."""
+    home, radar = api_home
+    client, clock = app(home, WriteLimit(rate=0.001, burst=2))
+    for seq in range(2):
+        envelope = sign_payload(canonicalize(observation(100 + seq, clock.now())), radar)
+        assert client.post("/observations", content=envelope).status_code == 200
+    envelope = sign_payload(canonicalize(observation(102, clock.now())), radar)
+    refused = client.post("/observations", content=envelope)
+    assert refused.status_code == 429 and "keyid:" in refused.json()["detail"]
+    # The address paid nothing for the radar's writes, not even for the refused one.
+    assert client.post("/observations", content=b"not an envelope").status_code == 200
+    assert client.post("/observations", content=b"not an envelope").status_code == 200
+    refused = client.post("/observations", content=b"not an envelope")
+    assert refused.status_code == 429 and "address:" in refused.json()["detail"]
