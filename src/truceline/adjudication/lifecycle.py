@@ -779,12 +779,16 @@ class Engine:
 
     def _root_of(self, r: int) -> int | None:
         """The incident root an engine row bears on: its own incident's, or for an
-        inspection report the incident its finding named (None if it named none)."""
+        inspection report the incident its finding moved (None if it moved none)."""
         ref = self.rows[r].ref
         if ref is None:
             return self._find(r)
         named = self._by_id.get(ref[0])
-        return None if named is None else self._find(named)
+        root = None if named is None else self._find(named)
+        inc = None if root is None else self._inc.get(root)
+        if inc is None or all(f != r for f, _ in inc.findings):
+            return None
+        return root
 
     def _reopen(self, inc: _Incident, note: str) -> None:
         """Re-judge a settled incident (disputed, in inspection, confirmed, dismissed) that
