@@ -20,6 +20,9 @@ def pg_schema(base_url: str, prefix: str = "t") -> Iterator[str]:
     try:
         yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
     finally:
+        from truceline.ledger.storage.pgengines import dispose_idle
+
+        dispose_idle()  # the log drivers' pooled connections to the schema about to go
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

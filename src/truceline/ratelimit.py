@@ -8,7 +8,10 @@ A principal is who a write request is charged to:
 * `address:<IP>` for everyone else (no signature, one that does not verify, and the
   signatory acts and resumes, whose envelopes are checked later): the client's address.
   An unsigned import, a signatory act and a resume are charged before their body is
-  read; `POST /observations` after (its signatures are in the body).
+  read. So is every `POST /observations`, whose signatures are in the body (up to 64 MiB):
+  a flood of bodies from one address is refused before they cost memory. Once its first
+  envelope verifies, the address gets its token back (`refund`) and the key is charged
+  instead; a claimed keyid that does not verify never charges that key.
 
 Each bucket holds at most `burst` tokens and gains `rate` a second; a write takes one,
 and one that finds less than a token is answered 429 with `Retry-After` (whole seconds
@@ -82,6 +85,19 @@ class WriteLimiter:
             if len(self._buckets) > MAX_PRINCIPALS:
                 self._buckets.popitem(last=False)
         return wait
+
+    def refund(self, principal: str) -> None:
+        """Give back a token taken from `principal` for a request charged to another
+        principal after all (never more than a full bucket)."""
+        now = self.clock.now()
+        rate, burst = self.limit.rate, self.limit.burst
+        with self._lock:
+            got = self._buckets.get(principal)
+            if got is None:
+                return  # dropped, so it comes back full anyway
+            tokens, then = got
+            elapsed = max(0.0, (now - then).total_seconds())
+            self._buckets[principal] = (min(float(burst), tokens + elapsed * rate + 1), now)
 
     def charge(self, principal: str) -> None:
         """Take a token, or refuse the request: 429 with Retry-After."""

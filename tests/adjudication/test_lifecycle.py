@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from truceline.adjudication.lifecycle import adjudicate, transition_digest
+from truceline.adjudication.logview import Revocation
 from truceline.adjudication.verdict import State
 from truceline.agreement.rules import Grade
 from truceline.fusion.base import build_table, frame_for
 from truceline.observation import Observation
 
-from .helpers import IMPACT, SENSORS, agreement, obs, radar, ref
+from .helpers import IMPACT, SENSORS, T0, agreement, obs, radar, ref
 
 
 def run(items: list[tuple[int, Observation]]):
@@ -186,3 +189,42 @@ def test_satellite_only_fires_are_judged_against_the_season() -> None:
     # Without any history in the log, a satellite alone never escalates.
     engine, _ = run(first + second + after)
     assert engine.incidents() == []
+
+
+def _inspected(finding: str) -> list[tuple[int, Observation]]:
+    """Three sources (inc-10) and a patrol's inspection finding on it (entry 30)."""
+    report = obs(
+        "patrol-m1", 1, 86_400, "inspection_report", IMPACT, 50, incident="inc-10", finding=finding
+    )
+    return [*three_sources(), (30, report)]
+
+
+def _revoked_after(items: list[tuple[int, Observation]], sensor: str):
+    """`items`, then (entry 40) `sensor` revoked back to before all of them."""
+    agr = agreement()
+    table = build_table(items, SENSORS, frame_for(agr.geography.contact_line))
+    since = (T0 - timedelta(hours=1)).timestamp()
+    revocation = Revocation(40, sensor, since, "captured")
+    engine, triggers = adjudicate(table, agr, ref(agr), revocations={len(items): [revocation]})
+    return engine.emitted[-1], triggers[-1]
+
+
+def test_a_revocation_leaves_a_finding_it_did_not_sign_standing() -> None:
+    """A confirmed incident keeps its finding when a detection it also rests on is taken
+    back, as long as what remains still breaches; the transition says so."""
+    last, cause = _revoked_after(_inspected("confirmed"), "seismic-a1")
+    assert cause == 40 and last.incident == "inc-10"
+    assert last.state is State.confirmed and last.grade is Grade.confirmed
+    assert last.reason.startswith("re-judged: sensor seismic-a1 revoked from")
+    assert last.reason.endswith("the inspection finding (confirmed) still stands")
+    assert 30 in last.evidence
+
+
+def test_a_revoked_inspectors_finding_no_longer_settles() -> None:
+    """A dismissal filed with a captured key is taken back: the incident is judged again on
+    its evidence, which still verifies it."""
+    last, cause = _revoked_after(_inspected("dismissed"), "patrol-m1")
+    assert cause == 40
+    assert last.state is State.verified and last.accused == "party-b"
+    assert "sensor patrol-m1 revoked" in last.reason and "1 of its report(s)" in last.reason
+    assert 30 in last.evidence  # still cited: taken back, not erased

@@ -7,6 +7,7 @@ home (`mission` fixture), so an attack never leaks into the next one.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -43,6 +44,24 @@ def seal(obj: dict[str, Any], key: Ed25519PrivateKey) -> bytes:
 
 def when(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+# After the clock's now, so after any dispute a test dates by it.
+FAR = format_time(when(ENFORCE_AT).replace(year=2027))
+
+
+def uninspected_verified(m: Mission) -> dict[str, Any]:
+    """A verified incident with an accused that no inspection was opened for yet (verified
+    at once, not graded weak first): a dispute, dated now by the clock, opens it now."""
+    inspected = {
+        i.get("incident")
+        for i in json.loads(cli("inspections", "--home", m.h, "--now", FAR))["inspections"]
+    }
+    return next(
+        i
+        for i in m.incidents()
+        if i["state"] == "verified" and i["accused"] and i["incident"] not in inspected
+    )
 
 
 @pytest.fixture(scope="session")

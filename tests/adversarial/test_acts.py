@@ -13,7 +13,7 @@ from truceline.codec import keys, records
 from truceline.enforcement.records import ACK_TYPE
 from truceline.observation import format_time
 
-from .conftest import ENFORCE_AT, Mission, cli, cli_result, server, when
+from .conftest import ENFORCE_AT, FAR, Mission, cli, cli_result, server, uninspected_verified, when
 
 
 def _key_file(m: Mission, tmp: Path, who: str, signatory: bool = True) -> str:
@@ -27,18 +27,7 @@ def test_dispute_then_inspection_then_finding(mission: Mission, tmp_path: Path) 
     """The accused disputes (CLI); the adjudicator moves the incident to inspection; the
     appender schedules the inspection; a neutral team files its finding (CLI) within the
     window; the incident is confirmed. The other party cannot dispute it."""
-    # An incident no inspection was opened for yet (verified at once, not graded weak first):
-    # the dispute, dated now by the clock, opens its inspection now.
-    far = format_time(when(ENFORCE_AT).replace(year=2027))
-    inspected = {
-        i.get("incident")
-        for i in json.loads(cli("inspections", "--home", mission.h, "--now", far))["inspections"]
-    }
-    target = next(
-        i
-        for i in mission.incidents()
-        if i["state"] == "verified" and i["accused"] and i["incident"] not in inspected
-    )
+    target = uninspected_verified(mission)
     accused = target["accused"]
     other = "west" if accused == "east" else "east"
     refused = cli_result(
@@ -72,7 +61,7 @@ def test_dispute_then_inspection_then_finding(mission: Mission, tmp_path: Path) 
     cli("fuse", "--home", mission.h)
     assert mission.incident(target["incident"])["state"] == "inspection"
     # The dispute is dated now (the clock): the inspection it opens is scheduled from then.
-    now = format_time(when(ENFORCE_AT).replace(year=2027))
+    now = FAR
     cli("enforce", "--home", mission.h, "--now", now)
     inspections = json.loads(cli("inspections", "--home", mission.h, "--now", now))
     item = next(i for i in inspections["inspections"] if i.get("incident") == target["incident"])
@@ -140,7 +129,7 @@ def test_acknowledge_over_http_and_cli(mission: Mission, tmp_path: Path) -> None
         )
     )
     assert out["index"] > 0 and out["counted"], out
-    now = format_time(when(ENFORCE_AT).replace(year=2027))
+    now = FAR
     acked = json.loads(cli("playbooks", "--home", mission.h, "--now", now))
     assert next(s for s in acked if s["key"] == step["key"])["acked_by"] == recipient
     assert cli_result("request-inspection", "--home", mission.h).exit_code == 2  # usage

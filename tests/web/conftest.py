@@ -140,7 +140,7 @@ def penalties(home: Path) -> list[dict[str, Any]]:
     return list(json.loads(cli("penalties", "--home", home))["penalties"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # its witnesses and server stop with the web tests
 def mission(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mission]:
     m = build_mission(tmp_path_factory.mktemp("web"))
     yield m
@@ -154,7 +154,7 @@ class Site:
     mission: Mission
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(mission: Mission, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The mission's home served read-only by the tests (none of them writes to it)."""
     log = tmp_path_factory.mktemp("serve") / "serve.log"
@@ -176,7 +176,11 @@ def party_site(mission: Mission, tmp_path_factory: pytest.TempPathFactory) -> It
 # --- the browser --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+# The fixtures below are the web package's own: torn down when its tests are done, not at
+# the end of the session. The browser above all: while Playwright's sync API is open, the
+# main thread has a running event loop, and every later `asyncio.run` (tests/publication)
+# fails with "cannot be called from a running event loop".
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

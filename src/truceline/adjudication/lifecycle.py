@@ -135,6 +135,9 @@ class _Incident:
     record: IncidentTransition | None = None  # the last transition emitted
     # Unweighted normal equations of each side (impact, origin), for association.
     eqs: tuple[Normal, Normal] = (Normal(), Normal())
+    # The inspection reports that moved it: (engine row, the state it was in before),
+    # so a revocation of the inspector's key can take a finding back (`_reopen`).
+    findings: tuple[tuple[int, State | None], ...] = ()
 
 
 class Engine:
@@ -380,9 +383,15 @@ class Engine:
 
     # --- judging ---------------------------------------------------------------------
 
-    def _judge(self, inc: _Incident, note: str = "") -> None:
+    def _judge(
+        self,
+        inc: _Incident,
+        note: str = "",
+        amend: Callable[[IncidentTransition], IncidentTransition] | None = None,
+    ) -> None:
         """Judge the incident on its evidence; emit a transition if the verdict changed,
-        or in any case with a `note` (the reason a revocation re-judges it)."""
+        or in any case with a `note` (the reason a revocation re-judges it). `amend`
+        rewrites the record before it is emitted (a reopened verdict, `_reopen`)."""
         self._judged += 1
         all_rows = self.rows
         rows = [all_rows[r] for r in inc.rows]
@@ -488,6 +497,8 @@ class Engine:
         )
         if note:
             judged = functools.partial(_noted, judged, note)
+        if amend is not None:
+            judged = functools.partial(_amended, judged, amend)
         if rules and not self.period[0] <= facts.t < self.period[1]:
             state = State.inspection if inc.state is State.verified else State.dismissed
             self._emit(inc, judged([], assessment.grade, state, self._outside(facts.t, rules)))
@@ -729,6 +740,7 @@ class Engine:
             else (Grade.discounted if target is State.dismissed else inc.record.grade)
         )
         evidence = sorted(set(inc.record.evidence) | {row.leaf})
+        inc.findings = (*inc.findings, (len(self.rows) - 1, inc.state))
         self._emit(
             inc,
             inc.record.model_copy(
@@ -785,10 +797,11 @@ class Engine:
         """A revocation logged at ledger index `index`: `sensor` (or only its key `key`,
         which signs what is dated in [since, until)) signs nothing dated from `since` on
         (its key was captured then, say). Its reports dated in [since, until) that were
-        logged before the revocation stop counting: no source, no point of a fix (they
-        stay in the evidence). Every unsettled incident resting on one is re-judged now and
-        logs a transition whose reason names the sensor and the revocation; ingest and the
-        log's readers refuse the later reports it covers."""
+        logged before the revocation stop counting: no source, no point of a fix, no
+        inspection finding (they stay in the evidence). Every incident resting on one,
+        settled or not, is re-judged now and logs a transition whose reason names the
+        sensor and the revocation (`_reopen` for a settled one); ingest and the log's
+        readers refuse the later reports it covers."""
         start = len(self.emitted)
         hit = [
             r
@@ -798,13 +811,14 @@ class Engine:
         self._tainted.update(hit)
         count: dict[int, int] = {}
         for r in hit:
-            root = self._find(r)
-            count[root] = count.get(root, 0) + 1
+            root = self._root_of(r)
+            if root is not None:
+                count[root] = count.get(root, 0) + 1
         why = f": {reason}" if reason else ""
         for root in sorted(count):
             inc = self._inc.get(root)
-            if inc is None or inc.state in _SETTLED:
-                continue  # thermal history, or a verdict already out of the engine's hands
+            if inc is None:
+                continue  # thermal history
             inc.pairs = frozenset(
                 (row.skind, row.operator)
                 for r in inc.rows
@@ -817,9 +831,76 @@ class Engine:
             )
             if inc.record is None:
                 self._judge(inc)  # never logged: only a breach it still makes is news
+            elif inc.state in _SETTLED:
+                self._reopen(inc, note)
             else:
                 self._judge(inc, note)
         return self.emitted[start:]
+
+    def _root_of(self, r: int) -> int | None:
+        """The incident root an engine row bears on: its own incident's, or for an
+        inspection report the incident its finding moved (None if it moved none)."""
+        ref = self.rows[r].ref
+        if ref is None:
+            return self._find(r)
+        named = self._by_id.get(ref[0])
+        root = None if named is None else self._find(named)
+        inc = None if root is None else self._inc.get(root)
+        if inc is None or all(f != r for f, _ in inc.findings):
+            return None
+        return root
+
+    def _reopen(self, inc: _Incident, note: str) -> None:
+        """Re-judge a settled incident (disputed, in inspection, confirmed, dismissed) that
+        rests on reports a revocation took back: a verdict is a function of the evidence
+        that counts, and a settled one is no exception.
+
+        The incident is judged afresh on what still counts, from the state its evidence
+        had reached (verified, if it ever was: a verdict that no longer verifies goes to
+        inspection, never silently away). Then what settled it is applied again where the
+        revocation did not take it back: the last inspection finding whose report still
+        counts (confirmed or dismissed) stands, unless nothing is breached any more; an
+        inspection still owed (a dispute, an inconclusive finding, an inspection the
+        evidence asked for) keeps the incident in `inspection`. A finding signed with the
+        revoked key no longer settles anything. The transition keeps every entry the last
+        one cited (disputes, findings) and its reason starts with `note`."""
+        assert inc.record is not None and inc.state is not None
+        before, settled = inc.record, inc.state
+        standing = [(r, was) for r, was in inc.findings if r not in self._tainted]
+        finding = self.rows[standing[-1][0]].ref if standing else None
+        final = finding[1] if finding and finding[1] in ("confirmed", "dismissed") else None
+        # Before any finding taken back, the incident stood where its first such finding
+        # found it; otherwise where it is now.
+        taken_back = [was for r, was in inc.findings if r in self._tainted]
+        base = taken_back[0] if taken_back and not final else settled
+        owed = base in (State.disputed, State.inspection) or (finding is not None and final is None)
+        # Where its evidence alone had brought it before anything settled it: a dispute
+        # and an inspection the evidence asked for both follow a verified verdict.
+        start = inc.findings[0][1] if inc.findings else settled
+        if start in (State.disputed, State.inspection, State.confirmed):
+            start = State.verified
+
+        def amend(rec: IncidentTransition) -> IncidentTransition:
+            update: dict[str, Any] = {
+                "evidence": sorted(set(rec.evidence) | set(before.evidence)),
+                "at": max(rec.at, before.at),
+            }
+            if rec.state is not State.dismissed and final is not None:
+                assert finding is not None
+                update |= {
+                    "state": State(final),
+                    "grade": Grade.confirmed if final == "confirmed" else Grade.discounted,
+                    "reason": f"{rec.reason}; the inspection finding ({final}) still stands",
+                }
+            elif rec.state is not State.dismissed and owed:
+                update |= {
+                    "state": State.inspection,
+                    "reason": f"{rec.reason}; the inspection it awaits is still owed",
+                }
+            return rec.model_copy(update=update)
+
+        inc.state = start if start in _ORDER else None
+        self._judge(inc, note, amend)
 
     # --- records ---------------------------------------------------------------------
 
@@ -910,6 +991,17 @@ def _noted(
 ) -> IncidentTransition:
     """A judgement's record with `note` ahead of its reason (why it was re-judged)."""
     return judged(rules, g, state, f"{note}; {reason}")
+
+
+def _amended(
+    judged: Callable[[list[str], Grade, State, str], IncidentTransition],
+    amend: Callable[[IncidentTransition], IncidentTransition],
+    rules: list[str],
+    g: Grade,
+    state: State,
+    reason: str,
+) -> IncidentTransition:
+    return amend(judged(rules, g, state, reason))
 
 
 def _add(eq: Normal, x: float, y: float, sigma: float, w: float, row: Row) -> None:

@@ -176,6 +176,10 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
     )
     async def submit(request: Request) -> dict[str, Any]:
         """Ingest signed DSSE envelopes; each gets a ledger index or a reason code and field."""
+        if limits is not None:
+            # Before the body is read (its signatures are in it): `charge_signer` moves
+            # the charge to the key once the first envelope verifies.
+            limits.charge(address(request))
         data = await read_body(request, MAX_SUBMISSION_BYTES)
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         try:
@@ -277,14 +281,15 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
             return principal
 
     def charge_signer(request: Request, first: bytes) -> None:
-        """Charge the write to the registered key that signed the first envelope, if its
-        signature verifies (the same stateless check ingest runs), else to the address."""
+        """Move the write's charge from the address to the registered key that signed the
+        first envelope, if its signature verifies (the same stateless check ingest runs);
+        otherwise it stays on the address, charged before the body was read."""
         if limits is None:
             return
         checked = check_envelope(first, mission().ingestor.key_table())
-        limits.charge(
-            principal_of(checked.keyid) if isinstance(checked, Checked) else address(request)
-        )
+        if isinstance(checked, Checked):
+            limits.refund(address(request))
+            limits.charge(principal_of(checked.keyid))
 
     @r.get("/receipts/{index}", response_model=ReceiptOut, responses=errors(404, 503))
     def get_receipt(index: Int64Path) -> dict[str, Any]:

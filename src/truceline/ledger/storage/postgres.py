@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert
 
 from truceline.ledger import tiles
+from truceline.ledger.storage import pgengines
 from truceline.ledger.storage.base import CHECKPOINT, StorageError, TileStorage
 
 _meta = sa.MetaData()
@@ -80,16 +81,18 @@ def _partials_of(full_rel: str) -> tuple[sa.ColumnElement[bool], ...]:
 
 class PostgresStorage(TileStorage):
     def __init__(self, url: str) -> None:
-        self._engine: Engine = sa.create_engine(url, pool_pre_ping=True)
-        # Reads are one statement each: autocommit and no ping make them one round trip
-        # instead of four (ping, BEGIN, SELECT, ROLLBACK). A connection the server dropped
-        # fails one read and is replaced (SQLAlchemy invalidates the pool on disconnects).
-        self._reads: Engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        # The process's engines for this URL, shared with every other driver on it
+        # (`pgengines`). Reads are one statement each: autocommit and no ping make them
+        # one round trip instead of four (ping, BEGIN, SELECT, ROLLBACK).
+        self._url = url
+        self._shared = pgengines.acquire(url)
+        self._engine: Engine = self._shared.writes
+        self._reads: Engine = self._shared.reads
+        self._open = True
         self.where = self._engine.url.render_as_string(hide_password=True)
-        self._prepared = False
 
     def _ready(self) -> None:
-        if not self._prepared:
+        if not self._shared.prepared:
             try:
                 _meta.create_all(self._engine)
             except sa.exc.DBAPIError as exc:  # unreachable server, missing schema, no rights
@@ -97,7 +100,7 @@ class PostgresStorage(TileStorage):
                 raise StorageError(
                     f"{self.where}: cannot open the log's tables: {reason}", field="log.storage"
                 ) from exc
-            self._prepared = True
+            self._shared.prepared = True
 
     # --- public objects ------------------------------------------------------------
 
@@ -190,5 +193,7 @@ class PostgresStorage(TileStorage):
         self._ready()
 
     def close(self) -> None:
-        self._engine.dispose()
-        self._reads.dispose()
+        """Give the shared engines back (once); their connections stay pooled."""
+        if self._open:
+            self._open = False
+            pgengines.release(self._url)
