@@ -54,6 +54,7 @@ _COMMAND_MODULES = (
     "truceline.report.cli",
     "truceline.field.cli",
     "truceline.corridors.cli",
+    "truceline.corridors.effect_cli",
 )
 
 

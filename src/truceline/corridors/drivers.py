@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import LineString
 
 from truceline.adjudication.verdict import IncidentTransition, State
+from truceline.agreement.enforcement import Rung
 from truceline.agreement.rules import Grade
 from truceline.corridors.spec import CorridorSpec
 from truceline.enforcement.incidents import BREACH_STATES, IncidentHistory
@@ -201,6 +202,8 @@ def penalty_state(facts: Facts, party: str | None, t: datetime) -> str:
     for cs in facts.cases:
         if cs.case.accused != party or cs.case.opened_at > t:
             continue
+        if not deters(cs.case.rung):
+            continue
         tl = cs.timeline
         if cs.status in (Status.in_force, Status.lapsed) and tl.effective_at <= t:
             if tl.lapses_at is None or tl.lapses_at > t:
@@ -208,6 +211,14 @@ def penalty_state(facts: Facts, party: str | None, t: datetime) -> str:
         elif cs.status not in (Status.void, Status.blocked) and tl.effective_at > t:
             state = "pending"
     return state
+
+
+def deters(rung: Rung) -> bool:
+    """A rung whose penalty is decided: invoked by a signatory with standing, or open to a
+    block vote, or after a consultation or countdown. An automatic rung with none of these
+    (the formal warning on every confirmed breach) is in force against each party from its
+    first confirmed breach on, and would only say that the log has begun."""
+    return bool(rung.standing or rung.block_rule or rung.consultation_days or rung.countdown_days)
 
 
 def party_rates(facts: Facts, t: datetime) -> dict[str, float]:

@@ -91,11 +91,7 @@ def forecast(
     past = history(facts, places, at, first)
     y = np.array([1.0 if r.place.affected(r.start, r.end) else 0.0 for r in past])
     xs = {n: np.array([r.x[n] for r in past]) for n in model.FEATURES}
-    # A log without located sensors (imports only: FIRMS, CIR) says nothing of coverage:
-    # its breaches are then taken as seen, not scaled up by a coverage of zero.
-    located = any(p.sensors for p in places)
-    seen = xs["coverage"] if located else np.ones(len(past))
-    fit = model.fit(y, xs, np.array([r.hours for r in past]), seen)
+    fit = model.fit(y, xs, np.array([r.hours for r in past]))
     rates = party_rates(facts, at)
     out = []
     for p in places:

@@ -22,7 +22,6 @@ FEATURES = ("coverage", "retaliation", "penalty_in_force", "penalty_pending", "f
 Z90 = 1.6448536269514722
 ROWS_PER_TERM = 10
 EVENTS_PER_TERM = 5
-MIN_SEEN = 0.1  # below it the log's silence says too little to scale the rate up by
 
 
 @dataclass(frozen=True)
@@ -86,10 +85,12 @@ def climatology(y: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.array([math.log(rate)]), np.array([[1.0 / (k + 0.5)]])
 
 
-def fit(y: np.ndarray, x: dict[str, np.ndarray], hours: np.ndarray, seen: np.ndarray) -> Fit:
-    """`seen`: per row, the chance that a breach there would be verified (the sensor
-    coverage, floored): the log sees seen x rate, the forecast is of the rate itself."""
-    offset = np.log(np.maximum(hours, 1e-6)) + np.log(np.maximum(seen, MIN_SEEN))
+def fit(y: np.ndarray, x: dict[str, np.ndarray], hours: np.ndarray) -> Fit:
+    """The rate of breaches the log shows, per open hour. Not scaled up by the neutral
+    sensors' coverage: a breach one party's radar alone reports is a `weak` incident, which
+    counts, so the log shows most breaches on a path whatever the mission's own coverage
+    (dividing by that coverage over-predicted by 0.3 on average, docs/corridors.md)."""
+    offset = np.log(np.maximum(hours, 1e-6))
     usable = [n for n in FEATURES if n in x and len(y) and float(np.ptp(x[n])) > 1e-9]
     events = int(y.sum())
     # at most one covariate per ROWS_PER_TERM rows and per EVENTS_PER_TERM breached

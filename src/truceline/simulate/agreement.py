@@ -31,6 +31,30 @@ def signatory_ids(scenario: Scenario) -> list[str]:
     return [p.id for p in scenario.parties] + list(GUARANTORS) + [MISSION]
 
 
+def scripted_rungs(scenario: Scenario) -> list[dict[str, Any]]:
+    """A rung per scripted deterrence penalty (`behaviour.deterrence.penalties`), so that
+    the penalty can reach the log: a guarantor's notification at the pending day opens a
+    case that takes effect at the in-force day (consultation 0, countdown the gap between
+    them). The simulator does not run enforcement; `notification(...)` is the act."""
+    cfg = scenario.behaviour.deterrence
+    if cfg is None:
+        return []
+    out = []
+    for k, pen in enumerate(cfg.penalties, 1):
+        opened = pen.in_force_from_day if pen.pending_from_day is None else pen.pending_from_day
+        rung: dict[str, Any] = {
+            "id": f"scripted-{k}",
+            "penalty": f"scripted_penalty_{k}",
+            "standing": [GUARANTORS[0]],
+            "countdown_days": pen.in_force_from_day - opened,
+            "trigger": {"grades": ["confirmed", "fair"], "count": 1, "within_days": 30},
+        }
+        if pen.lapses_day is not None:
+            rung["sunset_days"] = pen.lapses_day - pen.in_force_from_day
+        out.append(rung)
+    return out
+
+
 def _poly(ring: list[tuple[float, float]]) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
 
@@ -218,6 +242,7 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor], seed: int) ->
                     "countdown_days": 30,
                     "trigger": {"grades": ["confirmed"], "count": 5, "within_days": 30},
                 },
+                *scripted_rungs(scenario),
             ],
         },
         "playbooks": [

@@ -212,6 +212,26 @@ def hazard_lines(det: Deterrence, start: datetime, party_ids: list[str]) -> Iter
         yield json.dumps(line, separators=(",", ":"))
 
 
+def penalty_lines(det: Deterrence, start: datetime) -> Iterator[str]:
+    """One line per scripted penalty: when it was pending and in force, and the hazard
+    multipliers it applied to the party's fire (the true deterrent effect)."""
+    for pen in det.cfg.penalties:
+
+        def day(d: float | None) -> str | None:
+            return None if d is None else format_time(_at(start, d * 86400.0))
+
+        line = {
+            "type": "penalty",
+            "party": pen.party,
+            "pending_from": day(pen.pending_from_day),
+            "in_force_from": day(pen.in_force_from_day),
+            "lapses": day(pen.lapses_day),
+            "pending_factor": det.cfg.pending_factor,
+            "in_force_factor": det.cfg.in_force_factor,
+        }
+        yield json.dumps(line, separators=(",", ":"))
+
+
 def _at(start: datetime, seconds: float) -> datetime:
     from datetime import timedelta
 

@@ -525,6 +525,8 @@ def write(r: Run, out: Path, workers: int | None = None) -> dict[str, Any]:
         if r.deterrence is not None:
             for line in truth.hazard_lines(r.deterrence, r.scenario.start, party_ids):
                 truth_fh.write(line.encode() + b"\n")
+            for line in truth.penalty_lines(r.deterrence, r.scenario.start):
+                truth_fh.write(line.encode() + b"\n")
     info = summary(r)
     (out / "scenario.json").write_text(json.dumps(info, indent=2) + "\n")
     return info
