@@ -4,8 +4,10 @@
 
 1. a 30-day deterrence scenario (500 km, 8 corridors, 3 watched by the mission, a penalty
    on `east` pending from day 12, in force from day 15) built through the CLI (simulate,
-   init, sensor add, ingest, fuse) unless --dir already holds one; seed 202 by default, never used in
-   tuning (the constants were tuned on seeds 1 and 101);
+   init, sensor add, then each day ingest and fuse; the penalty put on the log by a
+   guarantor's notification, tests/corridors/conftest.py `build_daily`) unless --dir already
+   holds one; seed 202 by default;
+   then `truceline effect` on that penalty's case, against the simulator's true effect;
 2. a forecast each day from day 3 on for the next 24 h, scored against truth.jsonl: Brier
    score and skill against climatology (the scored windows' own base rate), log loss,
    expected calibration error, ROC-AUC; the same for the naive forecast (the share of past
@@ -30,11 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.simulated_
 
 import numpy as np
 import yaml
-from tests.simulated_home import init_home
-from typer.testing import CliRunner
+from tests.corridors.conftest import build_daily, cli
 
 from truceline.agreement.model import Agreement
-from truceline.cli import app
 from truceline.corridors import score, spec
 from truceline.corridors.evaluate import rolling
 from truceline.corridors.service import forecast_doc
@@ -52,27 +52,22 @@ behaviour:
 """
 
 
-def cli(*args: str) -> None:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, (args, result.output)
-
-
 def build(root: Path, seed: int, days: int) -> None:
-    sim, home = root / "sim", root / "home"
     (root / "scenario.yaml").write_text(SCENARIO.format(days=days))
-    done = (START + timedelta(days=days, minutes=30)).isoformat().replace("+00:00", "Z")
-    cli(
-        "simulate",
-        "--seed",
-        str(seed),
-        "--scenario",
-        str(root / "scenario.yaml"),
-        "--out",
-        str(sim),
-    )
-    init_home(sim, home)
-    cli("ingest", "--home", str(home), "--now", done, str(sim / "observations.jsonl"))
-    cli("fuse", "--home", str(home), "--now", done)
+    build_daily(root, seed, days, root / "scenario.yaml")
+
+
+def effect(root: Path, days: int) -> None:
+    """The scripted penalty's case through `truceline penalties` and `truceline effect`."""
+    end = (START + timedelta(days=days + 1)).isoformat().replace("+00:00", "Z")
+    home = str(root / "home")
+    cases = json.loads(cli("penalties", "--home", home, "--now", end))["penalties"]
+    case = next(c["case"] for c in cases if c["rung"] == "scripted-1")
+    t, c = time.perf_counter(), time.process_time()
+    truth = str(root / "sim" / "truth.jsonl")
+    text = cli("effect", "--home", home, "--penalty", case, "--truth", truth, "--format", "table")
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    print(text + f"effect: {wall:.2f} s wall, {cpu:.2f} s CPU, load {os.getloadavg()[0]:.1f}")
 
 
 def hundred(agreement: Agreement, days: int) -> list[spec.CorridorSpec]:
@@ -105,6 +100,7 @@ def main() -> None:
         t = time.perf_counter()
         build(root, a.seed, a.days)
         print(f"built {root} in {time.perf_counter() - t:.1f} s")
+    effect(root, a.days)
     sim, home = root / "sim", Home(root / "home")
     agreement = Agreement.model_validate(yaml.safe_load((sim / "agreement.yaml").read_text()))
     truth = score.outcomes(sim / "truth.jsonl", spec.from_agreement(agreement))

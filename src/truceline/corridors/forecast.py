@@ -91,7 +91,11 @@ def forecast(
     past = history(facts, places, at, first)
     y = np.array([1.0 if r.place.affected(r.start, r.end) else 0.0 for r in past])
     xs = {n: np.array([r.x[n] for r in past]) for n in model.FEATURES}
-    fit = model.fit(y, xs, np.array([r.hours for r in past]))
+    # The chance that the log shows a breach on a path (model.seen_share); a log without
+    # located sensors (imports only: FIRMS, CIR) says nothing of coverage: taken as seen.
+    located = any(p.sensors for p in places)
+    seen = model.seen_share(xs["coverage"]) if located else np.ones(len(past))
+    fit = model.fit(y, xs, np.array([r.hours for r in past]), seen)
     rates = party_rates(facts, at)
     out = []
     for p in places:

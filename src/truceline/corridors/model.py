@@ -22,6 +22,11 @@ FEATURES = ("coverage", "retaliation", "penalty_in_force", "penalty_pending", "f
 Z90 = 1.6448536269514722
 ROWS_PER_TERM = 10
 EVENTS_PER_TERM = 5
+# What the log shows of breaches on a path the mission does not watch: about half (the
+# parties' radars, the press; tuned on simulator seeds 1 and 101). Dividing by the
+# mission's coverage alone (floored at 0.1) over-predicted by 0.1-0.3: it took the log to
+# see a tenth of what happens on an unwatched path, where it sees about half.
+OTHER_SEEN = 0.5
 
 
 @dataclass(frozen=True)
@@ -85,12 +90,17 @@ def climatology(y: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.array([math.log(rate)]), np.array([[1.0 / (k + 0.5)]])
 
 
-def fit(y: np.ndarray, x: dict[str, np.ndarray], hours: np.ndarray) -> Fit:
-    """The rate of breaches the log shows, per open hour. Not scaled up by the neutral
-    sensors' coverage: a breach one party's radar alone reports is a `weak` incident, which
-    counts, so the log shows most breaches on a path whatever the mission's own coverage
-    (dividing by that coverage over-predicted by 0.3 on average, docs/corridors.md)."""
-    offset = np.log(np.maximum(hours, 1e-6))
+def seen_share(coverage: np.ndarray) -> np.ndarray:
+    """The chance that the log shows a breach on a path: seen by the neutral sensors
+    (`coverage`) or, independently, by what is not the mission's (a party's radar, the
+    press: a breach one of them alone reports is a `weak` incident, which counts)."""
+    return 1.0 - (1.0 - OTHER_SEEN) * (1.0 - np.clip(coverage, 0.0, 1.0))
+
+
+def fit(y: np.ndarray, x: dict[str, np.ndarray], hours: np.ndarray, seen: np.ndarray) -> Fit:
+    """`seen`: per row, the chance that the log shows a breach there (`seen_share`): the
+    log shows seen x rate; the forecast is of the rate itself."""
+    offset = np.log(np.maximum(hours, 1e-6)) + np.log(seen)
     usable = [n for n in FEATURES if n in x and len(y) and float(np.ptp(x[n])) > 1e-9]
     events = int(y.sum())
     # at most one covariate per ROWS_PER_TERM rows and per EVENTS_PER_TERM breached
