@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import shapely
+import shapely.geometry
 from shapely.geometry import LineString
+from shapely.geometry.base import BaseGeometry
 
 from truceline.adjudication.verdict import IncidentTransition, State
 from truceline.agreement.enforcement import Rung
@@ -66,6 +68,7 @@ class Place:
     breaches: list[Point]
     sensors: list[tuple[float, float, float, float, datetime, datetime | None]]
     inspections: list[tuple[datetime, str]]
+    front_share: float = 0.0  # share of the path within NEAR_M of the contact line
 
     def affected(self, a: datetime, z: datetime, verified: bool = False) -> int:
         """Breaches inside the corridor's width between a and z (only verified ones, or
@@ -144,6 +147,7 @@ class Scene:
     jy: np.ndarray
     sensors: list[tuple[float, float, float, float, datetime, datetime | None]]
     inspections: list[tuple[float, float, datetime, str]]
+    line: BaseGeometry  # the contact line, in the frame
 
 
 def scene(corridors: list[CorridorSpec], facts: Facts) -> Scene:
@@ -165,7 +169,8 @@ def scene(corridors: list[CorridorSpec], facts: Facts) -> Scene:
     for ins in facts.inspections:
         ix, iy = frame.to_xy(ins.inspection.location[0], ins.inspection.location[1])
         inspections.append((float(ix), float(iy), ins.inspection.opened_at, ins.status))
-    return Scene(frame, judged, np.atleast_1d(jx), np.atleast_1d(jy), sensors, inspections)
+    line = project(shapely.geometry.shape(facts.agreement.geography.contact_line), frame)
+    return Scene(frame, judged, np.atleast_1d(jx), np.atleast_1d(jy), sensors, inspections, line)
 
 
 def place(spec: CorridorSpec, facts: Facts, shared: Scene | None = None) -> Place:
@@ -191,7 +196,12 @@ def place(spec: CorridorSpec, facts: Facts, shared: Scene | None = None) -> Plac
         for x, y, at, status in sc.inspections
         if path.distance(shapely.Point(x, y)) <= NEAR_M
     ]
-    return Place(spec, path, host, firer, points, sc.sensors, inspections)
+    along = [path.interpolate(f, normalized=True) for f in np.linspace(0, 1, PATH_POINTS)]
+    # how much of the road artillery from across the line reaches (NEAR_M): a road from a
+    # frontline town is shelled at its near end, one that starts far behind rarely
+    near = np.asarray(shapely.distance(sc.line, shapely.points([(p.x, p.y) for p in along])))
+    front_share = float((near <= NEAR_M).mean())
+    return Place(spec, path, host, firer, points, sc.sensors, inspections, front_share)
 
 
 def penalty_state(facts: Facts, party: str | None, t: datetime) -> str:

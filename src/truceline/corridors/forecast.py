@@ -48,6 +48,7 @@ def _x(facts: Facts, p: Place, t: datetime, rates: dict[str, float]) -> dict[str
         "penalty_in_force": 1.0 if pen == "in_force" else 0.0,
         "penalty_pending": 1.0 if pen == "pending" else 0.0,
         "firer_activity": math.log1p(firer_rate),
+        "front_share": p.front_share,
     }
 
 
@@ -154,4 +155,5 @@ def _drivers(
         "penalty": {q: penalty_state(facts, q, at) for q in parties},
         "inspections_near_30d": sum(1 for t, _ in p.inspections if at - INSPECTION_SPAN <= t < at),
         "sensor_coverage": round(x["coverage"], 4),
+        "front_share": round(p.front_share, 4),
     }

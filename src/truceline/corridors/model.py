@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FEATURES = ("coverage", "retaliation", "penalty_in_force", "penalty_pending", "firer_activity")
+FEATURES = (
+    "coverage",
+    "retaliation",
+    "penalty_in_force",
+    "penalty_pending",
+    "firer_activity",
+    "front_share",
+)
 Z90 = 1.6448536269514722
 ROWS_PER_TERM = 10
 EVENTS_PER_TERM = 5

@@ -62,6 +62,10 @@ class WorldConfig(_Model):
     disengagement_km: float = Field(default=4, gt=0, le=30, description="side of each area")
     corridors: int = Field(default=2, ge=0, le=20)
     corridor_km: float = Field(default=60, gt=1, le=300)
+    corridor_depth_km: tuple[float, float] = Field(
+        default=(5, 5),
+        description="range of each corridor's start behind the line (0: from the line itself)",
+    )
     corridor_width_m: float = Field(default=2000, gt=0)
     corridor_hours: tuple[float, float] = Field(default=(8, 18), description="local window")
     withdrawal_zones: int = Field(
@@ -176,6 +180,12 @@ class DeterrenceConfig(_Model):
     diurnal_amplitude: float = Field(default=0.5, ge=0, lt=1)
     peak_hour_local: float = Field(default=12, ge=0, lt=24)
     retaliation: Retaliation = Field(default_factory=Retaliation)
+    reach_km: float | None = Field(
+        default=None,
+        gt=0,
+        description="corridor hazard x mean over its path of exp(-distance from the line / "
+        "this): artillery reaches the near end of a road, rarely the far one (off: none)",
+    )
     penalties: list[ScriptedPenalty] = Field(default_factory=list)
     watched_corridors: list[int] = Field(
         default_factory=list, description="1-based corridors the mission watches closely"

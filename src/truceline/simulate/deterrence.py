@@ -62,6 +62,7 @@ class Deterrence:
     world: World
     reach: list[tuple[float, float, float, float]]  # x, y, reach m, p_detect
     corridor_p: list[float] = field(default_factory=list)
+    corridor_reach: list[float] = field(default_factory=list)  # 1 without cfg.reach_km
     hazards: list[Hazard] = field(default_factory=list)
 
     def p_detect(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -105,6 +106,10 @@ class Deterrence:
         """The corridor's hazard multiplier from detection alone (1 = unwatched)."""
         return float(np.exp(-self.cfg.detection_beta * self.corridor_p[corridor]))
 
+    def distance_factor(self, corridor: int) -> float:
+        """The corridor's hazard multiplier from its distance to the line (1 = at it)."""
+        return self.corridor_reach[corridor] if self.corridor_reach else 1.0
+
 
 def build(scenario: Scenario, world: World, sensors: list[Sensor]) -> Deterrence | None:
     cfg = scenario.behaviour.deterrence
@@ -128,6 +133,9 @@ def build(scenario: Scenario, world: World, sensors: list[Sensor]) -> Deterrence
         px = np.array([p.x for p in pts])
         py = np.array([p.y for p in pts])
         det.corridor_p.append(float(det.p_detect(px, py).mean()))
+        if cfg.reach_km is not None:
+            d = np.asarray(shapely.distance(world.line_m, shapely.points(px, py)))
+            det.corridor_reach.append(float(np.exp(-d / (cfg.reach_km * 1000.0)).mean()))
     return det
 
 
@@ -191,6 +199,7 @@ def corridor_attacks(
             lam = (
                 base
                 * det.effect(c)
+                * det.distance_factor(c)
                 * float(det.penalty_factor(np.array([firer]), mid)[0])
                 * float(det.diurnal(mid)[0])
                 * (1.0 + cfg.retaliation.per_breach * excite)
@@ -234,4 +243,6 @@ def summary(det: Deterrence, party_ids: list[str]) -> dict[str, object]:
             "expected_attacks": round(sum(h.expected for h in mine), 3),
             "windows": len(mine),
         }
+        if det.corridor_reach:
+            rows[cor.id]["reach_factor"] = round(det.distance_factor(c), 4)
     return {"corridors": rows, "penalties": [p.model_dump() for p in det.cfg.penalties]}

@@ -352,7 +352,10 @@ def _corridors(world: World, rng: np.random.Generator) -> None:
     for i in range(cfg.corridors):
         host = i % 2
         u0 = lo + (hi - lo) * rng.uniform(0.15, 0.85)
-        depths = np.linspace(5_000.0, 5_000.0 + cfg.corridor_km * 1000.0, 12)
+        lo_km, hi_km = cfg.corridor_depth_km
+        # drawn only when it varies: the older presets' worlds stay byte for byte the same
+        start_m = (rng.uniform(lo_km, hi_km) if hi_km > lo_km else lo_km) * 1000.0
+        depths = np.linspace(start_m, start_m + cfg.corridor_km * 1000.0, 12)
         us = u0 + np.cumsum(rng.normal(0, 2500.0, len(depths)))
         xs, ys = world.place(us, depths, host)
         lon, lat = world.lonlat(xs, ys)
