@@ -110,3 +110,13 @@ def test_a_penalty_that_never_took_effect_is_refused(penalised: Sim, tmp_path: P
         if c["rung"] == "scripted-1" and c["opened_at"] == "2026-06-08T12:00:00Z"
     )
     assert "never took effect on this log" in error("--home", str(home), "--penalty", case)
+
+
+def test_the_realistic_preset_has_corridors_near_and_far(tmp_path: Path) -> None:
+    """corridor-risk: starts from the line to 40 km behind it, the hazard falling with it."""
+    cli("simulate", "--seed", "3", "--scenario", "corridor-risk", "--days", "1",
+        "--out", str(tmp_path / "sim"), "--workers", "1")  # fmt: skip
+    info = json.loads((tmp_path / "sim" / "scenario.json").read_text())
+    reach = [c["reach_factor"] for c in info["deterrence"]["corridors"].values()]
+    assert len(reach) == 8 and all(0 < r < 0.5 for r in reach)
+    assert max(reach) > 2.5 * min(reach)

@@ -30,7 +30,7 @@ def test_one_row_per_corridor_window_with_interval_and_drivers(deterred: Sim) ->
         assert r["expected"] > 0
         d = r["drivers"]
         assert set(d["penalty"]) == {"east", "west"} and d["host"] in ("east", "west")
-        assert 0 <= d["sensor_coverage"] <= 1
+        assert 0 <= d["sensor_coverage"] <= 1 and 0 <= d["front_share"] <= 1
     # the watched corridor is seen as watched
     cov = {r["corridor"]: r["drivers"]["sensor_coverage"] for r in rows}
     assert cov["corridor-1"] > cov["corridor-2"]
