@@ -70,7 +70,7 @@ from truceline.adjudication.verdict import seal_transition
 from truceline.agreement.load import load_agreement
 from truceline.codec.records import open_record
 from truceline.enforcement.appender import open_appender
-from truceline.enforcement.follow import follow
+from truceline.enforcement.follow import event_time, follow
 from truceline.enforcement.incidents import BREACH_STATES
 from truceline.enforcement.records import ENFORCEMENT_TYPE
 from truceline.gcpause import freeze_survivors
@@ -348,7 +348,7 @@ def main() -> None:
     followed_all.set()
     if args.appender_thread:
         enforcer_thread.join()
-    child_cpu, child_gc = 0.0, ""
+    child_cpu, child_gc, child_rss = 0.0, "", 0.0
     if child is not None:
         followed_all_mp.set()
         got: ChildReport = results.get()
@@ -356,6 +356,7 @@ def main() -> None:
         for trigger, appended_at in got.countdowns:
             timed(trigger, appended_at)
         derive_s, derive_cpu, child_cpu, child_gc = got.passes, got.cpu, got.total_cpu, got.gc
+        child_rss = got.peak_rss_mb
         derive_at = got.at
     wall = time.perf_counter() - run_start
     after = resource.getrusage(resource.RUSAGE_SELF)
@@ -404,6 +405,10 @@ def main() -> None:
     print(
         f"GC{' (start-up frozen)' if args.gc_freeze else ''}: this process {pauses.summary()}"
         + (f"; the appender process {child_gc}" if child is not None else "")
+    )
+    print(
+        f"peak RSS: this process {after.ru_maxrss / 1024:.0f} MB"
+        + (f", the appender process {child_rss:.0f} MB" if child is not None else "")
     )
 
 
@@ -523,6 +528,7 @@ class ChildReport:
     at: list[int]  # the log size each had folded
     total_cpu: float  # the process's CPU from `ready` to the end
     gc: str  # GcPauses.summary()
+    peak_rss_mb: float  # the process's peak resident size
 
 
 def enforcer_process(
@@ -538,7 +544,7 @@ def enforcer_process(
     ledger = home.ledger()
     app = open_appender(home, ledger, datetime.now().astimezone(), write=True)
     app.catch_up()
-    report = ChildReport([], [], [], [], 0.0, "")
+    report = ChildReport([], [], [], [], 0.0, "", 0.0)
     pauses = GcPauses(freeze)
     start_cpu = time.process_time()
     ready.set()
@@ -548,8 +554,7 @@ def enforcer_process(
         began[:] = time.perf_counter(), time.process_time()
         return bool(followed_all.is_set())
 
-    def newest() -> datetime | None:
-        return max((h.last_at for h in app.folded.incidents.values() if h.last_at), default=None)
+    newest = event_time(app)
 
     def timed(indices: list[int]) -> None:
         appended_at = time.perf_counter()
@@ -570,6 +575,7 @@ def enforcer_process(
             report.at,
             time.process_time() - start_cpu,
             pauses.summary(),
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         )
     )
 
