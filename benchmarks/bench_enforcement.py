@@ -407,7 +407,7 @@ def main() -> None:
         + (f"; the appender process {child_gc}" if child is not None else "")
     )
     print(
-        f"peak RSS: this process {after.ru_maxrss / 1024:.0f} MB"
+        f"peak RSS: this process {peak_rss_mb():.0f} MB"
         + (f", the appender process {child_rss:.0f} MB" if child is not None else "")
     )
 
@@ -575,9 +575,18 @@ def enforcer_process(
             report.at,
             time.process_time() - start_cpu,
             pauses.summary(),
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            peak_rss_mb(),
         )
     )
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident size (VmHWM: unlike `ru_maxrss`, not inherited from
+    the parent a spawned process was forked from)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def print_tenths(at: list[int], cpu_ms: list[float], size: int) -> None:
