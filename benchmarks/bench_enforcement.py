@@ -40,7 +40,7 @@ before any of it, `--chunk` incident transitions at a time, with an appender pas
 each at the newest transition's event time. It prints each tenth's CPU per pass: with a
 state that grows with the log, the last tenth costs more than the first.
 
-    .venv/bin/python benchmarks/bench_enforcement.py --mode replay --days 90 --scale 5
+    .venv/bin/python benchmarks/bench_enforcement.py --mode replay --days 90 --scale 5 --vertex-km 5
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ from truceline.adjudication.verdict import seal_transition
 from truceline.agreement.load import load_agreement
 from truceline.codec.records import open_record
 from truceline.enforcement.appender import open_appender
-from truceline.enforcement.follow import follow
+from truceline.enforcement.follow import event_time, follow
 from truceline.enforcement.incidents import BREACH_STATES
 from truceline.enforcement.records import ENFORCEMENT_TYPE
 from truceline.gcpause import freeze_survivors
@@ -219,6 +219,14 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument(
+        "--vertex-km",
+        type=float,
+        default=None,
+        help="the world's contact-line vertex spacing (default 4 km): a duel of more than "
+        "about 75 days lists so many daily corridor windows that its agreement needs a "
+        "coarser line to fit one ledger entry (--days 90: --vertex-km 5)",
+    )
+    ap.add_argument(
         "--appender-process",
         action="store_true",
         help="pipeline: run the appender in its own process following the log",
@@ -243,7 +251,7 @@ def main() -> None:
         replay_mode(args)
         return
 
-    home, envelopes = duel_home(args.days, args.scale)
+    home, envelopes = duel_home(args.days, args.scale, args.vertex_km)
 
     agreement = load_agreement(home.agreement)
     _, ref = recompute(home).view.agreement(agreement)
@@ -348,7 +356,7 @@ def main() -> None:
     followed_all.set()
     if args.appender_thread:
         enforcer_thread.join()
-    child_cpu, child_gc = 0.0, ""
+    child_cpu, child_gc, child_rss = 0.0, "", 0.0
     if child is not None:
         followed_all_mp.set()
         got: ChildReport = results.get()
@@ -356,6 +364,7 @@ def main() -> None:
         for trigger, appended_at in got.countdowns:
             timed(trigger, appended_at)
         derive_s, derive_cpu, child_cpu, child_gc = got.passes, got.cpu, got.total_cpu, got.gc
+        child_rss = got.peak_rss_mb
         derive_at = got.at
     wall = time.perf_counter() - run_start
     after = resource.getrusage(resource.RUSAGE_SELF)
@@ -405,11 +414,18 @@ def main() -> None:
         f"GC{' (start-up frozen)' if args.gc_freeze else ''}: this process {pauses.summary()}"
         + (f"; the appender process {child_gc}" if child is not None else "")
     )
+    print(
+        f"peak RSS: this process {peak_rss_mb():.0f} MB"
+        + (f", the appender process {child_rss:.0f} MB" if child is not None else "")
+    )
 
 
-def duel_home(days: float, scale: float) -> tuple[Home, list[bytes]]:
+def duel_home(
+    days: float, scale: float, vertex_km: float | None = None
+) -> tuple[Home, list[bytes]]:
     """A fresh mission home (the demo's steps but ingest) and the simulator's signed
-    observations of a duel of `days` at `scale`, not yet on its log."""
+    observations of a duel of `days` at `scale`, not yet on its log (`vertex_km`: the
+    world's contact-line vertex spacing, None for the simulator's default)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-enforcement-"))
     scenario = tmp / "scenario.yaml"
     scenario.write_text(
@@ -420,6 +436,7 @@ def duel_home(days: float, scale: float) -> tuple[Home, list[bytes]]:
                 "scale": scale,
                 "behaviour": {"phases": [{"days": days, "mode": "duel"}]},
             }
+            | ({"world": {"vertex_km": vertex_km}} if vertex_km is not None else {})
         )
     )
     t0 = time.perf_counter()
@@ -523,6 +540,7 @@ class ChildReport:
     at: list[int]  # the log size each had folded
     total_cpu: float  # the process's CPU from `ready` to the end
     gc: str  # GcPauses.summary()
+    peak_rss_mb: float  # the process's peak resident size
 
 
 def enforcer_process(
@@ -538,7 +556,7 @@ def enforcer_process(
     ledger = home.ledger()
     app = open_appender(home, ledger, datetime.now().astimezone(), write=True)
     app.catch_up()
-    report = ChildReport([], [], [], [], 0.0, "")
+    report = ChildReport([], [], [], [], 0.0, "", 0.0)
     pauses = GcPauses(freeze)
     start_cpu = time.process_time()
     ready.set()
@@ -548,8 +566,7 @@ def enforcer_process(
         began[:] = time.perf_counter(), time.process_time()
         return bool(followed_all.is_set())
 
-    def newest() -> datetime | None:
-        return max((h.last_at for h in app.folded.incidents.values() if h.last_at), default=None)
+    newest = event_time(app)
 
     def timed(indices: list[int]) -> None:
         appended_at = time.perf_counter()
@@ -570,8 +587,18 @@ def enforcer_process(
             report.at,
             time.process_time() - start_cpu,
             pauses.summary(),
+            peak_rss_mb(),
         )
     )
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident size (VmHWM: unlike `ru_maxrss`, not inherited from
+    the parent a spawned process was forked from)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def print_tenths(at: list[int], cpu_ms: list[float], size: int) -> None:
@@ -600,7 +627,7 @@ def replay_mode(args: argparse.Namespace) -> None:
     from truceline.adjudication.verdict import INCIDENT_TYPE
     from truceline.codec.entries import payload_type
 
-    home, envelopes = duel_home(args.days, args.scale)
+    home, envelopes = duel_home(args.days, args.scale, args.vertex_km)
     # The same home before any observation: same agreement, principals and keys.
     copy = Home(Path(shutil.copytree(home.root, home.root.with_name("replay-home"))))
     agreement = load_agreement(home.agreement)

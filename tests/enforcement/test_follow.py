@@ -7,35 +7,14 @@ log. Following appends exactly what one `run` over the final log appends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truceline.adjudication.verdict import INCIDENT_TYPE
 from truceline.enforcement.follow import follow
-from truceline.ledger.logsign import Ed25519NoteSigner
 from truceline.ledger.tilelog import TileLog
-from truceline.store.base import open_store
 
-from ._world import T0, entry, incident, principals
+from ._world import T0, entry, incident
 from .test_appender import appender, events, world
-
-ORIGIN = "test.example/enforcement"
-
-
-@pytest.fixture
-def logs(tmp_path: Path) -> Iterator[tuple[TileLog, TileLog]]:
-    signer = Ed25519NoteSigner(ORIGIN, Ed25519PrivateKey.generate())
-    db = f"sqlite:///{tmp_path / 's.db'}"
-    writer = TileLog.create(tmp_path / "log", ORIGIN, signer, open_store(db))
-    writer.append(principals())
-    reader = TileLog.open(tmp_path / "log", signer, open_store(db))
-    yield writer, reader
-    reader.close()
-    writer.close()
 
 
 def test_follow_sees_another_writer_and_appends_once(logs: tuple[TileLog, TileLog]) -> None:

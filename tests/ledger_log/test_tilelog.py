@@ -226,3 +226,22 @@ def test_random_batches_prove_and_stay_consistent(
     finally:
         log.close()
         engine.dispose()
+
+
+def test_a_growing_bundle_read_again_decodes_to_what_is_stored(
+    make_log: LogFactory, sqlite_engine: Engine
+) -> None:
+    """A follower reads the last, growing bundle again each time (the store decodes only
+    what it gained): every read equals the stored bundle decoded afresh, across a full
+    bundle, and a bundle whose bytes are not a continuation is decoded anew."""
+    log = make_log(sqlite_engine)
+    data = entries(300, "g")
+    for lo in range(0, 300, 7):
+        log.append(data[lo : lo + 7])
+        size = log.size
+        assert log.read(max(0, size - 9), size) == data[max(0, size - 9) : size]
+    assert log.read(0, 300) == data
+    store = log.tiles
+    other = entries(3, "x")
+    assert store._decode_bundle(1, tiles.encode_bundle(other)) == other
+    assert store._decode_bundle(1, tiles.encode_bundle(data[256:300])) == data[256:300]

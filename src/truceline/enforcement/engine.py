@@ -113,6 +113,10 @@ class Folded:
     reports: list[insp.Report] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     logged: set[str] = field(default_factory=set)
+    # The latest `opens_at` of any incident transition folded (the newest `last_at` of
+    # `incidents`), kept as they come: a follower replaying event time asks it every
+    # pass, and a scan of the histories would make each pass cost as much as the log.
+    newest_at: datetime | None = None
 
     def keys(self) -> KeyBook:
         """The signatories' keys as the log has them so far."""
@@ -132,6 +136,8 @@ class Folded:
                 self.ignored.append(Ignored(r.index, "malformed incident transition"))
                 return
             if t.agreement.id == self.agreement.id:
+                if self.newest_at is None or t.opens_at > self.newest_at:
+                    self.newest_at = t.opens_at
                 old = self.incidents.get(t.incident)
                 self.incidents[t.incident] = (
                     old.with_transition(r.index, t)

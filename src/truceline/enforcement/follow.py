@@ -18,6 +18,13 @@ from truceline.enforcement.appender import Appender
 from truceline.ledger.base import Ledger
 
 
+def event_time(app: Appender) -> Callable[[], datetime | None]:
+    """A clock for replaying a log in event time: the newest incident transition folded
+    so far (None before the first). It costs the same on the last pass as on the first
+    (`Folded.newest_at` is kept as records are folded), unlike asking every history."""
+    return lambda: app.folded.newest_at
+
+
 def follow(
     app: Appender,
     ledger: Ledger,
@@ -31,7 +38,7 @@ def follow(
     seconds (deadlines fall due with time alone); sleep `poll_s` between looks.
     `clock()` is the event time of each pass, asked after the new entries are folded
     (`app.folded` is current); None skips the pass (no event time yet: a benchmark
-    replaying event time takes the newest transition's). `on_pass(indices)` after
+    replaying event time takes `event_time(app)`). `on_pass(indices)` after
     each pass that ran.
 
     Returns how many transitions it appended once `stop()` is true and a last look

@@ -97,10 +97,12 @@ class LogReader(Ledger):
         """
         size = stop if size is None else size
         for b in range(start // _W, (stop + _W - 1) // _W):
-            for i, e in enumerate(self.tiles.bundle(b, size)):
-                idx = b * _W + i
-                if start <= idx < stop:
-                    yield idx, e
+            bundle = self.tiles.bundle(b, size)
+            first = b * _W
+            # Only the entries asked for are visited (a follower asks for a few at the
+            # end of a bundle of up to 256).
+            for i in range(max(start - first, 0), min(stop - first, len(bundle))):
+                yield first + i, bundle[i]
 
     def close(self) -> None:
         self.storage.close()

@@ -43,6 +43,11 @@ class TileStore:
         self._cache: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()  # FIFO
         self._cache_max = cache_tiles
         self._mu = threading.Lock()
+        # The bundle read last, as (index, its bytes, its entries): a follower reads the
+        # growing partial bundle again on every pass, and bundles only grow, so only the
+        # bytes past what was decoded before are decoded (a pass costs its new entries,
+        # not the up to 255 before them).
+        self._last_bundle: tuple[int, bytes, list[bytes]] | None = None
 
     # --- raw objects -----------------------------------------------------------
 
@@ -133,11 +138,24 @@ class TileStore:
         else:
             data = self._read_grown(rel, tiles.entries_path(index))
         try:
-            entries = tiles.decode_bundle(data)[:width]
+            entries = self._decode_bundle(index, data)[:width]
         except tiles.TileError as exc:
             raise TileStoreError(f"{rel}: {exc}") from exc
         if len(entries) != width:
             raise TileStoreError(f"{rel}: {len(entries)} entries, want {width}")
+        return entries
+
+    def _decode_bundle(self, index: int, data: bytes) -> list[bytes]:
+        """The entries of bundle `index` stored as `data`, decoding only what the bundle
+        read last does not already hold (`data` starts with its bytes: it has grown)."""
+        last = self._last_bundle
+        if last is not None and last[0] == index and data.startswith(last[1]):
+            entries = last[2] + tiles.decode_bundle(data[len(last[1]) :])
+            if len(entries) > tiles.TILE_WIDTH:
+                raise tiles.TileError(f"entry bundle: more than {tiles.TILE_WIDTH} entries")
+        else:
+            entries = tiles.decode_bundle(data)
+        self._last_bundle = (index, data, entries)
         return entries
 
     # --- tree nodes ------------------------------------------------------------
