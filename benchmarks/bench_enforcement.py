@@ -40,7 +40,7 @@ before any of it, `--chunk` incident transitions at a time, with an appender pas
 each at the newest transition's event time. It prints each tenth's CPU per pass: with a
 state that grows with the log, the last tenth costs more than the first.
 
-    .venv/bin/python benchmarks/bench_enforcement.py --mode replay --days 90 --scale 5 --vertex-km 5
+    .venv/bin/python benchmarks/bench_enforcement.py --mode replay --days 90 --scale 5
 """
 
 from __future__ import annotations
@@ -219,14 +219,6 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument(
-        "--vertex-km",
-        type=float,
-        default=None,
-        help="the world's contact-line vertex spacing (default 4 km): a duel of more than "
-        "about 75 days lists so many daily corridor windows that its agreement needs a "
-        "coarser line to fit one ledger entry (--days 90: --vertex-km 5)",
-    )
-    ap.add_argument(
         "--appender-process",
         action="store_true",
         help="pipeline: run the appender in its own process following the log",
@@ -251,7 +243,7 @@ def main() -> None:
         replay_mode(args)
         return
 
-    home, envelopes = duel_home(args.days, args.scale, args.vertex_km)
+    home, envelopes = duel_home(args.days, args.scale)
 
     agreement = load_agreement(home.agreement)
     _, ref = recompute(home).view.agreement(agreement)
@@ -420,12 +412,9 @@ def main() -> None:
     )
 
 
-def duel_home(
-    days: float, scale: float, vertex_km: float | None = None
-) -> tuple[Home, list[bytes]]:
+def duel_home(days: float, scale: float) -> tuple[Home, list[bytes]]:
     """A fresh mission home (the demo's steps but ingest) and the simulator's signed
-    observations of a duel of `days` at `scale`, not yet on its log (`vertex_km`: the
-    world's contact-line vertex spacing, None for the simulator's default)."""
+    observations of a duel of `days` at `scale`, not yet on its log."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-enforcement-"))
     scenario = tmp / "scenario.yaml"
     scenario.write_text(
@@ -436,7 +425,6 @@ def duel_home(
                 "scale": scale,
                 "behaviour": {"phases": [{"days": days, "mode": "duel"}]},
             }
-            | ({"world": {"vertex_km": vertex_km}} if vertex_km is not None else {})
         )
     )
     t0 = time.perf_counter()
@@ -627,7 +615,7 @@ def replay_mode(args: argparse.Namespace) -> None:
     from truceline.adjudication.verdict import INCIDENT_TYPE
     from truceline.codec.entries import payload_type
 
-    home, envelopes = duel_home(args.days, args.scale, args.vertex_km)
+    home, envelopes = duel_home(args.days, args.scale)
     # The same home before any observation: same agreement, principals and keys.
     copy = Home(Path(shutil.copytree(home.root, home.root.with_name("replay-home"))))
     agreement = load_agreement(home.agreement)
