@@ -1,10 +1,9 @@
 """What bears on a corridor's risk at a moment, read from the facts of the log.
 
 For a corridor and a time t, all as of the log: incidents judged breaches (verified, or
-reported on weak evidence; never discounted, contested or dismissed) that affected it
-(within half its width plus their uncertainty up to 2 km), recent ones near its path by
-each party, each
-party's breach rate along the whole front, the penalty cases pending or in force against
+reported on weak evidence or the press alone; never contested or dismissed, nor a lone
+unclassified explosion) that affected it (within half its width plus their uncertainty up
+to 2 km), recent ones near its path by each party, each party's breach rate along the whole front, the penalty cases pending or in force against
 each party, inspections near the path, and the detection probability of the registered
 neutral sensors along it (their location, coverage.range_km, error_model.detection_probability).
 """
@@ -129,7 +128,9 @@ def _latest(history: IncidentHistory, until: datetime) -> IncidentTransition | N
 
 
 def _counts(t: IncidentTransition) -> bool:
-    """A breach by its latest verdict, on evidence better than discounted or contested."""
+    """A breach by its latest verdict, not dismissed, not contested. A `discounted` one
+    (the press alone) counts: on a road the mission does not watch the press and the
+    parties are most of what the log holds (docs/corridors.md, "What counts")."""
     return bool(t.rules) and t.state is not State.dismissed and t.grade is not Grade.contested
 
 
