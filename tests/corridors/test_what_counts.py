@@ -13,6 +13,7 @@ from truceline.agreement.rules import Grade
 from truceline.corridors import drivers, spec
 from truceline.home import Home
 from truceline.metrics.facts import read_facts
+from truceline.observation import Kind
 
 
 def _facts_and_corridors(sim: Sim):  # type: ignore[no-untyped-def]
@@ -33,6 +34,7 @@ def test_press_only_counts_a_lone_unclassified_explosion_does_not(deterred: Sim)
         and len(t.evidence) == 1
         and t.weapon_class is None
         and (o := facts.observation(t.evidence[0])) is not None
+        and o.kind is Kind.explosion
         and o.attributes.weapon_class is None
     ]
     # the home holds such incidents (the arrays' lone explosions), and none is counted

@@ -28,6 +28,7 @@ from truceline.enforcement.penalties import Status
 from truceline.fusion.attribute import project
 from truceline.fusion.base import Frame
 from truceline.metrics.facts import Breach, Facts
+from truceline.observation import Kind
 
 NEAR_M = 15_000.0  # "near the path": the reach of most tube artillery fired at it
 RECENT = timedelta(hours=24)
@@ -135,15 +136,15 @@ def _counts(t: IncidentTransition) -> bool:
 
 
 def _names_fire(t: IncidentTransition, facts: Facts) -> bool:
-    """False for an incident resting on one observation that names no weapon: a lone
-    array's unclassified explosion, which it cannot tell from a demolition or a false
+    """False for an incident resting on one `explosion` observation that names no weapon: a
+    lone array's unclassified explosion, which it cannot tell from a demolition or a false
     alarm. Near a road the mission lines with arrays these were most of what the log
     showed there (simulator seeds 1 and 102: every such incident on a watched corridor
     had no true strike within 1.5 km and 30 min; every one with a weapon had)."""
     if len(t.evidence) != 1 or t.weapon_class is not None:
         return True
     obs = facts.observation(t.evidence[0])
-    return obs is None or obs.attributes.weapon_class is not None
+    return obs is None or obs.kind is not Kind.explosion or obs.attributes.weapon_class is not None
 
 
 @dataclass
