@@ -3,6 +3,7 @@ counts"), on the simulated mission home of tests/corridors/conftest.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import yaml
@@ -27,21 +28,25 @@ def _facts_and_corridors(sim: Sim):  # type: ignore[no-untyped-def]
 def test_press_only_counts_a_lone_unclassified_explosion_does_not(deterred: Sim) -> None:
     facts, corridors = _facts_and_corridors(deterred)
     judged = drivers.scene(corridors, facts).judged
-    lone = [
-        t
-        for h in facts.incidents.values()
-        if (t := h.transitions[-1][1]).rules
-        and len(t.evidence) == 1
-        and t.weapon_class is None
-        and (o := facts.observation(t.evidence[0])) is not None
-        and o.kind is Kind.explosion
-        and o.attributes.weapon_class is None
-    ]
-    # the home holds such incidents (the arrays' lone explosions), and none is counted
-    assert lone
-    assert not {t.incident for t in lone} & {t.incident for t in judged}
     assert all(t.grade is not Grade.contested for t in judged)
-    assert any(t.grade is Grade.discounted for t in judged)
+    assert any(t.grade is Grade.discounted for t in judged)  # the press alone counts
+    # an incident of the log, remade as resting on one observation of its kind: counted
+    # unless that observation is an explosion that names no weapon
+    t = next(t for t in judged if len(t.evidence) == 1)
+    obs = facts.observation(t.evidence[0])
+    assert obs is not None
+    index = facts.log_size + 1
+    blank = obs.attributes.model_copy(update={"weapon_class": None})
+    for kind, weapon, counts in (
+        (Kind.explosion, None, False),
+        (Kind.explosion, obs.attributes.weapon_class, True),
+        (Kind.impact, None, True),
+    ):
+        attributes = blank.model_copy(update={"weapon_class": weapon})
+        lone = obs.model_copy(update={"kind": kind, "attributes": attributes})
+        remade = dataclasses.replace(facts, observations=[*facts.observations, (index, lone)])
+        incident = t.model_copy(update={"evidence": [index], "weapon_class": None})
+        assert drivers._names_fire(incident, remade) is counts, kind
 
 
 def test_line_reach_falls_with_distance_from_the_line(deterred: Sim) -> None:
