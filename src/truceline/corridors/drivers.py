@@ -1,10 +1,9 @@
 """What bears on a corridor's risk at a moment, read from the facts of the log.
 
 For a corridor and a time t, all as of the log: incidents judged breaches (verified, or
-reported on weak evidence; never discounted, contested or dismissed) that affected it
-(within half its width plus their uncertainty up to 2 km), recent ones near its path by
-each party, each
-party's breach rate along the whole front, the penalty cases pending or in force against
+reported on weak evidence or the press alone; never contested or dismissed, nor a lone
+unclassified explosion) that affected it (within half its width plus their uncertainty up
+to 2 km), recent ones near its path by each party, each party's breach rate along the whole front, the penalty cases pending or in force against
 each party, inspections near the path, and the detection probability of the registered
 neutral sensors along it (their location, coverage.range_km, error_model.detection_probability).
 """
@@ -29,6 +28,7 @@ from truceline.enforcement.penalties import Status
 from truceline.fusion.attribute import project
 from truceline.fusion.base import Frame
 from truceline.metrics.facts import Breach, Facts
+from truceline.observation import Kind
 
 NEAR_M = 15_000.0  # "near the path": the reach of most tube artillery fired at it
 RECENT = timedelta(hours=24)
@@ -69,6 +69,7 @@ class Place:
     sensors: list[tuple[float, float, float, float, datetime, datetime | None]]
     inspections: list[tuple[datetime, str]]
     front_share: float = 0.0  # share of the path within NEAR_M of the contact line
+    line_reach: float = 1.0  # mean over the path of exp(-distance to the line / NEAR_M)
 
     def affected(self, a: datetime, z: datetime, verified: bool = False) -> int:
         """Breaches inside the corridor's width between a and z (only verified ones, or
@@ -128,12 +129,22 @@ def _latest(history: IncidentHistory, until: datetime) -> IncidentTransition | N
 
 
 def _counts(t: IncidentTransition) -> bool:
-    """A breach by its latest verdict, on evidence better than discounted or contested."""
-    return (
-        bool(t.rules)
-        and t.state is not State.dismissed
-        and t.grade not in (Grade.discounted, Grade.contested)
-    )
+    """A breach by its latest verdict, not dismissed, not contested. A `discounted` one
+    (the press alone) counts: on a road the mission does not watch the press and the
+    parties are most of what the log holds (docs/corridors.md, "What counts")."""
+    return bool(t.rules) and t.state is not State.dismissed and t.grade is not Grade.contested
+
+
+def _names_fire(t: IncidentTransition, facts: Facts) -> bool:
+    """False for an incident resting on one `explosion` observation that names no weapon: a
+    lone array's unclassified explosion, which it cannot tell from a demolition or a false
+    alarm. Near a road the mission lines with arrays these were most of what the log
+    showed there (simulator seeds 1 and 102: every such incident on a watched corridor
+    had no true strike within 1.5 km and 30 min; every one with a weapon had)."""
+    if len(t.evidence) != 1 or t.weapon_class is not None:
+        return True
+    obs = facts.observation(t.evidence[0])
+    return obs is None or obs.kind is not Kind.explosion or obs.attributes.weapon_class is not None
 
 
 @dataclass
@@ -154,7 +165,11 @@ def scene(corridors: list[CorridorSpec], facts: Facts) -> Scene:
     mids = [c.line.interpolate(0.5, normalized=True) for c in corridors]
     frame = Frame(float(np.mean([m.x for m in mids])), float(np.mean([m.y for m in mids])))
     parties = {p.id for p in facts.agreement.parties}
-    judged = [t for h in facts.incidents.values() if (t := _latest(h, facts.until)) and _counts(t)]
+    judged = [
+        t
+        for h in facts.incidents.values()
+        if (t := _latest(h, facts.until)) and _counts(t) and _names_fire(t, facts)
+    ]
     jx, jy = frame.to_xy([t.location[0] for t in judged], [t.location[1] for t in judged])
     sensors = []
     for st in facts.sensors.values():
@@ -201,7 +216,10 @@ def place(spec: CorridorSpec, facts: Facts, shared: Scene | None = None) -> Plac
     # frontline town is shelled at its near end, one that starts far behind rarely
     near = np.asarray(shapely.distance(sc.line, shapely.points([(p.x, p.y) for p in along])))
     front_share = float((near <= NEAR_M).mean())
-    return Place(spec, path, host, firer, points, sc.sensors, inspections, front_share)
+    # the same reach as a smooth fall-off: a road 5 km behind the line is shelled far more
+    # than one 14 km behind, which front_share counts alike
+    line_reach = float(np.exp(-near / NEAR_M).mean())
+    return Place(spec, path, host, firer, points, sc.sensors, inspections, front_share, line_reach)
 
 
 def penalty_state(facts: Facts, party: str | None, t: datetime) -> str:

@@ -39,16 +39,13 @@ class Row:
     x: dict[str, float]
 
 
-def _x(facts: Facts, p: Place, t: datetime, rates: dict[str, float]) -> dict[str, float]:
+def _x(facts: Facts, p: Place, t: datetime) -> dict[str, float]:
     pen = penalty_state(facts, p.firer, t)
-    firer_rate = rates.get(p.firer, 0.0) if p.firer else sum(rates.values())
     return {
+        "log_line_reach": math.log(max(p.line_reach, 1e-6)),
         "coverage": p.coverage(t),
-        "retaliation": math.log1p(p.near(t - RECENT, t, p.host) if p.host else 0),
         "penalty_in_force": 1.0 if pen == "in_force" else 0.0,
         "penalty_pending": 1.0 if pen == "pending" else 0.0,
-        "firer_activity": math.log1p(firer_rate),
-        "front_share": p.front_share,
     }
 
 
@@ -60,13 +57,11 @@ def history(facts: Facts, places: list[Place], at: datetime, first: datetime) ->
     """Every window that closed before `at`, within the lookback and after the log began."""
     rows = []
     since = max(at - LOOKBACK, first)
-    rates: dict[datetime, dict[str, float]] = {}  # windows of many corridors share a start
     for p in places:
         for a, z in p.spec.windows:
             if z <= at and z > since:
                 a0 = max(a, since)
-                r = rates.setdefault(a0, party_rates(facts, a0))
-                rows.append(Row(p, a0, z, (z - a0) / HOUR, _x(facts, p, a0, r)))
+                rows.append(Row(p, a0, z, (z - a0) / HOUR, _x(facts, p, a0)))
     return rows
 
 
@@ -104,7 +99,7 @@ def forecast(
             hours = _open_hours(a, z, at, until)
             if hours <= 0:
                 continue
-            x = _x(facts, p, max(a, at), rates)
+            x = _x(facts, p, max(a, at))
             prob, low, high, expected = fit.predict(x, hours)
             out.append(
                 {
@@ -156,4 +151,5 @@ def _drivers(
         "inspections_near_30d": sum(1 for t, _ in p.inspections if at - INSPECTION_SPAN <= t < at),
         "sensor_coverage": round(x["coverage"], 4),
         "front_share": round(p.front_share, 4),
+        "line_reach": round(p.line_reach, 4),
     }
