@@ -16,6 +16,7 @@ Subscribers are listed in HOME/publication.yaml:
         url: https://guarantor.example/truceline
         secret_env: GUARANTORS_WEBHOOK_SECRET   # HMAC key (base64, `whsec_` prefix allowed)
         events: [countdown_started, penalty_in_force, playbook_step, playbook_escalated]
+        # case_void comes with them: a case's events imply its withdrawal (CASE_EVENTS)
         timeout_s: 30                           # any delivery key, for this subscriber only
 
 Only transitions that are on the log (signed by the enforcement key) are sent, so a
@@ -38,12 +39,39 @@ import yaml
 
 from truceline.authority import Authority
 from truceline.codec.entries import Record, read
-from truceline.enforcement.records import ENFORCEMENT_TYPE
+from truceline.enforcement.records import ENFORCEMENT_TYPE, EventKind
 from truceline.ledger.base import Ledger
 from truceline.publication.policy import DeliveryPolicy, policy_from
 from truceline.publication.webhooks import Subscription
 
 _ENFORCEMENT = (ENFORCEMENT_TYPE,)
+
+CASE_EVENTS = frozenset(
+    e.value
+    for e in (
+        EventKind.case_opened,
+        EventKind.countdown_started,
+        EventKind.consultation_extended,
+        EventKind.suspended,
+        EventKind.block_attempt_failed,
+        EventKind.blocked,
+        EventKind.penalty_in_force,
+        EventKind.penalty_lapsed,
+    )
+)
+"""The events that tell of a case against a party (`subject` is the case id)."""
+
+
+def with_withdrawals(events: frozenset[str]) -> frozenset[str]:
+    """`events` and the withdrawals of what they announce: a subscriber told of a case
+    (say, only its countdown) is told when the case is voided, on the same channel, since
+    a party publicly accused and then cleared must see the clearing where it saw the
+    accusation. Decided by event name alone (as every route is), so such a subscriber
+    gets every case's `case_void`, also of a case that was voided before reaching the
+    event it listed."""
+    if events & CASE_EVENTS:
+        return events | {EventKind.case_void.value}
+    return events
 
 
 @dataclass(frozen=True)
@@ -77,7 +105,8 @@ def load_routes(path: Path, env: dict[str, str] | None = None) -> list[Route]:
         if any(r.subscription.id == sub.id for r in routes):
             raise ValueError(f"{where}.id: {sub.id!r} is listed twice")
         policy = policy_from(item, defaults, where)
-        routes.append(Route(sub, frozenset(item.get("events", [])), policy))
+        events = with_withdrawals(frozenset(map(str, item.get("events", []))))
+        routes.append(Route(sub, events, policy))
     return routes
 
 
