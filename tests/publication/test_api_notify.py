@@ -80,7 +80,12 @@ def test_one_shot_notify_pushes_logged_transitions_once(
         cfg = tmp_path / "publication.yaml"
         hooks = [
             {"id": "guarantors", "url": rx.url, "secret_env": "G_SECRET"},
-            {"id": "press", "url": rx.url, "secret_env": "G_SECRET", "events": ["x"]},
+            {
+                "id": "press",
+                "url": rx.url,
+                "secret_env": "G_SECRET",
+                "events": ["inspection_reported"],
+            },
         ]
         delivery = {**FAST, "retry_schedule_s": [0, 0.5, 0.5]}
         cfg.write_text(yaml.safe_dump({"delivery": delivery, "webhooks": hooks}))
@@ -107,3 +112,18 @@ def test_one_shot_notify_pushes_logged_transitions_once(
         assert r.exit_code == 2 and "secret_env" in r.output
     finally:
         rx.close()
+
+
+@pytest.mark.parametrize("events", [["countdown_start"], "countdown_started"])
+def test_a_misspelt_event_is_refused_naming_it(
+    home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, events: object
+) -> None:
+    """A subscription to an event name that no transition carries would silently never
+    fire; `notify` refuses the configuration, naming the field."""
+    cfg = tmp_path / "publication.yaml"
+    hook = {"id": "press", "url": "http://127.0.0.1:9/", "secret_env": "G_SECRET"}
+    cfg.write_text(yaml.safe_dump({"webhooks": [hook | {"events": events}]}))
+    monkeypatch.setenv("G_SECRET", "whsec_" + base64.b64encode(SECRET).decode())
+    r = CliRunner().invoke(app, ["notify", "--home", str(home.root), "--config", str(cfg)])
+    assert r.exit_code == 2, r.output
+    assert "webhooks[0].events" in r.output

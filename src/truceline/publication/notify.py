@@ -16,7 +16,8 @@ Subscribers are listed in HOME/publication.yaml:
         url: https://guarantor.example/truceline
         secret_env: GUARANTORS_WEBHOOK_SECRET   # HMAC key (base64, `whsec_` prefix allowed)
         events: [countdown_started, penalty_in_force, playbook_step, playbook_escalated]
-        # case_void comes with them: a case's events imply its withdrawal (CASE_EVENTS)
+        # case_void comes with them: a case's events imply its withdrawal (CASE_EVENTS);
+        # a name that is not an enforcement event is refused, naming it
         timeout_s: 30                           # any delivery key, for this subscriber only
 
 Only transitions that are on the log (signed by the enforcement key) are sent, so a
@@ -84,6 +85,21 @@ class Route:
         return not self.events or event in self.events
 
 
+def _event_names(value: Any, where: str) -> frozenset[str]:
+    """The listed events, each one an enforcement event: a misspelt name would otherwise
+    match nothing and silently keep that subscriber from ever being told of it."""
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list of event names, found {value!r}")
+    known = {e.value for e in EventKind}
+    for k, name in enumerate(value):
+        if name not in known:
+            raise ValueError(
+                f"{where}[{k}]: {name!r} is not an enforcement event (one of "
+                f"{', '.join(sorted(known))})"
+            )
+    return frozenset(value)
+
+
 def load_routes(path: Path, env: dict[str, str] | None = None) -> list[Route]:
     env = dict(os.environ) if env is None else env
     doc = yaml.safe_load(path.read_text()) or {}
@@ -105,7 +121,7 @@ def load_routes(path: Path, env: dict[str, str] | None = None) -> list[Route]:
         if any(r.subscription.id == sub.id for r in routes):
             raise ValueError(f"{where}.id: {sub.id!r} is listed twice")
         policy = policy_from(item, defaults, where)
-        events = with_withdrawals(frozenset(map(str, item.get("events", []))))
+        events = with_withdrawals(_event_names(item.get("events", []), f"{where}.events"))
         routes.append(Route(sub, events, policy))
     return routes
 
