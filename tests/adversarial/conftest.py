@@ -50,6 +50,13 @@ def when(text: str) -> datetime:
 FAR = format_time(when(ENFORCE_AT).replace(year=2027))
 
 
+def key_file(m: Mission, tmp: Path, who: str, signatory: bool = True) -> str:
+    """`who`'s private key (a signatory's, else a sensor's) in a file, for `--key`."""
+    path = tmp / f"{who}.key"
+    keys.save_private_key(path, m.signatory_key(who) if signatory else m.sensor_key(who))
+    return str(path)
+
+
 def uninspected_verified(m: Mission) -> dict[str, Any]:
     """A verified incident with an accused that no inspection was opened for yet (verified
     at once, not graded weak first): a dispute, dated now by the clock, opens it now."""

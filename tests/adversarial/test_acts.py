@@ -13,14 +13,17 @@ from truceline.codec import keys, records
 from truceline.enforcement.records import ACK_TYPE
 from truceline.observation import format_time
 
-from .conftest import ENFORCE_AT, FAR, Mission, cli, cli_result, server, uninspected_verified, when
-
-
-def _key_file(m: Mission, tmp: Path, who: str, signatory: bool = True) -> str:
-    path = tmp / f"{who}.key"
-    key = m.signatory_key(who) if signatory else m.sensor_key(who)
-    keys.save_private_key(path, key)
-    return str(path)
+from .conftest import (
+    ENFORCE_AT,
+    FAR,
+    Mission,
+    cli,
+    cli_result,
+    key_file,
+    server,
+    uninspected_verified,
+    when,
+)
 
 
 def test_dispute_then_inspection_then_finding(mission: Mission, tmp_path: Path) -> None:
@@ -39,7 +42,7 @@ def test_dispute_then_inspection_then_finding(mission: Mission, tmp_path: Path) 
         "--as",
         other,
         "--key",
-        _key_file(mission, tmp_path, accused),
+        key_file(mission, tmp_path, accused),
     )
     assert refused.exit_code == 1 and "signatures" in refused.output
     out = json.loads(
@@ -54,7 +57,7 @@ def test_dispute_then_inspection_then_finding(mission: Mission, tmp_path: Path) 
             "--reason",
             "our guns were silent",
             "--key",
-            _key_file(mission, tmp_path, accused),
+            key_file(mission, tmp_path, accused),
         )
     )
     assert out["index"] > 0
@@ -74,7 +77,7 @@ def test_dispute_then_inspection_then_finding(mission: Mission, tmp_path: Path) 
         "--as",
         team,
         "--key",
-        _key_file(mission, tmp_path, team, signatory=False),
+        key_file(mission, tmp_path, team, signatory=False),
         "--incident",
         target["incident"],
         "--finding",
@@ -125,7 +128,7 @@ def test_acknowledge_over_http_and_cli(mission: Mission, tmp_path: Path) -> None
             "--as",
             recipient,
             "--key",
-            _key_file(mission, tmp_path, recipient),
+            key_file(mission, tmp_path, recipient),
         )
     )
     assert out["index"] > 0 and out["counted"], out
@@ -147,7 +150,7 @@ def test_acknowledge_over_http_and_cli(mission: Mission, tmp_path: Path) -> None
             "--reason",
             "shelling reported",
             "--key",
-            _key_file(mission, tmp_path, "guarantor-a"),
+            key_file(mission, tmp_path, "guarantor-a"),
         )
     )
     assert req["counted"], req

@@ -17,18 +17,12 @@ from typing import Any
 import pytest
 
 from truceline.adjudication.service import recompute
-from truceline.codec import keys
 from truceline.home import Home
 from truceline.observation import format_time
 
-from .conftest import FAR, Mission, cli, uninspected_verified, when
+from .conftest import FAR, Mission, cli, key_file, uninspected_verified, when
 
 TEAM = "patrol-mission-001"
-
-
-def _key_file(path: Path, key: Any) -> str:
-    keys.save_private_key(path, key)
-    return str(path)
 
 
 def _settled_after_dispute(
@@ -49,7 +43,7 @@ def _settled_after_dispute(
         "--reason",
         "our guns were silent",
         "--key",
-        _key_file(tmp / f"{accused}.key", m.signatory_key(accused)),
+        key_file(m, tmp, accused),
     )
     cli("fuse", "--home", m.h)
     cli("enforce", "--home", m.h, "--now", FAR)
@@ -65,7 +59,7 @@ def _settled_after_dispute(
             "--as",
             TEAM,
             "--key",
-            _key_file(tmp / f"{TEAM}.key", m.sensor_key(TEAM)),
+            key_file(m, tmp, TEAM, signatory=False),
             "--incident",
             target["incident"],
             "--finding",
