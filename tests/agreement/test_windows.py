@@ -2,13 +2,19 @@
 as its occurrences listed one by one."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
 from truceline.agreement.geography import MAX_OCCURRENCES, TimeWindow
+from truceline.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
 
 T0 = datetime(2026, 6, 1, 6, tzinfo=UTC)
 
@@ -56,3 +62,20 @@ def test_bad_windows_are_refused_naming_the_field(
 ) -> None:
     with pytest.raises(ValidationError, match=says):
         window(span_h, every_h, days)
+
+
+def test_validate_names_the_window_at_fault(tmp_path: Path) -> None:
+    """Through the CLI, as a drafter checks an agreement: the path and the reason."""
+    doc = yaml.safe_load((REPO / "examples" / "agreement.yaml").read_text())
+    window = doc["geography"]["corridors"][0]["windows"][0]
+    window["repeat"] = {"every_hours": 6, "until": "2026-04-01T00:00:00Z"}  # 12 h every 6 h
+    path = tmp_path / "agreement.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    r = CliRunner().invoke(app, ["agreement", "validate", str(path)])
+    assert r.exit_code == 1
+    assert "geography.corridors[0].windows[0]: repeat.every_hours: occurrences would overlap" in (
+        r.output
+    )
+    window["repeat"] = {"every_hours": 24, "until": "2026-04-01T00:00:00Z"}
+    path.write_text(yaml.safe_dump(doc))
+    assert CliRunner().invoke(app, ["agreement", "validate", str(path)]).exit_code == 0
