@@ -4,10 +4,14 @@ check of the stated time against the report's arrival."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from .conftest import REPORTED_AT, Field
+from simulated_home import cli
+
+from .conftest import RECEIVED_AT, REPORTED_AT, Field
 
 # the device's own clock ran 7 minutes slow; the app measured it with a 40 ms round trip
 SLOW = {
@@ -67,3 +71,36 @@ def test_clock_fields_are_validated_naming_the_field(field: Field) -> None:
         got = send(field, f"clk-e{n}", REPORTED_AT, clock)
         assert not got["accepted"] and got["reason"] == "invalid_observation", got
         assert got["field"] == where and why in got["message"], (clock, got)
+
+
+def test_the_cli_ingest_flags_a_time_stated_after_arrival(field: Field, tmp_path: Path) -> None:
+    """`truceline ingest` runs the same receipt-time check as `POST /observations`: a
+    report stated 120 s after its arrival (`--now`) with 20 ms of accuracy is flagged in
+    the summary, by index, sensor and seq; one within its accuracy is not."""
+    key, device = field.enrol("clk-cli")
+    sensor = device["sensor"]
+    ahead = dict(SLOW, device_time="2026-06-05T01:10:00Z")  # observed_at 01:17:00
+    envelopes = [
+        field.report(key, sensor, 1, [], observed_at=REPORTED_AT, clock=SLOW),
+        field.report(key, sensor, 2, [], observed_at="2026-06-05T01:17:00Z", clock=ahead),
+    ]
+    batch = tmp_path / "reports.jsonl"
+    batch.write_bytes(b"\n".join(envelopes) + b"\n")
+    home = str(field.home)
+    out = cli("ingest", "--home", home, "--now", RECEIVED_AT, "--json", str(batch))
+    summary = json.loads(out)[str(batch)]
+    assert summary["accepted"] == 2 and summary["rejected"] == 0, summary
+    [flagged] = summary["time_flagged"]
+    assert flagged["index"] == summary["last_index"], summary
+    assert (flagged["sensor"], flagged["seq"]) == (sensor, 2)
+    assert flagged["time"]["check"] == "clock" and flagged["time"]["status"] == "flag"
+    assert "120.000 s after the server received it" in flagged["time"]["detail"]
+    assert "2026-06-05T01:15:00+00:00" in flagged["time"]["detail"]  # the --now arrival
+    # the text summary names the flagged report too
+    never = {"device_time": REPORTED_AT, "offset_s": None, "accuracy_s": None, "synced_at": None}
+    again = tmp_path / "never.jsonl"
+    again.write_bytes(field.report(key, sensor, 3, [], clock=never))
+    text = cli("ingest", "--home", home, "--now", RECEIVED_AT, str(again))
+    assert f"{again}: accepted 1, rejected 0" in text, text
+    assert f"({sensor} seq 3): time flagged: the device clock" in text, text
+    assert "never checked against the server" in text, text

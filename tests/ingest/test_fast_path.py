@@ -30,6 +30,13 @@ KEY = keys.generate()
 KID = keys.key_id(KEY.public_key())
 OTHER = keys.generate()
 OTHER_KID = keys.key_id(OTHER.public_key())
+# attributes.clock as the field app states it: observed_at (T0) = device_time + offset_s
+CLOCK = {
+    "device_time": "2026-03-01T11:53:00Z",
+    "offset_s": 420.0,
+    "accuracy_s": 0.02,
+    "synced_at": "2026-03-01T11:40:00Z",
+}
 TABLE = {
     KID: ("radar-1", keys.raw_public(KEY.public_key())),
     OTHER_KID: ("radar-2", keys.raw_public(OTHER.public_key())),
@@ -127,8 +134,12 @@ def test_pool_protocol_round_trip() -> None:
         _envelope(jcs.canonicalize(obs(seq=2)), [(KEY, KID), (KEY, "nokey")]),
         b"{not json",
         records.seal(OBSERVATION_TYPE, obs(seq=3, sensor="radar-2"), KEY, KID),
+        records.seal(OBSERVATION_TYPE, obs(seq=4, attributes={"clock": CLOCK}), KEY, KID),
     ]
     want = [check_envelope(r, TABLE) for r in raws]
+    # the field app's device clock travels from the one parse to the receipt-time check
+    assert isinstance(want[-1], Checked) and want[-1].clock is not None
+    assert want[-1].clock.offset_s == 420.0
     packed = check_chunk(raws, 101, pickle.dumps(TABLE))
     assert packed[0][0] is None  # type: ignore[index]  # the entry is not sent back
     assert [unpack(r, p) for r, p in zip(raws, packed, strict=True)] == want

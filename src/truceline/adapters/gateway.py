@@ -154,6 +154,7 @@ class Gateway:
             observation.observed_at,
             (prov.sha256, prov.row) if prov is not None else None,
             observation.kind.value,
+            observation.attributes.clock,
         )
 
     def import_file(

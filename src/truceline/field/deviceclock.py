@@ -20,11 +20,14 @@ keeps the last estimate, and when it signs a report states (`attributes.clock`):
 `observed_at` is then `device_time + offset_s`: the server's time scale. Without an
 estimate, `observed_at` is the device clock as it is, and `offset_s`, `accuracy_s` and
 `synced_at` are null: such a report is flagged wherever its time is judged (`time_check`).
+
+Ingest runs `time_check` on every accepted report that states a clock, on every path that
+ingests (`ingest.ingestor`: the HTTP result's `time`, `truceline ingest`'s flagged reports),
+from the single parse of the payload its stateless check makes (`ingest.check.Checked.clock`).
 """
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -121,37 +124,3 @@ def time_check(
                 f"({received_at.isoformat()}), beyond its stated accuracy; {stated}",
             )
     return _check("ok", stated)
-
-
-def _in_base64(needle: bytes) -> tuple[bytes, ...]:
-    """What `needle` looks like inside base64 text, at each of the three byte alignments
-    (the characters that encode its bytes only)."""
-    out = []
-    for k in range(3):
-        text = base64.b64encode(b"\0" * k + needle)
-        whole = (k + len(needle)) // 3 * 4
-        out.append(text[4 if k else 0 : whole])
-    return tuple(out)
-
-
-# A signed payload (RFC 8785: keys sorted) that states a clock has this key in it.
-_CLOCK_IN_BASE64 = _in_base64(b'"clock":{"accuracy_s":')
-
-
-def receipt_time_check(envelope: bytes, received_at: datetime) -> dict[str, Any] | None:
-    """The clock check of an accepted report at its arrival, if it states a clock (the
-    field app's reports do; other sensors' do not, and get None)."""
-    import json
-
-    from truceline.codec import dsse
-    from truceline.observation import Observation
-
-    if not any(needle in envelope for needle in _CLOCK_IN_BASE64):  # most reports: cheap
-        return None
-    try:
-        obs = Observation.model_validate(json.loads(dsse.Envelope.from_json(envelope).payload))
-    except ValueError:
-        return None
-    if obs.attributes.clock is None:
-        return None
-    return time_check(obs.observed_at, obs.attributes.clock, received_at)

@@ -31,7 +31,6 @@ from truceline import httpsig
 from truceline.adapters import ADAPTERS
 from truceline.authority import Authority, Role
 from truceline.clock import Clock
-from truceline.field.deviceclock import receipt_time_check
 from truceline.home import Home
 from truceline.httpbody import read_body, save_body
 from truceline.httpdoc import CSV, ENVELOPE_SCHEMA, GEOJSON, NDJSON, XML, body, errors
@@ -191,11 +190,8 @@ def router(home: Home, clock: Clock | None = None, limits: WriteLimiter | None =
         m = mission()
         await run_in_threadpool(charge_signer, request, envelopes[0])
         received_at = m.clock.now()
-        results = await run_in_threadpool(m.ingestor.ingest, envelopes, "http")
+        results = await run_in_threadpool(m.ingestor.ingest, envelopes, "http", received_at)
         out = [ResultOut(**res.__dict__) for res in results]
-        for envelope, res in zip(envelopes, out, strict=True):
-            if res.accepted:
-                res.time = receipt_time_check(envelope, received_at)
         n = sum(1 for x in out if x.accepted)
         return {"accepted": n, "rejected": len(out) - n, "results": out}
 

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from truceline.codec import dsse, ed25519
 from truceline.codec.errors import CodecError
 from truceline.codec.jcs import loads_checked
+from truceline.field.deviceclock import DeviceClock
 from truceline.ingest.reasons import Reason, Rejection
 from truceline.observation import (
     MAX_ENVELOPE_BYTES,
@@ -47,6 +48,9 @@ class Checked(NamedTuple):
     observed_at: datetime
     provenance: tuple[str, int] | None  # (file sha256, row) for imported rows
     kind: str  # the observation's kind: some kinds need a role (`truceline.authority`)
+    # attributes.clock (the field app's reports): carried from this single parse to the
+    # receipt-time check in the stateful step, which alone knows the arrival time
+    clock: DeviceClock | None
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -181,6 +185,7 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
         observed_at=observation.observed_at,
         provenance=(prov.sha256, prov.row) if prov is not None else None,
         kind=observation.kind.value,
+        clock=observation.attributes.clock,
     )
 
 
@@ -191,7 +196,9 @@ def check_envelope(raw: bytes, keys: KeyTable) -> Checked | Rejection:
 # per registry version (bytes cost a copy, not a pickling) and each worker unpickles a
 # version once.
 
-Packed = tuple[bytes | None, str, str, int, datetime, tuple[str, int] | None, str]
+Packed = tuple[
+    bytes | None, str, str, int, datetime, tuple[str, int] | None, str, DeviceClock | None
+]
 _tables: dict[int, KeyTable] = {}
 
 
@@ -199,15 +206,15 @@ def pack(raw: bytes, c: Checked | Rejection) -> Packed | Rejection:
     if isinstance(c, Rejection):
         return c
     entry = None if c.entry is raw else c.entry
-    return (entry, c.sensor, c.keyid, c.seq, c.observed_at, c.provenance, c.kind)
+    return (entry, c.sensor, c.keyid, c.seq, c.observed_at, c.provenance, c.kind, c.clock)
 
 
 def unpack(raw: bytes, p: Packed | Rejection) -> Checked | Rejection:
     if isinstance(p, Rejection):
         return p
-    entry, sensor, keyid, seq, observed_at, provenance, kind = p
+    entry, sensor, keyid, seq, observed_at, provenance, kind, clock = p
     return Checked(
-        raw if entry is None else entry, sensor, keyid, seq, observed_at, provenance, kind
+        raw if entry is None else entry, sensor, keyid, seq, observed_at, provenance, kind, clock
     )
 
 

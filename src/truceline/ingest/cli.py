@@ -52,7 +52,8 @@ def ingest(
         "clock): for a recorded feed replayed into a new home",
     ),
 ) -> None:
-    """Ingest files; print accepted and rejected counts (per reason) for each."""
+    """Ingest files; print accepted and rejected counts (per reason) for each, and each
+    accepted report whose stated device clock the receipt-time check flags."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -104,7 +105,9 @@ def ingest(
                 continue
             summary[str(f)] = tally.to_json()
             if not as_json:
-                progress.console.print(_line(f, tally.to_json()), soft_wrap=True, highlight=False)
+                progress.console.print(
+                    _line(f, tally.to_json()), soft_wrap=True, highlight=False, markup=False
+                )
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     if failed:
@@ -238,11 +241,18 @@ def _advance(progress: Any, task: Any) -> Callable[[int], None]:
 
 def _line(f: Path, t: dict[str, object]) -> str:
     reasons = t["rejected_by_reason"]
-    assert isinstance(reasons, dict)
+    flagged = t["time_flagged"]
+    assert isinstance(reasons, dict) and isinstance(flagged, list)
     detail = ", ".join(f"{k} {v}" for k, v in reasons.items())
-    return f"{f}: accepted {t['accepted']}, rejected {t['rejected']}" + (
-        f" ({detail})" if detail else ""
-    )
+    lines = [
+        f"{f}: accepted {t['accepted']}, rejected {t['rejected']}"
+        + (f" ({detail})" if detail else "")
+    ]
+    lines += [
+        f"  index {x['index']} ({x['sensor']} seq {x['seq']}): time flagged: {x['time']['detail']}"
+        for x in flagged
+    ]
+    return "\n".join(lines)
 
 
 def receipt(index: int = typer.Argument(...), home: Path = HOME_OPT) -> None:

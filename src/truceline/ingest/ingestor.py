@@ -10,6 +10,9 @@ bounds, seq, imported-row duplicates) then run in input order under a lock, and 
 accepted entry of the batch is appended to the ledger in one durable append. Rejections go
 to the quarantine (a bounded prefix of their bytes, with size and hash). An accepted
 envelope is acknowledged only after the append returned, so nothing acknowledged is ever lost.
+An accepted report that states its device clock (the field app's) also gets its stated time
+checked against its arrival (`Result.time`, `field.deviceclock.time_check`): a flag in the
+result, not a refusal, since the log keeps no arrival time to judge it by again.
 
 `workers > 0` starts a forkserver process pool: a script that creates such an
 Ingestor must do so under `if __name__ == "__main__":` (the workers re-import
@@ -28,7 +31,9 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
@@ -37,6 +42,7 @@ from truceline.authority import KIND_WRITERS, WRITERS, Authority
 from truceline.clock import Clock, SystemClock
 from truceline.codec.entries import Record, read
 from truceline.codec.keys import raw_public
+from truceline.field.deviceclock import time_check
 from truceline.ingest.check import Checked, KeyTable, check_chunk, check_envelope, unpack
 from truceline.ingest.quarantine import DEFAULT_MAX_RAW_BYTES, Quarantine
 from truceline.ingest.reasons import Reason, Rejection
@@ -68,6 +74,8 @@ class Result:
     sensor: str | None = None
     seq: int | None = None
     quarantine_id: int | None = None
+    # accepted with a device clock stated: {"check": "clock", "status": ok | flag, "detail"}
+    time: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -202,9 +210,17 @@ class Ingestor:
                 out[i] = check_envelope(envelopes[i], self._keys)
         return out
 
-    def ingest(self, envelopes: Sequence[bytes], source: str = "") -> list[Result]:
-        """One result per envelope, in order. Accepted ones are durable when this returns."""
-        batches = self.ingest_batches([envelopes], source)
+    def ingest(
+        self,
+        envelopes: Sequence[bytes],
+        source: str = "",
+        received_at: datetime | None = None,
+    ) -> list[Result]:
+        """One result per envelope, in order. Accepted ones are durable when this returns.
+
+        `received_at`: when the envelopes arrived, for the device-clock check (default: the
+        clock's time when the batch is judged, the time the agreement's bounds are judged at)."""
+        batches = self.ingest_batches([envelopes], source, received_at)
         try:
             return next(batches)
         finally:
@@ -232,7 +248,10 @@ class Ingestor:
             return self._stateful(raws, results, source)
 
     def ingest_batches(
-        self, batches: Iterable[Sequence[bytes]], source: str = ""
+        self,
+        batches: Iterable[Sequence[bytes]],
+        source: str = "",
+        received_at: datetime | None = None,
     ) -> Generator[list[Result], None, None]:
         """Results per batch, in order. The checks of the next `PIPELINE_DEPTH` batches run
         while a batch is appended, so the check processes never wait for the appender."""
@@ -261,13 +280,18 @@ class Ingestor:
                     if self._keys_version != version:
                         # a key registered since these were checked: try its envelopes again
                         checked = self._recheck_unknown(current, checked)
-                    results = self._stateful(current, checked, source)
+                    results = self._stateful(current, checked, source, received_at)
                 yield results
 
     def _stateful(
-        self, envelopes: list[bytes], checked: list[Checked | Rejection], source: str
+        self,
+        envelopes: list[bytes],
+        checked: list[Checked | Rejection],
+        source: str,
+        received_at: datetime | None = None,
     ) -> list[Result]:
         now = self.clock.now()
+        arrival = received_at or now
         window = TimeWindow(now, self.agreements.time_bounds(now))
         results: list[Result | None] = [None] * len(envelopes)
         accepted: list[tuple[int, Checked]] = []
@@ -298,6 +322,7 @@ class Ingestor:
                     entry_sha256=hashlib.sha256(c.entry).hexdigest(),
                     sensor=c.sensor,
                     seq=c.seq,
+                    time=None if c.clock is None else time_check(c.observed_at, c.clock, arrival),
                 )
             if contiguous:
                 # our own entries are observations: nothing in them for the other folds

@@ -25,6 +25,10 @@ class Tally:
     rejected: dict[str, int] = field(default_factory=dict)
     first_index: int | None = None
     last_index: int | None = None
+    # accepted reports whose stated device clock the receipt-time check flagged (a field
+    # report dated after its arrival beyond its stated accuracy, or never synchronised): the
+    # log keeps no arrival time, so this summary is where an operator sees it
+    time_flagged: list[dict[str, object]] = field(default_factory=list)
 
     def add(self, results: Iterable[Result]) -> None:
         for r in results:
@@ -33,6 +37,10 @@ class Tally:
                 if self.first_index is None:
                     self.first_index = r.index
                 self.last_index = r.index
+                if r.time is not None and r.time["status"] == "flag":
+                    self.time_flagged.append(
+                        {"index": r.index, "sensor": r.sensor, "seq": r.seq, "time": r.time}
+                    )
             else:
                 key = r.reason or "unknown"
                 self.rejected[key] = self.rejected.get(key, 0) + 1
@@ -47,6 +55,7 @@ class Tally:
             "rejected_by_reason": dict(sorted(self.rejected.items())),
             "first_index": self.first_index,
             "last_index": self.last_index,
+            "time_flagged": self.time_flagged,
         }
 
 
