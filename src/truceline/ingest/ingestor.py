@@ -254,7 +254,8 @@ class Ingestor:
         received_at: datetime | None = None,
     ) -> Generator[list[Result], None, None]:
         """Results per batch, in order. The checks of the next `PIPELINE_DEPTH` batches run
-        while a batch is appended, so the check processes never wait for the appender."""
+        while a batch is appended, so the check processes never wait for the appender.
+        `received_at`: as for `ingest`, for every batch (default: each batch's own time)."""
         with self._mu:
             with _file_lock(self.lock_path):
                 self._catch_up()  # registry changes must be visible to the signature check
@@ -291,7 +292,7 @@ class Ingestor:
         received_at: datetime | None = None,
     ) -> list[Result]:
         now = self.clock.now()
-        arrival = received_at or now
+        arrival = received_at if received_at is not None else now
         window = TimeWindow(now, self.agreements.time_bounds(now))
         results: list[Result | None] = [None] * len(envelopes)
         accepted: list[tuple[int, Checked]] = []
