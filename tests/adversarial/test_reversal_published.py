@@ -67,6 +67,19 @@ def _reference_of(doc: etree._Element) -> str:
     )
 
 
+def _revoke_all_behind(m: Mission, target: dict[str, Any]) -> None:
+    """Every sensor behind the confirmed incident was compromised from before it: each is
+    revoked back-dated and `fuse` re-judges the settled verdict (`Engine._reopen`),
+    dismissing it."""
+    observed = dict(recompute(Home(m.home)).view.observations)
+    sensors = sorted({observed[i].sensor for i in target["evidence"] if i in observed})
+    since = format_time(when(target["window"][0]) - timedelta(hours=1))
+    for s in sensors:
+        _revoke(m, s, since, "key captured")
+    cli("fuse", "--home", m.h)
+    assert m.incident(target["incident"])["state"] == "dismissed"
+
+
 def test_a_withdrawn_verdict_is_withdrawn_where_it_was_published(
     mission: Mission,
     tmp_path: Path,
@@ -95,14 +108,7 @@ def test_a_withdrawn_verdict_is_withdrawn_where_it_was_published(
     before = _alerts(mission, tmp_path / "cap-before", incident, xsd)
     assert before[-1].findtext("cap:msgType", namespaces=CAP) in ("Alert", "Update")
 
-    # Every sensor behind the confirmation was compromised from before the incident.
-    observed = dict(recompute(Home(mission.home)).view.observations)
-    sensors = sorted({observed[i].sensor for i in target["evidence"] if i in observed})
-    since = format_time(when(target["window"][0]) - timedelta(hours=1))
-    for s in sensors:
-        _revoke(mission, s, since, "key captured")
-    cli("fuse", "--home", mission.h)
-    assert mission.incident(incident)["state"] == "dismissed"
+    _revoke_all_behind(mission, target)
     cli("enforce", "--home", mission.h, "--now", FAR)
     assert _case_of(mission, incident)["status"] == "void"
 
