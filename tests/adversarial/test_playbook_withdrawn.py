@@ -14,25 +14,21 @@ adds nothing, and `replay` recomputes every verdict.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import pytest
 from lxml import etree
 from nats.js.errors import NotFoundError
-from tests.publication._notifyhome import ENV, FAST, write_config
-from tests.publication._receivers import SECRET, Receiver, receivers  # noqa: F401 - a fixture
+from tests.publication._receivers import SECRET, Receiver
 from tests.publication.test_bus import NATS_URL, require_nats, run, stream_messages, unique_stream
 
-from truceline.home import Home
 from truceline.publication import bus
 from truceline.publication.caplint import lint
 from truceline.publication.webhooks import verify
 from truceline.publication.xml import validate
 
-from .conftest import FAR, Mission, cli, when
+from .conftest import FAR, Mission, Subscribe, cli, when
 from .test_reversal_published import CAP, _notify, _reference_of, _revoke_all_behind
 from .test_settled_revocation import _settled_after_dispute, _verdicts_recomputed
 
@@ -88,20 +84,11 @@ def _alert_of(alerts: list[etree._Element], key: str) -> etree._Element:
 
 
 def test_a_withdrawn_verdict_withdraws_its_playbook_steps_where_they_went(
-    mission: Mission,
-    tmp_path: Path,
-    receivers: Callable[..., Receiver],  # noqa: F811 - the fixture imported above
-    monkeypatch: pytest.MonkeyPatch,
-    vectors: Path,
+    mission: Mission, tmp_path: Path, subscribe: Subscribe, vectors: Path
 ) -> None:
     xsd = vectors / "cap12" / "schema" / "CAP-v1.2.xsd"
-    for k, v in ENV.items():
-        monkeypatch.setenv(k, v)
-    rx = receivers()
     # Those called on to act: they asked for the steps only.
-    config = write_config(
-        Home(mission.home), {"responders": (rx, {"events": ["playbook_step"]})}, FAST
-    )
+    rx, config = subscribe("responders", ["playbook_step"])
     target, _ = _settled_after_dispute(mission, tmp_path)
     incident = target["incident"]
     cli("enforce", "--home", mission.h, "--now", FAR)
