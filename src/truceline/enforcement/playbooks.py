@@ -174,6 +174,8 @@ def incident_steps(
 
 
 def _why(book: Playbook, incident: str, gone: IncidentTransition) -> str:
-    if gone.state in SKIP_STATES:
-        return f"incident {incident} {gone.state.value}"
+    if gone.state is State.dismissed:
+        return f"incident {incident} dismissed"
+    if gone.state is State.reported:
+        return f"incident {incident} back to reported"
     return f"incident {incident} no longer breaches {', '.join(book.acts)}"
