@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tests.publication._notifyhome import ENV, FAST, write_config
+from tests.publication._receivers import Receiver, receivers  # noqa: F401 - a fixture
 
 from simulated_home import ENFORCE_AT, SEED, Mission, cli, cli_result, server
 from truceline.codec import keys, records
+from truceline.home import Home
 from truceline.observation import OBSERVATION_TYPE, format_time
 
 __all__ = ["ENFORCE_AT", "SEED", "Mission", "cli", "server", "cli_result"]
@@ -82,3 +85,25 @@ def mission(built: Mission, tmp_path: Path) -> Iterator[Mission]:
     home = tmp_path / "home"
     shutil.copytree(built.home, home)
     yield Mission(home, built.sim)
+
+
+Subscribe = Callable[[str, list[str]], tuple[Receiver, Path]]
+
+
+@pytest.fixture
+def subscribe(
+    mission: Mission,
+    receivers: Callable[..., Receiver],  # noqa: F811 - the fixture imported above
+    monkeypatch: pytest.MonkeyPatch,
+) -> Subscribe:
+    """`subscribe(name, events)`: a webhook receiver on 127.0.0.1, listed as `name` for
+    `events` in the mission's publication.yaml (its secret in the environment), and that
+    file, for `truceline notify --config`."""
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+
+    def add(name: str, events: list[str]) -> tuple[Receiver, Path]:
+        rx = receivers()
+        return rx, write_config(Home(mission.home), {name: (rx, {"events": events})}, FAST)
+
+    return add

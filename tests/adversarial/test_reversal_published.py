@@ -13,15 +13,12 @@ withdraws (CAP 1.2 section 3.2.1), valid against the OASIS schema.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from lxml import etree
-from tests.publication._notifyhome import ENV, FAST, write_config
-from tests.publication._receivers import SECRET, Receiver, receivers  # noqa: F401 - a fixture
+from tests.publication._receivers import SECRET, Receiver
 
 from truceline.adjudication.service import recompute
 from truceline.home import Home
@@ -29,7 +26,7 @@ from truceline.observation import format_time
 from truceline.publication.webhooks import verify
 from truceline.publication.xml import validate
 
-from .conftest import FAR, Mission, cli, when
+from .conftest import FAR, Mission, Subscribe, cli, when
 from .test_settled_revocation import _case_of, _revoke, _settled_after_dispute
 
 CAP = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
@@ -67,23 +64,25 @@ def _reference_of(doc: etree._Element) -> str:
     )
 
 
+def _revoke_all_behind(m: Mission, target: dict[str, Any]) -> None:
+    """Every sensor behind the confirmed incident was compromised from before it: each is
+    revoked back-dated and `fuse` re-judges the settled verdict (`Engine._reopen`),
+    dismissing it."""
+    observed = dict(recompute(Home(m.home)).view.observations)
+    sensors = sorted({observed[i].sensor for i in target["evidence"] if i in observed})
+    since = format_time(when(target["window"][0]) - timedelta(hours=1))
+    for s in sensors:
+        _revoke(m, s, since, "key captured")
+    cli("fuse", "--home", m.h)
+    assert m.incident(target["incident"])["state"] == "dismissed"
+
+
 def test_a_withdrawn_verdict_is_withdrawn_where_it_was_published(
-    mission: Mission,
-    tmp_path: Path,
-    receivers: Callable[..., Receiver],  # noqa: F811 - the fixture imported above
-    monkeypatch: pytest.MonkeyPatch,
-    vectors: Path,
+    mission: Mission, tmp_path: Path, subscribe: Subscribe, vectors: Path
 ) -> None:
     xsd = vectors / "cap12" / "schema" / "CAP-v1.2.xsd"
-    for k, v in ENV.items():
-        monkeypatch.setenv(k, v)
-    rx = receivers()
     # The accused's channel: it asked for the accusing events only.
-    config = write_config(
-        Home(mission.home),
-        {"accused": (rx, {"events": ["countdown_started", "penalty_in_force"]})},
-        FAST,
-    )
+    rx, config = subscribe("accused", ["countdown_started", "penalty_in_force"])
     target, _ = _settled_after_dispute(mission, tmp_path)
     incident = target["incident"]
     cli("enforce", "--home", mission.h, "--now", FAR)
@@ -95,14 +94,7 @@ def test_a_withdrawn_verdict_is_withdrawn_where_it_was_published(
     before = _alerts(mission, tmp_path / "cap-before", incident, xsd)
     assert before[-1].findtext("cap:msgType", namespaces=CAP) in ("Alert", "Update")
 
-    # Every sensor behind the confirmation was compromised from before the incident.
-    observed = dict(recompute(Home(mission.home)).view.observations)
-    sensors = sorted({observed[i].sensor for i in target["evidence"] if i in observed})
-    since = format_time(when(target["window"][0]) - timedelta(hours=1))
-    for s in sensors:
-        _revoke(mission, s, since, "key captured")
-    cli("fuse", "--home", mission.h)
-    assert mission.incident(incident)["state"] == "dismissed"
+    _revoke_all_behind(mission, target)
     cli("enforce", "--home", mission.h, "--now", FAR)
     assert _case_of(mission, incident)["status"] == "void"
 

@@ -32,7 +32,7 @@ from truceline.enforcement.penalties import (
     first_breach,
     open_cases,
 )
-from truceline.enforcement.playbooks import StepState, steps, trigger
+from truceline.enforcement.playbooks import Fired, StepState, steps, trigger, withdrawal
 from truceline.enforcement.records import (
     ACK_TYPE,
     ENFORCEMENT_TYPE,
@@ -218,7 +218,7 @@ class Summary:
     """What the enforcement state asks of one incident history at `now`."""
 
     breaches: tuple[Breach | None, ...]  # the first breach meeting each rung's trigger
-    triggers: tuple[IncidentTransition | None, ...]  # the transition firing each playbook
+    fired: tuple[Fired, ...]  # the transitions firing and withdrawing each playbook
     automatic: insp.Inspection | None  # the automatic inspection it opens, if any
     fires: bool  # some playbook fires
 
@@ -226,12 +226,16 @@ class Summary:
 def summarize(agreement: Agreement, h: IncidentHistory, now: datetime) -> Summary:
     acts = {a.id: a.act for a in agreement.prohibited_acts}
     act_values = {a.id: a.act.value for a in agreement.prohibited_acts}
-    triggers = tuple(trigger(book, h, act_values, now) for book in agreement.playbooks)
+    triggers = [trigger(book, h, act_values, now) for book in agreement.playbooks]
+    fired = tuple(
+        (t, None if t is None else withdrawal(book, h, act_values, now))
+        for book, t in zip(agreement.playbooks, triggers, strict=True)
+    )
     return Summary(
         tuple(first_breach(h, rung.trigger, acts, now) for rung in agreement.penalties.rungs),
-        triggers,
+        fired,
         insp.automatic_of(agreement, h, now),
-        any(t is not None for t in triggers),
+        any(t is not None for t, _ in fired),
     )
 
 
@@ -300,8 +304,8 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
     state.ignored = in_log_order(ignored)
     state.extensions = sorted(adopted, key=adoption_order)
 
-    triggers = {k: s.triggers for k, s in zip(hist, summaries, strict=True) if s.fires}
-    state.steps = steps(agreement, triggers, folded.acks, now)
+    fired = {k: s.fired for k, s in zip(hist, summaries, strict=True) if s.fires}
+    state.steps = steps(agreement, fired, folded.acks, now)
     automatic = [s.automatic for s in summaries if s.automatic is not None]
     items = insp.routine(agreement, now) + insp.on_demand(
         agreement, folded.requests, automatic, now

@@ -365,7 +365,7 @@ class Live:
         now = probe.as_now()
         s = summarize(self.agreement, h, now)
         acks = _Acks(self.acks, now)
-        steps = incident_steps(self.agreement, ident, s.triggers, acks, now) if s.fires else []
+        steps = incident_steps(self.agreement, ident, s.fired, acks, now) if s.fires else []
         opens = [i for st in steps if (i := insp.opened_by_step(st, h, now)) is not None]
         skip = self.folded.logged
         events = due([e for st in steps for e in step_events(st, skip)], now)

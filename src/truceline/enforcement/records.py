@@ -92,6 +92,7 @@ class EventKind(StrEnum):
     record_ignored = "record_ignored"
     playbook_step = "playbook_step"
     playbook_escalated = "playbook_escalated"
+    playbook_void = "playbook_void"  # the step withdrawn: its incident no longer stands
     inspection_scheduled = "inspection_scheduled"
     inspection_reported = "inspection_reported"
 

@@ -191,8 +191,13 @@ def ignored_events(
 
 
 def step_events(s: StepState, skip: Container[str] = frozenset()) -> list[EnforcementEvent]:
-    escalates = s.status in ("escalated", "done_late")
-    if s.key in skip and (not escalates or f"{s.key}:escalated" in skip):
+    escalation = f"{s.key}:escalated" if s.escalated else None
+    void = f"{s.key}:void" if s.withdrawn_at is not None else None
+    if (
+        s.key in skip
+        and (escalation is None or escalation in skip)
+        and (void is None or void in skip)
+    ):
         return []
     out: list[EnforcementEvent] = []
     add = _adder(out, skip)
@@ -217,15 +222,35 @@ def step_events(s: StepState, skip: Container[str] = frozenset()) -> list[Enforc
             detail=detail(),
         ),
     )
-    if escalates:
+    if escalation is not None:
         add(
-            f"{s.key}:escalated",
+            escalation,
             lambda: EnforcementEvent(
                 event=EventKind.playbook_escalated,
-                key=f"{s.key}:escalated",
+                key=escalation,
                 at=s.due_by,
                 subject=s.key,
                 detail={"escalate_to": list(s.step.escalate_to), **detail()},
+            ),
+        )
+    if void is not None and s.withdrawn_at is not None:
+        withdrawn_at = s.withdrawn_at
+        # What it withdraws, by key and time: the step and, if it came first, its escalation
+        # (a CAP Cancel names each alert it cancels by both; see publication/feed.py).
+        told = [(s.key, s.issued_at)] + ([(escalation, s.due_by)] if escalation else [])
+        add(
+            void,
+            lambda: EnforcementEvent(
+                event=EventKind.playbook_void,
+                key=void,
+                at=withdrawn_at,
+                subject=s.key,
+                detail={
+                    "reason": s.withdrawn_why,
+                    "escalate_to": list(s.step.escalate_to) if escalation else [],
+                    "withdraws": [{"key": k, "at": format_time(t)} for k, t in told],
+                    **detail(),
+                },
             ),
         )
     return out

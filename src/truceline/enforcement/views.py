@@ -76,6 +76,8 @@ def playbooks(state: EnforcementState) -> list[dict[str, Any]]:
             "status": s.status,
             "escalate_to": list(s.step.escalate_to),
             "acked_by": s.acked_by,
+            "withdrawn_at": _t(s.withdrawn_at),
+            "withdrawn_why": s.withdrawn_why or None,
         }
         for s in state.steps
     ]

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 import nats.errors
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nats.aio.client import Client
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from sqlalchemy import DateTime, Engine, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -40,7 +40,7 @@ from truceline.enforcement import records as enf
 from truceline.home import Home
 from truceline.ledger.base import Ledger
 from truceline.ledger.logsign import parse_checkpoint
-from truceline.observation import OBSERVATION_TYPE
+from truceline.observation import OBSERVATION_TYPE, UtcTime
 from truceline.publication import bus, cap
 from truceline.registry.model import SENSOR_TYPE
 from truceline.store.base import Base
@@ -91,24 +91,49 @@ class Position:
     skip_through: str | None = None  # a msg id of entry `next_index` already in the stream
 
 
+class _Told(BaseModel):
+    """One alert a withdrawal takes back: its event's key and time (`withdraws`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: str
+    at: UtcTime
+
+
+_WITHDRAWS = TypeAdapter(list[_Told])
+
+
+def _enforcement_id(agreement_id: str, key: str) -> str:
+    return f"truceline:{agreement_id}:enforcement:{key}"
+
+
 def _enforcement_alert(ev: enf.EnforcementEvent, agreement_id: str, sender: str) -> bytes:
     """CAP 1.2 for an enforcement transition, through publication.cap's builder.
 
     A penalty has no place, and CAP's `area` is optional, so the builder's area is
-    dropped rather than invented.
+    dropped rather than invented. A withdrawal (its detail lists what it `withdraws`,
+    e.g. `playbook_void`) is a Cancel (AllClear) whose `references` are the alerts of
+    the events it withdraws, rebuilt from their keys and times as the alerts were: a
+    consumer holding them drops them (CAP 1.2 section 3.2.1).
     """
+    told = _WITHDRAWS.validate_python(ev.detail.get("withdraws", []))
+    cancels = [cap.Reference(sender, _enforcement_id(agreement_id, t.key), t.at) for t in told]
+    severe = ev.event is enf.EventKind.penalty_in_force
     xml = cap.build(
         cap.AlertInput(
-            identifier=f"truceline:{agreement_id}:enforcement:{ev.key}",
+            identifier=_enforcement_id(agreement_id, ev.key),
             sender=sender,
             sent=ev.at,
             event=f"Ceasefire enforcement: {ev.event.value}",
             headline=f"{ev.event.value.replace('_', ' ').capitalize()}: {ev.subject}"
             + (f" ({ev.party})" if ev.party else ""),
-            description=f"Enforcement transition {ev.key} at {ev.at.isoformat()}.",
-            urgency="Immediate" if ev.event is enf.EventKind.penalty_in_force else "Expected",
-            severity="Severe" if ev.event is enf.EventKind.penalty_in_force else "Moderate",
+            description=f"Enforcement transition {ev.key} at {ev.at.isoformat()}."
+            + (f" {ev.detail['reason']}." if cancels and ev.detail.get("reason") else ""),
+            urgency="Past" if cancels else "Immediate" if severe else "Expected",
+            severity="Minor" if cancels else "Severe" if severe else "Moderate",
             certainty="Observed",
+            msg_type="Cancel" if cancels else None,
+            references=cancels,
+            response="AllClear" if cancels else None,
             parameters={
                 "key": ev.key,
                 "subject": ev.subject,

@@ -16,7 +16,8 @@ Subscribers are listed in HOME/publication.yaml:
         url: https://guarantor.example/truceline
         secret_env: GUARANTORS_WEBHOOK_SECRET   # HMAC key (base64, `whsec_` prefix allowed)
         events: [countdown_started, penalty_in_force, playbook_step, playbook_escalated]
-        # case_void comes with them: a case's events imply its withdrawal (CASE_EVENTS);
+        # case_void and playbook_void come with them: a case's (a step's) events imply
+        # its withdrawal (WITHDRAWALS);
         # a name that is not an enforcement event is refused, naming it
         timeout_s: 30                           # any delivery key, for this subscriber only
 
@@ -62,17 +63,22 @@ CASE_EVENTS = frozenset(
 )
 """The events that tell of a case against a party (`subject` is the case id)."""
 
+STEP_EVENTS = frozenset(e.value for e in (EventKind.playbook_step, EventKind.playbook_escalated))
+"""The events that tell of a playbook step (`subject` is the step key)."""
+
+WITHDRAWALS = {EventKind.case_void.value: CASE_EVENTS, EventKind.playbook_void.value: STEP_EVENTS}
+"""Each withdrawal and the events whose announcement it takes back."""
+
 
 def with_withdrawals(events: frozenset[str]) -> frozenset[str]:
     """`events` and the withdrawals of what they announce: a subscriber told of a case
-    (say, only its countdown) is told when the case is voided, on the same channel, since
-    a party publicly accused and then cleared must see the clearing where it saw the
+    (say, only its countdown) is told when the case is voided, and one told of a playbook
+    step when the step is withdrawn, on the same channel, since a party publicly accused
+    (or called on to act) and then cleared must see the clearing where it saw the
     accusation. Decided by event name alone (as every route is), so such a subscriber
-    gets every case's `case_void`, also of a case that was voided before reaching the
-    event it listed."""
-    if events & CASE_EVENTS:
-        return events | {EventKind.case_void.value}
-    return events
+    gets every withdrawal of its kind, also of a case voided (a step withdrawn) before
+    reaching the event it listed."""
+    return events | {w for w, told in WITHDRAWALS.items() if events & told}
 
 
 @dataclass(frozen=True)
