@@ -56,18 +56,32 @@ class Fit:
         }
 
     def predict(self, x: dict[str, float], hours: float) -> tuple[float, float, float, float]:
-        """(P at least one, P low, P high, expected count) for `hours` open with drivers x."""
+        """(P at least one, P low, P high, expected count) for `hours` open with drivers x.
+
+        P and the expected count are averaged over the fit's own uncertainty (eta normal with
+        the delta method's variance: the predictive probability), not read at the estimate,
+        which puts a short log's uncertain forecasts too near 0 or 1. The interval is eta's.
+        On the tuning seeds (docs/corridors.md) it moved the pooled Brier skill by +0.001 to
+        +0.005 and ECE by -0.003 to +0.005: small, since the slopes are well determined."""
         if hours <= 0:
             return 0.0, 0.0, 0.0, 0.0
         v = np.array([1.0] + [x[n] for n in self.names[1:]])
-        eta = float(v @ self.beta) + math.log(hours)
+        eta = min(float(v @ self.beta) + math.log(hours), 50.0)
         se = float(math.sqrt(max(float(v @ self.cov @ v), 0.0)))
-        eta = min(eta, 50.0)
 
         def p(e: float) -> float:
             return 1.0 - math.exp(-math.exp(min(e, 50.0)))
 
-        return p(eta), p(eta - Z90 * se), p(eta + Z90 * se), math.exp(eta)
+        etas = eta + math.sqrt(2.0) * se * _NODES
+        mean = float(_WEIGHTS @ -np.expm1(-np.exp(np.minimum(etas, 50.0))))
+        expected = math.exp(min(eta + se * se / 2, 50.0))  # the lognormal mean
+        low, high = p(eta - Z90 * se), p(eta + Z90 * se)
+        return min(max(mean, low), high), low, high, expected  # (the sum's rounding)
+
+
+# Gauss-Hermite nodes and weights for E[f(eta)] with eta normal
+_NODES, _WEIGHTS = np.polynomial.hermite.hermgauss(40)
+_WEIGHTS = _WEIGHTS / math.sqrt(math.pi)
 
 
 def _glm(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

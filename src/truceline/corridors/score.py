@@ -84,6 +84,22 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     return total
 
 
+def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Per bin of forecast P: how many windows, their mean P and the share breached (the
+    calibration curve that `ece` sums)."""
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    return [
+        {
+            "bin": b / bins,
+            "windows": int(m.sum()),
+            "mean_p": round(float(p[m].mean()), 4),
+            "breached": round(float(y[m].mean()), 4),
+        }
+        for b in range(bins)
+        if (m := idx == b).any()
+    ]
+
+
 def logloss(p: np.ndarray, y: np.ndarray) -> float:
     q = np.clip(p, 1e-6, 1 - 1e-6)
     return float(-(y * np.log(q) + (1 - y) * np.log(1 - q)).mean())
@@ -116,6 +132,7 @@ def score(
         "log_loss": round(logloss(p, y), 4),
         "log_loss_climatology": round(logloss(clim, y), 4),
         "ece": round(ece(p, y), 4),
+        "reliability": reliability(p, y),
         "auc": None if (a := auc(p, y)) is None else round(a, 4),
         "auc_true_hazard": None if (b := auc(true_p, y)) is None else round(b, 4),
         "mean_abs_error_vs_true_p": round(float(np.abs(p - true_p).mean()), 4),
@@ -136,6 +153,20 @@ def score(
             4,
         ),
     }
+
+
+def pool(
+    runs: list[tuple[str, list[dict[str, Any]], dict[Key, tuple[float, int]]]],
+) -> tuple[list[dict[str, Any]], dict[Key, tuple[float, int]]]:
+    """Several scored runs as one: each corridor id prefixed with its run's name, so that
+    the same corridor and window of two seeds stay two windows."""
+    docs = [
+        d | {"forecasts": [f | {"corridor": f"{name}/{f['corridor']}"} for f in d["forecasts"]]}
+        for name, ds, _ in runs
+        for d in ds
+    ]
+    truth = {(f"{name}/{c}", w): v for name, _, t in runs for (c, w), v in t.items()}
+    return docs, truth
 
 
 def report(docs: list[dict[str, Any]], truth: dict[Key, tuple[float, int]]) -> dict[str, Any]:
