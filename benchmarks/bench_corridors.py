@@ -19,7 +19,8 @@
    pooled figure is the one that can show calibration);
 3. speed: one forecast of 100 corridors (daily windows) over the whole log of the first
    seed, through the same function as the CLI (the log read as of --at, every signature
-   verified).
+   verified); and the track record of a forecast published every day from day 3 (on a copy
+   of the home), every published window scored against what the log shows.
 Figures: the scores, seconds (wall and CPU) and the load average (the machine is shared).
 """
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -145,6 +147,28 @@ def speed(root: Path, days: int) -> None:
         )
 
 
+def track(root: Path, days: int) -> None:
+    """The track record of a forecast published every day (a copy of the home): seconds to
+    score every published window against what the log shows."""
+    from truceline.corridors import publish
+    from truceline.corridors.track import track_record
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(root / "home", Path(tmp) / "home")
+        home = Home(Path(tmp) / "home")
+        now = START + timedelta(days=days + 1)
+        for d in range(3, days):
+            publish.publish(home, START + timedelta(days=d), timedelta(hours=24), None, now)
+        t, c = time.perf_counter(), time.process_time()
+        doc = track_record(home, None)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        print(
+            f"track record: {doc['records']} published forecasts, {len(doc['rows'])} windows"
+            f" scored: {wall:.2f} s wall, {cpu:.2f} s CPU, load {os.getloadavg()[0]:.1f};"
+            f" skill {doc['scores']['brier_skill']}, ECE {doc['scores']['ece']} against the log"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", choices=("deterrence", "corridor-risk"), default="deterrence")
@@ -173,6 +197,7 @@ def main() -> None:
         show(score.report(*score.pool(runs)))
     if not a.no_speed:
         speed(base / runs[0][0], a.days)
+        track(base / runs[0][0], a.days)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """HTTP: GET /corridors?at=&window=&format= (the forecast for the agreement's corridors, as
 `truceline corridors`), GET /corridors/published (the insurer's export of every published
-forecast), GET /corridors/verify (each published forecast recomputed from the log)."""
+forecast), GET /corridors/verify (each published forecast recomputed from the log), GET
+/corridors/track-record (each published window that has closed, its outcome, the scores)."""
 
 from __future__ import annotations
 
@@ -66,5 +67,17 @@ def router(home: Home) -> APIRouter:
 
         results = [recompute(home, p, None) for p in published(home)]
         return Response(json.dumps({"verified": results}), media_type="application/json")
+
+    @api.get("/corridors/track-record", responses={**_EITHER, **errors(422, 503)})
+    def get_track_record(format: str = FORMAT) -> Response:  # noqa: A002
+        from truceline.corridors.track import render, track_record
+
+        try:
+            doc = track_record(home, None)
+        except TrucelineError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        except (RuntimeError, ValueError) as exc:
+            raise HTTPException(503, f"ledger unavailable: {exc}") from exc
+        return Response(render(doc, format), media_type=_media(format))
 
     return api

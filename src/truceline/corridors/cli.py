@@ -1,6 +1,7 @@
 """`truceline corridors`: per corridor and window, the probability of a breach affecting it,
 a 90 % interval, the expected count and the drivers, from the log alone; `--publish` logs
-it signed, `--published` exports what was published, `--verify` recomputes it."""
+it signed, `--published` exports what was published, `--verify` recomputes it,
+`--track-record` scores what was published against what the log shows happened."""
 
 from __future__ import annotations
 
@@ -50,6 +51,11 @@ def corridors_command(
         "--verify",
         help="recompute every published forecast from this log; exit 1 on a difference",
     ),
+    track_record: bool = typer.Option(
+        False,
+        "--track-record",
+        help="every published window that has closed, what the log shows happened, scores",
+    ),
 ) -> None:
     """Corridor risk an insurer can price: P(at least one verified breach within the
     corridor's width while it is open), its 90 % interval, the expected count and what
@@ -66,6 +72,11 @@ def corridors_command(
         emit(json.dumps({"verified": results}, indent=1).encode() + b"\n", out)
         if any(r["result"] != "equal" for r in results):
             raise typer.Exit(1)
+        return
+    if track_record:
+        from truceline.corridors import track
+
+        emit(track.render(track.track_record(h, cors), format.value), out)
         return
     if published:
         emit(

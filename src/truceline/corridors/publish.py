@@ -91,24 +91,36 @@ def published(home: Home) -> list[Published]:
         ledger.close()
 
 
+def corridors_of(
+    p: Published, given: list[CorridorSpec] | None
+) -> tuple[list[CorridorSpec] | None, dict[str, Any] | None]:
+    """The corridors a published forecast was computed for: (None: the agreement's, or
+    those of the file, embedded or `given`), and else why they cannot be had."""
+    r = p.record
+    if r.corridors_source != "file":
+        return None, None
+    if r.corridors is not None:
+        try:
+            chosen = parse(r.corridors, f"record {p.index}: corridors")
+        except CorridorFileError as exc:
+            return None, {"result": "differs", "field": "corridors", "reason": str(exc)}
+    elif given is not None and sha256(to_geojson(given)) == r.corridors_sha256:
+        chosen = given
+    else:
+        return None, {"result": "needs_corridors", "corridors_sha256": r.corridors_sha256}
+    if sha256(to_geojson(chosen)) != r.corridors_sha256:
+        return None, {"result": "differs", "field": "corridors_sha256"}
+    return chosen, None
+
+
 def recompute(home: Home, p: Published, corridors: list[CorridorSpec] | None) -> dict[str, Any]:
     """Check one published forecast against the log: 'equal', 'differs' (and where) or
     'needs_corridors' (a file that was not embedded and not given)."""
     r = p.record
     out: dict[str, Any] = {"index": p.index, "signed_by": p.signer, "at": format_time(r.at)}
-    chosen: list[CorridorSpec] | None = None
-    if r.corridors_source == "file":
-        if r.corridors is not None:
-            try:
-                chosen = parse(r.corridors, f"record {p.index}: corridors")
-            except CorridorFileError as exc:
-                return out | {"result": "differs", "field": "corridors", "reason": str(exc)}
-        elif corridors is not None and sha256(to_geojson(corridors)) == r.corridors_sha256:
-            chosen = corridors
-        else:
-            return out | {"result": "needs_corridors", "corridors_sha256": r.corridors_sha256}
-        if sha256(to_geojson(chosen)) != r.corridors_sha256:
-            return out | {"result": "differs", "field": "corridors_sha256"}
+    chosen, problem = corridors_of(p, corridors)
+    if problem is not None:
+        return out | problem
     doc = forecast_doc(home, r.at, timedelta(seconds=r.window_s), chosen, size=r.log_size)
     if doc["log"]["root"] != r.log_root:
         return out | {"result": "differs", "field": "log_root"}

@@ -105,6 +105,26 @@ def logloss(p: np.ndarray, y: np.ndarray) -> float:
     return float(-(y * np.log(q) + (1 - y) * np.log(1 - q)).mean())
 
 
+def against_outcomes(p: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Probabilities p scored against 0/1 outcomes y, and against the climatological
+    forecast (y's own mean)."""
+    clim = np.full(len(y), float(y.mean()))
+    brier, brier_clim = float(((p - y) ** 2).mean()), float(((clim - y) ** 2).mean())
+    return {
+        "windows": len(y),
+        "breached": int(y.sum()),
+        "brier": round(brier, 4),
+        "brier_climatology": round(brier_clim, 4),
+        "brier_skill": round(1 - brier / brier_clim, 4) if brier_clim else None,
+        "log_loss": round(logloss(p, y), 4),
+        "log_loss_climatology": round(logloss(clim, y), 4),
+        "ece": round(ece(p, y), 4),
+        "reliability": reliability(p, y),
+        "auc": None if (a := auc(p, y)) is None else round(a, 4),
+        "mean_p": round(float(p.mean()), 4),
+    }
+
+
 def score(
     forecasts: Iterable[dict[str, Any]], truth: dict[Key, tuple[float, int]]
 ) -> dict[str, Any]:
@@ -118,25 +138,13 @@ def score(
     p = np.array([r[0] for r in rows])
     true_p = np.array([r[1] for r in rows])
     y = np.array([r[2] for r in rows], float)
-    clim = np.full(len(y), float(y.mean()))
-    brier, brier_clim = float(((p - y) ** 2).mean()), float(((clim - y) ** 2).mean())
     # the same against the true hazard (less noisy than the 0/1 outcome)
     brier_true = float(((p - true_p) ** 2).mean() + (true_p * (1 - true_p)).mean())
     return {
-        "windows": len(rows),
-        "breached": int(y.sum()),
-        "brier": round(brier, 4),
-        "brier_climatology": round(brier_clim, 4),
-        "brier_skill": round(1 - brier / brier_clim, 4) if brier_clim else None,
+        **against_outcomes(p, y),
         "expected_brier_vs_true_hazard": round(brier_true, 4),
-        "log_loss": round(logloss(p, y), 4),
-        "log_loss_climatology": round(logloss(clim, y), 4),
-        "ece": round(ece(p, y), 4),
-        "reliability": reliability(p, y),
-        "auc": None if (a := auc(p, y)) is None else round(a, 4),
         "auc_true_hazard": None if (b := auc(true_p, y)) is None else round(b, 4),
         "mean_abs_error_vs_true_p": round(float(np.abs(p - true_p).mean()), 4),
-        "mean_p": round(float(p.mean()), 4),
         "mean_true_p": round(float(true_p.mean()), 4),
         "rmse_log_hazard": round(
             math.sqrt(

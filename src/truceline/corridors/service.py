@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -93,12 +94,16 @@ def _flat(value: Any) -> str:
 
 def to_csv(doc: dict[str, Any]) -> bytes:
     """One line per corridor and window (the insurer's sheet); drivers flattened."""
+    return csv_table(COLUMNS, ({**f, **f["drivers"]} for f in doc["forecasts"]))
+
+
+def csv_table(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> bytes:
+    """A header of `columns`, then one line per row (nested values flattened)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for f in doc["forecasts"]:
-        merged = {**f, **f["drivers"]}
-        w.writerow([_flat(merged.get(c)) for c in COLUMNS])
+    w.writerow(columns)
+    for row in rows:
+        w.writerow([_flat(row.get(c)) for c in columns])
     return buf.getvalue().encode()
 
 
@@ -106,6 +111,8 @@ def render(doc: dict[str, Any], fmt: str) -> bytes:
     return to_csv(doc) if fmt == "csv" else to_json(doc)
 
 
+# what every published row states, as the record logs it
+ROW_COLUMNS = ("corridor", "window_start", "window_end", "p_breach", "p_low", "p_high")
 PUBLISHED_COLUMNS = (
     "index",
     "published_at",
@@ -115,12 +122,7 @@ PUBLISHED_COLUMNS = (
     "log_size",
     "agreement",
     "forecast_sha256",
-    "corridor",
-    "window_start",
-    "window_end",
-    "p_breach",
-    "p_low",
-    "p_high",
+    *ROW_COLUMNS,
     "expected",
 )
 
@@ -129,11 +131,4 @@ def render_published(records: list[dict[str, Any]], fmt: str) -> bytes:
     """Every published forecast: JSON as logged, or CSV one line per corridor window."""
     if fmt != "csv":
         return (json.dumps({"published": records}, indent=1) + "\n").encode()
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(PUBLISHED_COLUMNS)
-    for rec in records:
-        for row in rec["rows"]:
-            merged = {**rec, **row}
-            w.writerow([merged[c] for c in PUBLISHED_COLUMNS])
-    return buf.getvalue().encode()
+    return csv_table(PUBLISHED_COLUMNS, ({**rec, **row} for rec in records for row in rec["rows"]))
