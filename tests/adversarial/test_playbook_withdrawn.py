@@ -14,22 +14,25 @@ adds nothing, and `replay` recomputes every verdict.
 from __future__ import annotations
 
 import json
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from nats.js.errors import NotFoundError
 from tests.publication._receivers import SECRET, Receiver
-from tests.publication.test_bus import NATS_URL, require_nats, run, stream_messages, unique_stream
 
-from truceline.publication import bus
 from truceline.publication.caplint import lint
 from truceline.publication.webhooks import verify
 from truceline.publication.xml import validate
 
 from .conftest import FAR, Mission, Subscribe, cli, when
-from .test_reversal_published import CAP, _notify, _reference_of, _revoke_all_behind
+from .test_reversal_published import (
+    CAP,
+    _alert_of,
+    _feed_alerts,
+    _notify,
+    _reference_of,
+    _revoke_all_behind,
+)
 from .test_settled_revocation import _settled_after_dispute, _verdicts_recomputed
 
 
@@ -47,40 +50,6 @@ def _told(rx: Receiver, steps: dict[str, Any]) -> list[dict[str, Any]]:
         if got.event.get("subject") in steps:
             out.append(got.event)
     return out
-
-
-def _feed_alerts(m: Mission) -> list[etree._Element]:
-    """The enforcement transitions' CAP alerts that `truceline feed` publishes."""
-    name = unique_stream()
-
-    async def read() -> list[tuple[str, bytes, dict[str, str]]]:
-        nc = await bus.connect(require_nats())
-        try:
-            return await stream_messages(nc, name)
-        finally:
-            with suppress(NotFoundError):
-                await nc.jsm().delete_stream(name)
-            await nc.close()
-
-    try:
-        args = ["--home", m.h, "--nats", NATS_URL, "--stream", name]
-        assert json.loads(cli("feed", *args))["published"] > 0
-    finally:
-        messages = run(read())
-    return [
-        etree.fromstring(data)
-        for subject, data, _ in messages
-        if ".enforcement." in subject and subject.endswith(".cap")
-    ]
-
-
-def _alert_of(alerts: list[etree._Element], key: str) -> etree._Element:
-    [doc] = [
-        d
-        for d in alerts
-        if (d.findtext("cap:identifier", namespaces=CAP) or "").endswith(f":enforcement:{key}")
-    ]
-    return doc
 
 
 def test_a_withdrawn_verdict_withdraws_its_playbook_steps_where_they_went(

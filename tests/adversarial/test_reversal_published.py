@@ -7,27 +7,40 @@ to a receiver on 127.0.0.1) and its CAP alert is written (`truceline alert --all
 every sensor it rests on is revoked from before it: the incident is dismissed, the case
 voided, and the same subscriber gets the `case_void` of that case, although it subscribed
 only to the accusing events; the CAP chain ends in a Cancel that `references` the alert it
-withdraws (CAP 1.2 section 3.2.1), valid against the OASIS schema.
+withdraws (CAP 1.2 section 3.2.1), valid against the OASIS schema. On the NATS feed
+(`truceline feed`), the case's `case_void` is a CAP Cancel referencing the alerts of every
+event of the case that went out (its `detail.withdraws`), the countdown and penalty the
+accused was told of among them.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from nats.js.errors import NotFoundError
 from tests.publication._receivers import SECRET, Receiver
+from tests.publication.test_bus import NATS_URL, require_nats, run, stream_messages, unique_stream
 
 from truceline.adjudication.service import recompute
 from truceline.home import Home
 from truceline.observation import format_time
+from truceline.publication import bus
+from truceline.publication.caplint import lint
 from truceline.publication.webhooks import verify
 from truceline.publication.xml import validate
 
 from .conftest import FAR, Mission, Subscribe, cli, when
-from .test_settled_revocation import _case_of, _revoke, _settled_after_dispute
+from .test_settled_revocation import (
+    _case_of,
+    _revoke,
+    _settled_after_dispute,
+    _verdicts_recomputed,
+)
 
 CAP = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
 
@@ -62,6 +75,40 @@ def _reference_of(doc: etree._Element) -> str:
     return ",".join(
         doc.findtext(f"cap:{k}", namespaces=CAP) or "" for k in ("sender", "identifier", "sent")
     )
+
+
+def _feed_alerts(m: Mission) -> list[etree._Element]:
+    """The enforcement transitions' CAP alerts that `truceline feed` publishes."""
+    name = unique_stream()
+
+    async def read() -> list[tuple[str, bytes, dict[str, str]]]:
+        nc = await bus.connect(require_nats())
+        try:
+            return await stream_messages(nc, name)
+        finally:
+            with suppress(NotFoundError):
+                await nc.jsm().delete_stream(name)
+            await nc.close()
+
+    try:
+        args = ["--home", m.h, "--nats", NATS_URL, "--stream", name]
+        assert json.loads(cli("feed", *args))["published"] > 0
+    finally:
+        messages = run(read())
+    return [
+        etree.fromstring(data)
+        for subject, data, _ in messages
+        if ".enforcement." in subject and subject.endswith(".cap")
+    ]
+
+
+def _alert_of(alerts: list[etree._Element], key: str) -> etree._Element:
+    [doc] = [
+        d
+        for d in alerts
+        if (d.findtext("cap:identifier", namespaces=CAP) or "").endswith(f":enforcement:{key}")
+    ]
+    return doc
 
 
 def _revoke_all_behind(m: Mission, target: dict[str, Any]) -> None:
@@ -116,3 +163,26 @@ def test_a_withdrawn_verdict_is_withdrawn_where_it_was_published(
     assert "re-judged: sensor" in (
         cancel.findtext("cap:info/cap:description", namespaces=CAP) or ""
     )
+
+    # (3) The NATS feed: the case's withdrawal is a Cancel of the alerts of the case's
+    # transitions that went out, each one the accused was told of among them.
+    withdrawn = {w["key"]: when(w["at"]) for w in void["detail"]["withdraws"]}
+    accused = {
+        g.event["key"]: when(g.event["at"])
+        for g in rx.delivered()
+        if g.event["subject"] == case["case"] and g.event["event"] != "case_void"
+    }
+    assert len(accused) == len(accused_with) and accused.items() <= withdrawn.items()
+    alerts = _feed_alerts(mission)
+    case_cancel = _alert_of(alerts, void["key"])
+    for doc in (case_cancel, *(_alert_of(alerts, key) for key in withdrawn)):
+        validate(etree.tostring(doc), xsd)
+        assert lint(doc) == []
+    assert case_cancel.findtext("cap:msgType", namespaces=CAP) == "Cancel"
+    assert case_cancel.findtext("cap:info/cap:responseType", namespaces=CAP) == "AllClear"
+    refs = (case_cancel.findtext("cap:references", namespaces=CAP) or "").split()
+    assert refs == [_reference_of(_alert_of(alerts, key)) for key in withdrawn]
+    # What was logged is what the log implies: a second pass adds nothing, and every
+    # verdict replays.
+    assert json.loads(cli("enforce", "--home", mission.h, "--now", FAR))["appended"] == 0
+    _verdicts_recomputed(mission)

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from truceline.adjudication.verdict import INCIDENT_TYPE
 from truceline.agreement.enforcement import Playbook, PlaybookStep, Rung, Trigger
 from truceline.codec.records import open_record
+from truceline.enforcement import transitions
 from truceline.enforcement.appender import Appender
 from truceline.enforcement.records import ACK_TYPE, ENFORCEMENT_TYPE, VOTE_TYPE
 from truceline.ledger.logsign import Ed25519NoteSigner
@@ -136,3 +137,45 @@ def test_incident_not_signed_by_the_mission_is_ignored(log: TileLog) -> None:
     assert "countdown_started" not in kinds
     [reason] = [e["detail"]["reason"] for e in events(log)]
     assert "'party-b''s signatory key" in reason and "needs adjudicator" in reason
+
+
+def _void_of(ledger: TileLog, case: str) -> dict:
+    [void] = [e for e in events(ledger) if e["key"] == f"{case}:case_void"]
+    return void
+
+
+def test_case_void_withdraws_what_the_case_announced(log: TileLog) -> None:
+    """A void case's `detail.withdraws` names every transition of it on the log (what its
+    subscribers were told, so what the feed's CAP Cancel references), and those logged
+    with it; the log implies it: recomputed from the log, the void is the one logged."""
+    a = world()
+    log.append([entry(INCIDENT_TYPE, incident("i1", "verified", T0))])
+    app = appender(log, a)
+    app.run(DEADLINE)
+    case = next(e for e in events(log) if e["event"] == "countdown_started")["subject"]
+    told = {e["key"]: e["at"] for e in events(log) if e["subject"] == case}
+    assert {k.split(":")[1] for k in told} == {
+        "countdown_started",
+        "block_attempt_failed",
+        "penalty_in_force",
+    }
+    later = DEADLINE + timedelta(days=1)
+    log.append([entry(INCIDENT_TYPE, incident("i1", "dismissed", later))])
+    # A second incident verified and dismissed at the same instant, before any pass: its
+    # case opens and is void at once; its countdown goes on the log with (after) the void.
+    log.append([entry(INCIDENT_TYPE, incident("i2", "verified", later))])
+    log.append([entry(INCIDENT_TYPE, incident("i2", "dismissed", later))])
+    app.run(later)
+    void = _void_of(log, case)
+    assert {w["key"]: w["at"] for w in void["detail"]["withdraws"]} == told
+    [other] = {e["subject"] for e in events(log) if e["event"] == "case_void"} - {case}
+    assert [w["key"] for w in _void_of(log, other)["detail"]["withdraws"]] == [
+        f"{other}:countdown_started"
+    ]
+    # Recomputed from the log by a fresh appender, each void is the one logged.
+    fresh = appender(log, a)
+    recomputed = {e.key: e for e in transitions.events(fresh.state(later))}
+    for c in (case, other):
+        logged = _void_of(log, c)
+        assert recomputed[logged["key"]].model_dump(mode="json") == logged
+    assert fresh.run(later) == []

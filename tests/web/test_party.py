@@ -8,13 +8,16 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from truceline.codec import keys
+from truceline.codec import keys, records
+from truceline.enforcement.records import ACK_TYPE
+from truceline.observation import format_time
 
 from .conftest import Site, Watched, cli, open_dashboard, watch
 
@@ -117,3 +120,82 @@ def test_a_party_acknowledges_a_playbook_step(party_page: Watched, party_site: S
         f"#steps-table tr[data-step='{step['key']}'] >> text=Acknowledged by {party}",
         timeout=30_000,
     )
+
+
+def _log_size(site: Site) -> int:
+    """The size of the log as the server publishes it (its checkpoint's second line)."""
+    return int(httpx.get(f"{site.url}/log/checkpoint").text.splitlines()[1])
+
+
+def _dismiss(site: Site, incident: dict[str, Any], team: str = "patrol-mission-001") -> None:
+    """Its accused disputes `incident`, an inspection team finds no breach (CLI): `fuse`
+    dismisses it and `enforce` logs the withdrawal of its playbook steps."""
+    ident, accused = incident["incident"], incident["accused"]
+    key = site.mission.signatory_key(accused)
+    cli("dispute", "--home", site.home, "--incident", ident, "--as", accused, "--key", key)
+    cli("fuse", "--home", site.home)
+    cli("enforce", "--home", site.home)  # schedules the inspection the dispute asks for
+    lon, lat = incident["location"]
+    finding = ["--finding", "dismissed", "--lon", str(lon), "--lat", str(lat)]
+    team_key = site.mission.sim / "keys" / f"{team}.key"
+    cli(
+        "finding",
+        "--home",
+        site.home,
+        "--as",
+        team,
+        "--key",
+        team_key,
+        "--incident",
+        ident,
+        *finding,
+    )
+    cli("fuse", "--home", site.home)
+    cli("enforce", "--home", site.home)
+
+
+def test_a_withdrawn_step_cannot_be_acknowledged(party_page: Watched, party_site: Site) -> None:
+    """A step whose incident no longer stands (an inspection found no breach) is `void`:
+    the party view shows why and no Acknowledge button, and the server refuses an
+    acknowledgement signed all the same, naming the step and why (HTTP 422; nothing is
+    logged). Fails on main: the row offered Acknowledge, and the server logged it."""
+    steps = httpx.get(f"{party_site.url}/enforcement/playbooks").json()["steps"]
+    shown = json.loads(cli("incidents", "--home", party_site.home))["features"]
+    verified = {
+        f["properties"]["incident"]: f["properties"] | {"location": f["geometry"]["coordinates"]}
+        for f in shown
+        if f["properties"]["state"] == "verified" and f["properties"]["accused"]
+    }
+    step = next(s for s in steps if not s["acked_by"] and s["incident"] in verified)
+    party, incident = step["to"][0], step["incident"]
+    _dismiss(party_site, verified[incident])
+    steps = httpx.get(f"{party_site.url}/enforcement/playbooks").json()["steps"]
+    now = next(s for s in steps if s["key"] == step["key"])
+    assert now["status"] == "void" and now["withdrawn_why"].startswith(f"incident {incident} ")
+
+    page = open_dashboard(party_page, party_site.url, "#/party")
+    page.select_option("#party-select", party)
+    _load_key(page, party_site.mission.signatory_key(party))
+    row = page.locator(f"#steps-table tr[data-step='{step['key']}']")
+    row.wait_for()
+    assert row.locator("td").nth(2).inner_text() == "void"
+    assert f"Withdrawn: {now['withdrawn_why']}" in row.inner_text()
+    assert row.get_by_role("button").count() == 0
+    # A standing step addressed to the party keeps its button.
+    standing = next(s for s in steps if party in s["to"] and s["status"] in ("open", "escalated"))
+    other = page.locator(f"#steps-table tr[data-step='{standing['key']}']")
+    assert other.get_by_role("button", name=f"Acknowledge step {standing['key']}").is_enabled()
+
+    # Signed and posted all the same (as a script could): refused, nothing logged.
+    key = keys.load_private_key(party_site.mission.signatory_key(party))
+    ack = {"step": step["key"], "by": party, "at": format_time(datetime.now(UTC))}
+    entry = records.seal(ACK_TYPE, ack, key, keys.key_id(key.public_key()))
+    size = _log_size(party_site)
+    answer = httpx.post(f"{party_site.url}/enforcement/acknowledgements", content=entry)
+    assert answer.status_code == 422, answer.text
+    detail = answer.json()["detail"]
+    assert detail.startswith(f"payload.step: {step['key']} is void, withdrawn at ")
+    assert f"({now['withdrawn_why']}): a withdrawn step cannot be acknowledged" in detail
+    assert _log_size(party_site) == size
+    after = json.loads(cli("playbooks", "--home", party_site.home))
+    assert next(s for s in after if s["key"] == step["key"])["acked_by"] is None

@@ -35,6 +35,7 @@ from truceline.enforcement.penalties import (
 from truceline.enforcement.playbooks import Fired, StepState, steps, trigger, withdrawal
 from truceline.enforcement.records import (
     ACK_TYPE,
+    CASE_KINDS,
     ENFORCEMENT_TYPE,
     EXTENSION_TYPE,
     INSPECTION_REQUEST_TYPE,
@@ -42,6 +43,7 @@ from truceline.enforcement.records import (
     VOTE_TYPE,
     Ack,
     EnforcementEvent,
+    EventKind,
     InspectionRequest,
     Notification,
 )
@@ -59,10 +61,14 @@ class EnforcementState:
     ignored: list[Ignored] = field(default_factory=list)
     extensions: list[Adopted] = field(default_factory=list)
     logged: set[str] = field(default_factory=set)  # keys of transitions already on the log
+    told: dict[str, Told] = field(default_factory=dict)  # per case, as `Folded.told`
     incidents: dict[str, IncidentHistory] = field(default_factory=dict)
 
 
 M = TypeVar("M", bound=BaseModel)
+
+Told = tuple[tuple[str, datetime], ...]
+"""Logged transitions, each by key and event time, in log order."""
 
 
 def _signed(
@@ -113,6 +119,12 @@ class Folded:
     reports: list[insp.Report] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     logged: set[str] = field(default_factory=set)
+    # Per case, its transitions on the log (`records.CASE_KINDS`): what its subscribers were
+    # told, so what its `case_void` withdraws. Once the void is logged (`voided`: its time),
+    # only those due with it are added (logged in the same pass, after it), so a void
+    # recomputed later withdraws what the logged one did. Immutable values.
+    told: dict[str, Told] = field(default_factory=dict)
+    voided: dict[str, datetime] = field(default_factory=dict)
     # The latest `opens_at` of any incident transition folded (the newest `last_at` of
     # `incidents`), kept as they come: a follower replaying event time asks it every
     # pass, and a scan of the histories would make each pass cost as much as the log.
@@ -176,9 +188,14 @@ class Folded:
                     self.reports.append(rep)
         elif r.payload_type == ENFORCEMENT_TYPE:
             try:
-                self.logged.add(EnforcementEvent.model_validate(r.payload).key)
+                ev = EnforcementEvent.model_validate(r.payload)
             except ValidationError:
                 return
+            self.logged.add(ev.key)
+            if ev.event is EventKind.case_void:
+                self.voided[ev.subject] = ev.at
+            elif ev.event in CASE_KINDS and ev.at <= self.voided.get(ev.subject, ev.at):
+                self.told[ev.subject] = (*self.told.get(ev.subject, ()), (ev.key, ev.at))
 
 
 def fold_records(
@@ -288,6 +305,7 @@ def settle(folded: Folded, now: datetime, plan_routes: bool = True) -> Enforceme
     state = EnforcementState(now=now)
     ignored = list(folded.ignored)
     state.logged = set(folded.logged)
+    state.told = dict(folded.told)
     # A copy, so nothing downstream can change what the next pass folds onto.
     hist = state.incidents = dict(folded.incidents)
     summaries = [summarize(agreement, h, now) for h in hist.values()]

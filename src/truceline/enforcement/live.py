@@ -434,7 +434,7 @@ class Live:
         skip = self.folded.logged
         events = extension_events(adopted, skip)
         for cs in states:
-            events += case_events(cs, hist, now, skip)
+            events += case_events(cs, hist, now, self.folded.told.get(ident, ()), skip)
         self._remember(("case", ident), probe, due(events, now), ignored)
         if states:
             self.case_states[ident] = states[0]
@@ -498,6 +498,7 @@ class Live:
         f = self.folded
         state = EnforcementState(now=self.now)
         state.logged = set(f.logged)
+        state.told = dict(f.told)
         state.incidents = dict(f.incidents)
         ignored = list(self.static_ignored.values())
         for key, answer in self.answers.items():

@@ -97,6 +97,22 @@ class EventKind(StrEnum):
     inspection_reported = "inspection_reported"
 
 
+CASE_KINDS = frozenset(
+    {
+        EventKind.case_opened,
+        EventKind.countdown_started,
+        EventKind.consultation_extended,
+        EventKind.suspended,
+        EventKind.block_attempt_failed,
+        EventKind.blocked,
+        EventKind.penalty_in_force,
+        EventKind.penalty_lapsed,
+    }
+)
+"""The events that tell of a case against a party (`subject` is the case id): what its
+`case_void` withdraws."""
+
+
 class EnforcementEvent(BaseModel):
     """One transition the appender writes. `key` is unique per transition, so replays add nothing."""
 

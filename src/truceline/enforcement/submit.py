@@ -7,7 +7,9 @@ only if it cannot be attributed: not a sealed record of one of those types, malf
 signed by a live key of the signatory it names, or dated outside the allowed clock skew
 (which stops back-dating). An act that is late, duplicate, by the accused or about an
 unknown case is logged all the same, and the fold ignores it with a logged reason, so the
-attempt is public.
+attempt is public. One more is refused: an acknowledgement of a playbook step already
+withdrawn (`void`) when it was made, since nothing is left to acknowledge; the refusal
+names the step, when and why it was withdrawn.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from truceline.enforcement.records import (
 )
 from truceline.enforcement.votes import signer
 from truceline.errors import TrucelineError
+from truceline.observation import format_time
 
 MAX_SKEW = timedelta(minutes=5)
 
@@ -87,8 +90,22 @@ def submit(app: Appender, entry: bytes, now: datetime, expect: str | None = None
         signer(rec, app.folded.keys(), getattr(obj, who), at)
     except ValueError as exc:
         raise Refused(f"signatures: {exc}") from exc
+    if isinstance(obj, Ack):
+        _standing_step(app, obj, now)
     [index] = app.ledger.append([entry])
     appended = app.run(now)
     state = app.state(now)
     why = next((i.reason for i in state.ignored if i.index == index), "")
     return Accepted(index, not why, why, appended)
+
+
+def _standing_step(app: Appender, ack: Ack, now: datetime) -> None:
+    """Refuse an acknowledgement of a step withdrawn by the time it was made (`void`: its
+    incident no longer stands, playbooks.py), as the log implies at `now`. One made before
+    the withdrawal is taken, like any other."""
+    step = next((s for s in app.state(now, plan_routes=False).steps if s.key == ack.step), None)
+    if step is not None and step.withdrawn_at is not None and step.withdrawn_at <= ack.at:
+        raise Refused(
+            f"payload.step: {ack.step} is void, withdrawn at {format_time(step.withdrawn_at)} "
+            f"({step.withdrawn_why}): a withdrawn step cannot be acknowledged"
+        )

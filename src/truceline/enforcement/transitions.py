@@ -7,7 +7,7 @@ replay of the same log writes nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -55,13 +55,22 @@ def _adder(
     return add
 
 
+def withdraws(told: Iterable[tuple[str, datetime]]) -> list[dict[str, str]]:
+    """A withdrawal's `detail.withdraws` (`case_void`, `playbook_void`): the key and time
+    of each logged transition it takes back, by which a CAP Cancel names the alert it
+    cancels (publication/feed.py)."""
+    return [{"key": k, "at": format_time(t)} for k, t in told]
+
+
 def case_events(
     cs: CaseState,
     incidents: Mapping[str, IncidentHistory],
     now: datetime,
+    told: Sequence[tuple[str, datetime]],
     skip: Container[str] = frozenset(),
 ) -> list[EnforcementEvent]:
-    """The case's transitions, whether or not they have happened by `now` (see `due`)."""
+    """The case's transitions, whether or not they have happened by `now` (see `due`).
+    `told`: its transitions on the log, what its `case_void` withdraws (`Folded.told`)."""
     case, tl = cs.case, cs.timeline
     out: list[EnforcementEvent] = []
     add = _adder(out, skip)
@@ -102,26 +111,36 @@ def case_events(
         else {}
     )
 
-    def ev(kind: EventKind, at: datetime, detail: dict[str, Any]) -> None:
+    def ev(kind: EventKind, at: datetime, detail: Callable[[], dict[str, Any]]) -> None:
         key = f"{case.id}:{kind.value}"
         add(
             key,
             lambda: EnforcementEvent(
-                event=kind, key=key, at=at, subject=case.id, party=case.accused, detail=detail
+                event=kind, key=key, at=at, subject=case.id, party=case.accused, detail=detail()
             ),
         )
 
+    def voided() -> dict[str, Any]:
+        # What the case's subscribers were told, so what a CAP Cancel withdraws: its
+        # transitions on the log, and those going on it with the void (due, not logged).
+        # From the log, not from the case's past states: a verdict re-judged back to the
+        # moment it was given voids a case that, in event time, never stood, yet its
+        # countdown and penalty went out when the log did not show that yet.
+        on_log = {k for k, _ in told}
+        with_it = [(e.key, e.at) for e in out if e.key not in on_log and e.at <= now]
+        return {"reason": cs.reason, "withdraws": withdraws([*told, *with_it])}
+
     if cs.status is Status.void:
         moments = [t.opens_at for i in case.incidents for t in incidents[i].seen(now)]
-        ev(EventKind.case_void, max(moments), {"reason": cs.reason})
+        ev(EventKind.case_void, max(moments), voided)
     elif cs.status is Status.blocked:
-        ev(EventKind.blocked, tl.effective_at, tally)
+        ev(EventKind.blocked, tl.effective_at, lambda: tally)
     elif cs.status in (Status.in_force, Status.lapsed):
         if cs.tally is not None:
-            ev(EventKind.block_attempt_failed, tl.effective_at, tally)
-        ev(EventKind.penalty_in_force, tl.effective_at, {"penalty": case.rung.penalty})
+            ev(EventKind.block_attempt_failed, tl.effective_at, lambda: tally)
+        ev(EventKind.penalty_in_force, tl.effective_at, lambda: {"penalty": case.rung.penalty})
         if cs.status is Status.lapsed and tl.lapses_at is not None:
-            ev(EventKind.penalty_lapsed, tl.lapses_at, {"reason": "sunset"})
+            ev(EventKind.penalty_lapsed, tl.lapses_at, lambda: {"reason": "sunset"})
     return out
 
 
@@ -130,7 +149,9 @@ def events(state: EnforcementState, skip: Container[str] = frozenset()) -> list[
     key is in `skip` (the appender passes the keys already logged) are left out."""
     out: list[EnforcementEvent] = []
     for cs in state.cases:
-        out.extend(case_events(cs, state.incidents, state.now, skip))
+        out.extend(
+            case_events(cs, state.incidents, state.now, state.told.get(cs.case.id, ()), skip)
+        )
     out.extend(extension_events(state.extensions, skip))
     out.extend(ignored_events(state.ignored, state.now, skip))
     # Steps and inspections are most of the state and nearly all logged already: their
@@ -248,7 +269,7 @@ def step_events(s: StepState, skip: Container[str] = frozenset()) -> list[Enforc
                 detail={
                     "reason": s.withdrawn_why,
                     "escalate_to": list(s.step.escalate_to) if escalation else [],
-                    "withdraws": [{"key": k, "at": format_time(t)} for k, t in told],
+                    "withdraws": withdraws(told),
                     **detail(),
                 },
             ),

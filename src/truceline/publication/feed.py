@@ -110,8 +110,8 @@ def _enforcement_alert(ev: enf.EnforcementEvent, agreement_id: str, sender: str)
     """CAP 1.2 for an enforcement transition, through publication.cap's builder.
 
     A penalty has no place, and CAP's `area` is optional, so the builder's area is
-    dropped rather than invented. A withdrawal (its detail lists what it `withdraws`,
-    e.g. `playbook_void`) is a Cancel (AllClear) whose `references` are the alerts of
+    dropped rather than invented. A withdrawal (its detail lists what it `withdraws`:
+    `case_void`, `playbook_void`) is a Cancel (AllClear) whose `references` are the alerts of
     the events it withdraws, rebuilt from their keys and times as the alerts were: a
     consumer holding them drops them (CAP 1.2 section 3.2.1).
     """

@@ -41,26 +41,14 @@ import yaml
 
 from truceline.authority import Authority
 from truceline.codec.entries import Record, read
-from truceline.enforcement.records import ENFORCEMENT_TYPE, EventKind
+from truceline.enforcement.records import CASE_KINDS, ENFORCEMENT_TYPE, EventKind
 from truceline.ledger.base import Ledger
 from truceline.publication.policy import DeliveryPolicy, policy_from
 from truceline.publication.webhooks import Subscription
 
 _ENFORCEMENT = (ENFORCEMENT_TYPE,)
 
-CASE_EVENTS = frozenset(
-    e.value
-    for e in (
-        EventKind.case_opened,
-        EventKind.countdown_started,
-        EventKind.consultation_extended,
-        EventKind.suspended,
-        EventKind.block_attempt_failed,
-        EventKind.blocked,
-        EventKind.penalty_in_force,
-        EventKind.penalty_lapsed,
-    )
-)
+CASE_EVENTS = frozenset(e.value for e in CASE_KINDS)
 """The events that tell of a case against a party (`subject` is the case id)."""
 
 STEP_EVENTS = frozenset(e.value for e in (EventKind.playbook_step, EventKind.playbook_escalated))

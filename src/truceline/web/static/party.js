@@ -1,5 +1,5 @@
 // The party view: incidents against the chosen party, with a Dispute action, and the playbook
-// steps addressed to it, with an Acknowledge action. Each act is signed here (sign.js) with the
+// steps addressed to it, with an Acknowledge action (none for a withdrawn step). Each act is signed here (sign.js) with the
 // party's key, imported non-extractable, and posted to this server's enforcement routes.
 
 import { $, clear, decodeBase64, fmtTime, h, postBytes, rerender } from "./dom.js";
@@ -116,7 +116,11 @@ export class PartyView {
     const steps = clear($("#steps-table tbody"));
     const addressed = this.data.playbooks.filter((s) => s.to.includes(this.party));
     for (const s of addressed) {
-      const action = s.acked_by
+      // A withdrawn step (its incident no longer stands) asks nothing of anyone: no button,
+      // whether or not it was acknowledged before (the server refuses one made since).
+      const action = s.status === "void"
+        ? h("span", { class: "muted" }, `Withdrawn: ${s.withdrawn_why || "its incident no longer stands"}`)
+        : s.acked_by
         ? h("span", { class: "muted" }, `Acknowledged by ${s.acked_by}`)
         : h("button", { type: "button", disabled: !this.signer, "aria-label": `Acknowledge step ${s.key}`, onclick: () => this.acknowledge(s) }, "Acknowledge");
       steps.append(
