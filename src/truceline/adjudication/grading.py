@@ -99,7 +99,20 @@ class Reliability:
             bucket.add(incident)
         else:
             bucket.discard(incident)
-        bad = len(bucket)
+        self._reflag(sensor)
+
+    def withdraw(self, sensor: str, incident: str) -> None:
+        """Forget the sensor's check in `incident`: its reports there are judged apart now
+        (a duel split into one incident per firing side)."""
+        checked = self.checked.get(sensor)
+        if checked is None or incident not in checked:
+            return
+        checked.discard(incident)
+        self.contradicted.get(sensor, set()).discard(incident)
+        self._reflag(sensor)
+
+    def _reflag(self, sensor: str) -> None:
+        bad = len(self.contradicted.get(sensor, ()))
         if bad >= FLAG_MIN_CONTRADICTIONS and bad >= FLAG_MIN_SHARE * len(self.checked[sensor]):
             self._flagged.add(sensor)
         else:

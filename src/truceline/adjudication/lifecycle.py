@@ -41,12 +41,19 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
+from truceline.adjudication.duel import (
+    FLIGHT_MAX_MS,
+    FLIGHT_MIN_MS,
+    has_origin,
+    origin_point,
+    partition,
+)
 from truceline.adjudication.grading import (
     CONTRADICTION_Z,
     FLAGGED_WEIGHT,
@@ -138,6 +145,15 @@ class _Incident:
     # The inspection reports that moved it: (engine row, the state it was in before),
     # so a revocation of the inspector's key can take a finding back (`_reopen`).
     findings: tuple[tuple[int, State | None], ...] = ()
+    # The parties whose territory firmly holds an origin report of it (`Engine._firm_side`).
+    sides: frozenset[str] = frozenset()
+    # A pooled duel judged as one incident per firing side (`Engine._split`): each part's
+    # id and engine rows, this incident's own among them; empty when it is one incident.
+    split: dict[str, list[int]] = field(default_factory=dict)
+    # The other parts' incidents by id (state and records), kept once closed.
+    parts: dict[str, _Incident] = field(default_factory=dict)
+    # Each part's unweighted normal equations (impact, origin), for association.
+    part_eqs: tuple[tuple[Normal, Normal], ...] = ()
 
 
 class Engine:
@@ -284,15 +300,18 @@ class Engine:
         keep.rows = sorted(keep.rows + gone.rows)
         keep.eqs[0].merge(gone.eqs[0])
         keep.eqs[1].merge(gone.eqs[1])
+        keep.sides = keep.sides | gone.sides
         self._by_id[gone.id] = root
-        if gone.record is not None and gone.state is not State.dismissed:
+        self._regroup(gone, [keep.id])  # its other parts are judged in keep's from now
+        self._close(gone, [keep.id])
+
+    def _close(self, inc: _Incident, into: list[str]) -> None:
+        """A logged incident whose reports are judged in `into` now: dismissed."""
+        if inc.record is not None and inc.state is not State.dismissed:
             self._emit(
-                gone,
-                gone.record.model_copy(
-                    update={
-                        "state": State.dismissed,
-                        "reason": f"merged into {keep.id}",
-                    }
+                inc,
+                inc.record.model_copy(
+                    update={"state": State.dismissed, "reason": f"merged into {', '.join(into)}"}
                 ),
             )
 
@@ -347,7 +366,11 @@ class Engine:
                 t_launch = self.rows[(o if has_impact else inc).rows[0]].t
                 t_impact = self.rows[(inc if has_impact else o).rows[0]].t
                 flight = t_impact - t_launch
-                if not d / 1500.0 - PAIR_SLACK_S <= flight <= d / 150.0 + PAIR_SLACK_S:
+                if (
+                    not d / FLIGHT_MAX_MS - PAIR_SLACK_S
+                    <= flight
+                    <= d / FLIGHT_MIN_MS + PAIR_SLACK_S
+                ):
                     continue
                 fits.append(other)
         if len(fits) != 1:
@@ -362,23 +385,40 @@ class Engine:
         return any(self.rows[r].kind in (Kind.impact, Kind.projectile) for r in inc.rows)
 
     def _fits(self, root: int, side: int, point: tuple[float, ...]) -> bool:
-        """The new report is within the gate of the incident's current fix on that side."""
-        fix = self._inc[root].eqs[side].solve()
-        if fix is None:
-            return True
-        return self.gate.score_point(point, fix.x, fix.y, fix.radius_m) <= 1.0
+        """The new report is within the gate of the incident's current fix on that side, or
+        for an origin, of one firing side's origin fix in a split duel (the pooled one lies
+        between the guns, where no report of either places them)."""
+        inc = self._inc[root]
+        for eqs in (inc.eqs, *(inc.part_eqs if side == ORIGIN else ())):
+            fix = eqs[side].solve()
+            if fix is None or self.gate.score_point(point, fix.x, fix.y, fix.radius_m) <= 1.0:
+                return True
+        return False
 
     def _maybe_judge(self, root: int, row: Row, merged: bool) -> None:
         inc = self._inc[root]
-        if inc.state in _SETTLED:
+        if inc.state in _SETTLED and not inc.split:
             return
         pairs = inc.pairs
         if is_source(row):
             pairs = pairs | {(row.skind, row.operator)}
-        has_origin = inc.has_origin or not math.isnan(row.ox) or row.kind is Kind.launch
-        if merged or pairs != inc.pairs or has_origin != inc.has_origin or len(inc.rows) == 1:
+        origin = inc.has_origin or has_origin(row)
+        # A second firing side may split the incident (`_split`); a split one is judged
+        # on every report, which may belong to either part.
+        side = self._firm_side(len(self.rows) - 1) if has_origin(row) else None
+        new_side = side is not None and bool(inc.sides) and side not in inc.sides
+        if side is not None:
+            inc.sides = inc.sides | {side}
+        if (
+            merged
+            or pairs != inc.pairs
+            or origin != inc.has_origin
+            or len(inc.rows) == 1
+            or new_side
+            or inc.split
+        ):
             inc.pairs = frozenset(pairs)
-            inc.has_origin = has_origin
+            inc.has_origin = origin
             self._judge(inc)
 
     # --- judging ---------------------------------------------------------------------
@@ -388,16 +428,27 @@ class Engine:
         inc: _Incident,
         note: str = "",
         amend: Callable[[IncidentTransition], IncidentTransition] | None = None,
+        members: list[int] | None = None,
+        why: str = "",
+        force: bool = False,
     ) -> None:
         """Judge the incident on its evidence; emit a transition if the verdict changed,
         or in any case with a `note` (the reason a revocation re-judges it). `amend`
-        rewrites the record before it is emitted (a reopened verdict, `_reopen`)."""
+        rewrites the record before it is emitted (a reopened verdict, `_reopen`).
+
+        `members` (engine rows) judges one firing side's part of a split duel (`inc` is
+        that part's incident); without it the whole association is judged, its reports
+        checked against each other, and split if it pools two firing sides (`_split`);
+        `why` then heads the part's reason, and `force` logs it even if its verdict holds
+        (the incident was just split)."""
         self._judged += 1
+        whole = members is None
+        member_rows = inc.rows if members is None else members
         all_rows = self.rows
-        rows = [all_rows[r] for r in inc.rows]
+        rows = [all_rows[r] for r in member_rows]
         tainted = self._tainted
         # The evidence that counts: all of it, but reports a revocation discounted.
-        used = [all_rows[r] for r in inc.rows if r not in tainted] if tainted else rows
+        used = [all_rows[r] for r in member_rows if r not in tainted] if tainted else rows
         rel = self.reliability
         flagged = rel._flagged
         impact_eq, origin_eq = Normal(), Normal()
@@ -420,8 +471,34 @@ class Engine:
         kinds = {row.kind for row in used or rows}
         kind = next(k for k in _KIND_ORDER if k in kinds)
         weapon = _weapon(used or rows)
+        if whole:
+            parts = (
+                self._split(inc, kind, origin_eq, origin, flagged, tainted)
+                if origin is not None and (inc.split or inc.state not in _SETTLED)
+                else {}
+            )
+            if parts:
+                self._judge_parts(inc, parts, note, amend)
+                return
+            if inc.split:
+                self._regroup(inc, [inc.id])
+                inc.split = {}
+                inc.part_eqs = ()
+                if inc.state in _SETTLED:
+                    return  # its own part was settled while split; so it stays
+        # Each report against the other operators' consensus of its incident's shot: of the
+        # whole association unless it is a split duel, whose parts are each one firing
+        # point (a radar mirroring an origin across the line splits nothing, `_split`, and
+        # is contradicted here by the other sensors of the same shot).
         self._check_contradictions(inc, used, impact, origin)
-        credible = [row for row in used if is_source(row) and row.sensor not in flagged]
+        # In a firing side's part of a duel only the reports of a firing point count as
+        # sources: a round seen landing where both sides' rounds land cannot say whose it
+        # was (its time is its only clue, `duel.partition`), so it locates, never grades.
+        credible = [
+            row
+            for row in used
+            if is_source(row) and row.sensor not in flagged and (whole or has_origin(row))
+        ]
         pairs = {(row.skind, row.operator) for row in credible}
         # Attribution: strikes by their origin, presence by where the forces stand.
         accused, confidence = None, 0.0
@@ -432,7 +509,7 @@ class Engine:
         contested = self._origins_disagree(
             [
                 r
-                for r in inc.rows
+                for r in member_rows
                 if is_source(all_rows[r]) and all_rows[r].sensor not in flagged and r not in tainted
             ]
         )
@@ -485,12 +562,14 @@ class Engine:
             and assessment.grade is Grade.confirmed
             and origin is not None
         ):
-            pooled = self._pooled_firing_sides(origin_eq, origin, inc.rows, flagged, tainted)
+            pooled = self._pooled_firing_sides(origin_eq, origin, member_rows, flagged, tainted)
             if pooled:
                 # The origin reports are not of one firing point, and some of them firmly
                 # place one in another party's territory: the incident pools fire from both
                 # sides of the line (a duel), and its one fix cannot confirm who fired.
                 assessment = Assessment(Grade.fair, assessment.sources, assessment.reason + pooled)
+        if why:
+            assessment = Assessment(assessment.grade, assessment.sources, why + assessment.reason)
         # What this judgement knows; each record below adds its verdict to it.
         judged = functools.partial(
             self._record, inc, rows, impact, origin, kind, weapon, accused, confidence
@@ -531,7 +610,7 @@ class Engine:
         elif inc.state in _ORDER and state in _ORDER and _ORDER[state] < _ORDER[inc.state]:
             state = inc.state
         key = (state, g, accused, tuple(rules))
-        if key == inc.last and not note:
+        if key == inc.last and not note and not force:
             return
         self._emit(inc, judged(rules, g, state, assessment.reason))
 
@@ -666,16 +745,7 @@ class Engine:
         (the error of a mean) says nothing of which of them fired."""
         # The sides first: they are cached per report, and two of them are rare (a duel),
         # while the chi-square law costs a library call per judgement.
-        sides = sorted(
-            {
-                side
-                for r in members
-                if r not in tainted
-                and is_source(self.rows[r])
-                and self.rows[r].sensor not in flagged
-                and (side := self._firm_side(r)) is not None
-            }
-        )
+        sides = sorted(self._firm_operators(members, flagged, tainted))
         if len(sides) < 2:
             return ""
         if eq.consistency(origin) >= CONSISTENCY_ALPHA:
@@ -689,6 +759,109 @@ class Engine:
             "pooled fix cannot confirm who fired"
         )
 
+    def _firm_operators(
+        self, members: list[int], flagged: set[str], tainted: set[int]
+    ) -> dict[str, set[str]]:
+        """Per party, the operators of the credible reports whose own origin its territory
+        firmly holds."""
+        out: dict[str, set[str]] = {}
+        for r in members:
+            row = self.rows[r]
+            if r in tainted or not is_source(row) or row.sensor in flagged:
+                continue
+            side = self._firm_side(r)
+            if side is not None:
+                out.setdefault(side, set()).add(row.operator)
+        return out
+
+    # --- a pooled duel, one incident per firing side ------------------------------------
+
+    def _split(
+        self,
+        inc: _Incident,
+        kind: Kind,
+        eq: Normal,
+        origin: Fix,
+        flagged: set[str],
+        tainted: set[int],
+    ) -> dict[str, list[int]]:
+        """A pooled duel's parts, one per firing side (part id -> engine rows, in order of
+        first evidence), or {} if it is one incident.
+
+        It is split exactly when the pooled-fire cap applies (`_pooled_firing_sides`: the
+        origin reports fail the one-firing-point test and firmly place origins in two
+        parties' territory) and each of two or more of those parties' fire is attested by
+        a sensor that is not its accuser's: a neutral one, or the firing party's own. A
+        party's radar that mirrors a shot's origin across the line attests nothing, so its
+        lie stays in one incident with the truth, where the grade is contested and the
+        contradiction check flags it. Each part's id is that of its first evidence; the
+        part holding the incident's first evidence keeps the incident's id."""
+        if kind in PRESENCE_KINDS or len(inc.sides) < 2:
+            return {}
+        operators = self._firm_operators(inc.rows, flagged, tainted)
+        sides = sorted(
+            side
+            for side, ops in operators.items()
+            if any(op == side or op not in self.parties for op in ops)
+        )
+        if len(sides) < 2 or eq.consistency(origin) >= CONSISTENCY_ALPHA:
+            return {}
+        members = [(r, self.rows[r]) for r in inc.rows]
+        firm = {r: self._firm_side(r) for r, row in members if has_origin(row)}
+        parts = sorted(partition(members, firm, sides, self.gate).values())
+        return {incident_id(self.rows[rows[0]].leaf): rows for rows in parts}
+
+    def _judge_parts(
+        self,
+        inc: _Incident,
+        parts: dict[str, list[int]],
+        note: str,
+        amend: Callable[[IncidentTransition], IncidentTransition] | None,
+    ) -> None:
+        """Judge each firing side's part of a pooled duel as an incident of its own: its
+        own evidence, origin fix, accused and grade. A part settled by a dispute or an
+        inspection keeps its verdict unless a revocation (`note`) reopens it."""
+        self._regroup(inc, list(parts))
+        news = list(parts) != list(inc.split)  # a new split, or new parts: log it on each
+        # The association's own checks give way to each part's (`_judge`).
+        for sensor in sorted({self.rows[r].sensor for r in inc.rows}):
+            self.reliability.withdraw(sensor, inc.id)
+        inc.split = parts
+        inc.part_eqs = tuple(self._eqs_of(rows) for rows in parts.values())
+        root = self._by_id[inc.id]
+        why = f"one of {len(parts)} firing sides pooled by association ({', '.join(parts)}); "
+        for pid, rows in parts.items():
+            holder = inc.parts.get(pid, inc if pid == inc.id else None)
+            if holder is None:
+                holder = inc.parts[pid] = _Incident(pid, rows)
+                self._by_id[pid] = root
+            if holder is not inc:  # the association's own rows stay whole
+                holder.rows = rows
+            if holder.state in _SETTLED:
+                if note:
+                    self._reopen(holder, note, rows, why)
+                continue
+            self._judge(
+                holder,
+                note if holder.record is not None else "",
+                amend if holder is inc else None,
+                rows,
+                why,
+                news,
+            )
+
+    def _eqs_of(self, rows: list[int]) -> tuple[Normal, Normal]:
+        eqs = (Normal(), Normal())
+        for r in rows:
+            _accumulate(eqs, self.rows[r])
+        return eqs
+
+    def _regroup(self, inc: _Incident, keep: list[str]) -> None:
+        """Close the parts of a split duel that are no longer parts (their reports are
+        judged in `keep` now), as a merge closes an absorbed incident."""
+        for pid in sorted(set(inc.parts) - set(keep)):
+            self._close(inc.parts.pop(pid), keep)
+
     def _firm_side(self, r: int) -> str | None:
         """`_origin_side` of engine row r, cached (a fixed property of the report)."""
         party = self._firm_origin.get(r, _UNKNOWN)
@@ -700,12 +873,10 @@ class Engine:
         """The party whose territory firmly (95 %) holds the report's own point of origin:
         a radar track's origin, or a launch reported as a point (a bearing's point is a
         band, not a claim of position)."""
-        if row.kind is Kind.launch and math.isnan(row.bearing):
-            x, y, sigma = row.x, row.y, row.sigma
-        else:
-            x, y, sigma = row.ox, row.oy, row.osigma
-        if math.isnan(x) or math.isnan(sigma):
+        point = origin_point(row)
+        if point is None:
             return None
+        x, y, sigma = point
         party = self.attributor.party_at(x, y)
         if party is None:
             return None
@@ -717,11 +888,8 @@ class Engine:
     def _inspection(self, row: Row) -> None:
         assert row.ref is not None
         incident, finding = row.ref
-        root = self._by_id.get(incident)
-        if root is None:
-            return
-        inc = self._inc.get(self._find(root))
-        if inc is None or inc.record is None or inc.id != incident:
+        inc = self._named(incident)
+        if inc is None or inc.record is None:
             return
         if inc.state not in (
             State.verified,
@@ -754,19 +922,22 @@ class Engine:
             ),
         )
 
+    def _named(self, incident: str) -> _Incident | None:
+        """The live incident of that id: an association's, or a part of a split duel (not
+        one merged into another)."""
+        root = self._by_id.get(incident)
+        inc = self._inc.get(self._find(root)) if root is not None else None
+        if inc is None or inc.id == incident:
+            return inc
+        return inc.parts.get(incident)
+
     def dispute(
         self, index: int, incident: str, party: str, reason: str
     ) -> list[IncidentTransition]:
         """The accused party disputes a verified incident: it goes to inspection."""
         start = len(self.emitted)
-        root = self._by_id.get(incident)
-        inc = self._inc.get(self._find(root)) if root is not None else None
-        if (
-            inc is None
-            or inc.record is None
-            or inc.id != incident
-            or inc.state is not State.verified
-        ):
+        inc = self._named(incident)
+        if inc is None or inc.record is None or inc.state is not State.verified:
             return []
         if party not in self.parties or party != inc.record.accused:
             return []
@@ -829,7 +1000,9 @@ class Engine:
                 f"re-judged: {what} revoked from {format_time(_time(since))} "
                 f"(entry {index}{why}); {count[root]} of its report(s) no longer count"
             )
-            if inc.record is None:
+            if inc.split:
+                self._judge(inc, note)  # each part as below (`_judge_parts`)
+            elif inc.record is None:
                 self._judge(inc)  # never logged: only a breach it still makes is news
             elif inc.state in _SETTLED:
                 self._reopen(inc, note)
@@ -846,11 +1019,15 @@ class Engine:
         named = self._by_id.get(ref[0])
         root = None if named is None else self._find(named)
         inc = None if root is None else self._inc.get(root)
-        if inc is None or all(f != r for f, _ in inc.findings):
+        if inc is None or all(
+            f != r for part in (inc, *inc.parts.values()) for f, _ in part.findings
+        ):
             return None
         return root
 
-    def _reopen(self, inc: _Incident, note: str) -> None:
+    def _reopen(
+        self, inc: _Incident, note: str, members: list[int] | None = None, why: str = ""
+    ) -> None:
         """Re-judge a settled incident (disputed, in inspection, confirmed, dismissed) that
         rests on reports a revocation took back: a verdict is a function of the evidence
         that counts, and a settled one is no exception.
@@ -863,7 +1040,8 @@ class Engine:
         inspection still owed (a dispute, an inconclusive finding, an inspection the
         evidence asked for) keeps the incident in `inspection`. A finding signed with the
         revoked key no longer settles anything. The transition keeps every entry the last
-        one cited (disputes, findings) and its reason starts with `note`."""
+        one cited (disputes, findings) and its reason starts with `note`. `members` and
+        `why`: a part of a split duel (`_judge`)."""
         assert inc.record is not None and inc.state is not None
         before, settled = inc.record, inc.state
         standing = [(r, was) for r, was in inc.findings if r not in self._tainted]
@@ -900,7 +1078,7 @@ class Engine:
             return rec.model_copy(update=update)
 
         inc.state = start if start in _ORDER else None
-        self._judge(inc, note, amend)
+        self._judge(inc, note, amend, members, why)
 
     # --- records ---------------------------------------------------------------------
 
@@ -960,7 +1138,11 @@ class Engine:
     def members(self) -> dict[str, list[int]]:
         """Every incident's full evidence so far (ledger indices), including reports that
         joined after its last transition (they changed nothing worth logging)."""
-        return {inc.id: sorted(self.rows[r].leaf for r in inc.rows) for inc in self._inc.values()}
+        return {
+            pid: sorted(self.rows[r].leaf for r in rows)
+            for inc in self._inc.values()
+            for pid, rows in (inc.split or {inc.id: inc.rows}).items()
+        }
 
     def incidents(self) -> list[IncidentTransition]:
         """The latest transition of every logged incident, by incident id order of first evidence."""
