@@ -84,12 +84,13 @@ SENSORS = [
 ]
 
 
-def synthetic(n_obs: int, seed: int = 1) -> tuple[EvidenceTable, int]:
-    """About five reports per strike; strikes uniform over a day along the whole line."""
+def synthetic(n_obs: int, seed: int = 1, span_s: float = 86400.0) -> tuple[EvidenceTable, int]:
+    """About five reports per strike; strikes uniform over `span_s` seconds (a day) along
+    the whole line. A shorter span gives a day's density with fewer observations."""
     rng = np.random.default_rng(seed)
     frame = frame_for({"type": "LineString", "coordinates": [[LON0, LAT], [LON1, LAT]]})
     n_ev = n_obs // 5
-    t_ev = np.sort(rng.uniform(0, 86400, n_ev))
+    t_ev = np.sort(rng.uniform(0, span_s, n_ev))
     x0, _ = frame.to_xy(np.array([LON0, LON1]), np.array([LAT, LAT]))
     along = rng.uniform(x0[0] + 5000, x0[1] - 5000, n_ev)
     side = rng.choice([-1.0, 1.0], n_ev)  # +1: fired from the north

@@ -659,6 +659,12 @@ class Engine:
         when the others span at least two operators, or when it comes from a party and
         the others include a neutral (mission, guarantor) sensor. Two lone witnesses who
         disagree are contested, not both liars.
+
+        It must also be of one point: the others' reports must pass the consistency test
+        on their own (`Normal.consistent`). In dense fire association mixes strikes that
+        land within the gate of each other, and the others' fix is then a point between
+        strikes, which every honest report contradicts; a party firing densely near a
+        neutral sensor could get it flagged that way. No check is counted there.
         """
         detections = [row for row in rows if is_source(row) and row.x == row.x]
         # Each operator's own equations per side, summed once: an operator's consensus is
@@ -706,7 +712,8 @@ class Engine:
         reporting: set[str],
         side: int,
     ) -> Fix | None:
-        """The other operators' fix of one side, if they can outvote `op` there."""
+        """The other operators' fix of one side, if they can outvote `op` there and their
+        reports are of one point."""
         others = reporting - {op}
         if not self._outvotes(op, others):
             return None
@@ -714,7 +721,8 @@ class Engine:
         for o in ops:
             if o in others:
                 eq.merge(own[o][side])
-        return eq.solve()
+        fix = eq.solve()
+        return fix if fix is not None and eq.consistent(fix) else None
 
     def _outvotes(self, op: str, others: set[str]) -> bool:
         if len(others) >= 2:
@@ -748,7 +756,7 @@ class Engine:
         sides = sorted(self._firm_operators(members, flagged, tainted))
         if len(sides) < 2:
             return ""
-        if eq.consistency(origin) >= CONSISTENCY_ALPHA:
+        if eq.consistent(origin):
             return ""
         # The record states chi2 and dof (plain arithmetic on the log), not the p-value:
         # a library's last digits must not enter a signed verdict that others replay.
@@ -804,7 +812,7 @@ class Engine:
             for side, ops in operators.items()
             if any(op == side or op not in self.parties for op in ops)
         )
-        if len(sides) < 2 or eq.consistency(origin) >= CONSISTENCY_ALPHA:
+        if len(sides) < 2 or eq.consistent(origin):
             return {}
         members = [(r, self.rows[r]) for r in inc.rows]
         firm = {r: self._firm_side(r) for r, row in members if has_origin(row)}

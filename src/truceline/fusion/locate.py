@@ -26,6 +26,7 @@ different events (two batteries pooled into one incident) give a chi2 far in its
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any, NamedTuple
 
 from scipy.stats import chi2 as chi2_law
@@ -142,6 +143,19 @@ class Normal:
         if dof <= 0:
             return 1.0
         return float(chi2_law.sf(self.chi2(fix), dof))
+
+    def consistent(self, fix: Fix, alpha: float = CONSISTENCY_ALPHA) -> bool:
+        """Whether these reports pass the consistency test at `alpha` (`consistency` at
+        least `alpha`), decided on chi2 against the law's critical value for `dof`: one
+        library call per dof, not one per fix (the engine asks on every judgement)."""
+        dof = self.dof
+        return dof <= 0 or self.chi2(fix) <= _critical_chi2(dof, alpha)
+
+
+@cache
+def _critical_chi2(dof: int, alpha: float) -> float:
+    """The chi2 beyond which reports with `dof` degrees of freedom fail at `alpha`."""
+    return float(chi2_law.isf(alpha, dof))
 
 
 def locate(reports: list[tuple[Any, ...]]) -> Fix | None:
