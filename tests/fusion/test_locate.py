@@ -179,6 +179,8 @@ def test_reports_of_one_point_give_chi2_per_dof_near_one(
             return  # lines alone, all parallel
         ratios.append(eq.chi2(fix) / eq.dof)
         rejected += eq.consistency(fix) < CONSISTENCY_ALPHA
+        # The decision form (the engine's: a critical value per dof) agrees with the p-value.
+        assert eq.consistent(fix) is (eq.consistency(fix) >= CONSISTENCY_ALPHA)
     # The mean of 400 chi2/dof has a relative sd of sqrt(2 / (dof * 400)) <= 5 %.
     assert 0.8 < float(np.mean(ratios)) < 1.2
     assert rejected <= 4  # expected 0.4 at alpha 1e-3
@@ -205,7 +207,7 @@ def test_two_batteries_pooled_fail_the_consistency_test(
     fix = eq.solve()
     assert fix is not None
     assert eq.chi2(fix) / eq.dof > 10
-    assert eq.consistency(fix) < CONSISTENCY_ALPHA
+    assert eq.consistency(fix) < CONSISTENCY_ALPHA and not eq.consistent(fix)
 
 
 def test_one_report_has_nothing_to_test() -> None:
@@ -214,3 +216,4 @@ def test_one_report_has_nothing_to_test() -> None:
     fix = eq.solve()
     assert fix is not None
     assert eq.dof == 0 and eq.chi2(fix) == 0.0 and eq.consistency(fix) == 1.0
+    assert eq.consistent(fix)
