@@ -57,8 +57,8 @@ def corridors_command(
         help="every published window that has closed, what the log shows happened, scores",
     ),
 ) -> None:
-    """Corridor risk an insurer can price: P(at least one verified breach within the
-    corridor's width while it is open), its 90 % interval, the expected count and what
+    """Corridor risk an insurer can price: P(at least one breach within the corridor's
+    width while it is open), its 90 % interval, the expected count and what
     drives it (incidents near the path, breach rates, penalties, inspections, sensor
     coverage). A function of the log, the agreement and the corridors: a mirror gives the
     same bytes."""

@@ -3,9 +3,10 @@
 For a corridor and a time t, all as of the log: incidents judged breaches (verified, or
 reported on weak evidence or the press alone; never contested or dismissed, nor a lone
 unclassified explosion) that affected it (within half its width plus their uncertainty up
-to 2 km), recent ones near its path by each party, each party's breach rate along the whole front, the penalty cases pending or in force against
-each party, inspections near the path, and the detection probability of the registered
-neutral sensors along it (their location, coverage.range_km, error_model.detection_probability).
+to 2 km), recent ones near its path by each party, each party's breach rate along the
+whole front, the penalty cases pending or in force against each party, inspections near
+the path, and the detection probability of the registered neutral sensors along it (their
+location, coverage.range_km, error_model.detection_probability).
 """
 
 from __future__ import annotations

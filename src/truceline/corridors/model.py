@@ -1,7 +1,8 @@
 """The hazard model: a complementary log-log binomial GLM (statsmodels) over past windows.
 
 One row per corridor and past open window: y = 1 when a breach the log shows (`drivers`:
-verified, weak or press-only) affected the corridor in it. With a log(open hours) offset, cloglog(P) = log(hours) + x.beta is exactly
+verified, weak or press-only) affected the corridor in it. With a log(open hours) offset,
+cloglog(P) = log(hours) + x.beta is exactly
 "breaches arrive as a Poisson process of rate exp(x.beta) per hour", so the same fit gives
 the probability of at least one breach, the expected count and, from the coefficients'
 covariance, a 90 % interval. Covariates without variation in the rows are dropped; with
